@@ -1,0 +1,461 @@
+//! The C ABI: the only `extern "C"` exports and the only `unsafe` code.
+//!
+//! Every function takes and returns plain integers, floats and pointers
+//! (32-bit offsets into linear memory under wasm32), never panics on bad
+//! arguments, and reports problems through the `DAWG_*` status codes below
+//! (text for each through [`dawg_status_text`]).
+//!
+//! Engines are addressed by handles (small positive integers), not raw
+//! pointers, so a stale or garbage handle is an error code rather than a
+//! crash. One engine must be used from one thread at a time.
+//!
+//! Lifecycle: [`dawg_engine_new`] → map [`dawg_input_ptr`] and
+//! [`dawg_output_ptr`] (valid until [`dawg_engine_free`]; creating another
+//! engine may grow wasm memory, so re-create views after that) →
+//! [`dawg_set_param`] / [`dawg_process`] / [`dawg_reset`] → [`dawg_engine_free`].
+//! Only `dawg_engine_new` and `dawg_engine_free` allocate or free memory.
+#![allow(unsafe_code)]
+
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::engine::{self, Config, ConfigError, Engine, ParamError, ProcessError};
+use crate::spec::PARAMS;
+
+/// ABI version; bumped on any change to exports, their meaning, or parameter ids.
+pub const ABI_VERSION: u32 = 1;
+
+/// Success.
+pub const DAWG_OK: i32 = 0;
+/// The value was out of range and was clamped into it before use.
+pub const DAWG_CLAMPED: i32 = 1;
+/// No engine has this handle.
+pub const DAWG_ERR_BAD_HANDLE: i32 = -1;
+/// Sample rate not finite or outside the supported range.
+pub const DAWG_ERR_SAMPLE_RATE: i32 = -2;
+/// Track count zero or above the limit.
+pub const DAWG_ERR_TRACKS: i32 = -3;
+/// Render quantum outside the supported range.
+pub const DAWG_ERR_QUANTUM: i32 = -4;
+/// Quanta per call zero, above the limit, or buffers too large.
+pub const DAWG_ERR_QUANTA: i32 = -5;
+/// No parameter has this id.
+pub const DAWG_ERR_UNKNOWN_PARAM: i32 = -6;
+/// The target (track index, or 0 for master) does not exist.
+pub const DAWG_ERR_BAD_TARGET: i32 = -7;
+/// The value is NaN or infinite; the previous value is kept.
+pub const DAWG_ERR_NOT_FINITE: i32 = -8;
+/// More quanta requested than the engine was created for; nothing rendered.
+pub const DAWG_ERR_TOO_MANY_QUANTA: i32 = -9;
+/// Every engine handle is in use.
+pub const DAWG_ERR_NO_FREE_HANDLE: i32 = -10;
+
+const STATUS_TEXT: &[(i32, &str)] = &[
+    (DAWG_OK, "ok"),
+    (
+        DAWG_CLAMPED,
+        "value out of range; clamped into the parameter's range",
+    ),
+    (DAWG_ERR_BAD_HANDLE, "no engine has this handle"),
+    (
+        DAWG_ERR_SAMPLE_RATE,
+        "sample rate must be finite and within the supported range",
+    ),
+    (
+        DAWG_ERR_TRACKS,
+        "track count must be between 1 and the track limit",
+    ),
+    (
+        DAWG_ERR_QUANTUM,
+        "render quantum must be within the supported range of frames",
+    ),
+    (
+        DAWG_ERR_QUANTA,
+        "quanta per call must be at least 1 and within the limit and buffer budget",
+    ),
+    (DAWG_ERR_UNKNOWN_PARAM, "no parameter has this id"),
+    (
+        DAWG_ERR_BAD_TARGET,
+        "no such target: track index out of range, or master target not 0",
+    ),
+    (
+        DAWG_ERR_NOT_FINITE,
+        "value is NaN or infinite; the previous value is kept",
+    ),
+    (
+        DAWG_ERR_TOO_MANY_QUANTA,
+        "more quanta than the engine's maximum per call; nothing rendered",
+    ),
+    (
+        DAWG_ERR_NO_FREE_HANDLE,
+        "every engine handle is in use; free one first",
+    ),
+];
+
+/// Engines that may exist at once in one module instance.
+pub const MAX_ENGINES: usize = 64;
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY_SLOT: AtomicPtr<Engine> = AtomicPtr::new(ptr::null_mut());
+static SLOTS: [AtomicPtr<Engine>; MAX_ENGINES] = [EMPTY_SLOT; MAX_ENGINES];
+
+fn slot(handle: i32) -> Option<&'static AtomicPtr<Engine>> {
+    if handle < 1 {
+        return None;
+    }
+    SLOTS.get(handle as usize - 1)
+}
+
+fn with_engine<R>(handle: i32, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    let p = slot(handle)?.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-null slot pointers come from `Box::into_raw` in
+    // `dawg_engine_new` and stay valid until `dawg_engine_free` clears the
+    // slot; the ABI contract gives each engine to one thread at a time, so
+    // no other reference to it exists during this call.
+    let engine = unsafe { &mut *p };
+    Some(f(engine))
+}
+
+fn config_status(e: ConfigError) -> i32 {
+    match e {
+        ConfigError::SampleRate => DAWG_ERR_SAMPLE_RATE,
+        ConfigError::Tracks => DAWG_ERR_TRACKS,
+        ConfigError::Quantum => DAWG_ERR_QUANTUM,
+        ConfigError::Quanta => DAWG_ERR_QUANTA,
+    }
+}
+
+fn param_status(e: ParamError) -> i32 {
+    match e {
+        ParamError::UnknownParam => DAWG_ERR_UNKNOWN_PARAM,
+        ParamError::BadTarget => DAWG_ERR_BAD_TARGET,
+        ParamError::NotFinite => DAWG_ERR_NOT_FINITE,
+    }
+}
+
+/// The ABI version this module implements.
+#[no_mangle]
+pub extern "C" fn dawg_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+fn status_text(code: i32) -> &'static str {
+    STATUS_TEXT
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, t)| *t)
+        .unwrap_or("unknown status code")
+}
+
+/// UTF-8 text describing status `code` (see [`dawg_status_text_len`]).
+#[no_mangle]
+pub extern "C" fn dawg_status_text(code: i32) -> *const u8 {
+    status_text(code).as_ptr()
+}
+
+/// Length in bytes of [`dawg_status_text`].
+#[no_mangle]
+pub extern "C" fn dawg_status_text_len(code: i32) -> u32 {
+    status_text(code).len() as u32
+}
+
+// ---- parameter table -------------------------------------------------------
+
+/// Number of rows in the parameter table; ids are `0..count`.
+#[no_mangle]
+pub extern "C" fn dawg_param_count() -> u32 {
+    PARAMS.len() as u32
+}
+
+fn param_str(id: u32, field: fn(&crate::spec::ParamSpec) -> &'static str) -> &'static str {
+    PARAMS.get(id as usize).map(field).unwrap_or("")
+}
+
+fn param_f32(id: u32, field: fn(&crate::spec::ParamSpec) -> f32) -> f32 {
+    PARAMS.get(id as usize).map(field).unwrap_or(f32::NAN)
+}
+
+/// UTF-8 name of parameter `id` (empty for an unknown id).
+#[no_mangle]
+pub extern "C" fn dawg_param_name(id: u32) -> *const u8 {
+    param_str(id, |p| p.name).as_ptr()
+}
+
+/// Length in bytes of [`dawg_param_name`].
+#[no_mangle]
+pub extern "C" fn dawg_param_name_len(id: u32) -> u32 {
+    param_str(id, |p| p.name).len() as u32
+}
+
+/// UTF-8 unit symbol of parameter `id`.
+#[no_mangle]
+pub extern "C" fn dawg_param_unit(id: u32) -> *const u8 {
+    param_str(id, |p| p.unit).as_ptr()
+}
+
+/// Length in bytes of [`dawg_param_unit`].
+#[no_mangle]
+pub extern "C" fn dawg_param_unit_len(id: u32) -> u32 {
+    param_str(id, |p| p.unit).len() as u32
+}
+
+/// UTF-8 one-sentence description of parameter `id`.
+#[no_mangle]
+pub extern "C" fn dawg_param_doc(id: u32) -> *const u8 {
+    param_str(id, |p| p.doc).as_ptr()
+}
+
+/// Length in bytes of [`dawg_param_doc`].
+#[no_mangle]
+pub extern "C" fn dawg_param_doc_len(id: u32) -> u32 {
+    param_str(id, |p| p.doc).len() as u32
+}
+
+/// Scope of parameter `id`: 0 track, 1 master, `u32::MAX` for an unknown id.
+#[no_mangle]
+pub extern "C" fn dawg_param_scope(id: u32) -> u32 {
+    PARAMS
+        .get(id as usize)
+        .map(|p| p.scope as u32)
+        .unwrap_or(u32::MAX)
+}
+
+/// Flags of parameter `id` (bit 0: stepped), `u32::MAX` for an unknown id.
+#[no_mangle]
+pub extern "C" fn dawg_param_flags(id: u32) -> u32 {
+    PARAMS.get(id as usize).map(|p| p.flags).unwrap_or(u32::MAX)
+}
+
+/// Minimum of parameter `id` (NaN for an unknown id).
+#[no_mangle]
+pub extern "C" fn dawg_param_min(id: u32) -> f32 {
+    param_f32(id, |p| p.min)
+}
+
+/// Maximum of parameter `id` (NaN for an unknown id).
+#[no_mangle]
+pub extern "C" fn dawg_param_max(id: u32) -> f32 {
+    param_f32(id, |p| p.max)
+}
+
+/// Default of parameter `id` (NaN for an unknown id).
+#[no_mangle]
+pub extern "C" fn dawg_param_default(id: u32) -> f32 {
+    param_f32(id, |p| p.default)
+}
+
+/// Smoothing time of parameter `id` in ms (NaN for an unknown id).
+#[no_mangle]
+pub extern "C" fn dawg_param_smoothing_ms(id: u32) -> f32 {
+    param_f32(id, |p| p.smoothing_ms)
+}
+
+// ---- limits ----------------------------------------------------------------
+
+/// Lowest accepted sample rate, Hz.
+#[no_mangle]
+pub extern "C" fn dawg_limit_sample_rate_min_hz() -> f32 {
+    engine::SAMPLE_RATE_MIN_HZ
+}
+
+/// Highest accepted sample rate, Hz.
+#[no_mangle]
+pub extern "C" fn dawg_limit_sample_rate_max_hz() -> f32 {
+    engine::SAMPLE_RATE_MAX_HZ
+}
+
+/// Most tracks per engine.
+#[no_mangle]
+pub extern "C" fn dawg_limit_tracks_max() -> u32 {
+    engine::TRACKS_MAX
+}
+
+/// Smallest render quantum, frames.
+#[no_mangle]
+pub extern "C" fn dawg_limit_quantum_min_frames() -> u32 {
+    engine::QUANTUM_MIN_FRAMES
+}
+
+/// Largest render quantum, frames.
+#[no_mangle]
+pub extern "C" fn dawg_limit_quantum_max_frames() -> u32 {
+    engine::QUANTUM_MAX_FRAMES
+}
+
+/// Most quanta per process call.
+#[no_mangle]
+pub extern "C" fn dawg_limit_quanta_per_call_max() -> u32 {
+    engine::QUANTA_PER_CALL_MAX
+}
+
+// ---- engines ---------------------------------------------------------------
+
+fn config(sample_rate_hz: f32, tracks: u32, quantum_frames: u32, max_quanta: u32) -> Config {
+    Config {
+        sample_rate_hz,
+        tracks,
+        quantum_frames,
+        max_quanta,
+    }
+}
+
+/// Check an engine configuration without creating anything: `DAWG_OK` or
+/// the status [`dawg_engine_new`] would return.
+#[no_mangle]
+pub extern "C" fn dawg_config_check(
+    sample_rate_hz: f32,
+    tracks: u32,
+    quantum_frames: u32,
+    max_quanta: u32,
+) -> i32 {
+    match config(sample_rate_hz, tracks, quantum_frames, max_quanta).validate() {
+        Ok(()) => DAWG_OK,
+        Err(e) => config_status(e),
+    }
+}
+
+/// Create an engine. Returns its handle (≥ 1) or a negative status.
+#[no_mangle]
+pub extern "C" fn dawg_engine_new(
+    sample_rate_hz: f32,
+    tracks: u32,
+    quantum_frames: u32,
+    max_quanta: u32,
+) -> i32 {
+    let cfg = config(sample_rate_hz, tracks, quantum_frames, max_quanta);
+    if let Err(e) = cfg.validate() {
+        return config_status(e);
+    }
+    if SLOTS.iter().all(|s| !s.load(Ordering::Acquire).is_null()) {
+        return DAWG_ERR_NO_FREE_HANDLE;
+    }
+    let engine = match Engine::new(cfg) {
+        Ok(e) => e,
+        Err(e) => return config_status(e),
+    };
+    let p = Box::into_raw(Box::new(engine));
+    for (i, s) in SLOTS.iter().enumerate() {
+        if s.compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return i as i32 + 1;
+        }
+    }
+    // SAFETY: `p` came from `Box::into_raw` above and was never published.
+    drop(unsafe { Box::from_raw(p) });
+    DAWG_ERR_NO_FREE_HANDLE
+}
+
+/// Destroy an engine and release its memory.
+#[no_mangle]
+pub extern "C" fn dawg_engine_free(handle: i32) -> i32 {
+    let s = match slot(handle) {
+        Some(s) => s,
+        None => return DAWG_ERR_BAD_HANDLE,
+    };
+    let p = s.swap(ptr::null_mut(), Ordering::AcqRel);
+    if p.is_null() {
+        return DAWG_ERR_BAD_HANDLE;
+    }
+    // SAFETY: `p` came from `Box::into_raw` in `dawg_engine_new`, and the
+    // swap above removed the only published copy of it.
+    drop(unsafe { Box::from_raw(p) });
+    DAWG_OK
+}
+
+/// Frames per channel of every input and of the output (0 for a bad handle).
+#[no_mangle]
+pub extern "C" fn dawg_capacity_frames(handle: i32) -> u32 {
+    with_engine(handle, |e| e.capacity_frames() as u32).unwrap_or(0)
+}
+
+/// Planar stereo input buffer of `track` (null for a bad handle or track).
+#[no_mangle]
+pub extern "C" fn dawg_input_ptr(handle: i32, track: u32) -> *mut f32 {
+    with_engine(handle, |e| {
+        e.input_mut(track as usize)
+            .map(|b| b.as_mut_ptr())
+            .unwrap_or(ptr::null_mut())
+    })
+    .unwrap_or(ptr::null_mut())
+}
+
+/// Planar stereo master output buffer (null for a bad handle).
+#[no_mangle]
+pub extern "C" fn dawg_output_ptr(handle: i32) -> *mut f32 {
+    with_engine(handle, |e| e.output_mut().as_mut_ptr()).unwrap_or(ptr::null_mut())
+}
+
+/// Set parameter `id` of `target` (track index, or 0 for a master parameter).
+/// `DAWG_OK`, `DAWG_CLAMPED` (applied after clamping), or an error status.
+#[no_mangle]
+pub extern "C" fn dawg_set_param(handle: i32, target: u32, id: u32, value: f32) -> i32 {
+    match with_engine(handle, |e| e.set_param(target, id, value)) {
+        None => DAWG_ERR_BAD_HANDLE,
+        Some(Ok(false)) => DAWG_OK,
+        Some(Ok(true)) => DAWG_CLAMPED,
+        Some(Err(e)) => param_status(e),
+    }
+}
+
+/// Last value set for parameter `id` of `target` (NaN on any error).
+#[no_mangle]
+pub extern "C" fn dawg_get_param(handle: i32, target: u32, id: u32) -> f32 {
+    with_engine(handle, |e| e.get_param(target, id).unwrap_or(f32::NAN)).unwrap_or(f32::NAN)
+}
+
+/// Render `quanta` render quanta from the inputs into the output.
+#[no_mangle]
+pub extern "C" fn dawg_process(handle: i32, quanta: u32) -> i32 {
+    match with_engine(handle, |e| e.process(quanta)) {
+        None => DAWG_ERR_BAD_HANDLE,
+        Some(Ok(())) => DAWG_OK,
+        Some(Err(ProcessError::TooManyQuanta)) => DAWG_ERR_TOO_MANY_QUANTA,
+    }
+}
+
+/// Clear all audio state and jump every parameter ramp to its target.
+#[no_mangle]
+pub extern "C" fn dawg_reset(handle: i32) -> i32 {
+    match with_engine(handle, |e| e.reset()) {
+        None => DAWG_ERR_BAD_HANDLE,
+        Some(()) => DAWG_OK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_text() {
+        for code in -10..=1 {
+            assert_ne!(status_text(code), "unknown status code", "{code}");
+        }
+    }
+
+    #[test]
+    fn misuse_returns_status_codes() {
+        assert_eq!(dawg_engine_new(f32::NAN, 1, 128, 1), DAWG_ERR_SAMPLE_RATE);
+        assert_eq!(dawg_engine_new(48000.0, 0, 128, 1), DAWG_ERR_TRACKS);
+        assert_eq!(dawg_engine_new(48000.0, 1, 3, 1), DAWG_ERR_QUANTUM);
+        assert_eq!(dawg_engine_new(48000.0, 1, 128, 0), DAWG_ERR_QUANTA);
+        let h = dawg_engine_new(48000.0, 2, 128, 4);
+        assert!(h >= 1);
+        assert_eq!(dawg_set_param(h, 0, 999, 0.0), DAWG_ERR_UNKNOWN_PARAM);
+        assert_eq!(dawg_set_param(h, 2, 0, 100.0), DAWG_ERR_BAD_TARGET);
+        assert_eq!(dawg_set_param(h, 0, 0, f32::NAN), DAWG_ERR_NOT_FINITE);
+        assert_eq!(dawg_set_param(h, 0, 0, 1e9), DAWG_CLAMPED);
+        assert_eq!(dawg_get_param(h, 0, 0), 1000.0);
+        assert_eq!(dawg_process(h, 5), DAWG_ERR_TOO_MANY_QUANTA);
+        assert_eq!(dawg_process(h, 0), DAWG_OK);
+        assert_eq!(dawg_engine_free(h), DAWG_OK);
+        assert_eq!(dawg_engine_free(h), DAWG_ERR_BAD_HANDLE);
+        assert_eq!(dawg_process(h, 1), DAWG_ERR_BAD_HANDLE);
+        assert_eq!(dawg_process(-3, 1), DAWG_ERR_BAD_HANDLE);
+        assert!(dawg_input_ptr(12345, 0).is_null());
+    }
+}

@@ -1,0 +1,312 @@
+//! The parameter table: the single source of truth for every parameter's
+//! name, unit, range, default and smoothing time.
+//!
+//! It is exported through the ABI ([`crate::abi`]); the Python API validates
+//! against it, the generated AudioWorklet glue and the demo UI are built from
+//! it. A parameter's id is its index in [`PARAMS`]; ids are stable within an
+//! ABI version.
+
+/// Where a parameter lives: on every track, or once on the master bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Scope {
+    /// One value per track; the ABI target is the track index.
+    Track = 0,
+    /// One value for the master bus; the ABI target must be 0.
+    Master = 1,
+}
+
+/// Flag: the parameter only takes whole-number values (e.g. a switch).
+pub const FLAG_STEPPED: u32 = 1;
+
+/// One row of the parameter table.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    /// Identifier used everywhere (Python, JS, JSON); carries its unit.
+    pub name: &'static str,
+    /// Unit symbol for display (`"Hz"`, `"dB"`, `"ms"`, `""` for unitless).
+    pub unit: &'static str,
+    /// Track or master.
+    pub scope: Scope,
+    /// Smallest legal value.
+    pub min: f32,
+    /// Largest legal value.
+    pub max: f32,
+    /// Value at creation and after reset of the parameter state.
+    pub default: f32,
+    /// Ramp time of a change, in milliseconds (0: the unit smooths itself).
+    pub smoothing_ms: f32,
+    /// Bit set of `FLAG_*`.
+    pub flags: u32,
+    /// One sentence for users: what it does, units and range.
+    pub doc: &'static str,
+}
+
+/// Parameter ids, the indices into [`PARAMS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+#[allow(missing_docs)]
+pub enum ParamId {
+    LowHz = 0,
+    LowGainDb,
+    MidHz,
+    MidGainDb,
+    MidQ,
+    HighHz,
+    HighGainDb,
+    CompThresholdDb,
+    CompRatio,
+    CompAttackMs,
+    CompReleaseMs,
+    GainDb,
+    Pan,
+    Mute,
+    MasterGainDb,
+}
+
+impl ParamId {
+    /// All ids in table order.
+    pub const ALL: [ParamId; 15] = [
+        ParamId::LowHz,
+        ParamId::LowGainDb,
+        ParamId::MidHz,
+        ParamId::MidGainDb,
+        ParamId::MidQ,
+        ParamId::HighHz,
+        ParamId::HighGainDb,
+        ParamId::CompThresholdDb,
+        ParamId::CompRatio,
+        ParamId::CompAttackMs,
+        ParamId::CompReleaseMs,
+        ParamId::GainDb,
+        ParamId::Pan,
+        ParamId::Mute,
+        ParamId::MasterGainDb,
+    ];
+
+    /// The id with numeric value `id`, if any.
+    pub fn from_u32(id: u32) -> Option<ParamId> {
+        ParamId::ALL.get(id as usize).copied()
+    }
+
+    /// This parameter's row of the table.
+    pub fn spec(self) -> &'static ParamSpec {
+        &PARAMS[self as usize]
+    }
+}
+
+const EQ_SMOOTHING_MS: f32 = 20.0;
+const FADER_SMOOTHING_MS: f32 = 10.0;
+
+/// The parameter table, indexed by [`ParamId`].
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "low_hz",
+        unit: "Hz",
+        scope: Scope::Track,
+        min: 20.0,
+        max: 1000.0,
+        default: 200.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Corner frequency of the EQ's low shelf (RBJ, slope 1), 20 to 1000 Hz.",
+    },
+    ParamSpec {
+        name: "low_gain_db",
+        unit: "dB",
+        scope: Scope::Track,
+        min: -24.0,
+        max: 24.0,
+        default: 0.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Gain of the EQ's low shelf, -24 to +24 dB; 0 dB is flat.",
+    },
+    ParamSpec {
+        name: "mid_hz",
+        unit: "Hz",
+        scope: Scope::Track,
+        min: 100.0,
+        max: 10000.0,
+        default: 1000.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Centre frequency of the EQ's peaking band, 100 to 10000 Hz.",
+    },
+    ParamSpec {
+        name: "mid_gain_db",
+        unit: "dB",
+        scope: Scope::Track,
+        min: -24.0,
+        max: 24.0,
+        default: 0.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Gain of the EQ's peaking band, -24 to +24 dB; 0 dB is flat.",
+    },
+    ParamSpec {
+        name: "mid_q",
+        unit: "",
+        scope: Scope::Track,
+        min: 0.1,
+        max: 10.0,
+        default: 0.707,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Quality factor of the EQ's peaking band, 0.1 (wide) to 10 (narrow).",
+    },
+    ParamSpec {
+        name: "high_hz",
+        unit: "Hz",
+        scope: Scope::Track,
+        min: 1000.0,
+        max: 20000.0,
+        default: 3000.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Corner frequency of the EQ's high shelf (RBJ, slope 1), 1000 to 20000 Hz, held below 0.45 x the sample rate.",
+    },
+    ParamSpec {
+        name: "high_gain_db",
+        unit: "dB",
+        scope: Scope::Track,
+        min: -24.0,
+        max: 24.0,
+        default: 0.0,
+        smoothing_ms: EQ_SMOOTHING_MS,
+        flags: 0,
+        doc: "Gain of the EQ's high shelf, -24 to +24 dB; 0 dB is flat.",
+    },
+    ParamSpec {
+        name: "comp_threshold_db",
+        unit: "dB",
+        scope: Scope::Track,
+        min: -60.0,
+        max: 0.0,
+        default: 0.0,
+        smoothing_ms: 0.0,
+        flags: 0,
+        doc: "Compressor threshold on the stereo peak, -60 to 0 dBFS.",
+    },
+    ParamSpec {
+        name: "comp_ratio",
+        unit: ":1",
+        scope: Scope::Track,
+        min: 1.0,
+        max: 20.0,
+        default: 1.0,
+        smoothing_ms: 0.0,
+        flags: 0,
+        doc: "Compressor ratio above the threshold, 1 (off) to 20.",
+    },
+    ParamSpec {
+        name: "comp_attack_ms",
+        unit: "ms",
+        scope: Scope::Track,
+        min: 0.1,
+        max: 200.0,
+        default: 3.0,
+        smoothing_ms: 0.0,
+        flags: 0,
+        doc: "Compressor attack: time constant of rising gain reduction, 0.1 to 200 ms.",
+    },
+    ParamSpec {
+        name: "comp_release_ms",
+        unit: "ms",
+        scope: Scope::Track,
+        min: 5.0,
+        max: 2000.0,
+        default: 100.0,
+        smoothing_ms: 0.0,
+        flags: 0,
+        doc: "Compressor release: time constant of falling gain reduction, 5 to 2000 ms.",
+    },
+    ParamSpec {
+        name: "gain_db",
+        unit: "dB",
+        scope: Scope::Track,
+        min: -96.0,
+        max: 12.0,
+        default: 0.0,
+        smoothing_ms: FADER_SMOOTHING_MS,
+        flags: 0,
+        doc: "Track fader, -96 to +12 dB.",
+    },
+    ParamSpec {
+        name: "pan",
+        unit: "",
+        scope: Scope::Track,
+        min: -1.0,
+        max: 1.0,
+        default: 0.0,
+        smoothing_ms: FADER_SMOOTHING_MS,
+        flags: 0,
+        doc: "Stereo pan, -1 (left) to +1 (right), with the Web Audio StereoPannerNode law for stereo input.",
+    },
+    ParamSpec {
+        name: "mute",
+        unit: "",
+        scope: Scope::Track,
+        min: 0.0,
+        max: 1.0,
+        default: 0.0,
+        smoothing_ms: FADER_SMOOTHING_MS,
+        flags: FLAG_STEPPED,
+        doc: "Mute switch, 0 (sounding) or 1 (muted); fades rather than clicks.",
+    },
+    ParamSpec {
+        name: "master_gain_db",
+        unit: "dB",
+        scope: Scope::Master,
+        min: -96.0,
+        max: 12.0,
+        default: 0.0,
+        smoothing_ms: FADER_SMOOTHING_MS,
+        flags: 0,
+        doc: "Master fader, -96 to +12 dB.",
+    },
+];
+
+/// Clamp `value` into the legal range of `spec` (rounding stepped values).
+/// Returns the value and whether it had to change. `value` must be finite.
+pub fn clamp_to_spec(spec: &ParamSpec, value: f32) -> (f32, bool) {
+    let mut v = value.max(spec.min).min(spec.max);
+    if spec.flags & FLAG_STEPPED != 0 {
+        v = v.round();
+    }
+    (v, v != value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_match_table_order() {
+        assert_eq!(ParamId::ALL.len(), PARAMS.len());
+        for (i, id) in ParamId::ALL.iter().enumerate() {
+            assert_eq!(*id as usize, i);
+        }
+    }
+
+    #[test]
+    fn defaults_lie_inside_ranges_and_names_are_unique() {
+        for (i, p) in PARAMS.iter().enumerate() {
+            assert!(p.min < p.max, "{}", p.name);
+            assert!(p.default >= p.min && p.default <= p.max, "{}", p.name);
+            assert!(p.smoothing_ms >= 0.0);
+            for q in &PARAMS[i + 1..] {
+                assert_ne!(p.name, q.name);
+            }
+        }
+    }
+
+    #[test]
+    fn clamp_reports_changes_and_rounds_stepped() {
+        let gain = ParamId::GainDb.spec();
+        assert_eq!(clamp_to_spec(gain, 3.0), (3.0, false));
+        assert_eq!(clamp_to_spec(gain, 100.0), (12.0, true));
+        let mute = ParamId::Mute.spec();
+        assert_eq!(clamp_to_spec(mute, 0.7), (1.0, true));
+    }
+}

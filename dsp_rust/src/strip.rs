@@ -1,0 +1,141 @@
+//! One track's channel strip: EQ → compressor → fader/pan/mute.
+
+use crate::math::flush;
+use crate::smooth::steps_for_ms;
+use crate::spec::ParamId;
+use crate::units::compressor::Compressor;
+use crate::units::eq::{EqParam, EqSettings, ThreeBandEq};
+use crate::units::gain_pan::GainPan;
+
+/// A channel strip with its own scratch buffers (sized once, at creation).
+#[derive(Clone, Debug)]
+pub struct Strip {
+    sample_rate_hz: f32,
+    eq: ThreeBandEq,
+    comp: Compressor,
+    out: GainPan,
+    values: [f32; ParamId::ALL.len()],
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+fn default_of(id: ParamId) -> f32 {
+    id.spec().default
+}
+
+impl Strip {
+    /// A strip at `sample_rate_hz` with every parameter at its default,
+    /// processing blocks of up to `max_block_frames`.
+    pub fn new(sample_rate_hz: f32, max_block_frames: usize) -> Self {
+        let eq = ThreeBandEq::new(
+            sample_rate_hz,
+            EqSettings {
+                low_hz: default_of(ParamId::LowHz),
+                low_gain_db: default_of(ParamId::LowGainDb),
+                mid_hz: default_of(ParamId::MidHz),
+                mid_gain_db: default_of(ParamId::MidGainDb),
+                mid_q: default_of(ParamId::MidQ),
+                high_hz: default_of(ParamId::HighHz),
+                high_gain_db: default_of(ParamId::HighGainDb),
+            },
+        );
+        let comp = Compressor::new(
+            sample_rate_hz,
+            default_of(ParamId::CompThresholdDb),
+            default_of(ParamId::CompRatio),
+            default_of(ParamId::CompAttackMs),
+            default_of(ParamId::CompReleaseMs),
+        );
+        let out = GainPan::new(
+            default_of(ParamId::GainDb),
+            default_of(ParamId::Pan),
+            default_of(ParamId::Mute) >= 0.5,
+        );
+        let mut values = [0.0; ParamId::ALL.len()];
+        for id in ParamId::ALL {
+            values[id as usize] = default_of(id);
+        }
+        Strip {
+            sample_rate_hz,
+            eq,
+            comp,
+            out,
+            values,
+            left: vec![0.0; max_block_frames],
+            right: vec![0.0; max_block_frames],
+        }
+    }
+
+    /// Set a track-scoped parameter to an in-range `value` (the caller clamps).
+    pub fn set(&mut self, id: ParamId, value: f32) {
+        self.values[id as usize] = value;
+        let steps = steps_for_ms(id.spec().smoothing_ms, self.sample_rate_hz);
+        let eq = |p| Some(p);
+        let eq_param = match id {
+            ParamId::LowHz => eq(EqParam::LowHz),
+            ParamId::LowGainDb => eq(EqParam::LowGainDb),
+            ParamId::MidHz => eq(EqParam::MidHz),
+            ParamId::MidGainDb => eq(EqParam::MidGainDb),
+            ParamId::MidQ => eq(EqParam::MidQ),
+            ParamId::HighHz => eq(EqParam::HighHz),
+            ParamId::HighGainDb => eq(EqParam::HighGainDb),
+            _ => None,
+        };
+        if let Some(p) = eq_param {
+            self.eq.set(p, value, steps);
+            return;
+        }
+        match id {
+            ParamId::CompThresholdDb => self.comp.set_threshold_db(value),
+            ParamId::CompRatio => self.comp.set_ratio(value),
+            ParamId::CompAttackMs => self.comp.set_attack_ms(value),
+            ParamId::CompReleaseMs => self.comp.set_release_ms(value),
+            ParamId::GainDb => self.out.set_gain_db(value, steps),
+            ParamId::Pan => self.out.set_pan(value, steps),
+            ParamId::Mute => self.out.set_muted(value >= 0.5, steps),
+            _ => {}
+        }
+    }
+
+    /// The last value set for `id` (its target, not the ramp position).
+    pub fn get(&self, id: ParamId) -> f32 {
+        self.values[id as usize]
+    }
+
+    /// Run the strip on one input block and add the result into the mix.
+    /// Input samples that are NaN, infinite or subnormal count as silence.
+    pub fn process_add(
+        &mut self,
+        in_left: &[f32],
+        in_right: &[f32],
+        mix_left: &mut [f32],
+        mix_right: &mut [f32],
+    ) {
+        let n = in_left.len().min(self.left.len());
+        let (l, r) = (&mut self.left[..n], &mut self.right[..n]);
+        for i in 0..n {
+            l[i] = flush(in_left[i]);
+            r[i] = flush(in_right[i]);
+        }
+        self.eq.process(l, r);
+        self.comp.process(l, r);
+        self.out.process_add(l, r, mix_left, mix_right);
+    }
+
+    /// Clear all audio state and jump every ramp to its target.
+    pub fn reset(&mut self) {
+        self.eq.reset();
+        self.comp.reset();
+        self.out.reset();
+    }
+
+    /// The EQ, for inspection.
+    pub fn eq(&self) -> &ThreeBandEq {
+        &self.eq
+    }
+
+    /// The compressor, for inspection.
+    pub fn compressor(&self) -> &Compressor {
+        &self.comp
+    }
+}
