@@ -1,1 +1,56 @@
-"""dawgwasm."""
+"""dawgwasm: Rust DSP for AudioWorklets, built to WebAssembly, proven under
+wasmtime and in Chromium, shipped as generated AudioWorklet glue.
+
+Public API: :class:`Engine` (render audio through the DSP), :func:`build`
+(crate → ``dist/``), :class:`ParamSpec`, and the exception tree rooted at
+:class:`DawgwasmError`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from dawgwasm._build import BuildReport, build, build_native
+from dawgwasm._engine import Engine, Variant
+from dawgwasm._errors import (
+    AbiMismatchError,
+    AudioFileError,
+    BrowserError,
+    BuildError,
+    DawgwasmError,
+    DspRuntimeError,
+    EngineConfigError,
+    InvalidWasmError,
+    ParameterError,
+    ParameterRangeError,
+    ServeError,
+    ToolchainMissingError,
+    WasmLoadError,
+    WasmNotFoundError,
+)
+from dawgwasm._params import ParamSpec, ParamTable
+
+__all__ = [
+    "AbiMismatchError",
+    "AudioFileError",
+    "BrowserError",
+    "BuildError",
+    "BuildReport",
+    "DawgwasmError",
+    "DspRuntimeError",
+    "Engine",
+    "EngineConfigError",
+    "InvalidWasmError",
+    "ParamSpec",
+    "ParamTable",
+    "ParameterError",
+    "ParameterRangeError",
+    "ServeError",
+    "ToolchainMissingError",
+    "Variant",
+    "WasmLoadError",
+    "WasmNotFoundError",
+    "__version__",
+    "build",
+    "build_native",
+]

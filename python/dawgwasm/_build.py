@@ -1,0 +1,274 @@
+"""``dawgwasm build``: Rust crate → two wasm variants (SIMD and scalar) →
+checked under wasmtime → ``manifest.json`` → generated AudioWorklet glue.
+
+The output folder is assembled in a temporary sibling folder and swapped
+into place only when every step has succeeded, so a failed build leaves the
+previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dawgwasm import _paths
+from dawgwasm._abi import ABI_VERSION, read_limits, read_param_table, read_status_texts
+from dawgwasm._codegen import GENERATED, render_templates
+from dawgwasm._errors import BuildError, WasmNotFoundError
+from dawgwasm._runtime import load_wasm
+from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
+
+__all__ = [
+    "MANIFEST_NAME",
+    "PROCESSOR_NAME",
+    "VARIANTS",
+    "WASM_FILES",
+    "BuildReport",
+    "build",
+    "build_native",
+    "build_wasm",
+    "native_library_name",
+    "wasm_path",
+]
+
+MANIFEST_NAME = "manifest.json"
+PROCESSOR_NAME = "dawgwasm-mixer"
+#: variant → RUSTFLAGS.
+VARIANTS = {"simd": "-C target-feature=+simd128", "scalar": ""}
+WASM_FILES = {"simd": "dawg_dsp.simd.wasm", "scalar": "dawg_dsp.scalar.wasm"}
+
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class BuildReport:
+    """What a build produced and how long each step took."""
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def wasm_path(dist: Path, variant: str) -> Path:
+    """The wasm file of ``variant`` in a build folder, checked to exist."""
+    if variant not in WASM_FILES:
+        raise ValueError(f"variant must be one of {sorted(WASM_FILES)}, not {variant!r}")
+    if not (dist / MANIFEST_NAME).is_file():
+        raise WasmNotFoundError(f"{dist} holds no dawgwasm build; run `dawgwasm build --out {dist}`")
+    path = dist / WASM_FILES[variant]
+    if not path.is_file():
+        raise WasmNotFoundError(f"{path} not found; run `dawgwasm build --out {dist}`")
+    return path
+
+
+def _lib_name(crate: Path) -> str:
+    text = (crate / "Cargo.toml").read_text(encoding="utf-8")
+    lib = re.search(r"^\[lib\][^\[]*?^name\s*=\s*\"([^\"]+)\"", text, re.M | re.S)
+    pkg = re.search(r"^\[package\][^\[]*?^name\s*=\s*\"([^\"]+)\"", text, re.M | re.S)
+    m = lib or pkg
+    if not m:
+        raise BuildError(f"{crate / 'Cargo.toml'} names no package")
+    return m.group(1).replace("-", "_")
+
+
+def native_library_name(lib: str) -> str:
+    """File name of a cdylib called ``lib`` on this platform."""
+    if sys.platform == "darwin":
+        return f"lib{lib}.dylib"
+    if sys.platform == "win32":
+        return f"{lib}.dll"
+    return f"lib{lib}.so"
+
+
+def _cargo(
+    tc: RustToolchain,
+    crate: Path,
+    *,
+    target: str | None,
+    rustflags: str,
+    target_dir: Path,
+    what: str,
+    log: Log,
+) -> None:
+    if not (crate / "Cargo.toml").is_file():
+        raise BuildError(f"{crate} is not a Rust crate (no Cargo.toml); pass --crate DIR")
+    argv = [str(tc.cargo), "build", "--release", "--offline", "--manifest-path", str(crate / "Cargo.toml")]
+    if target:
+        argv += ["--target", target]
+    env = tc.env(rustflags)
+    env["CARGO_TARGET_DIR"] = str(target_dir)
+    log(f"cargo build ({what})")
+    try:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BuildError(f"cargo build ({what}) could not run: {e}") from e
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-40:])
+        raise BuildError(f"cargo build ({what}) failed with exit code {proc.returncode}:\n{tail}")
+
+
+def build_wasm(tc: RustToolchain, crate: Path, variant: str, log: Log = _quiet) -> Path:
+    """Build one wasm variant of the crate; returns the artifact in cargo's target dir."""
+    target_dir = crate / "target" / "dawgwasm" / f"wasm-{variant}"
+    _cargo(tc, crate, target=WASM_TARGET, rustflags=VARIANTS[variant], target_dir=target_dir,
+           what=f"wasm {variant}", log=log)
+    artifact = target_dir / WASM_TARGET / "release" / f"{_lib_name(crate)}.wasm"
+    if not artifact.is_file():
+        raise BuildError(f"cargo succeeded but {artifact} is missing: is the crate a cdylib?")
+    return artifact
+
+
+def build_native(
+    tc: RustToolchain | None = None, crate: Path | None = None, log: Log = _quiet
+) -> Path:
+    """Build the crate for this machine; returns the shared library's path."""
+    tc = tc or find_rust_toolchain()
+    crate = (crate or _paths.crate_dir()).resolve()
+    target_dir = crate / "target" / "dawgwasm" / "native"
+    _cargo(tc, crate, target=None, rustflags="", target_dir=target_dir, what="native", log=log)
+    artifact = target_dir / "release" / native_library_name(_lib_name(crate))
+    if not artifact.is_file():
+        raise BuildError(f"cargo succeeded but {artifact} is missing: is the crate a cdylib?")
+    return artifact
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, Any]:
+    """Load a built variant under wasmtime (SIMD off for the scalar one), read its
+    tables and render one quantum of silence. Returns what the manifest needs."""
+    from dawgwasm._engine import Engine
+
+    runtime = load_wasm(path, simd=variant == "simd")
+    info = {
+        "params": [p.to_json() for p in read_param_table(runtime)],
+        "limits": read_limits(runtime),
+        "status": read_status_texts(runtime),
+    }
+    with Engine(runtime, tracks=1, quantum_frames=quantum_frames, max_quanta=1) as engine:
+        engine.process(1)
+        if not np.all(engine.output == 0.0):
+            raise BuildError(f"{path.name}: silence in did not give silence out")
+    return info
+
+
+def _replace_dir(staging: Path, out_dir: Path) -> None:
+    """Swap ``staging`` into ``out_dir``; the old folder survives any failure."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if backup.exists():
+        shutil.rmtree(backup)
+    os.replace(out_dir, backup)
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        os.replace(backup, out_dir)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"--out {out_dir} is a file; choose a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST_NAME).is_file():
+        raise BuildError(
+            f"--out {out_dir} is not empty and holds no dawgwasm build ({MANIFEST_NAME}); "
+            "choose a new or empty folder so nothing of yours is replaced"
+        )
+
+
+def build(
+    out_dir: Path,
+    *,
+    crate: Path | None = None,
+    toolchain: RustToolchain | None = None,
+    quantum_frames: int = 128,
+    log: Log = _quiet,
+) -> BuildReport:
+    """Build both wasm variants and the glue into ``out_dir`` (atomically)."""
+    from dawgwasm import __version__
+
+    out_dir = out_dir.resolve()
+    crate = (crate or _paths.crate_dir()).resolve()
+    _check_out_dir(out_dir)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    tc = toolchain or find_rust_toolchain()
+    seconds["toolchain"] = time.perf_counter() - t0
+
+    artifacts: dict[str, Path] = {}
+    for variant in WASM_FILES:
+        t0 = time.perf_counter()
+        artifacts[variant] = build_wasm(tc, crate, variant, log)
+        seconds[f"cargo {variant}"] = time.perf_counter() - t0
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        t0 = time.perf_counter()
+        wasm_meta: dict[str, Any] = {}
+        infos = []
+        for variant, artifact in artifacts.items():
+            dest = staging / WASM_FILES[variant]
+            shutil.copyfile(artifact, dest)
+            infos.append(_check_variant(dest, variant, quantum_frames))
+            wasm_meta[variant] = {
+                "file": dest.name,
+                "sha256": _sha256(dest),
+                "bytes": dest.stat().st_size,
+            }
+        if any(i != infos[0] for i in infos[1:]):
+            raise BuildError("the SIMD and scalar builds disagree on the parameter table")
+        seconds["check under wasmtime"] = time.perf_counter() - t0
+        log("checked both variants under wasmtime")
+
+        manifest: dict[str, Any] = {
+            "abi_version": ABI_VERSION,
+            "dawgwasm_version": __version__,
+            "processor_name": PROCESSOR_NAME,
+            "quantum_frames": quantum_frames,
+            "limits": infos[0]["limits"],
+            "status": infos[0]["status"],
+            "wasm": wasm_meta,
+            "params": infos[0]["params"],
+        }
+        t0 = time.perf_counter()
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        render_templates(manifest, _paths.templates_dir(), staging)
+        static = _paths.static_dir()
+        for src in sorted(static.glob("*.js")):
+            if src.name in GENERATED.values():
+                raise BuildError(f"{src} would overwrite a generated file")
+            shutil.copyfile(src, staging / src.name)
+        seconds["generate glue"] = time.perf_counter() - t0
+        _replace_dir(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log(f"wrote {out_dir}")
+    return BuildReport(out_dir, manifest, seconds)
