@@ -1,5 +1,7 @@
 //! Linear parameter smoothing: a change reaches its target in exactly `N`
-//! steps and then snaps to it (the nih-plug `SmoothingStyle::Linear` contract).
+//! steps (the nih-plug `SmoothingStyle::Linear` contract). Each value is
+//! computed as `target − step·remaining`, so rounding never accumulates along
+//! the ramp and the last step lands exactly on the target.
 
 /// A linearly ramping value.
 #[derive(Clone, Copy, Debug)]
@@ -62,11 +64,7 @@ impl Linear {
     pub fn tick(&mut self) -> f32 {
         if self.remaining > 0 {
             self.remaining -= 1;
-            if self.remaining == 0 {
-                self.current = self.target;
-            } else {
-                self.current += self.step;
-            }
+            self.current = self.target - self.step * self.remaining as f32;
         }
         self.current
     }
@@ -77,7 +75,7 @@ impl Linear {
             self.snap();
         } else {
             self.remaining -= n;
-            self.current += self.step * n as f32;
+            self.current = self.target - self.step * self.remaining as f32;
         }
         self.current
     }

@@ -63,6 +63,7 @@ class Engine:
         quantum_frames: int = 128,
         max_quanta: int = 64,
     ) -> None:
+        self._handle = 0
         self.runtime = runtime
         self.limits = read_limits(runtime)
         self.status_texts = read_status_texts(runtime)
@@ -112,18 +113,20 @@ class Engine:
 
     def _config_message(self, status: int, args: tuple[float, int, int, int]) -> str:
         lim = self.limits
-        field = _CONFIG_FIELDS.get(status, "configuration")
+        text = self.status_texts.get(str(status), "")
+        if status not in _CONFIG_FIELDS:
+            return f"cannot create an engine: {text} ({status_name(status)})"
+        field = _CONFIG_FIELDS[status]
         legal = {
             "sample_rate_hz": f"{lim['sample_rate_min_hz']:g} to {lim['sample_rate_max_hz']:g} Hz",
             "tracks": f"1 to {lim['tracks_max']:g}",
             "quantum_frames": f"{lim['quantum_min_frames']:g} to {lim['quantum_max_frames']:g}",
             "max_quanta": f"1 to {lim['quanta_per_call_max']:g} (and buffers within budget)",
-        }.get(field, "")
+        }[field]
         value = dict(zip(["sample_rate_hz", "tracks", "quantum_frames", "max_quanta"], args))
-        shown = value.get(field, "")
         return (
-            f"engine refused {field} = {shown}: {self.status_texts.get(str(status), '')} "
-            f"({status_name(status)}); legal values are {legal}"
+            f"engine refused {field} = {value[field]:g}: {text} ({status_name(status)}); "
+            f"legal values are {legal}"
         )
 
     # ---- lifecycle -------------------------------------------------------------
@@ -140,6 +143,12 @@ class Engine:
             self._handle = 0
             self._inputs = []
             self._output = np.zeros((2, 0), np.float32)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: S110 - never raise from a finaliser
+            pass
 
     def __enter__(self) -> Engine:
         return self

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up everything dawgwasm needs on a Debian/Ubuntu machine, installing only
+# what is missing: a Rust toolchain that can build wasm32-unknown-unknown
+# (Debian's rustc, cargo and libstd-rust-dev-wasm32 unless one is already
+# there), Chromium, Node.js, and a .venv with dawgwasm and its dev tools.
+# Safe to run again: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+have_wasm_std() {
+    local rc sysroot
+    for rc in "${DAWGWASM_RUSTC:-}" "$(command -v rustc || true)" /usr/bin/rustc; do
+        [ -n "$rc" ] && [ -x "$rc" ] || continue
+        sysroot=$("$rc" --print sysroot 2>/dev/null) || continue
+        compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null && return 0
+    done
+    return 1
+}
+
+packages=()
+have_wasm_std || packages+=(rustc cargo libstd-rust-dev-wasm32)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || packages+=(chromium)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+
+if [ "${#packages[@]}" -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing: ${packages[*]}; install them with your package manager (no apt-get here)"
+        exit 1
+    fi
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing ${packages[*]}"
+    $sudo apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+python3 - <<'PY'
+import sys
+if sys.version_info < (3, 10):
+    sys.exit(f"bootstrap: dawgwasm needs Python 3.10 or newer, found {sys.version.split()[0]}")
+PY
+
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    python3 -m venv .venv
+fi
+stamp=.venv/.dawgwasm-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/dawgwasm ]; then
+    say "installing dawgwasm into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    echo "$want" >"$stamp"
+fi
