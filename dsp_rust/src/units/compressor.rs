@@ -9,7 +9,13 @@
 //! same gain `2^reduction`. At steady state the curve is the textbook
 //! `out_dB = thr + (in_dB − thr)/ratio` above the threshold.
 
-use crate::math::{fast_exp2, fast_log2, flush, DB_PER_LOG2, FLUSH_THRESHOLD};
+use crate::math::{fast_exp2, fast_log2, flush, DB_PER_LOG2};
+
+/// Gain reductions smaller than this (in log2 units: 6e-6 dB, a gain within
+/// 7e-7 of unity) are no reduction at all, so a release ends in exactly
+/// unity gain and the detector state reaches exactly zero instead of
+/// decaying towards the subnormal range.
+pub const REDUCTION_FLOOR_LOG2: f32 = 1e-6;
 
 /// The compressor unit.
 #[derive(Clone, Debug)]
@@ -86,13 +92,13 @@ impl Compressor {
             let target = if over > 0.0 { over * slope } else { 0.0 };
             let coef = if target < r { att } else { rel };
             r = target + coef * (r - target);
-            if r < 0.0 {
+            if r < -REDUCTION_FLOOR_LOG2 {
                 let g = fast_exp2(r);
                 *l = flush(*l * g);
                 *rt = flush(*rt * g);
             }
         }
-        if !(r.abs() >= FLUSH_THRESHOLD && r.is_finite()) {
+        if !(r < -REDUCTION_FLOOR_LOG2 && r.is_finite()) {
             r = 0.0;
         }
         self.reduction_log2 = r;
