@@ -25,6 +25,17 @@ GENERATED = {
 PROCESSOR_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
 
+def _strict_tojson(value: Any) -> Any:
+    """Jinja2's ``tojson`` (sorted keys, HTML-safe), but an undefined value is
+    an error instead of something JSON cannot encode."""
+    import jinja2
+    import jinja2.utils
+
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return jinja2.utils.htmlsafe_json_dumps(value, sort_keys=True)
+
+
 def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -> list[Path]:
     """Render every template in :data:`GENERATED` into ``out_dir``."""
     import jinja2
@@ -41,6 +52,7 @@ def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -
         autoescape=jinja2.select_autoescape(["html", "htm"]),
         keep_trailing_newline=True,
     )
+    env.filters["tojson"] = _strict_tojson
     context = {
         "manifest": {
             **manifest,

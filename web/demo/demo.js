@@ -1,0 +1,451 @@
+// dawgwasm demo page: test signal → engine (track 0) → analyser → speakers.
+//
+// Served by `dawgwasm serve` (/ → web/demo/, /dist/ → the built dist folder).
+// Every slider's range, step, default and unit comes from MANIFEST.params, the
+// engine's own parameter table; nothing about a parameter is hard-coded here
+// except which ones get a slider. The DOM is built with createElement and
+// textContent only. Tests drive it through window.dawgDemo.
+
+const ENGINE_URL = "/dist/dawg-engine.js";
+
+const CONTROLS = [
+  { name: "gain_db", track: 0, label: "Track 1 gain" },
+  { name: "pan", track: 0, label: "Track 1 pan" },
+  { name: "master_gain_db", track: 0, label: "Master gain" },
+];
+
+const SIGNALS = [
+  { value: "saw", label: "Sawtooth chord" },
+  { value: "noise", label: "Pink-ish noise" },
+  { value: "drums", label: "Drum-like loop" },
+];
+
+const METER_FLOOR_DB = -60;
+
+const ui = {};
+const state = {
+  lib: null, // the dawg-engine.js module
+  context: null,
+  engine: null,
+  analyser: null,
+  source: null,
+  running: false,
+  busy: false,
+  rafId: 0,
+  meterData: null,
+  levelDb: -Infinity,
+};
+
+// ---- small helpers ---------------------------------------------------------
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "attrs") for (const [a, v] of Object.entries(value)) node.setAttribute(a, v);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+/** A round slider step: 1 for stepped parameters, else about 1/200 of the range. */
+function sliderStep(spec) {
+  if (spec.stepped) return 1;
+  const raw = (spec.max - spec.min) / 200;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / pow;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * pow;
+}
+
+function formatValue(value, step, unit) {
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const text = value.toFixed(decimals);
+  return unit ? text + " " + unit : text;
+}
+
+/** Deterministic PRNG (mulberry32) so the test signals are the same every run. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---- test signals ------------------------------------------------------------
+
+function sawChord(ctx) {
+  const out = new GainNode(ctx, { gain: 0.1 });
+  const oscillators = [220, 277.18, 329.63].map((frequency) => {
+    const osc = new OscillatorNode(ctx, { type: "sawtooth", frequency });
+    osc.connect(out);
+    osc.start();
+    return osc;
+  });
+  return {
+    node: out,
+    stop() {
+      for (const osc of oscillators) osc.stop();
+      out.disconnect();
+    },
+  };
+}
+
+function loopBuffer(ctx, buffer) {
+  const src = new AudioBufferSourceNode(ctx, { buffer, loop: true });
+  src.start();
+  return {
+    node: src,
+    stop() {
+      src.stop();
+      src.disconnect();
+    },
+  };
+}
+
+function pinkNoise(ctx) {
+  const frames = Math.round(ctx.sampleRate * 2);
+  const buffer = new AudioBuffer({ numberOfChannels: 2, length: frames, sampleRate: ctx.sampleRate });
+  for (let c = 0; c < 2; c++) {
+    const rnd = random(17 + c);
+    const data = buffer.getChannelData(c);
+    let b0 = 0, b1 = 0, b2 = 0;
+    for (let i = 0; i < frames; i++) {
+      // Paul Kellet's economy pink filter: white noise through three one-poles.
+      const w = rnd() * 2 - 1;
+      b0 = 0.99765 * b0 + w * 0.099046;
+      b1 = 0.963 * b1 + w * 0.2965164;
+      b2 = 0.57 * b2 + w * 1.0526913;
+      data[i] = (b0 + b1 + b2 + w * 0.1848) * 0.08;
+    }
+  }
+  return loopBuffer(ctx, buffer);
+}
+
+function drumLoop(ctx) {
+  const rate = ctx.sampleRate;
+  const frames = Math.round(rate * 2); // one bar of 4/4 at 120 bpm
+  const buffer = new AudioBuffer({ numberOfChannels: 2, length: frames, sampleRate: rate });
+  const left = buffer.getChannelData(0);
+  const right = buffer.getChannelData(1);
+  const rnd = random(99);
+  const add = (start, seconds, sampleAt, panRight) => {
+    const begin = Math.round(start * rate);
+    const n = Math.min(Math.round(seconds * rate), frames - begin);
+    for (let i = 0; i < n; i++) {
+      const s = sampleAt(i / rate);
+      left[begin + i] += s * (1 - panRight);
+      right[begin + i] += s * (1 + panRight);
+    }
+  };
+  for (let beat = 0; beat < 4; beat++) {
+    const t = beat * 0.5;
+    if (beat % 2 === 0) {
+      // kick: a sine sweeping down from 120 Hz to 45 Hz
+      add(t, 0.35, (x) => 0.6 * Math.exp(-x * 12) * Math.sin(2 * Math.PI * (45 * x + (75 / 20) * (1 - Math.exp(-x * 20)))), 0);
+    } else {
+      // snare: a noise burst
+      add(t, 0.2, (x) => 0.3 * Math.exp(-x * 25) * (rnd() * 2 - 1), 0);
+    }
+  }
+  for (let eighth = 0; eighth < 8; eighth++) {
+    // hats: short bursts of differentiated (high-tilted) noise, alternating sides
+    let prev = 0;
+    const hat = (x) => {
+      const w = rnd() * 2 - 1;
+      const s = w - prev;
+      prev = w;
+      return 0.08 * Math.exp(-x * 90) * s;
+    };
+    add(eighth * 0.25, 0.05, hat, eighth % 2 === 0 ? -0.3 : 0.3);
+  }
+  return loopBuffer(ctx, buffer);
+}
+
+const SIGNAL_FACTORIES = { saw: sawChord, noise: pinkNoise, drums: drumLoop };
+
+// ---- UI ----------------------------------------------------------------------
+
+function setError(message) {
+  ui.error.textContent = message;
+  ui.error.hidden = message === "";
+}
+
+function setStatus(key, text) {
+  ui.status[key].textContent = text;
+}
+
+function updateStatus() {
+  const ctx = state.context;
+  setStatus(
+    "variant",
+    state.engine ? state.engine.variant : "not started (SIMD " + (state.lib.simdSupported() ? "supported" : "not supported") + ")"
+  );
+  setStatus(
+    "isolation",
+    globalThis.crossOriginIsolated === true ? "yes (SharedArrayBuffer available)" : "degraded: no SharedArrayBuffer"
+  );
+  setStatus("rate", ctx ? ctx.sampleRate + " Hz" : "—");
+  setStatus(
+    "latency",
+    ctx && typeof ctx.baseLatency === "number" ? (ctx.baseLatency * 1000).toFixed(1) + " ms" : "—"
+  );
+  setStatus("state", ctx ? ctx.state : "stopped");
+}
+
+function buildSlider(control, spec) {
+  const id = "param-" + control.name + "-" + control.track;
+  const step = sliderStep(spec);
+  const input = el("input", {
+    type: "range",
+    id,
+    min: String(spec.min),
+    max: String(spec.max),
+    step: String(step),
+    value: String(spec.default),
+    attrs: { "aria-describedby": id + "-doc" },
+  });
+  // The slider's aria-valuetext carries the value; keep the output from announcing every step.
+  const output = el("output", {
+    htmlFor: id,
+    text: formatValue(spec.default, step, spec.unit),
+    attrs: { "aria-live": "off" },
+  });
+  const range = el("span", {
+    className: "range",
+    text:
+      "Range " + formatValue(spec.min, step, "") + " to " + formatValue(spec.max, step, spec.unit) +
+      ", default " + formatValue(spec.default, step, spec.unit) + ".",
+  });
+  input.addEventListener("input", () => {
+    const value = Number(input.value);
+    output.textContent = formatValue(value, step, spec.unit);
+    input.setAttribute("aria-valuetext", output.textContent);
+    if (state.engine) {
+      try {
+        state.engine.setParam(control.name, value, control.track);
+      } catch (err) {
+        setError(err.message);
+      }
+    }
+  });
+  input.setAttribute("aria-valuetext", output.textContent);
+  ui.sliders.push({ control, input });
+  return el("div", { className: "row" }, [
+    el("label", { htmlFor: id, text: control.label }),
+    input,
+    output,
+    el("p", { className: "doc", id: id + "-doc" }, [spec.doc + " ", range]),
+  ]);
+}
+
+function buildUi(app) {
+  const byName = new Map(state.lib.MANIFEST.params.map((p) => [p.name, p]));
+
+  ui.start = el("button", { type: "button", id: "start", text: "Start" });
+  ui.start.addEventListener("click", () => (state.running ? stop() : start()));
+
+  ui.signal = el("select", { id: "signal" });
+  for (const s of SIGNALS) ui.signal.append(el("option", { value: s.value, text: s.label }));
+  ui.signal.addEventListener("change", () => {
+    if (state.running) connectSource(ui.signal.value);
+  });
+
+  const transport = el("div", { className: "transport" }, [
+    ui.start,
+    el("label", { htmlFor: "signal", text: "Test signal" }),
+    ui.signal,
+  ]);
+
+  ui.sliders = [];
+  const mixer = el("fieldset", { className: "mixer" }, [el("legend", { text: "Mixer" })]);
+  for (const control of CONTROLS) {
+    const spec = byName.get(control.name);
+    if (spec === undefined) {
+      mixer.append(el("p", { className: "doc", text: "This build has no parameter " + control.name + "." }));
+      continue;
+    }
+    mixer.append(buildSlider(control, spec));
+  }
+
+  ui.meter = el("meter", {
+    id: "level",
+    min: METER_FLOOR_DB,
+    max: 0,
+    low: -18,
+    high: -6,
+    optimum: -30,
+    value: METER_FLOOR_DB,
+  });
+  // Updated every frame: hidden from assistive technology, which reads the meter itself.
+  ui.meterText = el("span", { className: "level-text", text: "silent", attrs: { "aria-hidden": "true" } });
+  const meterRow = el("div", { className: "row meter" }, [
+    el("label", { htmlFor: "level", text: "Output level (RMS)" }),
+    ui.meter,
+    ui.meterText,
+  ]);
+
+  ui.status = {};
+  const statusList = el("dl", { className: "status" });
+  for (const [key, label] of [
+    ["variant", "WASM build"],
+    ["isolation", "Cross-origin isolated"],
+    ["rate", "Sample rate"],
+    ["latency", "Base latency"],
+    ["state", "Audio context"],
+  ]) {
+    ui.status[key] = el("dd", { id: "status-" + key });
+    statusList.append(el("dt", { text: label }), ui.status[key]);
+  }
+  ui.error = el("p", { className: "error", id: "status-error", hidden: true, attrs: { role: "alert" } });
+
+  app.append(
+    transport,
+    mixer,
+    meterRow,
+    el("section", { className: "status-box", attrs: { "aria-label": "Status", role: "status" } }, [statusList]),
+    ui.error
+  );
+  updateStatus();
+}
+
+// ---- audio -------------------------------------------------------------------
+
+function currentParams() {
+  return ui.sliders.map(({ control, input }) => ({
+    name: control.name,
+    value: Number(input.value),
+    track: control.track,
+  }));
+}
+
+function connectSource(kind) {
+  if (state.source) {
+    state.source.stop();
+    state.source = null;
+  }
+  const factory = SIGNAL_FACTORIES[kind] || sawChord;
+  state.source = factory(state.context);
+  state.source.node.connect(state.engine.node, 0, 0); // track 0
+}
+
+function drawMeter() {
+  const analyser = state.analyser;
+  if (!analyser) return;
+  const data = state.meterData;
+  analyser.getFloatTimeDomainData(data);
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
+  const rms = Math.sqrt(sum / data.length);
+  state.levelDb = rms > 0 ? 20 * Math.log10(rms) : -Infinity;
+  ui.meter.value = Math.max(METER_FLOOR_DB, Math.min(0, state.levelDb));
+  ui.meterText.textContent = state.levelDb > -120 ? state.levelDb.toFixed(1) + " dBFS" : "silent";
+  state.rafId = requestAnimationFrame(drawMeter);
+}
+
+async function start() {
+  if (state.running || state.busy) return;
+  state.busy = true;
+  ui.start.disabled = true;
+  setError("");
+  let context = null;
+  try {
+    if (typeof AudioContext === "undefined") throw new Error("this browser has no Web Audio API");
+    context = new AudioContext({ latencyHint: "interactive" });
+    context.addEventListener("statechange", updateStatus);
+    const engine = await state.lib.createDawgEngine(context, { tracks: 1, params: currentParams() });
+    engine.onError((error) => setError(error.message));
+    const analyser = new AnalyserNode(context, { fftSize: 2048 });
+    engine.node.connect(analyser);
+    analyser.connect(context.destination);
+    Object.assign(state, {
+      context,
+      engine,
+      analyser,
+      meterData: new Float32Array(analyser.fftSize),
+      running: true,
+    });
+    connectSource(ui.signal.value);
+    await context.resume();
+    ui.start.textContent = "Stop";
+    state.rafId = requestAnimationFrame(drawMeter);
+  } catch (err) {
+    setError(err && err.message ? err.message : String(err));
+    await teardown();
+    if (context && context.state !== "closed") await context.close().catch(() => {});
+  } finally {
+    state.busy = false;
+    ui.start.disabled = false;
+    updateStatus();
+  }
+}
+
+async function teardown() {
+  cancelAnimationFrame(state.rafId);
+  state.rafId = 0;
+  if (state.source) state.source.stop();
+  if (state.engine) state.engine.dispose();
+  const context = state.context;
+  Object.assign(state, { source: null, engine: null, analyser: null, context: null, running: false, levelDb: -Infinity });
+  if (context && context.state !== "closed") await context.close().catch(() => {});
+  if (ui.meter) {
+    ui.meter.value = METER_FLOOR_DB;
+    ui.meterText.textContent = "silent";
+  }
+}
+
+async function stop() {
+  if (!state.running || state.busy) return;
+  state.busy = true;
+  ui.start.disabled = true;
+  try {
+    await teardown();
+  } finally {
+    state.busy = false;
+    ui.start.disabled = false;
+    ui.start.textContent = "Start";
+    updateStatus();
+  }
+}
+
+window.dawgDemo = {
+  get engine() {
+    return state.engine;
+  },
+  get context() {
+    return state.context;
+  },
+  get analyser() {
+    return state.analyser;
+  },
+  /** Last RMS level drawn by the meter, in dBFS (-Infinity when silent or stopped). */
+  get levelDb() {
+    return state.levelDb;
+  },
+  start,
+  stop,
+};
+
+async function main() {
+  const app = document.getElementById("app");
+  try {
+    state.lib = await import(ENGINE_URL);
+  } catch (err) {
+    app.append(
+      el("p", {
+        className: "error",
+        attrs: { role: "alert" },
+        text: "Could not load " + ENGINE_URL + " (" + (err && err.message ? err.message : String(err)) +
+          "). Run `dawgwasm build`, then `dawgwasm serve`.",
+      })
+    );
+    return;
+  }
+  buildUi(app);
+}
+
+main();
