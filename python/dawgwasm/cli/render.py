@@ -9,27 +9,19 @@ import click
 __all__ = ["command", "parse_assignments"]
 
 
-def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float, int]]:
-    """``NAME=VALUE`` or ``NAME@TRACK=VALUE`` → ``(name, value, track)``."""
+def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
+    """``NAME=VALUE`` strings → ``(name, value)`` pairs."""
     out = []
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name:
+        if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
-        track = 0
-        if "@" in name:
-            name, _, track_s = name.partition("@")
-            try:
-                track = int(track_s)
-            except ValueError:
-                raise click.BadParameter(f"{item!r}: track must be a whole number",
-                                         param_hint="--param") from None
         try:
             number = float(value)
         except ValueError:
             raise click.BadParameter(f"{item!r}: {value!r} is not a number",
                                      param_hint="--param") from None
-        out.append((name.strip(), number, track))
+        out.append((name.strip(), number))
     return out
 
 
@@ -64,8 +56,8 @@ def command(input_path: Path, output_path: Path, params: tuple[str, ...], dist: 
         return
     audio, rate = read_stereo(input_path)
     with Engine.from_dist(dist, variant, sample_rate_hz=rate) as engine:  # type: ignore[arg-type]
-        for name, value, track in assignments:
-            engine.set(name, value, track)
+        for name, value in assignments:
+            engine.set(name, value)
         engine.reset()
         out = engine.render(audio)
     write_audio(output_path, out, rate, subtype)
