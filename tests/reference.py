@@ -22,8 +22,11 @@ def low_shelf(fs: float, f0: float, gain_db: float) -> Coefs:
     c, s = _w0(fs, f0)
     alpha = s / 2 * np.sqrt((a + 1 / a) * (1 / 1.0 - 1) + 2)
     k = 2 * np.sqrt(a) * alpha
-    b = [a * ((a + 1) - (a - 1) * c + k), 2 * a * ((a - 1) - (a + 1) * c),
-         a * ((a + 1) - (a - 1) * c - k)]
+    b = [
+        a * ((a + 1) - (a - 1) * c + k),
+        2 * a * ((a - 1) - (a + 1) * c),
+        a * ((a + 1) - (a - 1) * c - k),
+    ]
     den = [(a + 1) + (a - 1) * c + k, -2 * ((a - 1) + (a + 1) * c), (a + 1) + (a - 1) * c - k]
     return np.array(b) / den[0], np.array(den) / den[0]
 
@@ -34,8 +37,11 @@ def high_shelf(fs: float, f0: float, gain_db: float) -> Coefs:
     c, s = _w0(fs, f0)
     alpha = s / 2 * np.sqrt((a + 1 / a) * (1 / 1.0 - 1) + 2)
     k = 2 * np.sqrt(a) * alpha
-    b = [a * ((a + 1) + (a - 1) * c + k), -2 * a * ((a - 1) + (a + 1) * c),
-         a * ((a + 1) + (a - 1) * c - k)]
+    b = [
+        a * ((a + 1) + (a - 1) * c + k),
+        -2 * a * ((a - 1) + (a + 1) * c),
+        a * ((a + 1) + (a - 1) * c - k),
+    ]
     den = [(a + 1) - (a - 1) * c + k, 2 * ((a - 1) - (a + 1) * c), (a + 1) - (a - 1) * c - k]
     return np.array(b) / den[0], np.array(den) / den[0]
 
@@ -50,8 +56,9 @@ def peaking(fs: float, f0: float, q: float, gain_db: float) -> Coefs:
     return np.array(b) / den[0], np.array(den) / den[0]
 
 
-def stereo_panner(left: npt.NDArray[np.float64], right: npt.NDArray[np.float64],
-                  pan: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def stereo_panner(
+    left: npt.NDArray[np.float64], right: npt.NDArray[np.float64], pan: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """W3C Web Audio API, StereoPannerNode panning algorithm, stereo input."""
     x = pan + 1 if pan <= 0 else pan
     gl, gr = np.cos(x * np.pi / 2), np.sin(x * np.pi / 2)

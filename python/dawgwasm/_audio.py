@@ -32,8 +32,9 @@ def read_stereo(path: Path) -> tuple[npt.NDArray[np.float32], int]:
     return np.ascontiguousarray(data.T), int(rate)
 
 
-def write_audio(path: Path, audio: npt.NDArray[np.float32], sample_rate_hz: int,
-                subtype: str = "FLOAT") -> None:
+def write_audio(
+    path: Path, audio: npt.NDArray[np.float32], sample_rate_hz: int, subtype: str = "FLOAT"
+) -> None:
     """Write ``(2, frames)`` audio; the old file survives a failed write."""
     import soundfile as sf
 
@@ -41,8 +42,9 @@ def write_audio(path: Path, audio: npt.NDArray[np.float32], sample_rate_hz: int,
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fmt = (path.suffix.lstrip(".") or "wav").upper()
     try:
-        sf.write(str(tmp), np.ascontiguousarray(audio.T), sample_rate_hz, subtype=subtype,
-                 format=fmt)
+        sf.write(
+            str(tmp), np.ascontiguousarray(audio.T), sample_rate_hz, subtype=subtype, format=fmt
+        )
         os.replace(tmp, path)
     except Exception as e:
         tmp.unlink(missing_ok=True)

@@ -70,7 +70,9 @@ def wasm_path(dist: Path, variant: str) -> Path:
     if variant not in WASM_FILES:
         raise ValueError(f"variant must be one of {sorted(WASM_FILES)}, not {variant!r}")
     if not (dist / MANIFEST_NAME).is_file():
-        raise WasmNotFoundError(f"{dist} holds no dawgwasm build; run `dawgwasm build --out {dist}`")
+        raise WasmNotFoundError(
+            f"{dist} holds no dawgwasm build; run `dawgwasm build --out {dist}`"
+        )
     path = dist / WASM_FILES[variant]
     if not path.is_file():
         raise WasmNotFoundError(f"{path} not found; run `dawgwasm build --out {dist}`")
@@ -108,7 +110,14 @@ def _cargo(
 ) -> None:
     if not (crate / "Cargo.toml").is_file():
         raise BuildError(f"{crate} is not a Rust crate (no Cargo.toml); pass --crate DIR")
-    argv = [str(tc.cargo), "build", "--release", "--offline", "--manifest-path", str(crate / "Cargo.toml")]
+    argv = [
+        str(tc.cargo),
+        "build",
+        "--release",
+        "--offline",
+        "--manifest-path",
+        str(crate / "Cargo.toml"),
+    ]
     if target:
         argv += ["--target", target]
     env = tc.env(rustflags)
@@ -126,8 +135,15 @@ def _cargo(
 def build_wasm(tc: RustToolchain, crate: Path, variant: str, log: Log = _quiet) -> Path:
     """Build one wasm variant of the crate; returns the artifact in cargo's target dir."""
     target_dir = crate / "target" / "dawgwasm" / f"wasm-{variant}"
-    _cargo(tc, crate, target=WASM_TARGET, rustflags=VARIANTS[variant], target_dir=target_dir,
-           what=f"wasm {variant}", log=log)
+    _cargo(
+        tc,
+        crate,
+        target=WASM_TARGET,
+        rustflags=VARIANTS[variant],
+        target_dir=target_dir,
+        what=f"wasm {variant}",
+        log=log,
+    )
     artifact = target_dir / WASM_TARGET / "release" / f"{_lib_name(crate)}.wasm"
     if not artifact.is_file():
         raise BuildError(f"cargo succeeded but {artifact} is missing: is the crate a cdylib?")

@@ -74,9 +74,9 @@ def _midi_hz(note: int) -> float:
 def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -> DemoMix:
     """Synthesise the demo mix (identical for identical arguments)."""
     rate = sample_rate_hz
-    n = int(round(seconds * rate))
+    n = round(seconds * rate)
     rng = np.random.default_rng(seed)
-    beat = int(round(60.0 / BPM * rate))
+    beat = round(60.0 / BPM * rate)
     eighth = beat // 2
     tracks: dict[str, tuple[F64, F64]] = {}
 
@@ -91,8 +91,9 @@ def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -
 
     snare = np.zeros(n)
     sn = int(0.25 * rate)
-    snare_hit = (0.6 * rng.standard_normal(sn) * _env(sn, rate, 0.05)
-                 + 0.4 * np.sin(2 * np.pi * 185 * np.arange(sn) / rate) * _env(sn, rate, 0.03))
+    snare_hit = 0.6 * rng.standard_normal(sn) * _env(sn, rate, 0.05) + 0.4 * np.sin(
+        2 * np.pi * 185 * np.arange(sn) / rate
+    ) * _env(sn, rate, 0.03)
     for at in range(beat, n, 2 * beat):
         _place(snare, 0.7 * snare_hit, at)
     tracks["snare"] = (snare, snare)
@@ -113,7 +114,7 @@ def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -
         length = min(2 * beat, n - at)
         note = notes[(i // 2) % len(notes)] if i % 2 == 0 else notes[(i // 2) % len(notes)] + 12
         tone = _saw(_midi_hz(note), length, rate, 16) * np.minimum(1, np.arange(length) / 200)
-        bass[at:at + length] += 0.45 * tone * _env(length, rate, 0.6)
+        bass[at : at + length] += 0.45 * tone * _env(length, rate, 0.6)
     tracks["bass"] = (bass, bass)
 
     pad_l, pad_r = np.zeros(n), np.zeros(n)
@@ -125,8 +126,8 @@ def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -
         fade = np.minimum(1, np.minimum(tt / 0.3, (length / rate - tt) / 0.3))
         for k, note in enumerate(chords[i % len(chords)]):
             f = _midi_hz(note)
-            pad_l[at:at + length] += 0.08 * np.sin(2 * np.pi * f * 1.002 * tt + k) * fade
-            pad_r[at:at + length] += 0.08 * np.sin(2 * np.pi * f * 0.998 * tt + 2 * k) * fade
+            pad_l[at : at + length] += 0.08 * np.sin(2 * np.pi * f * 1.002 * tt + k) * fade
+            pad_r[at : at + length] += 0.08 * np.sin(2 * np.pi * f * 0.998 * tt + 2 * k) * fade
     tracks["pad"] = (pad_l, pad_r)
 
     lead = np.zeros(n)
@@ -136,21 +137,55 @@ def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -
         if (i // 8) % 2 == 1:
             continue
         tone = _square(_midi_hz(arp[i % len(arp)]), length, rate)
-        lead[at:at + length] += 0.12 * tone * _env(length, rate, 0.15)
+        lead[at : at + length] += 0.12 * tone * _env(length, rate, 0.15)
     tracks["lead"] = (lead, lead)
 
-    settings = {
-        "kick": {"low_hz": 80, "low_gain_db": 3, "comp_threshold_db": -12, "comp_ratio": 4,
-                 "comp_attack_ms": 5, "comp_release_ms": 120, "gain_db": -2},
-        "snare": {"mid_hz": 2000, "mid_gain_db": 2, "mid_q": 1.2, "comp_threshold_db": -14,
-                  "comp_ratio": 3, "gain_db": -4, "pan": 0.05},
-        "hats": {"high_hz": 8000, "high_gain_db": 3, "low_hz": 400, "low_gain_db": -12,
-                 "gain_db": -9, "pan": 0.4},
-        "bass": {"low_hz": 100, "low_gain_db": 2, "high_hz": 3000, "high_gain_db": -6,
-                 "comp_threshold_db": -18, "comp_ratio": 4, "comp_attack_ms": 10,
-                 "comp_release_ms": 200, "gain_db": -3},
-        "pad": {"high_hz": 6000, "high_gain_db": -6, "mid_hz": 400, "mid_gain_db": -2,
-                "gain_db": -6, "pan": -0.3},
+    settings: dict[str, dict[str, float]] = {
+        "kick": {
+            "low_hz": 80,
+            "low_gain_db": 3,
+            "comp_threshold_db": -12,
+            "comp_ratio": 4,
+            "comp_attack_ms": 5,
+            "comp_release_ms": 120,
+            "gain_db": -2,
+        },
+        "snare": {
+            "mid_hz": 2000,
+            "mid_gain_db": 2,
+            "mid_q": 1.2,
+            "comp_threshold_db": -14,
+            "comp_ratio": 3,
+            "gain_db": -4,
+            "pan": 0.05,
+        },
+        "hats": {
+            "high_hz": 8000,
+            "high_gain_db": 3,
+            "low_hz": 400,
+            "low_gain_db": -12,
+            "gain_db": -9,
+            "pan": 0.4,
+        },
+        "bass": {
+            "low_hz": 100,
+            "low_gain_db": 2,
+            "high_hz": 3000,
+            "high_gain_db": -6,
+            "comp_threshold_db": -18,
+            "comp_ratio": 4,
+            "comp_attack_ms": 10,
+            "comp_release_ms": 200,
+            "gain_db": -3,
+        },
+        "pad": {
+            "high_hz": 6000,
+            "high_gain_db": -6,
+            "mid_hz": 400,
+            "mid_gain_db": -2,
+            "gain_db": -6,
+            "pan": -0.3,
+        },
         "lead": {"mid_hz": 1500, "mid_gain_db": 3, "mid_q": 0.9, "gain_db": -8, "pan": 0.3},
     }
     names = list(tracks)

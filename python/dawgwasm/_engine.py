@@ -3,6 +3,7 @@ numpy views over its buffers and parameters checked against its own table."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from types import TracebackType
@@ -23,7 +24,6 @@ from dawgwasm._errors import (
     DspRuntimeError,
     EngineConfigError,
     ParameterError,
-    ParameterRangeError,
 )
 from dawgwasm._params import ParamSpec, ParamTable
 from dawgwasm._runtime import F32Array, Runtime, load_native, load_wasm
@@ -123,7 +123,8 @@ class Engine:
             "quantum_frames": f"{lim['quantum_min_frames']:g} to {lim['quantum_max_frames']:g}",
             "max_quanta": f"1 to {lim['quanta_per_call_max']:g} (and buffers within budget)",
         }[field]
-        value = dict(zip(["sample_rate_hz", "tracks", "quantum_frames", "max_quanta"], args))
+        names = ["sample_rate_hz", "tracks", "quantum_frames", "max_quanta"]
+        value = dict(zip(names, args, strict=True))
         return (
             f"engine refused {field} = {value[field]:g}: {text} ({status_name(status)}); "
             f"legal values are {legal}"
@@ -145,10 +146,8 @@ class Engine:
             self._output = np.zeros((2, 0), np.float32)
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # never raise from a finaliser
             self.close()
-        except Exception:  # noqa: S110 - never raise from a finaliser
-            pass
 
     def __enter__(self) -> Engine:
         return self
@@ -232,13 +231,17 @@ class Engine:
 
     def set_raw(self, target: int, param_id: int, value: float) -> int:
         """Call ``dawg_set_param`` unchecked and return its status code."""
-        return int(self.runtime.call("dawg_set_param", self._live_handle(), target, param_id, value))
+        return int(
+            self.runtime.call("dawg_set_param", self._live_handle(), target, param_id, value)
+        )
 
     def get(self, name: str, track: int = 0) -> float:
         """The last value set for ``name`` on ``track`` (its target)."""
         spec = self.params[name]
         value = float(
-            self.runtime.call("dawg_get_param", self._live_handle(), self._target(spec, track), spec.id)
+            self.runtime.call(
+                "dawg_get_param", self._live_handle(), self._target(spec, track), spec.id
+            )
         )
         if math.isnan(value):
             raise ParameterError(f"engine has no value for {name} on track {track}")

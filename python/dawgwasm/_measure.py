@@ -40,8 +40,12 @@ def time_repeated(action: Callable[[], object], *, warmup: int = 1, repeat: int 
     return Timing(tuple(out))
 
 
-def quantum_loads(process_one: Callable[[], object], empty_call: Callable[[], object],
-                  quanta: int, quantum_seconds: float) -> dict[str, float]:
+def quantum_loads(
+    process_one: Callable[[], object],
+    empty_call: Callable[[], object],
+    quanta: int,
+    quantum_seconds: float,
+) -> dict[str, float]:
     """Load of single-quantum calls (time ÷ quantum duration), with the cost of
     an empty call (the host's call overhead, measured alongside) subtracted.
     Returns p50, p99 and max load, and the overhead in µs."""

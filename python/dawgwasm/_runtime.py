@@ -116,8 +116,9 @@ class WasmRuntime(Runtime):
         return bytes(self._memory.read(self._store, ptr, ptr + length))
 
     def f32_view(self, ptr: int, count: int) -> F32Array:
-        buf = self._memory.get_buffer_ptr(self._store, count * 4, ptr)
-        return np.frombuffer(buf, dtype=np.float32)
+        buf: Any = self._memory.get_buffer_ptr(self._store, count * 4, ptr)
+        view: F32Array = np.frombuffer(buf, dtype=np.float32)
+        return view
 
     def memory_key(self) -> tuple[int, int]:
         addr = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value or 0
@@ -174,7 +175,9 @@ def load_wasm(source: Path | bytes, *, simd: bool = True, label: str | None = No
             module = wasmtime.Module(_wasm_engine(simd), data)
         except wasmtime.WasmtimeError as e:
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            hint = " (it uses SIMD, which is disabled here)" if not simd and "SIMD" in str(e) else ""
+            hint = (
+                " (it uses SIMD, which is disabled here)" if not simd and "SIMD" in str(e) else ""
+            )
             raise InvalidWasmError(f"{where} is not a usable wasm module{hint}: {reason}") from e
         _check_exports(module, where)
         _MODULES[key] = module
@@ -238,8 +241,8 @@ class NativeRuntime(Runtime):
             raise AbiMismatchError(f"{path} lacks exports: {', '.join(missing)}")
 
     def call(self, name: str, *args: int | float) -> int | float:
-        value = self._funcs[name](*args)
-        return 0 if value is None else value  # type: ignore[no-any-return]
+        value: int | float | None = self._funcs[name](*args)
+        return 0 if value is None else value
 
     def read_bytes(self, ptr: int, length: int) -> bytes:
         return ctypes.string_at(ptr, length)

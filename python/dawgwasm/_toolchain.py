@@ -133,7 +133,9 @@ def find_rust_toolchain() -> RustToolchain:
             return tc
         reasons.append(why)
     tried = "; ".join(reasons) if reasons else "no rustc found on PATH"
-    raise ToolchainMissingError(f"no Rust toolchain can build {WASM_TARGET} ({tried}): {INSTALL_HINT}")
+    raise ToolchainMissingError(
+        f"no Rust toolchain can build {WASM_TARGET} ({tried}): {INSTALL_HINT}"
+    )
 
 
 def find_chromium() -> Tool:

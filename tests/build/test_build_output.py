@@ -12,20 +12,27 @@ from pathlib import Path
 import pytest
 
 import dawgwasm
-from dawgwasm import BuildError, Engine, ToolchainMissingError
-from dawgwasm import _paths
+from dawgwasm import BuildError, Engine, ToolchainMissingError, _paths
 from dawgwasm._toolchain import find_rust_toolchain
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_output_folder_contents(built_dist: Path) -> None:
     names = {p.name for p in built_dist.iterdir()}
     assert names == {
-        "manifest.json", "dawg_dsp.simd.wasm", "dawg_dsp.scalar.wasm", "dawg-processor.js",
-        "dawg-engine.js", "dawg-engine.d.ts", "dawg-worklet-core.js", "dawg-engine-core.js",
+        "manifest.json",
+        "dawg_dsp.simd.wasm",
+        "dawg_dsp.scalar.wasm",
+        "dawg-processor.js",
+        "dawg-engine.js",
+        "dawg-engine.d.ts",
+        "dawg-worklet-core.js",
+        "dawg-engine-core.js",
     }
     manifest = json.loads((built_dist / "manifest.json").read_text())
     assert manifest["abi_version"] == dawgwasm._abi.ABI_VERSION
@@ -57,22 +64,27 @@ def test_broken_crate_leaves_previous_output_intact(built_dist: Path, tmp_path: 
     out = tmp_path / "dist"
     shutil.copytree(built_dist, out)
     before = snapshot(out)
-    with pytest.raises(BuildError, match=r"(?s)cargo build \(wasm simd\) failed.*unclosed delimiter"):
+    with pytest.raises(
+        BuildError, match=r"(?s)cargo build \(wasm simd\) failed.*unclosed delimiter"
+    ):
         dawgwasm.build(out, crate=broken_crate(tmp_path))
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_broken_template_leaves_previous_output_intact(built_dist: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_template_leaves_previous_output_intact(
+    built_dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "dist"
     shutil.copytree(built_dist, out)
     before = snapshot(out)
     templates = tmp_path / "templates"
     shutil.copytree(_paths.templates_dir(), templates)
-    (templates / "engine.js.j2").write_text("export const X = {{ manifest.no_such_field | tojson }};\n")
+    (templates / "engine.js.j2").write_text(
+        "export const X = {{ manifest.no_such_field | tojson }};\n"
+    )
     monkeypatch.setattr(_paths, "templates_dir", lambda: templates)
-    with pytest.raises(BuildError, match="(?s)template engine.js.j2 failed.*no_such_field"):
+    with pytest.raises(BuildError, match=r"(?s)template engine\.js\.j2 failed.*no_such_field"):
         dawgwasm.build(out)
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
@@ -82,13 +94,14 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(tmp_path: Path) -> None
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(BuildError, match="holds no dawgwasm build"):
+    with pytest.raises(BuildError, match=r"holds no dawgwasm build \(manifest\.json\)"):
         dawgwasm.build(out)
     assert (out / "notes.txt").read_text() == "keep me"
 
 
-def test_missing_toolchain_says_what_to_install(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_toolchain_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DAWGWASM_RUSTC", str(tmp_path / "no-rustc"))
     with pytest.raises(ToolchainMissingError) as info:
         find_rust_toolchain()
@@ -97,8 +110,9 @@ def test_missing_toolchain_says_what_to_install(tmp_path: Path,
     assert "apt-get install rustc cargo libstd-rust-dev-wasm32" in message
 
 
-def test_toolchain_without_wasm_std_is_not_taken(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_toolchain_without_wasm_std_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A rustc whose sysroot lacks the wasm32 std (rustup's, before `rustup
     target add`) is reported with the reason, not used."""
     fake = tmp_path / "bin" / "rustc"
@@ -107,7 +121,8 @@ def test_toolchain_without_wasm_std_is_not_taken(tmp_path: Path,
     (sysroot / "lib" / "rustlib" / "x86_64-unknown-linux-gnu" / "lib").mkdir(parents=True)
     fake.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = "-vV" ]; then echo "rustc 1.80.0 (x 2024-01-01)"; echo "host: x86_64-unknown-linux-gnu"; '
+        'if [ "$1" = "-vV" ]; then echo "rustc 1.80.0 (x 2024-01-01)"; '
+        'echo "host: x86_64-unknown-linux-gnu"; '
         f'else echo "{sysroot}"; fi\n'
     )
     fake.chmod(0o755)

@@ -22,10 +22,17 @@ from tests.snapshots.test_generated_files import check_snapshot
 DAWGWASM = str(Path(sys.executable).with_name("dawgwasm"))
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DAWGWASM, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DAWGWASM, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 @pytest.mark.parametrize("command", ["", "build", "render", "serve", "demo", "doctor"])
@@ -50,8 +57,17 @@ def write_wav(path: Path, frames: int = 4800, rate: int = 44100) -> np.ndarray:
 
 def test_render_applies_parameters(built_dist: Path, tmp_path: Path) -> None:
     x = write_wav(tmp_path / "in.wav")
-    proc = run("render", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(built_dist), "--param", "gain_db=-6", "--param", "master_gain_db=-6")
+    proc = run(
+        "render",
+        str(tmp_path / "in.wav"),
+        str(tmp_path / "out.wav"),
+        "--dist",
+        str(built_dist),
+        "--param",
+        "gain_db=-6",
+        "--param",
+        "master_gain_db=-6",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout
     y, rate = sf.read(str(tmp_path / "out.wav"), dtype="float32")
@@ -61,8 +77,15 @@ def test_render_applies_parameters(built_dist: Path, tmp_path: Path) -> None:
 
 def test_render_of_a_mono_file_gives_stereo(built_dist: Path, tmp_path: Path) -> None:
     sf.write(str(tmp_path / "mono.wav"), np.full(1000, 0.25, np.float32), 48000, subtype="FLOAT")
-    proc = run("render", str(tmp_path / "mono.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(built_dist), "--param", "pan=-1")
+    proc = run(
+        "render",
+        str(tmp_path / "mono.wav"),
+        str(tmp_path / "out.wav"),
+        "--dist",
+        str(built_dist),
+        "--param",
+        "pan=-1",
+    )
     assert proc.returncode == 0, proc.stderr
     y, _ = sf.read(str(tmp_path / "out.wav"), dtype="float32")
     assert np.allclose(y[:, 0], 0.5) and np.all(y[:, 1] == 0.0)
@@ -77,11 +100,19 @@ def test_render_of_a_mono_file_gives_stereo(built_dist: Path, tmp_path: Path) ->
         ("mute=0.5", "error: mute = 0.5 must be a whole number"),
     ],
 )
-def test_render_rejects_bad_parameters(built_dist: Path, tmp_path: Path, param: str,
-                                       message: str) -> None:
+def test_render_rejects_bad_parameters(
+    built_dist: Path, tmp_path: Path, param: str, message: str
+) -> None:
     write_wav(tmp_path / "in.wav")
-    proc = run("render", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(built_dist), "--param", param)
+    proc = run(
+        "render",
+        str(tmp_path / "in.wav"),
+        str(tmp_path / "out.wav"),
+        "--dist",
+        str(built_dist),
+        "--param",
+        param,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith(message), proc.stderr
     assert not (tmp_path / "out.wav").exists()
@@ -95,20 +126,33 @@ def test_render_malformed_param_is_a_usage_error(built_dist: Path, tmp_path: Pat
 
 
 def test_render_missing_input_and_missing_build(built_dist: Path, tmp_path: Path) -> None:
-    proc = run("render", str(tmp_path / "nope.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(built_dist))
+    proc = run(
+        "render", str(tmp_path / "nope.wav"), str(tmp_path / "out.wav"), "--dist", str(built_dist)
+    )
     assert proc.returncode == 1 and "nope.wav not found" in proc.stderr
     write_wav(tmp_path / "in.wav")
-    proc = run("render", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(tmp_path / "no-dist"))
+    proc = run(
+        "render",
+        str(tmp_path / "in.wav"),
+        str(tmp_path / "out.wav"),
+        "--dist",
+        str(tmp_path / "no-dist"),
+    )
     assert proc.returncode == 1 and "run `dawgwasm build" in proc.stderr
 
 
 def test_render_keeps_previous_output_when_it_fails(built_dist: Path, tmp_path: Path) -> None:
     write_wav(tmp_path / "in.wav")
     (tmp_path / "out.wav").write_bytes(b"previous")
-    proc = run("render", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--dist",
-               str(built_dist), "--param", "pan=5")
+    proc = run(
+        "render",
+        str(tmp_path / "in.wav"),
+        str(tmp_path / "out.wav"),
+        "--dist",
+        str(built_dist),
+        "--param",
+        "pan=5",
+    )
     assert proc.returncode == 1
     assert (tmp_path / "out.wav").read_bytes() == b"previous"
 
@@ -147,8 +191,9 @@ def test_doctor_without_toolchain_exits_1(tmp_path: Path) -> None:
 
 def test_demo_main_job_measures_and_writes(built_dist: Path, tmp_path: Path) -> None:
     out = tmp_path / "demo.wav"
-    proc = run("demo", "--dist", str(built_dist), "--out", str(out), "--seconds", "1",
-               "--repeat", "2")
+    proc = run(
+        "demo", "--dist", str(built_dist), "--out", str(out), "--seconds", "1", "--repeat", "2"
+    )
     assert proc.returncode == 0, proc.stderr
     for needle in ("wasmtime simd", "wasmtime scalar", "native", "x realtime", "vs native"):
         assert needle in proc.stdout

@@ -21,8 +21,9 @@ def render(make_engine, runtime: str, quantum: int, max_quanta: int) -> np.ndarr
 
 
 @pytest.mark.parametrize(("quantum", "max_quanta"), [(64, 3), (512, 1), (128, 64), (16, 7)])
-def test_quantum_size_does_not_change_output(make_engine, runtime: str, quantum: int,
-                                             max_quanta: int) -> None:
+def test_quantum_size_does_not_change_output(
+    make_engine, runtime: str, quantum: int, max_quanta: int
+) -> None:
     ref = render(make_engine, runtime, 128, 1)
     assert np.array_equal(render(make_engine, runtime, quantum, max_quanta), ref)
 

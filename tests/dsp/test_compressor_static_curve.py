@@ -14,11 +14,18 @@ CURVE_TOL_DB = 0.01  # fast log2/exp2 approximations are good to ~1e-5 dB
 
 @pytest.mark.parametrize(("threshold_db", "ratio"), [(-20.0, 4.0), (-30.0, 2.0), (-6.0, 20.0)])
 @pytest.mark.parametrize("level_db", [-40.0, -25.0, -20.0, -12.0, -3.0, 0.0])
-def test_steady_state_gain_matches_formula(make_engine, runtime: str, threshold_db: float,
-                                           ratio: float, level_db: float) -> None:
+def test_steady_state_gain_matches_formula(
+    make_engine, runtime: str, threshold_db: float, ratio: float, level_db: float
+) -> None:
     e = make_engine(runtime)
-    e.set_many({"comp_threshold_db": threshold_db, "comp_ratio": ratio,
-                "comp_attack_ms": 1.0, "comp_release_ms": 20.0})
+    e.set_many(
+        {
+            "comp_threshold_db": threshold_db,
+            "comp_ratio": ratio,
+            "comp_attack_ms": 1.0,
+            "comp_release_ms": 20.0,
+        }
+    )
     e.reset()
     level = 10 ** (level_db / 20)
     x = np.full((2, 24000), level, np.float32)  # DC: the detector sees a constant peak
@@ -41,8 +48,14 @@ def test_ratio_one_is_transparent(make_engine, runtime: str) -> None:
 def test_time_constants(make_engine, runtime: str, phase: str, time_ms: float) -> None:
     fs = 48000
     e = make_engine(runtime, sample_rate_hz=fs)
-    e.set_many({"comp_threshold_db": -40.0, "comp_ratio": 10.0,
-                "comp_attack_ms": 10.0, "comp_release_ms": 80.0})
+    e.set_many(
+        {
+            "comp_threshold_db": -40.0,
+            "comp_ratio": 10.0,
+            "comp_attack_ms": 10.0,
+            "comp_release_ms": 80.0,
+        }
+    )
     e.reset()
     quiet, loud = 10 ** (-60 / 20), 1.0
     n = fs  # 1 s per segment
@@ -53,6 +66,9 @@ def test_time_constants(make_engine, runtime: str, phase: str, time_ms: float) -
     start, final = 20 * np.log10(np.abs(y[n - 1]) / first), gain_db[-1]
     # One time constant: 1 - 1/e of the way from start to final reduction.
     target = final + (start - final) / np.e
-    crossed = int(np.argmax(gain_db <= target)) if phase == "attack" \
+    crossed = (
+        int(np.argmax(gain_db <= target))
+        if phase == "attack"
         else int(np.argmax(gain_db >= target))
+    )
     assert abs(crossed / fs * 1e3 - time_ms) < 0.05 * time_ms

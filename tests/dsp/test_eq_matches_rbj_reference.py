@@ -16,9 +16,13 @@ IMPULSE_ATOL = 1e-5
 MAGNITUDE_TOL_DB = 0.01
 
 SETTINGS = {
-    "low_hz": 150.0, "low_gain_db": 6.0,
-    "mid_hz": 1000.0, "mid_gain_db": -4.0, "mid_q": 1.5,
-    "high_hz": 5000.0, "high_gain_db": 3.0,
+    "low_hz": 150.0,
+    "low_gain_db": 6.0,
+    "mid_hz": 1000.0,
+    "mid_gain_db": -4.0,
+    "mid_q": 1.5,
+    "high_hz": 5000.0,
+    "high_gain_db": 3.0,
 }
 
 

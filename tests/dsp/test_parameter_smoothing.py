@@ -20,12 +20,17 @@ def test_gain_step_ramps_linearly_in_exactly_n_samples(make_engine, runtime: str
     # A step would jump by 0.45 at once; the ramp spreads it over `steps` samples.
     assert jumps.max() <= (0.5 - final) / steps * 1.001
     assert y[steps - 2] != np.float32(final)
-    assert np.all(y[steps - 1:] == np.float32(final))
+    assert np.all(y[steps - 1 :] == np.float32(final))
 
 
 def test_change_is_heard_within_the_next_quantum(make_engine, runtime: str) -> None:
-    for name, value in [("gain_db", -6.0), ("pan", 0.5), ("low_gain_db", 12.0),
-                        ("master_gain_db", -6.0), ("mute", 1.0)]:
+    for name, value in [
+        ("gain_db", -6.0),
+        ("pan", 0.5),
+        ("low_gain_db", 12.0),
+        ("master_gain_db", -6.0),
+        ("mute", 1.0),
+    ]:
         e = make_engine(runtime, max_quanta=4)
         x = np.tile(np.sin(np.arange(512) * 0.01).astype(np.float32) * 0.5, (2, 1))
         before = e.render(x)

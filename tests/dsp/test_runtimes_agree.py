@@ -11,11 +11,29 @@ import numpy as np
 AGREE_ATOL = 1e-6
 
 STRIPS = [
-    {"low_hz": 120, "low_gain_db": 5, "mid_hz": 900, "mid_gain_db": -3, "mid_q": 2,
-     "high_hz": 7000, "high_gain_db": 4, "comp_threshold_db": -24, "comp_ratio": 5,
-     "comp_attack_ms": 2, "comp_release_ms": 60, "gain_db": -3, "pan": -0.4},
-    {"low_gain_db": -6, "high_hz": 2500, "high_gain_db": -9, "comp_threshold_db": -10,
-     "comp_ratio": 2, "pan": 0.7},
+    {
+        "low_hz": 120,
+        "low_gain_db": 5,
+        "mid_hz": 900,
+        "mid_gain_db": -3,
+        "mid_q": 2,
+        "high_hz": 7000,
+        "high_gain_db": 4,
+        "comp_threshold_db": -24,
+        "comp_ratio": 5,
+        "comp_attack_ms": 2,
+        "comp_release_ms": 60,
+        "gain_db": -3,
+        "pan": -0.4,
+    },
+    {
+        "low_gain_db": -6,
+        "high_hz": 2500,
+        "high_gain_db": -9,
+        "comp_threshold_db": -10,
+        "comp_ratio": 2,
+        "pan": 0.7,
+    },
     {"mid_hz": 3000, "mid_gain_db": 9, "mid_q": 0.4, "gain_db": 4},
 ]
 

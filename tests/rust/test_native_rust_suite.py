@@ -16,9 +16,18 @@ def test_cargo_test_passes() -> None:
     env = tc.env()
     env["CARGO_TARGET_DIR"] = str(crate / "target" / "dawgwasm" / "native-test")
     proc = subprocess.run(
-        [str(tc.cargo), "test", "--release", "--offline", "--manifest-path",
-         str(crate / "Cargo.toml")],
-        env=env, capture_output=True, text=True, timeout=1200,
+        [
+            str(tc.cargo),
+            "test",
+            "--release",
+            "--offline",
+            "--manifest-path",
+            str(crate / "Cargo.toml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "rendering_allocates_nothing ... ok" in proc.stdout

@@ -50,13 +50,16 @@ def node_module_dir(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("filename", ["dawg-processor.js", "dawg-engine.js",
-                                      "dawg-worklet-core.js", "dawg-engine-core.js"])
+@pytest.mark.parametrize(
+    "filename",
+    ["dawg-processor.js", "dawg-engine.js", "dawg-worklet-core.js", "dawg-engine-core.js"],
+)
 def test_javascript_parses(built_dist: Path, tmp_path: Path, filename: str) -> None:
     shutil.copytree(built_dist, tmp_path / "d")
     folder = node_module_dir(tmp_path / "d")
-    proc = subprocess.run(["node", "--check", str(folder / filename)], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["node", "--check", str(folder / filename)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -71,18 +74,33 @@ def test_hostile_strings_round_trip_through_generated_js(built_dist: Path, tmp_p
     render_templates(manifest, _paths.templates_dir(), out)
     for src in _paths.static_dir().glob("*.js"):
         shutil.copyfile(src, out / src.name)
-    script = ("const m = await import('./dawg-engine.js');"
-              "process.stdout.write(JSON.stringify([m.MANIFEST.params[0].doc, m.MANIFEST.params[0].unit]));")
-    proc = subprocess.run(["node", "--input-type=module", "-e", script], cwd=out,
-                          capture_output=True, text=True, timeout=60)
+    script = (
+        "const m = await import('./dawg-engine.js');"
+        "const p = m.MANIFEST.params[0];"
+        "process.stdout.write(JSON.stringify([p.doc, p.unit]));"
+    )
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [HOSTILE, HOSTILE[::-1]]
     # The worklet entry registers the processor under the manifest's name.
-    script = ("let got = null; globalThis.AudioWorkletProcessor = class {};"
-              "globalThis.registerProcessor = (name) => { got = name; };"
-              "await import('./dawg-processor.js'); process.stdout.write(String(got));")
-    proc = subprocess.run(["node", "--input-type=module", "-e", script], cwd=out,
-                          capture_output=True, text=True, timeout=60)
+    script = (
+        "let got = null; globalThis.AudioWorkletProcessor = class {};"
+        "globalThis.registerProcessor = (name) => { got = name; };"
+        "await import('./dawg-processor.js'); process.stdout.write(String(got));"
+    )
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == manifest["processor_name"]
 
@@ -93,9 +111,17 @@ def test_descriptors_equal_the_rust_table(built_dist: Path, tmp_path: Path) -> N
 
     shutil.copytree(built_dist, tmp_path / "d")
     out = node_module_dir(tmp_path / "d")
-    script = "const m = await import('./dawg-engine.js'); process.stdout.write(JSON.stringify(m.MANIFEST.params));"
-    proc = subprocess.run(["node", "--input-type=module", "-e", script], cwd=out,
-                          capture_output=True, text=True, timeout=60)
+    script = (
+        "const m = await import('./dawg-engine.js');"
+        "process.stdout.write(JSON.stringify(m.MANIFEST.params));"
+    )
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     with Engine.from_dist(built_dist) as e:
         assert json.loads(proc.stdout) == [p.to_json() for p in e.params.values()]

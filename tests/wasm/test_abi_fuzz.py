@@ -21,7 +21,9 @@ op = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=st.lists(op, max_size=60))
 def test_random_abi_sequences_are_contained(built_dist, ops: list[tuple]) -> None:
     e = Engine.from_dist(built_dist, "simd", tracks=3, max_quanta=4)

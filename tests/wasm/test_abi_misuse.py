@@ -26,19 +26,23 @@ def test_unknown_parameter_id(make_engine, runtime: str) -> None:
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_non_finite_value_is_refused_and_last_value_kept(make_engine, runtime: str,
-                                                         bad: float) -> None:
+def test_non_finite_value_is_refused_and_last_value_kept(
+    make_engine, runtime: str, bad: float
+) -> None:
     e = make_engine(runtime)
     gain = e.params["gain_db"]
     e.set("gain_db", -3.0)
     assert status_name(e.set_raw(0, gain.id, bad)) == "DAWG_ERR_NOT_FINITE"
     assert e.get("gain_db") == -3.0
-    with pytest.raises(ParameterRangeError, match=r"gain_db = .* not a finite number.*-96 to 12 dB"):
+    with pytest.raises(
+        ParameterRangeError, match=r"gain_db = .* not a finite number.*-96 to 12 dB"
+    ):
         e.set("gain_db", bad)
 
 
-def test_out_of_range_value_is_clamped_by_abi_and_refused_by_python(make_engine,
-                                                                    runtime: str) -> None:
+def test_out_of_range_value_is_clamped_by_abi_and_refused_by_python(
+    make_engine, runtime: str
+) -> None:
     e = make_engine(runtime)
     gain = e.params["gain_db"]
     assert status_name(e.set_raw(0, gain.id, 500.0)) == "DAWG_CLAMPED"
@@ -101,8 +105,9 @@ def test_bad_handles(make_engine, runtime: str) -> None:
         ({"max_quanta": 0}, r"max_quanta = 0"),
     ],
 )
-def test_bad_engine_configuration(make_engine, runtime: str, config: dict[str, float],
-                                  message: str) -> None:
+def test_bad_engine_configuration(
+    make_engine, runtime: str, config: dict[str, float], message: str
+) -> None:
     with pytest.raises(EngineConfigError, match=message):
         make_engine(runtime, **config)
 

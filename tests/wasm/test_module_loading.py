@@ -1,5 +1,5 @@
 """Loading a .wasm fails with a clear, specific error for every kind of bad
-module (MW1–MW4), and the scalar build runs where wasm SIMD is disabled while
+module (MW1 to MW4), and the scalar build runs where wasm SIMD is disabled while
 the SIMD build is refused there (BF2a)."""
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ def test_missing_file(tmp_path: Path) -> None:
         Engine.from_dist(tmp_path)
 
 
-@pytest.mark.parametrize("data", [b"", b"\x00asm", b"\x00asm\x01\x00\x00\x00\xff", b"hello world\n"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\x00asm", b"\x00asm\x01\x00\x00\x00\xff", b"hello world\n"]
+)
 def test_not_wasm(data: bytes) -> None:
     with pytest.raises(InvalidWasmError, match="not a usable wasm module"):
         Engine.from_wasm(data)
@@ -39,14 +41,19 @@ def fake_module(version: int, skip: str = "") -> bytes:
         if name == skip:
             continue
         ps = " ".join(f"(param {wat[p]})" for p in params)
-        body = f"i32.const {version}" if name == "dawg_abi_version" else (
-            "f32.const 0" if wat[result] == "f32" else "i32.const 0")
+        body = (
+            f"i32.const {version}"
+            if name == "dawg_abi_version"
+            else ("f32.const 0" if wat[result] == "f32" else "i32.const 0")
+        )
         funcs.append(f'(func (export "{name}") {ps} (result {wat[result]}) {body})')
     return wasmtime.wat2wasm('(module (memory (export "memory") 1) ' + " ".join(funcs) + ")")
 
 
 def test_wrong_abi_version_names_both_versions() -> None:
-    with pytest.raises(AbiMismatchError, match=rf"ABI v{ABI_VERSION + 1} .* expects v{ABI_VERSION}"):
+    with pytest.raises(
+        AbiMismatchError, match=rf"ABI v{ABI_VERSION + 1} .* expects v{ABI_VERSION}"
+    ):
         Engine.from_wasm(fake_module(ABI_VERSION + 1))
 
 
@@ -56,7 +63,10 @@ def test_missing_export_is_named() -> None:
 
 
 def test_wrong_signature_is_named() -> None:
-    wat = '(module (memory (export "memory") 1) (func (export "dawg_abi_version") (param i32) (result i32) i32.const 1))'
+    wat = (
+        '(module (memory (export "memory") 1) '
+        '(func (export "dawg_abi_version") (param i32) (result i32) i32.const 1))'
+    )
     with pytest.raises(AbiMismatchError, match=r"dawg_abi_version is \(i32\)"):
         Engine.from_wasm(wasmtime.wat2wasm(wat))
 

@@ -187,7 +187,7 @@ function updateStatus() {
   );
   setStatus(
     "isolation",
-    globalThis.crossOriginIsolated === true ? "yes (SharedArrayBuffer available)" : "degraded: no SharedArrayBuffer"
+    globalThis.crossOriginIsolated === true ? "yes" : "no (served without COOP/COEP headers)"
   );
   setStatus("rate", ctx ? ctx.sampleRate + " Hz" : "—");
   setStatus(

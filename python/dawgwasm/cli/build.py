@@ -47,7 +47,9 @@ def command(out_dir: Path, crate: Path | None, native: bool) -> None:
     click.echo(f"toolchain: {tc.version} ({tc.rustc})", err=True)
     report = build(out_dir, crate=crate, toolchain=tc, log=lambda m: click.echo(f"  {m}", err=True))
     for variant, meta in report.manifest["wasm"].items():
-        click.echo(f"{variant:>6}: {meta['file']}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
+        click.echo(
+            f"{variant:>6}: {meta['file']}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}"
+        )
     click.echo(f"params: {len(report.manifest['params'])}; ABI v{report.manifest['abi_version']}")
     if native:
         lib = build_native(tc, crate)

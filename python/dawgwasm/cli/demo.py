@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,41 @@ __all__ = ["command"]
 
 
 @click.command("demo")
-@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-              show_default=True, help="Build folder (see `dawgwasm build`).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("out/demo.wav"), show_default=True,
-              help="Where to write the SIMD render; results go next to it as .json.")
-@click.option("--seconds", type=click.FloatRange(0.5, 600), default=8.0, show_default=True,
-              help="Length of the demo mix.")
-@click.option("--repeat", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Timed repetitions per runtime (after one warm-up).")
-@click.option("--native/--no-native", default=True, show_default=True,
-              help="Include the natively compiled crate as the baseline.")
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Build folder (see `dawgwasm build`).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("out/demo.wav"),
+    show_default=True,
+    help="Where to write the SIMD render; results go next to it as .json.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0.5, 600),
+    default=8.0,
+    show_default=True,
+    help="Length of the demo mix.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Timed repetitions per runtime (after one warm-up).",
+)
+@click.option(
+    "--native/--no-native",
+    default=True,
+    show_default=True,
+    help="Include the natively compiled crate as the baseline.",
+)
 def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: bool) -> None:
     """Render the built-in demo mix headless and print what was measured.
 
@@ -45,8 +70,12 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
 
     mix = demo_mix(seconds=seconds)
     engines: dict[str, Engine] = {}
-    cfg: dict[str, Any] = {"sample_rate_hz": mix.sample_rate_hz, "tracks": len(mix.names),
-                           "quantum_frames": 128, "max_quanta": 64}
+    cfg: dict[str, Any] = {
+        "sample_rate_hz": mix.sample_rate_hz,
+        "tracks": len(mix.names),
+        "quantum_frames": 128,
+        "max_quanta": 64,
+    }
     engines["wasmtime simd"] = Engine.from_dist(dist, "simd", **cfg)
     engines["wasmtime scalar"] = Engine.from_dist(dist, "scalar", **cfg)
     if native:
@@ -68,7 +97,7 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
     for rep in range(repeat + 1):
         for name, e in engines.items():
             prepare(e)
-            t = time_repeated(lambda e=e: e.render(mix.inputs), warmup=0, repeat=1)
+            t = time_repeated(partial(e.render, mix.inputs), warmup=0, repeat=1)
             if rep > 0:
                 samples[name].extend(t.samples)
 
@@ -83,7 +112,7 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
         def one(e: Engine = e, inputs: list[Any] = inputs, counter: Any = counter) -> None:
             i = next(counter)
             for t, buf in enumerate(inputs):
-                buf[:, :q] = mix.inputs[t, :, i * q:(i + 1) * q]
+                buf[:, :q] = mix.inputs[t, :, i * q : (i + 1) * q]
             e.runtime.call("dawg_process", e.handle, 1)
 
         # Copying a quantum of input costs a few µs; measure it with the empty call.
@@ -100,33 +129,57 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
     track_samples = len(mix.names) * mix.frames
     results: dict[str, Any] = {
         "mix": {"tracks": mix.names, "seconds": mix.seconds, "sample_rate_hz": mix.sample_rate_hz},
-        "repeat": repeat, "baseline": baseline, "runtimes": {},
+        "repeat": repeat,
+        "baseline": baseline,
+        "runtimes": {},
     }
-    table = Table(title=f"demo mix: {len(mix.names)} tracks, {mix.seconds:g} s at "
-                        f"{mix.sample_rate_hz} Hz, median of {repeat} after 1 warm-up")
-    for col in ("runtime", "render ms", "x realtime", "ns/track-sample", f"vs {baseline}",
-                "quantum load p50", "p99", "max |diff|"):
+    table = Table(
+        title=f"demo mix: {len(mix.names)} tracks, {mix.seconds:g} s at "
+        f"{mix.sample_rate_hz} Hz, median of {repeat} after 1 warm-up"
+    )
+    for col in (
+        "runtime",
+        "render ms",
+        "x realtime",
+        "ns/track-sample",
+        f"vs {baseline}",
+        "quantum load p50",
+        "p99",
+        "max |diff|",
+    ):
         table.add_column(col, justify="right")
     for name in engines:
         med = float(np.median(samples[name]))
         diff = float(np.max(np.abs(outputs[name] - ref)))
         row = {
-            "render_ms_median": med * 1e3, "render_ms_best": min(samples[name]) * 1e3,
+            "render_ms_median": med * 1e3,
+            "render_ms_best": min(samples[name]) * 1e3,
             "samples_ms": [s * 1e3 for s in samples[name]],
-            "realtime_factor": mix.seconds / med, "ns_per_track_sample": med / track_samples * 1e9,
-            "ratio_to_baseline": med / base_median, "quantum_load": loads[name],
+            "realtime_factor": mix.seconds / med,
+            "ns_per_track_sample": med / track_samples * 1e9,
+            "ratio_to_baseline": med / base_median,
+            "quantum_load": loads[name],
             "max_abs_diff_to_baseline": diff,
         }
         results["runtimes"][name] = row
-        table.add_row(name, f"{row['render_ms_median']:.1f}", f"{row['realtime_factor']:.0f}",
-                      f"{row['ns_per_track_sample']:.1f}", f"{row['ratio_to_baseline']:.2f}x",
-                      f"{loads[name]['p50'] * 100:.2f} %", f"{loads[name]['p99'] * 100:.2f} %",
-                      f"{diff:.1e}")
+        table.add_row(
+            name,
+            f"{row['render_ms_median']:.1f}",
+            f"{row['realtime_factor']:.0f}",
+            f"{row['ns_per_track_sample']:.1f}",
+            f"{row['ratio_to_baseline']:.2f}x",
+            f"{loads[name]['p50'] * 100:.2f} %",
+            f"{loads[name]['p99'] * 100:.2f} %",
+            f"{diff:.1e}",
+        )
     out = outputs["wasmtime simd"]
     peak = float(np.max(np.abs(out)))
     rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
-    results["output"] = {"peak_dbfs": 20 * np.log10(peak), "rms_dbfs": 20 * np.log10(rms),
-                         "file": str(out_path)}
+    results["output"] = {
+        "peak_dbfs": 20 * np.log10(peak),
+        "rms_dbfs": 20 * np.log10(rms),
+        "file": str(out_path),
+    }
     write_audio(out_path, out, mix.sample_rate_hz)
     json_path = out_path.with_suffix(".json")
     json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -136,7 +189,11 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
     console = Console(width=140)
     console.print(table)
     calls = ", ".join(f"{k} {v['call_overhead_us']:.0f} µs" for k, v in loads.items())
-    console.print(f"quantum load = time of one 128-frame quantum / {q / mix.sample_rate_hz * 1e3:.3f} ms, "
-                  f"host call overhead subtracted ({calls})")
-    console.print(f"output: peak {results['output']['peak_dbfs']:.1f} dBFS, "
-                  f"RMS {results['output']['rms_dbfs']:.1f} dBFS → {out_path}; numbers → {json_path}")
+    console.print(
+        f"quantum load = time of one 128-frame quantum / {q / mix.sample_rate_hz * 1e3:.3f} ms, "
+        f"host call overhead subtracted ({calls})"
+    )
+    console.print(
+        f"output: peak {results['output']['peak_dbfs']:.1f} dBFS, "
+        f"RMS {results['output']['rms_dbfs']:.1f} dBFS → {out_path}; numbers → {json_path}"
+    )

@@ -19,8 +19,9 @@ def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
         try:
             number = float(value)
         except ValueError:
-            raise click.BadParameter(f"{item!r}: {value!r} is not a number",
-                                     param_hint="--param") from None
+            raise click.BadParameter(
+                f"{item!r}: {value!r} is not a number", param_hint="--param"
+            ) from None
         out.append((name.strip(), number))
     return out
 
@@ -28,17 +29,45 @@ def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
 @click.command("render")
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a parameter before rendering (repeatable), e.g. --param gain_db=-6.")
-@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-              show_default=True, help="Build folder holding the .wasm (see `dawgwasm build`).")
-@click.option("--variant", type=click.Choice(["simd", "scalar"]), default="simd",
-              show_default=True, help="Which wasm build to run.")
-@click.option("--subtype", default="FLOAT", show_default=True,
-              help="Output sample format (soundfile subtype: FLOAT, PCM_24, PCM_16).")
-@click.option("--list-params", is_flag=True, help="List the parameters and their ranges, then exit.")
-def command(input_path: Path, output_path: Path, params: tuple[str, ...], dist: Path,
-            variant: str, subtype: str, list_params: bool) -> None:
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a parameter before rendering (repeatable), e.g. --param gain_db=-6.",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Build folder holding the .wasm (see `dawgwasm build`).",
+)
+@click.option(
+    "--variant",
+    type=click.Choice(["simd", "scalar"]),
+    default="simd",
+    show_default=True,
+    help="Which wasm build to run.",
+)
+@click.option(
+    "--subtype",
+    default="FLOAT",
+    show_default=True,
+    help="Output sample format (soundfile subtype: FLOAT, PCM_24, PCM_16).",
+)
+@click.option(
+    "--list-params", is_flag=True, help="List the parameters and their ranges, then exit."
+)
+def command(
+    input_path: Path,
+    output_path: Path,
+    params: tuple[str, ...],
+    dist: Path,
+    variant: str,
+    subtype: str,
+    list_params: bool,
+) -> None:
     """Render the audio file IN through one channel strip into OUT.
 
     The strip is the same .wasm the browser runs (EQ, compressor, gain, pan,
@@ -52,7 +81,9 @@ def command(input_path: Path, output_path: Path, params: tuple[str, ...], dist: 
     if list_params:
         with Engine.from_dist(dist, variant) as engine:  # type: ignore[arg-type]
             for spec in engine.params.values():
-                click.echo(f"{spec.name:<20} {spec.range_text():<28} default {spec.default:g}  {spec.doc}")
+                click.echo(
+                    f"{spec.name:<20} {spec.range_text():<28} default {spec.default:g}  {spec.doc}"
+                )
         return
     audio, rate = read_stereo(input_path)
     with Engine.from_dist(dist, variant, sample_rate_hz=rate) as engine:  # type: ignore[arg-type]
