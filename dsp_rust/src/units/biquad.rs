@@ -139,6 +139,15 @@ impl BiquadState {
         self.s2 = s2;
     }
 
+    /// One sample through the filter (no output flush; see [`BiquadState::process`]).
+    #[inline(always)]
+    pub fn tick(&mut self, c: &BiquadCoefs, x: f32) -> f32 {
+        let y = c.b0 * x + self.s1;
+        self.s1 = c.b1 * x - c.a1 * y + self.s2;
+        self.s2 = c.b2 * x - c.a2 * y;
+        y
+    }
+
     /// Flush subnormal state to zero and reset the filter if its state has
     /// become non-finite. Called once per block, off the per-sample path.
     pub fn settle(&mut self) {

@@ -83,6 +83,10 @@ impl Compressor {
 
     /// Compress a stereo block in place.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if self.slope == 0.0 && self.reduction_log2 == 0.0 {
+            // Ratio 1 and no reduction left to release: unity gain exactly.
+            return;
+        }
         let mut r = self.reduction_log2;
         let (thr, slope) = (self.threshold_log2, self.slope);
         let (att, rel) = (self.attack_coef, self.release_coef);

@@ -7,6 +7,7 @@
 //! frames, counted from the engine's first frame, so the output does not
 //! depend on the size of the render quantum.
 
+use crate::math::flush;
 use crate::smooth::Linear;
 use crate::units::biquad::{BiquadCoefs, BiquadState};
 
@@ -170,16 +171,30 @@ impl ThreeBandEq {
                 self.start_segment();
             }
             let seg = (self.frames_to_update as usize).min(n - i);
-            for b in 0..BAND_COUNT {
-                self.left[b].process(&self.coefs[b], &mut left[i..i + seg]);
-                self.right[b].process(&self.coefs[b], &mut right[i..i + seg]);
-            }
+            self.process_segment(&mut left[i..i + seg], &mut right[i..i + seg]);
             i += seg;
             self.frames_to_update -= seg as u32;
         }
         for s in self.left.iter_mut().chain(self.right.iter_mut()) {
             s.settle();
         }
+    }
+
+    /// All six sections (three bands, two channels) in one pass per frame: the
+    /// six recurrences are independent within a frame's band, so the CPU
+    /// overlaps them instead of running six latency-bound passes in a row.
+    fn process_segment(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let [c0, c1, c2] = self.coefs;
+        let [mut l0, mut l1, mut l2] = self.left;
+        let [mut r0, mut r1, mut r2] = self.right;
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            let yl = l2.tick(&c2, l1.tick(&c1, l0.tick(&c0, *l)));
+            let yr = r2.tick(&c2, r1.tick(&c1, r0.tick(&c0, *r)));
+            *l = flush(yl);
+            *r = flush(yr);
+        }
+        self.left = [l0, l1, l2];
+        self.right = [r0, r1, r2];
     }
 
     /// Jump every ramp to its target and clear the filter state.
