@@ -55,19 +55,15 @@ def write_wav(path: Path, frames: int = 4800, rate: int = 44100) -> np.ndarray:
     return x
 
 
+def render_file(src: Path, dist: Path, *params: str) -> subprocess.CompletedProcess[str]:
+    """`dawgwasm render SRC out.wav --dist DIST --param P ...`, out.wav next to SRC."""
+    flags = [arg for p in params for arg in ("--param", p)]
+    return run("render", str(src), str(src.parent / "out.wav"), "--dist", str(dist), *flags)
+
+
 def test_render_applies_parameters(built_dist: Path, tmp_path: Path) -> None:
     x = write_wav(tmp_path / "in.wav")
-    proc = run(
-        "render",
-        str(tmp_path / "in.wav"),
-        str(tmp_path / "out.wav"),
-        "--dist",
-        str(built_dist),
-        "--param",
-        "gain_db=-6",
-        "--param",
-        "master_gain_db=-6",
-    )
+    proc = render_file(tmp_path / "in.wav", built_dist, "gain_db=-6", "master_gain_db=-6")
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout
     y, rate = sf.read(str(tmp_path / "out.wav"), dtype="float32")
@@ -77,15 +73,7 @@ def test_render_applies_parameters(built_dist: Path, tmp_path: Path) -> None:
 
 def test_render_of_a_mono_file_gives_stereo(built_dist: Path, tmp_path: Path) -> None:
     sf.write(str(tmp_path / "mono.wav"), np.full(1000, 0.25, np.float32), 48000, subtype="FLOAT")
-    proc = run(
-        "render",
-        str(tmp_path / "mono.wav"),
-        str(tmp_path / "out.wav"),
-        "--dist",
-        str(built_dist),
-        "--param",
-        "pan=-1",
-    )
+    proc = render_file(tmp_path / "mono.wav", built_dist, "pan=-1")
     assert proc.returncode == 0, proc.stderr
     y, _ = sf.read(str(tmp_path / "out.wav"), dtype="float32")
     assert np.allclose(y[:, 0], 0.5) and np.all(y[:, 1] == 0.0)
@@ -104,15 +92,7 @@ def test_render_rejects_bad_parameters(
     built_dist: Path, tmp_path: Path, param: str, message: str
 ) -> None:
     write_wav(tmp_path / "in.wav")
-    proc = run(
-        "render",
-        str(tmp_path / "in.wav"),
-        str(tmp_path / "out.wav"),
-        "--dist",
-        str(built_dist),
-        "--param",
-        param,
-    )
+    proc = render_file(tmp_path / "in.wav", built_dist, param)
     assert proc.returncode == 1
     assert proc.stderr.startswith(message), proc.stderr
     assert not (tmp_path / "out.wav").exists()
@@ -131,28 +111,14 @@ def test_render_missing_input_and_missing_build(built_dist: Path, tmp_path: Path
     )
     assert proc.returncode == 1 and "nope.wav not found" in proc.stderr
     write_wav(tmp_path / "in.wav")
-    proc = run(
-        "render",
-        str(tmp_path / "in.wav"),
-        str(tmp_path / "out.wav"),
-        "--dist",
-        str(tmp_path / "no-dist"),
-    )
+    proc = render_file(tmp_path / "in.wav", tmp_path / "no-dist")
     assert proc.returncode == 1 and "run `dawgwasm build" in proc.stderr
 
 
 def test_render_keeps_previous_output_when_it_fails(built_dist: Path, tmp_path: Path) -> None:
     write_wav(tmp_path / "in.wav")
     (tmp_path / "out.wav").write_bytes(b"previous")
-    proc = run(
-        "render",
-        str(tmp_path / "in.wav"),
-        str(tmp_path / "out.wav"),
-        "--dist",
-        str(built_dist),
-        "--param",
-        "pan=5",
-    )
+    proc = render_file(tmp_path / "in.wav", built_dist, "pan=5")
     assert proc.returncode == 1
     assert (tmp_path / "out.wav").read_bytes() == b"previous"
 

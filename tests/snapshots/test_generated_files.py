@@ -63,6 +63,19 @@ def test_javascript_parses(built_dist: Path, tmp_path: Path, filename: str) -> N
     assert proc.returncode == 0, proc.stderr
 
 
+def run_module(script: str, cwd: Path) -> str:
+    """Run ``script`` as an ES module in Node from ``cwd``; return its stdout."""
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 HOSTILE = "a\"b'c\\</script>\u2028\u2029${x}`<!--"
 
 
@@ -79,30 +92,16 @@ def test_hostile_strings_round_trip_through_generated_js(built_dist: Path, tmp_p
         "const p = m.MANIFEST.params[0];"
         "process.stdout.write(JSON.stringify([p.doc, p.unit]));"
     )
-    proc = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == [HOSTILE, HOSTILE[::-1]]
+    stdout = run_module(script, out)
+    assert json.loads(stdout) == [HOSTILE, HOSTILE[::-1]]
     # The worklet entry registers the processor under the manifest's name.
     script = (
         "let got = null; globalThis.AudioWorkletProcessor = class {};"
         "globalThis.registerProcessor = (name) => { got = name; };"
         "await import('./dawg-processor.js'); process.stdout.write(String(got));"
     )
-    proc = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == manifest["processor_name"]
+    stdout = run_module(script, out)
+    assert stdout == manifest["processor_name"]
 
 
 def test_descriptors_equal_the_rust_table(built_dist: Path, tmp_path: Path) -> None:
@@ -115,13 +114,6 @@ def test_descriptors_equal_the_rust_table(built_dist: Path, tmp_path: Path) -> N
         "const m = await import('./dawg-engine.js');"
         "process.stdout.write(JSON.stringify(m.MANIFEST.params));"
     )
-    proc = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
+    stdout = run_module(script, out)
     with Engine.from_dist(built_dist) as e:
-        assert json.loads(proc.stdout) == [p.to_json() for p in e.params.values()]
+        assert json.loads(stdout) == [p.to_json() for p in e.params.values()]

@@ -9,17 +9,13 @@ from typing import Any
 
 import click
 
+from dawgwasm.cli._options import dist_option
+
 __all__ = ["command"]
 
 
 @click.command("demo")
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Build folder (see `dawgwasm build`).",
-)
+@dist_option("Build folder (see `dawgwasm build`).")
 @click.option(
     "--out",
     "out_path",

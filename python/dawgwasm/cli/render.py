@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from dawgwasm.cli._options import dist_option
+
 __all__ = ["command", "parse_assignments"]
 
 
@@ -36,13 +38,7 @@ def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
     metavar="NAME=VALUE",
     help="Set a parameter before rendering (repeatable), e.g. --param gain_db=-6.",
 )
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Build folder holding the .wasm (see `dawgwasm build`).",
-)
+@dist_option("Build folder holding the .wasm (see `dawgwasm build`).")
 @click.option(
     "--variant",
     type=click.Choice(["simd", "scalar"]),

@@ -9,6 +9,7 @@ import click
 
 from dawgwasm._errors import ServeError
 from dawgwasm._server import Mount, check_dist, demo_root, host_warning, make_server
+from dawgwasm.cli._options import dist_option
 
 __all__ = ["command"]
 
@@ -19,15 +20,7 @@ def _url_host(host: str) -> str:
 
 
 @click.command("serve")
-@click.option(
-    "--dist",
-    "dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    metavar="DIR",
-    help="Build folder written by 'dawgwasm build', served under /dist/.",
-)
+@dist_option("Build folder written by `dawgwasm build`, served under /dist/.")
 @click.option(
     "--host",
     default="127.0.0.1",
