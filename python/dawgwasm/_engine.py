@@ -7,7 +7,7 @@ import contextlib
 import math
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -88,17 +88,17 @@ class Engine:
     # ---- construction helpers ------------------------------------------------
 
     @classmethod
-    def from_wasm(cls, wasm: Path | bytes, *, simd: bool = True, **config: float) -> Engine:
+    def from_wasm(cls, wasm: Path | bytes, *, simd: bool = True, **config: Any) -> Engine:
         """An engine from a ``.wasm`` file or its bytes, under wasmtime.
 
         ``simd=False`` disables wasm SIMD in wasmtime (for the scalar build).
         Keyword arguments are the engine configuration (see the class).
         """
-        return cls(load_wasm(wasm, simd=simd), **config)  # type: ignore[arg-type]
+        return cls(load_wasm(wasm, simd=simd), **config)
 
     @classmethod
     def from_dist(
-        cls, dist: str | Path = "dist", variant: Variant = "simd", **config: float
+        cls, dist: str | Path = "dist", variant: Variant = "simd", **config: Any
     ) -> Engine:
         """An engine from a folder written by ``dawgwasm build``."""
         from dawgwasm._build import wasm_path
@@ -107,9 +107,9 @@ class Engine:
         return cls.from_wasm(path, simd=variant == "simd", **config)
 
     @classmethod
-    def native(cls, library: Path, **config: float) -> Engine:
+    def native(cls, library: Path, **config: Any) -> Engine:
         """An engine from the crate compiled for this machine (``libdawg_dsp.so``)."""
-        return cls(load_native(library), **config)  # type: ignore[arg-type]
+        return cls(load_native(library), **config)
 
     def _config_message(self, status: int, args: tuple[float, int, int, int]) -> str:
         lim = self.limits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -71,18 +72,18 @@ def command(
     at their defaults; each --param is checked against the engine's own table.
     """
     from dawgwasm._audio import read_stereo, write_audio
-    from dawgwasm._engine import Engine
+    from dawgwasm._engine import Engine, Variant
 
     assignments = parse_assignments(params)
     if list_params:
-        with Engine.from_dist(dist, variant) as engine:  # type: ignore[arg-type]
+        with Engine.from_dist(dist, cast(Variant, variant)) as engine:
             for spec in engine.params.values():
                 click.echo(
                     f"{spec.name:<20} {spec.range_text():<28} default {spec.default:g}  {spec.doc}"
                 )
         return
     audio, rate = read_stereo(input_path)
-    with Engine.from_dist(dist, variant, sample_rate_hz=rate) as engine:  # type: ignore[arg-type]
+    with Engine.from_dist(dist, cast(Variant, variant), sample_rate_hz=rate) as engine:
         for name, value in assignments:
             engine.set(name, value)
         engine.reset()
