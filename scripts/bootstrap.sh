@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything dawgwasm needs on a Debian/Ubuntu machine, installing only
 # what is missing: a Rust toolchain that can build wasm32-unknown-unknown
-# (Debian's rustc, cargo and libstd-rust-dev-wasm32 unless one is already
+# (Debian's rustc, cargo, libstd-rust-dev-wasm32 and lld unless one is already
 # there), Chromium, Node.js, and a .venv with dawgwasm and its dev tools.
 # Safe to run again: a second run installs nothing.
 set -euo pipefail
@@ -9,18 +9,24 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-have_wasm_std() {
-    local rc sysroot
+# A rustc whose sysroot has the wasm32 standard library, with cargo next to it
+# and a wasm linker (rust-lld: bundled by rustup, /usr/bin/rust-lld -> lld on Debian).
+have_wasm_toolchain() {
+    local rc sysroot host
     for rc in "${DAWGWASM_RUSTC:-}" "$(command -v rustc || true)" /usr/bin/rustc; do
         [ -n "$rc" ] && [ -x "$rc" ] || continue
         sysroot=$("$rc" --print sysroot 2>/dev/null) || continue
-        compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null && return 0
+        host=$("$rc" -vV 2>/dev/null | sed -n 's/^host: //p')
+        compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null || continue
+        [ -x "$(dirname "$rc")/cargo" ] || continue
+        [ -e "$sysroot/lib/rustlib/$host/bin/rust-lld" ] || command -v rust-lld >/dev/null 2>&1 || continue
+        return 0
     done
     return 1
 }
 
 packages=()
-have_wasm_std || packages+=(rustc cargo libstd-rust-dev-wasm32)
+have_wasm_toolchain || packages+=(rustc cargo libstd-rust-dev-wasm32 lld)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || packages+=(chromium)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
@@ -31,7 +37,13 @@ if [ "${#packages[@]}" -gt 0 ]; then
         exit 1
     fi
     sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            say "missing: ${packages[*]}; run this script as root, or install sudo"
+            exit 1
+        fi
+        sudo="sudo"
+    fi
     say "installing ${packages[*]}"
     $sudo apt-get update -q
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"

@@ -7,7 +7,9 @@
 //!
 //! Engines are addressed by handles (small positive integers), not raw
 //! pointers, so a stale or garbage handle is an error code rather than a
-//! crash. One engine must be used from one thread at a time.
+//! crash. One engine is meant to be used from one thread at a time; a call
+//! that overlaps another call on the same engine returns `DAWG_ERR_BUSY`
+//! instead of touching it.
 //!
 //! Lifecycle: [`dawg_engine_new`] → map [`dawg_input_ptr`] and
 //! [`dawg_output_ptr`] (valid until [`dawg_engine_free`]; creating another
@@ -17,7 +19,7 @@
 #![allow(unsafe_code)]
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use crate::engine::{self, Config, ConfigError, Engine, ParamError, ProcessError};
 use crate::spec::PARAMS;
@@ -49,6 +51,10 @@ pub const DAWG_ERR_NOT_FINITE: i32 = -8;
 pub const DAWG_ERR_TOO_MANY_QUANTA: i32 = -9;
 /// Every engine handle is in use.
 pub const DAWG_ERR_NO_FREE_HANDLE: i32 = -10;
+/// Not enough memory for the engine's buffers; nothing was created.
+pub const DAWG_ERR_NO_MEMORY: i32 = -11;
+/// Another thread is inside a call on this engine; nothing was done.
+pub const DAWG_ERR_BUSY: i32 = -12;
 
 const STATUS_TEXT: &[(i32, &str)] = &[
     (DAWG_OK, "ok"),
@@ -90,33 +96,75 @@ const STATUS_TEXT: &[(i32, &str)] = &[
         DAWG_ERR_NO_FREE_HANDLE,
         "every engine handle is in use; free one first",
     ),
+    (
+        DAWG_ERR_NO_MEMORY,
+        "not enough memory for the engine's buffers; use fewer tracks or quanta per call",
+    ),
+    (
+        DAWG_ERR_BUSY,
+        "another thread is using this engine; use one engine from one thread at a time",
+    ),
 ];
 
 /// Engines that may exist at once in one module instance.
 pub const MAX_ENGINES: usize = 64;
 
-#[allow(clippy::declare_interior_mutable_const)]
-const EMPTY_SLOT: AtomicPtr<Engine> = AtomicPtr::new(ptr::null_mut());
-static SLOTS: [AtomicPtr<Engine>; MAX_ENGINES] = [EMPTY_SLOT; MAX_ENGINES];
+/// One engine slot: the engine (null when free) and a busy flag held for the
+/// duration of every call that touches it, so two threads can never reach
+/// the same engine at once: the second gets `DAWG_ERR_BUSY`.
+struct Slot {
+    engine: AtomicPtr<Engine>,
+    busy: AtomicBool,
+}
 
-fn slot(handle: i32) -> Option<&'static AtomicPtr<Engine>> {
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY_SLOT: Slot = Slot {
+    engine: AtomicPtr::new(ptr::null_mut()),
+    busy: AtomicBool::new(false),
+};
+static SLOTS: [Slot; MAX_ENGINES] = [EMPTY_SLOT; MAX_ENGINES];
+
+fn slot(handle: i32) -> Option<&'static Slot> {
     if handle < 1 {
         return None;
     }
     SLOTS.get(handle as usize - 1)
 }
 
-fn with_engine<R>(handle: i32, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
-    let p = slot(handle)?.load(Ordering::Acquire);
+/// Holds a slot's busy flag; releases it when dropped.
+struct SlotGuard(&'static Slot);
+
+impl SlotGuard {
+    fn acquire(handle: i32) -> Result<SlotGuard, i32> {
+        let s = slot(handle).ok_or(DAWG_ERR_BAD_HANDLE)?;
+        if s.busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(DAWG_ERR_BUSY);
+        }
+        Ok(SlotGuard(s))
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
+}
+
+fn with_engine<R>(handle: i32, f: impl FnOnce(&mut Engine) -> R) -> Result<R, i32> {
+    let guard = SlotGuard::acquire(handle)?;
+    let p = guard.0.engine.load(Ordering::Acquire);
     if p.is_null() {
-        return None;
+        return Err(DAWG_ERR_BAD_HANDLE);
     }
     // SAFETY: non-null slot pointers come from `Box::into_raw` in
-    // `dawg_engine_new` and stay valid until `dawg_engine_free` clears the
-    // slot; the ABI contract gives each engine to one thread at a time, so
-    // no other reference to it exists during this call.
+    // `dawg_engine_new` and are only freed by `dawg_engine_free`, which must
+    // hold this slot's busy flag to do so. We hold that flag, so the engine
+    // is alive and no other reference to it exists until the guard drops.
     let engine = unsafe { &mut *p };
-    Some(f(engine))
+    Ok(f(engine))
 }
 
 fn config_status(e: ConfigError) -> i32 {
@@ -125,6 +173,7 @@ fn config_status(e: ConfigError) -> i32 {
         ConfigError::Tracks => DAWG_ERR_TRACKS,
         ConfigError::Quantum => DAWG_ERR_QUANTUM,
         ConfigError::Quanta => DAWG_ERR_QUANTA,
+        ConfigError::OutOfMemory => DAWG_ERR_NO_MEMORY,
     }
 }
 
@@ -329,7 +378,10 @@ pub extern "C" fn dawg_engine_new(
     if let Err(e) = cfg.validate() {
         return config_status(e);
     }
-    if SLOTS.iter().all(|s| !s.load(Ordering::Acquire).is_null()) {
+    if SLOTS
+        .iter()
+        .all(|s| !s.engine.load(Ordering::Acquire).is_null())
+    {
         return DAWG_ERR_NO_FREE_HANDLE;
     }
     let engine = match Engine::new(cfg) {
@@ -338,7 +390,8 @@ pub extern "C" fn dawg_engine_new(
     };
     let p = Box::into_raw(Box::new(engine));
     for (i, s) in SLOTS.iter().enumerate() {
-        if s.compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+        if s.engine
+            .compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
             return i as i32 + 1;
@@ -352,16 +405,18 @@ pub extern "C" fn dawg_engine_new(
 /// Destroy an engine and release its memory.
 #[no_mangle]
 pub extern "C" fn dawg_engine_free(handle: i32) -> i32 {
-    let s = match slot(handle) {
-        Some(s) => s,
-        None => return DAWG_ERR_BAD_HANDLE,
+    let guard = match SlotGuard::acquire(handle) {
+        Ok(g) => g,
+        Err(code) => return code,
     };
-    let p = s.swap(ptr::null_mut(), Ordering::AcqRel);
+    let p = guard.0.engine.swap(ptr::null_mut(), Ordering::AcqRel);
+    drop(guard);
     if p.is_null() {
         return DAWG_ERR_BAD_HANDLE;
     }
-    // SAFETY: `p` came from `Box::into_raw` in `dawg_engine_new`, and the
-    // swap above removed the only published copy of it.
+    // SAFETY: `p` came from `Box::into_raw` in `dawg_engine_new`; the swap,
+    // made while holding the slot's busy flag, removed the only published
+    // copy, so no call can reach this engine any more.
     drop(unsafe { Box::from_raw(p) });
     DAWG_OK
 }
@@ -394,10 +449,10 @@ pub extern "C" fn dawg_output_ptr(handle: i32) -> *mut f32 {
 #[no_mangle]
 pub extern "C" fn dawg_set_param(handle: i32, target: u32, id: u32, value: f32) -> i32 {
     match with_engine(handle, |e| e.set_param(target, id, value)) {
-        None => DAWG_ERR_BAD_HANDLE,
-        Some(Ok(false)) => DAWG_OK,
-        Some(Ok(true)) => DAWG_CLAMPED,
-        Some(Err(e)) => param_status(e),
+        Err(code) => code,
+        Ok(Ok(false)) => DAWG_OK,
+        Ok(Ok(true)) => DAWG_CLAMPED,
+        Ok(Err(e)) => param_status(e),
     }
 }
 
@@ -411,9 +466,9 @@ pub extern "C" fn dawg_get_param(handle: i32, target: u32, id: u32) -> f32 {
 #[no_mangle]
 pub extern "C" fn dawg_process(handle: i32, quanta: u32) -> i32 {
     match with_engine(handle, |e| e.process(quanta)) {
-        None => DAWG_ERR_BAD_HANDLE,
-        Some(Ok(())) => DAWG_OK,
-        Some(Err(ProcessError::TooManyQuanta)) => DAWG_ERR_TOO_MANY_QUANTA,
+        Err(code) => code,
+        Ok(Ok(())) => DAWG_OK,
+        Ok(Err(ProcessError::TooManyQuanta)) => DAWG_ERR_TOO_MANY_QUANTA,
     }
 }
 
@@ -421,8 +476,8 @@ pub extern "C" fn dawg_process(handle: i32, quanta: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn dawg_reset(handle: i32) -> i32 {
     match with_engine(handle, |e| e.reset()) {
-        None => DAWG_ERR_BAD_HANDLE,
-        Some(()) => DAWG_OK,
+        Err(code) => code,
+        Ok(()) => DAWG_OK,
     }
 }
 
@@ -432,8 +487,49 @@ mod tests {
 
     #[test]
     fn every_status_has_text() {
-        for code in -10..=1 {
+        for code in -12..=1 {
             assert_ne!(status_text(code), "unknown status code", "{code}");
+        }
+    }
+
+    #[test]
+    fn a_call_overlapping_another_on_the_same_engine_is_refused() {
+        let h = dawg_engine_new(48000.0, 1, 128, 1);
+        assert!(h >= 1);
+        let guard = SlotGuard::acquire(h).unwrap();
+        assert_eq!(dawg_process(h, 1), DAWG_ERR_BUSY);
+        assert_eq!(dawg_engine_free(h), DAWG_ERR_BUSY);
+        drop(guard);
+        assert_eq!(dawg_process(h, 1), DAWG_OK);
+        assert_eq!(dawg_engine_free(h), DAWG_OK);
+    }
+
+    #[test]
+    fn engines_used_from_many_threads_at_once_never_collide() {
+        let handles: Vec<i32> = (0..4)
+            .map(|_| dawg_engine_new(48000.0, 2, 128, 2))
+            .collect();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let handles = handles.clone();
+                std::thread::spawn(move || {
+                    let mut busy = 0;
+                    for i in 0..2000 {
+                        let h = handles[(t + i) % handles.len()];
+                        let status = dawg_process(h, 2);
+                        assert!(status == DAWG_OK || status == DAWG_ERR_BUSY);
+                        busy += (status == DAWG_ERR_BUSY) as u32;
+                        let _ = dawg_set_param(h, 0, 11, -3.0);
+                    }
+                    busy
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        for h in handles {
+            assert_eq!(dawg_engine_free(h), DAWG_OK);
         }
     }
 

@@ -37,6 +37,17 @@ pub enum ConfigError {
     Quantum,
     /// Quanta per call 0, above [`QUANTA_PER_CALL_MAX`], or buffers too large.
     Quanta,
+    /// The allocator could not provide the buffers.
+    OutOfMemory,
+}
+
+/// A zero-filled buffer of `n` samples, or `OutOfMemory` instead of aborting.
+pub(crate) fn zeroed(n: usize) -> Result<Vec<f32>, ConfigError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| ConfigError::OutOfMemory)?;
+    v.resize(n, 0.0);
+    Ok(v)
 }
 
 /// Engine creation parameters.
@@ -110,22 +121,28 @@ pub struct Engine {
 
 impl Engine {
     /// Allocate an engine; every buffer it will ever use is allocated here.
+    /// Allocation failure is reported as [`ConfigError::OutOfMemory`].
     pub fn new(config: Config) -> Result<Engine, ConfigError> {
         config.validate()?;
         let q = config.quantum_frames as usize;
         let capacity = q * config.max_quanta as usize;
         let tracks = config.tracks as usize;
         let master_gain_db = ParamId::MasterGainDb.spec().default;
+        let mut strips = Vec::new();
+        strips
+            .try_reserve_exact(tracks)
+            .map_err(|_| ConfigError::OutOfMemory)?;
+        for _ in 0..tracks {
+            strips.push(Strip::new(config.sample_rate_hz, q)?);
+        }
         Ok(Engine {
             config,
             capacity,
-            strips: (0..tracks)
-                .map(|_| Strip::new(config.sample_rate_hz, q))
-                .collect(),
-            inputs: vec![0.0; tracks * 2 * capacity],
-            output: vec![0.0; 2 * capacity],
-            mix_left: vec![0.0; q],
-            mix_right: vec![0.0; q],
+            strips,
+            inputs: zeroed(tracks * 2 * capacity)?,
+            output: zeroed(2 * capacity)?,
+            mix_left: zeroed(q)?,
+            mix_right: zeroed(q)?,
             master_gain_db,
             master_gain: Linear::new(db_to_gain(master_gain_db as f64) as f32),
         })

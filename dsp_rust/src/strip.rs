@@ -1,5 +1,6 @@
 //! One track's channel strip: EQ → compressor → fader/pan/mute.
 
+use crate::engine::{zeroed, ConfigError};
 use crate::math::flush;
 use crate::smooth::steps_for_ms;
 use crate::spec::ParamId;
@@ -26,7 +27,7 @@ fn default_of(id: ParamId) -> f32 {
 impl Strip {
     /// A strip at `sample_rate_hz` with every parameter at its default,
     /// processing blocks of up to `max_block_frames`.
-    pub fn new(sample_rate_hz: f32, max_block_frames: usize) -> Self {
+    pub fn new(sample_rate_hz: f32, max_block_frames: usize) -> Result<Self, ConfigError> {
         let eq = ThreeBandEq::new(
             sample_rate_hz,
             EqSettings {
@@ -55,15 +56,15 @@ impl Strip {
         for id in ParamId::ALL {
             values[id as usize] = default_of(id);
         }
-        Strip {
+        Ok(Strip {
             sample_rate_hz,
             eq,
             comp,
             out,
             values,
-            left: vec![0.0; max_block_frames],
-            right: vec![0.0; max_block_frames],
-        }
+            left: zeroed(max_block_frames)?,
+            right: zeroed(max_block_frames)?,
+        })
     }
 
     /// Set a track-scoped parameter to an in-range `value` (the caller clamps).

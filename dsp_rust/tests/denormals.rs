@@ -55,6 +55,8 @@ fn impulse_then_ten_seconds_of_silence_reaches_exact_zero() {
                     "subnormal output {v:e} at {sr} Hz"
                 );
             }
+            let strip = e.strip(0).unwrap();
+            assert!(strip.eq().state_is_clean(), "subnormal EQ state at {sr} Hz");
             if out.iter().any(|v| *v != 0.0) {
                 last_nonzero = q;
             }
@@ -64,6 +66,7 @@ fn impulse_then_ten_seconds_of_silence_reaches_exact_zero() {
             "still sounding after 10 s at {sr} Hz"
         );
         assert!(e.output().iter().all(|v| *v == 0.0));
+        assert!(e.strip(0).unwrap().eq().state_is_silent());
         assert_eq!(e.strip(0).unwrap().compressor().reduction_db(), 0.0);
     }
 }

@@ -78,6 +78,8 @@ _STATUS_NAMES: Final = {
     -8: "DAWG_ERR_NOT_FINITE",
     -9: "DAWG_ERR_TOO_MANY_QUANTA",
     -10: "DAWG_ERR_NO_FREE_HANDLE",
+    -11: "DAWG_ERR_NO_MEMORY",
+    -12: "DAWG_ERR_BUSY",
 }
 STATUS_CODES: Final = tuple(sorted(_STATUS_NAMES))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -38,14 +39,15 @@ def write_audio(
     """Write ``(2, frames)`` audio; the old file survives a failed write."""
     import soundfile as sf
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fmt = (path.suffix.lstrip(".") or "wav").upper()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(
             str(tmp), np.ascontiguousarray(audio.T), sample_rate_hz, subtype=subtype, format=fmt
         )
         os.replace(tmp, path)
     except Exception as e:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise AudioFileError(f"cannot write {path}: {e}") from e

@@ -186,10 +186,52 @@ def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, A
     return info
 
 
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``).
+    False where the platform or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: fall back to two renames
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
 def _replace_dir(staging: Path, out_dir: Path) -> None:
-    """Swap ``staging`` into ``out_dir``; the old folder survives any failure."""
+    """Swap ``staging`` into ``out_dir``.
+
+    Where the OS can (Linux), the two folders are exchanged in one atomic
+    step, so ``out_dir`` never stops existing (a running ``dawgwasm serve``
+    sees the old build or the new one, never none). Elsewhere the old folder
+    is renamed aside first; if the process dies in between,
+    :func:`_recover` restores it on the next build."""
     if not out_dir.exists():
         os.replace(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)
         return
     backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     if backup.exists():
@@ -201,6 +243,18 @@ def _replace_dir(staging: Path, out_dir: Path) -> None:
         os.replace(backup, out_dir)
         raise
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def _recover(out_dir: Path) -> None:
+    """Clean up after a build that died mid-way: put a stranded previous
+    output back if ``out_dir`` is missing, and remove temporary folders."""
+    if not out_dir.parent.is_dir():
+        return
+    backups = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if backups and not out_dir.exists():
+        os.replace(backups.pop(), out_dir)
+    for leftover in [*backups, *out_dir.parent.glob(f".{out_dir.name}.tmp-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -226,6 +280,7 @@ def build(
 
     out_dir = out_dir.resolve()
     crate = (crate or _paths.crate_dir()).resolve()
+    _recover(out_dir)
     _check_out_dir(out_dir)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -238,11 +293,14 @@ def build(
         artifacts[variant] = build_wasm(tc, crate, variant, log)
         seconds[f"cargo {variant}"] = time.perf_counter() - t0
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as e:
+        raise BuildError(f"cannot write next to {out_dir}: {e}") from e
     try:
         t0 = time.perf_counter()
         wasm_meta: dict[str, Any] = {}
@@ -283,6 +341,9 @@ def build(
             shutil.copyfile(src, staging / src.name)
         seconds["generate glue"] = time.perf_counter() - t0
         _replace_dir(staging, out_dir)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"cannot write the build into {out_dir}: {e}") from e
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -138,8 +138,15 @@ class Engine:
         return self._handle
 
     def close(self) -> None:
-        """Free the engine; the object is unusable afterwards."""
+        """Free the engine; the object is unusable afterwards.
+
+        Arrays obtained from :meth:`input` and :attr:`output` become read-only
+        and must not be used after this: they map memory that is released.
+        (Views keep the engine alive, so it is never freed under them by
+        garbage collection; only an explicit close frees it.)"""
         if self._handle > 0:
+            for view in [*self._inputs, self._output]:
+                view.flags.writeable = False
             self.runtime.call("dawg_engine_free", self._handle)
             self._handle = 0
             self._inputs = []
@@ -176,9 +183,9 @@ class Engine:
         self._inputs = []
         for t in range(self.tracks):
             ptr = int(self.runtime.call("dawg_input_ptr", h, t))
-            self._inputs.append(self.runtime.f32_view(ptr, 2 * cap).reshape(2, cap))
+            self._inputs.append(self.runtime.f32_view(ptr, 2 * cap, self).reshape(2, cap))
         out_ptr = int(self.runtime.call("dawg_output_ptr", h))
-        self._output = self.runtime.f32_view(out_ptr, 2 * cap).reshape(2, cap)
+        self._output = self.runtime.f32_view(out_ptr, 2 * cap, self).reshape(2, cap)
         self._views_key = key
 
     def input(self, track: int = 0) -> F32Array:
@@ -208,7 +215,7 @@ class Engine:
         return track
 
     def set(self, name: str, value: float, track: int = 0) -> None:
-        """Set parameter ``name`` of ``track`` (ignored for master parameters).
+        """Set parameter ``name`` of ``track`` (leave ``track`` at 0 for master parameters).
 
         Raises ParameterError for an unknown name or track and
         ParameterRangeError for a value that is not finite or out of range.

@@ -7,6 +7,7 @@ through the ABI; nothing here hard-codes a parameter.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -41,14 +42,12 @@ class ParamSpec:
 
     def validate(self, value: object) -> float:
         """``value`` as a float if it is legal, else ParameterRangeError."""
-        if isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, (int, float)):
+        if not isinstance(value, numbers.Real):
             raise ParameterRangeError(
                 f"{self.name} must be a number, not {type(value).__name__}; "
                 f"legal values are {self.range_text()}"
             )
-        v = float(value)
+        v = float(value)  # bool, int, float and numpy scalars alike
         if not math.isfinite(v):
             raise ParameterRangeError(
                 f"{self.name} = {v} is not a finite number; legal values are {self.range_text()}"

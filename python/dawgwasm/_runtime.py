@@ -50,8 +50,11 @@ class Runtime(ABC):
         """Copy ``length`` bytes at ``ptr``."""
 
     @abstractmethod
-    def f32_view(self, ptr: int, count: int) -> F32Array:
-        """A writable numpy view (no copy) of ``count`` float32s at ``ptr``."""
+    def f32_view(self, ptr: int, count: int, owner: object) -> F32Array:
+        """A writable numpy view (no copy) of ``count`` float32s at ``ptr``.
+
+        The view keeps ``owner`` (and this runtime) alive for as long as it
+        exists, so the memory under it cannot be freed by garbage collection."""
 
     @abstractmethod
     def memory_key(self) -> tuple[int, int]:
@@ -115,8 +118,9 @@ class WasmRuntime(Runtime):
     def read_bytes(self, ptr: int, length: int) -> bytes:
         return bytes(self._memory.read(self._store, ptr, ptr + length))
 
-    def f32_view(self, ptr: int, count: int) -> F32Array:
+    def f32_view(self, ptr: int, count: int, owner: object) -> F32Array:
         buf: Any = self._memory.get_buffer_ptr(self._store, count * 4, ptr)
+        buf.dawgwasm_owner = (owner, self)
         view: F32Array = np.frombuffer(buf, dtype=np.float32)
         return view
 
@@ -247,9 +251,11 @@ class NativeRuntime(Runtime):
     def read_bytes(self, ptr: int, length: int) -> bytes:
         return ctypes.string_at(ptr, length)
 
-    def f32_view(self, ptr: int, count: int) -> F32Array:
-        arr = (ctypes.c_float * count).from_address(ptr)
-        return np.ctypeslib.as_array(arr)
+    def f32_view(self, ptr: int, count: int, owner: object) -> F32Array:
+        arr: Any = (ctypes.c_float * count).from_address(ptr)
+        arr.dawgwasm_owner = (owner, self)
+        view: F32Array = np.ctypeslib.as_array(arr)
+        return view
 
     def memory_key(self) -> tuple[int, int]:
         return (0, 0)

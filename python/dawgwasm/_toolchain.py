@@ -4,10 +4,12 @@
 Two kinds of Rust toolchain qualify: rustup's, once
 ``rustup target add wasm32-unknown-unknown`` has installed the target, and a
 distribution's ``rustc`` with its wasm32 standard library (on Debian and
-Ubuntu: ``apt-get install rustc cargo libstd-rust-dev-wasm32``). A toolchain
+Ubuntu: ``apt-get install rustc cargo libstd-rust-dev-wasm32 lld``). A toolchain
 qualifies when ``rustc --print sysroot`` holds
-``lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib`` and a ``cargo`` sits
-next to that ``rustc``. Set ``DAWGWASM_RUSTC`` to choose one explicitly.
+``lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib``, a ``cargo`` sits
+next to that ``rustc``, and the wasm linker ``rust-lld`` resolves (bundled in
+the sysroot by rustup; ``/usr/bin/rust-lld`` → ``lld`` on Debian). Set
+``DAWGWASM_RUSTC`` to choose one explicitly.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ MIN_RUST_VERSION = (1, 63)
 
 INSTALL_HINT = (
     "install the wasm32 target: with rustup, `rustup target add wasm32-unknown-unknown`; "
-    "on Debian/Ubuntu, `apt-get install rustc cargo libstd-rust-dev-wasm32`; "
+    "on Debian/Ubuntu, `apt-get install rustc cargo libstd-rust-dev-wasm32 lld`; "
     "or point DAWGWASM_RUSTC at a rustc that has it"
 )
 
@@ -51,6 +53,7 @@ class RustToolchain:
     version: str
     sysroot: Path
     host: str
+    linker: Path
 
     def env(self, rustflags: str = "") -> dict[str, str]:
         """Environment for running this toolchain's cargo."""
@@ -121,7 +124,12 @@ def _probe(rustc: Path) -> tuple[RustToolchain | None, str]:
     cargo = rustc.with_name("cargo")
     if not cargo.is_file():
         return None, f"{rustc}: no cargo next to it"
-    return RustToolchain(rustc, cargo, version, sysroot, host_m.group(1)), ""
+    bundled = sysroot / "lib" / "rustlib" / host_m.group(1) / "bin" / "rust-lld"
+    on_path = shutil.which("rust-lld")
+    linker = bundled if bundled.exists() else Path(on_path) if on_path else None
+    if linker is None:
+        return None, f"{rustc}: no wasm linker (rust-lld resolves to nothing; Debian's is in `lld`)"
+    return RustToolchain(rustc, cargo, version, sysroot, host_m.group(1), linker), ""
 
 
 def find_rust_toolchain() -> RustToolchain:

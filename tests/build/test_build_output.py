@@ -107,7 +107,7 @@ def test_missing_toolchain_says_what_to_install(
         find_rust_toolchain()
     message = str(info.value)
     assert "rustup target add wasm32-unknown-unknown" in message
-    assert "apt-get install rustc cargo libstd-rust-dev-wasm32" in message
+    assert "apt-get install rustc cargo libstd-rust-dev-wasm32 lld" in message
 
 
 def test_toolchain_without_wasm_std_is_not_taken(
@@ -130,4 +130,73 @@ def test_toolchain_without_wasm_std_is_not_taken(
     (fake.parent / "cargo").chmod(0o755)
     monkeypatch.setenv("DAWGWASM_RUSTC", str(fake))
     with pytest.raises(ToolchainMissingError, match=r"no wasm32-unknown-unknown standard library"):
+        find_rust_toolchain()
+
+
+def test_readers_never_see_the_output_missing_during_a_rebuild(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    """The new build replaces the old in one atomic exchange: a reader polling
+    manifest.json throughout several rebuilds always finds one."""
+    import threading
+
+    out = tmp_path / "dist"
+    shutil.copytree(built_dist, out)
+    missing = 0
+    reads = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal missing, reads
+        while not stop.is_set():
+            reads += 1
+            if not (out / "manifest.json").is_file():
+                missing += 1
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        for _ in range(3):
+            dawgwasm.build(out)
+    finally:
+        stop.set()
+        reader.join()
+    assert reads > 100
+    assert missing == 0
+
+
+def test_a_build_that_died_mid_swap_is_recovered(built_dist: Path, tmp_path: Path) -> None:
+    """If a build died with the old output renamed aside and the new one not
+    yet in place, the next build restores the old one first."""
+    from dawgwasm._build import _recover
+
+    stranded = tmp_path / ".dist.old-4242"
+    shutil.copytree(built_dist, stranded)
+    (tmp_path / ".dist.tmp-4242").mkdir()
+    _recover(tmp_path / "dist")
+    assert (tmp_path / "dist" / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_toolchain_without_a_wasm_linker_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin" / "rustc"
+    fake.parent.mkdir()
+    sysroot = tmp_path / "sysroot"
+    wasm_lib = sysroot / "lib" / "rustlib" / "wasm32-unknown-unknown" / "lib"
+    wasm_lib.mkdir(parents=True)
+    (wasm_lib / "libstd-0123.rlib").write_bytes(b"")
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-vV" ]; then echo "rustc 1.80.0 (x 2024-01-01)"; '
+        'echo "host: x86_64-unknown-linux-gnu"; '
+        f'else echo "{sysroot}"; fi\n'
+    )
+    fake.chmod(0o755)
+    (fake.parent / "cargo").write_text("#!/bin/sh\nexit 1\n")
+    (fake.parent / "cargo").chmod(0o755)
+    monkeypatch.setenv("DAWGWASM_RUSTC", str(fake))
+    monkeypatch.setenv("PATH", str(fake.parent))
+    with pytest.raises(ToolchainMissingError, match=r"no wasm linker.*`lld`"):
         find_rust_toolchain()

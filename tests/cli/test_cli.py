@@ -124,7 +124,7 @@ def test_render_keeps_previous_output_when_it_fails(built_dist: Path, tmp_path: 
 
 
 def test_list_params_prints_the_table(built_dist: Path, tmp_path: Path) -> None:
-    proc = run("render", "-", "-", "--dist", str(built_dist), "--list-params")
+    proc = run("render", "--dist", str(built_dist), "--list-params")
     assert proc.returncode == 0, proc.stderr
     assert "gain_db" in proc.stdout and "-96 to 12 dB" in proc.stdout
 
@@ -171,3 +171,34 @@ def test_demo_main_job_measures_and_writes(built_dist: Path, tmp_path: Path) -> 
     audio, rate = sf.read(str(out), dtype="float32")
     assert rate == 48000 and audio.shape == (48000, 2)
     assert 0.05 < np.max(np.abs(audio)) <= 1.0
+
+
+def test_render_without_files_is_a_usage_error(built_dist: Path) -> None:
+    proc = run("render", "--dist", str(built_dist))
+    assert proc.returncode == 2
+    assert "render needs IN and OUT" in proc.stderr
+
+
+def test_bad_subtype_is_refused_before_rendering(built_dist: Path, tmp_path: Path) -> None:
+    write_wav(tmp_path / "in.wav")
+    proc = run("render", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--subtype", "BOGUS")
+    assert proc.returncode == 2
+    assert "'BOGUS' is not one of" in proc.stderr
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(built_dist: Path, tmp_path: Path) -> None:
+    write_wav(tmp_path / "in.wav")
+    (tmp_path / "afile").write_text("x")
+    proc = render_file(tmp_path / "in.wav", built_dist)
+    assert proc.returncode == 0
+    proc = run(
+        "render",
+        str(tmp_path / "in.wav"),
+        str(tmp_path / "afile" / "out.wav"),
+        "--dist",
+        str(built_dist),
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: cannot write")
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

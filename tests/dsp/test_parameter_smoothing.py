@@ -4,6 +4,7 @@ target in exactly the smoothing time, and are heard within the next quantum."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def test_gain_step_ramps_linearly_in_exactly_n_samples(make_engine, runtime: str) -> None:
@@ -23,22 +24,33 @@ def test_gain_step_ramps_linearly_in_exactly_n_samples(make_engine, runtime: str
     assert np.all(y[steps - 1 :] == np.float32(final))
 
 
-def test_change_is_heard_within_the_next_quantum(make_engine, runtime: str) -> None:
-    for name, value in [
-        ("gain_db", -6.0),
-        ("pan", 0.5),
-        ("low_gain_db", 12.0),
-        ("master_gain_db", -6.0),
-        ("mute", 1.0),
-    ]:
-        e = make_engine(runtime, max_quanta=4)
-        x = np.tile(np.sin(np.arange(512) * 0.01).astype(np.float32) * 0.5, (2, 1))
-        before = e.render(x)
-        e.reset()
-        e.render(x[:, :256])
-        e.set(name, value)
-        after = e.render(x[:, 256:384])
-        assert not np.array_equal(after, before[:, 256:384]), name
+@pytest.mark.parametrize(
+    ("name", "value", "starts_by"),
+    [
+        ("gain_db", -6.0, 0),
+        ("pan", 0.5, 0),
+        ("mute", 1.0, 0),
+        ("master_gain_db", -6.0, 0),
+        # EQ coefficients follow their ramps every 16 frames (COEF_UPDATE_FRAMES).
+        ("low_gain_db", 12.0, 15),
+        ("mid_gain_db", 9.0, 15),
+    ],
+)
+def test_change_is_heard_within_the_next_quantum(
+    make_engine, runtime: str, name: str, value: float, starts_by: int
+) -> None:
+    """A change made between quanta alters the very next quantum, starting at
+    its first frame (faders) or within the first 16 frames (EQ)."""
+    x = np.tile(np.sin(np.arange(512) * 0.05).astype(np.float32) * 0.5, (2, 1))
+    e = make_engine(runtime, max_quanta=4)
+    before = e.render(x)
+    e.reset()
+    e.render(x[:, :256])
+    e.set(name, value)
+    after = e.render(x[:, 256:384])
+    differs = np.flatnonzero(np.any(after != before[:, 256:384], axis=0))
+    assert differs.size > 0, name
+    assert differs[0] <= starts_by, f"{name}: first change at frame {differs[0]}"
 
 
 def test_eq_sweep_has_no_discontinuity(make_engine, runtime: str) -> None:

@@ -1,4 +1,5 @@
-// dawgwasm demo page: test signal → engine (track 0) → analyser → speakers.
+// dawgwasm demo page: test signal → engine (track 0) → speakers, with a
+// left/right level meter (channel splitter → one analyser per channel).
 //
 // Served by `dawgwasm serve` (/ → web/demo/, /dist/ → the built dist folder).
 // Every slider's range, step, default and unit comes from MANIFEST.params, the
@@ -27,13 +28,14 @@ const state = {
   lib: null, // the dawg-engine.js module
   context: null,
   engine: null,
-  analyser: null,
+  analysers: null, // [left, right] AnalyserNodes
   source: null,
   running: false,
   busy: false,
   rafId: 0,
   meterData: null,
   levelDb: -Infinity,
+  levelsDb: [-Infinity, -Infinity],
 };
 
 // ---- small helpers ---------------------------------------------------------
@@ -272,22 +274,32 @@ function buildUi(app) {
     mixer.append(buildSlider(control, spec));
   }
 
-  ui.meter = el("meter", {
-    id: "level",
-    min: METER_FLOOR_DB,
-    max: 0,
-    low: -18,
-    high: -6,
-    optimum: -30,
-    value: METER_FLOOR_DB,
-  });
-  // Updated every frame: hidden from assistive technology, which reads the meter itself.
-  ui.meterText = el("span", { className: "level-text", text: "silent", attrs: { "aria-hidden": "true" } });
-  const meterRow = el("div", { className: "row meter" }, [
-    el("label", { htmlFor: "level", text: "Output level (RMS)" }),
-    ui.meter,
-    ui.meterText,
-  ]);
+  ui.meters = [];
+  ui.meterTexts = [];
+  const meterRows = [];
+  for (const [i, side] of [[0, "left"], [1, "right"]]) {
+    const meter = el("meter", {
+      id: "level-" + side,
+      min: METER_FLOOR_DB,
+      max: 0,
+      low: -18,
+      high: -6,
+      optimum: -30,
+      value: METER_FLOOR_DB,
+    });
+    // Updated every frame: hidden from assistive technology, which reads the meter itself.
+    const text = el("span", { className: "level-text", text: "silent", attrs: { "aria-hidden": "true" } });
+    ui.meters[i] = meter;
+    ui.meterTexts[i] = text;
+    meterRows.push(
+      el("div", { className: "row meter" }, [
+        el("label", { htmlFor: "level-" + side, text: "Output level, " + side + " (RMS)" }),
+        meter,
+        text,
+      ])
+    );
+  }
+  const meterRow = el("div", { className: "meters" }, meterRows);
 
   ui.status = {};
   const statusList = el("dl", { className: "status" });
@@ -333,17 +345,24 @@ function connectSource(kind) {
   state.source.node.connect(state.engine.node, 0, 0); // track 0
 }
 
-function drawMeter() {
-  const analyser = state.analyser;
-  if (!analyser) return;
-  const data = state.meterData;
+function rmsDb(analyser, data) {
   analyser.getFloatTimeDomainData(data);
   let sum = 0;
   for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
   const rms = Math.sqrt(sum / data.length);
-  state.levelDb = rms > 0 ? 20 * Math.log10(rms) : -Infinity;
-  ui.meter.value = Math.max(METER_FLOOR_DB, Math.min(0, state.levelDb));
-  ui.meterText.textContent = state.levelDb > -120 ? state.levelDb.toFixed(1) + " dBFS" : "silent";
+  return rms > 0 ? 20 * Math.log10(rms) : -Infinity;
+}
+
+function drawMeter() {
+  const analysers = state.analysers;
+  if (!analysers) return;
+  for (let i = 0; i < 2; i++) {
+    const db = rmsDb(analysers[i], state.meterData);
+    state.levelsDb[i] = db;
+    ui.meters[i].value = Math.max(METER_FLOOR_DB, Math.min(0, db));
+    ui.meterTexts[i].textContent = db > -120 ? db.toFixed(1) + " dBFS" : "silent";
+  }
+  state.levelDb = Math.max(state.levelsDb[0], state.levelsDb[1]);
   state.rafId = requestAnimationFrame(drawMeter);
 }
 
@@ -359,14 +378,19 @@ async function start() {
     context.addEventListener("statechange", updateStatus);
     const engine = await state.lib.createDawgEngine(context, { tracks: 1, params: currentParams() });
     engine.onError((error) => setError(error.message));
-    const analyser = new AnalyserNode(context, { fftSize: 2048 });
-    engine.node.connect(analyser);
-    analyser.connect(context.destination);
+    engine.node.connect(context.destination);
+    const splitter = new ChannelSplitterNode(context, { numberOfOutputs: 2 });
+    engine.node.connect(splitter);
+    const analysers = [0, 1].map((channel) => {
+      const analyser = new AnalyserNode(context, { fftSize: 2048 });
+      splitter.connect(analyser, channel);
+      return analyser;
+    });
     Object.assign(state, {
       context,
       engine,
-      analyser,
-      meterData: new Float32Array(analyser.fftSize),
+      analysers,
+      meterData: new Float32Array(2048),
       running: true,
     });
     connectSource(ui.signal.value);
@@ -390,11 +414,19 @@ async function teardown() {
   if (state.source) state.source.stop();
   if (state.engine) state.engine.dispose();
   const context = state.context;
-  Object.assign(state, { source: null, engine: null, analyser: null, context: null, running: false, levelDb: -Infinity });
+  Object.assign(state, {
+    source: null,
+    engine: null,
+    analysers: null,
+    context: null,
+    running: false,
+    levelDb: -Infinity,
+    levelsDb: [-Infinity, -Infinity],
+  });
   if (context && context.state !== "closed") await context.close().catch(() => {});
-  if (ui.meter) {
-    ui.meter.value = METER_FLOOR_DB;
-    ui.meterText.textContent = "silent";
+  for (let i = 0; i < (ui.meters ? ui.meters.length : 0); i++) {
+    ui.meters[i].value = METER_FLOOR_DB;
+    ui.meterTexts[i].textContent = "silent";
   }
 }
 
@@ -419,12 +451,13 @@ window.dawgDemo = {
   get context() {
     return state.context;
   },
-  get analyser() {
-    return state.analyser;
-  },
-  /** Last RMS level drawn by the meter, in dBFS (-Infinity when silent or stopped). */
+  /** Last RMS level drawn by the louder channel's meter, in dBFS (-Infinity when silent or stopped). */
   get levelDb() {
     return state.levelDb;
+  },
+  /** Last RMS levels of the left and right channels, in dBFS. */
+  get levelsDb() {
+    return state.levelsDb.slice();
   },
   start,
   stop,

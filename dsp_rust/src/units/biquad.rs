@@ -167,6 +167,11 @@ impl BiquadState {
         *self = BiquadState::default();
     }
 
+    /// The two state values `[s1, s2]`.
+    pub fn values(&self) -> [f32; 2] {
+        [self.s1, self.s2]
+    }
+
     /// True when both state values are exactly zero.
     pub fn is_silent(&self) -> bool {
         self.s1 == 0.0 && self.s2 == 0.0

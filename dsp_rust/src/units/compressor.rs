@@ -4,8 +4,9 @@
 //! gain reduction is `(level − threshold)·(1/ratio − 1)` (in log2 units of
 //! amplitude, 1 = 6.02 dB); the reduction is smoothed by a one-pole filter
 //! with the attack time constant while reduction grows and the release time
-//! constant while it shrinks (a "smooth decoupled" detector in the log
-//! domain, Giannoulis, Massberg and Reiss, JAES 2012). Both channels get the
+//! constant while it shrinks (the "smooth branching" peak detector, run on
+//! the gain reduction in the log domain: Giannoulis, Massberg and Reiss,
+//! "Digital Dynamic Range Compressor Design", JAES 2012). Both channels get the
 //! same gain `2^reduction`. At steady state the curve is the textbook
 //! `out_dB = thr + (in_dB − thr)/ratio` above the threshold.
 

@@ -210,6 +210,23 @@ impl ThreeBandEq {
         self.update_coefs();
     }
 
+    /// True when every filter state value is exactly zero or a normal float
+    /// (never subnormal, never NaN or infinite).
+    pub fn state_is_clean(&self) -> bool {
+        self.left
+            .iter()
+            .chain(self.right.iter())
+            .all(|s| s.values().iter().all(|v| *v == 0.0 || v.is_normal()))
+    }
+
+    /// True when every filter state value is exactly zero.
+    pub fn state_is_silent(&self) -> bool {
+        self.left
+            .iter()
+            .chain(self.right.iter())
+            .all(|s| s.is_silent())
+    }
+
     /// The coefficients in use for the low shelf, peaking band and high shelf.
     pub fn coefs(&self) -> &[BiquadCoefs; BAND_COUNT] {
         &self.coefs

@@ -1,7 +1,8 @@
 """The ``dawgwasm`` command line: a click group with one module per subcommand.
 
-Exit codes: 0 success, 1 a :class:`~dawgwasm.DawgwasmError` (one line on
-stderr; the traceback too with ``-v``), 2 usage errors, 130 interrupted.
+Exit codes: 0 success, 1 a :class:`~dawgwasm.DawgwasmError` or an OS error
+on a file the user named (one line on stderr; the traceback too with ``-v``),
+2 usage errors, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=args, prog_name="dawgwasm", standalone_mode=False)
     except DawgwasmError as e:
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except OSError as e:  # a file or folder the user named cannot be used
         if verbose:
             import traceback
 

@@ -36,6 +36,7 @@ def command() -> None:
         table.add_row("rustc", "ok", f"{tc.version} ({tc.rustc})")
         table.add_row("cargo", "ok", str(tc.cargo))
         table.add_row(f"{WASM_TARGET} std", "ok", str(tc.sysroot / "lib" / "rustlib" / WASM_TARGET))
+        table.add_row("wasm linker", "ok", f"{tc.linker} -> {tc.linker.resolve()}")
         table.add_row("host target", "ok", tc.host)
     except DawgwasmError as e:
         ok = False

@@ -29,9 +29,17 @@ def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
     return out
 
 
+#: Output sample formats (soundfile subtypes).
+SUBTYPES = ["FLOAT", "DOUBLE", "PCM_32", "PCM_24", "PCM_16"]
+
+
 @click.command("render")
-@click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "input_path", metavar="IN", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.argument(
+    "output_path", metavar="OUT", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.option(
     "--param",
     "params",
@@ -49,23 +57,24 @@ def parse_assignments(items: tuple[str, ...]) -> list[tuple[str, float]]:
 )
 @click.option(
     "--subtype",
+    type=click.Choice(SUBTYPES, case_sensitive=False),
     default="FLOAT",
     show_default=True,
-    help="Output sample format (soundfile subtype: FLOAT, PCM_24, PCM_16).",
+    help="Output sample format: 32-bit float keeps the render exact.",
 )
 @click.option(
     "--list-params", is_flag=True, help="List the parameters and their ranges, then exit."
 )
 def command(
-    input_path: Path,
-    output_path: Path,
+    input_path: Path | None,
+    output_path: Path | None,
     params: tuple[str, ...],
     dist: Path,
     variant: str,
     subtype: str,
     list_params: bool,
 ) -> None:
-    """Render the audio file IN through one channel strip into OUT.
+    """Render the audio file IN through one channel strip into OUT (WAV, FLAC, ...).
 
     The strip is the same .wasm the browser runs (EQ, compressor, gain, pan,
     then the master gain), executed headless under wasmtime. Parameters start
@@ -82,6 +91,9 @@ def command(
                     f"{spec.name:<20} {spec.range_text():<28} default {spec.default:g}  {spec.doc}"
                 )
         return
+    if input_path is None or output_path is None:
+        raise click.UsageError("render needs IN and OUT (or --list-params)")
+    subtype = subtype.upper()
     audio, rate = read_stereo(input_path)
     with Engine.from_dist(dist, cast(Variant, variant), sample_rate_hz=rate) as engine:
         for name, value in assignments:
