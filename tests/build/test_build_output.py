@@ -110,25 +110,34 @@ def test_missing_toolchain_says_what_to_install(
     assert "apt-get install rustc cargo libstd-rust-dev-wasm32 lld" in message
 
 
-def test_toolchain_without_wasm_std_is_not_taken(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A rustc whose sysroot lacks the wasm32 std (rustup's, before `rustup
-    target add`) is reported with the reason, not used."""
-    fake = tmp_path / "bin" / "rustc"
-    fake.parent.mkdir()
+def fake_toolchain(tmp_path: Path, *, wasm_std: bool) -> Path:
+    """A rustc (and cargo) that only answers `-vV` and `--print sysroot`, with
+    a sysroot holding the wasm32 std or not, and no rust-lld anywhere."""
+    rustc = tmp_path / "bin" / "rustc"
+    rustc.parent.mkdir()
     sysroot = tmp_path / "sysroot"
-    (sysroot / "lib" / "rustlib" / "x86_64-unknown-linux-gnu" / "lib").mkdir(parents=True)
-    fake.write_text(
+    lib = sysroot / "lib" / "rustlib" / "wasm32-unknown-unknown" / "lib"
+    lib.mkdir(parents=True)
+    if wasm_std:
+        (lib / "libstd-0123.rlib").write_bytes(b"")
+    rustc.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = "-vV" ]; then echo "rustc 1.80.0 (x 2024-01-01)"; '
         'echo "host: x86_64-unknown-linux-gnu"; '
         f'else echo "{sysroot}"; fi\n'
     )
-    fake.chmod(0o755)
-    (fake.parent / "cargo").write_text("#!/bin/sh\nexit 1\n")
-    (fake.parent / "cargo").chmod(0o755)
-    monkeypatch.setenv("DAWGWASM_RUSTC", str(fake))
+    (rustc.parent / "cargo").write_text("#!/bin/sh\nexit 1\n")
+    for tool in rustc.parent.iterdir():
+        tool.chmod(0o755)
+    return rustc
+
+
+def test_toolchain_without_wasm_std_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rustc whose sysroot lacks the wasm32 std (rustup's, before `rustup
+    target add`) is reported with the reason, not used."""
+    monkeypatch.setenv("DAWGWASM_RUSTC", str(fake_toolchain(tmp_path, wasm_std=False)))
     with pytest.raises(ToolchainMissingError, match=r"no wasm32-unknown-unknown standard library"):
         find_rust_toolchain()
 
@@ -181,22 +190,10 @@ def test_a_build_that_died_mid_swap_is_recovered(built_dist: Path, tmp_path: Pat
 def test_toolchain_without_a_wasm_linker_is_not_taken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = tmp_path / "bin" / "rustc"
-    fake.parent.mkdir()
-    sysroot = tmp_path / "sysroot"
-    wasm_lib = sysroot / "lib" / "rustlib" / "wasm32-unknown-unknown" / "lib"
-    wasm_lib.mkdir(parents=True)
-    (wasm_lib / "libstd-0123.rlib").write_bytes(b"")
-    fake.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "-vV" ]; then echo "rustc 1.80.0 (x 2024-01-01)"; '
-        'echo "host: x86_64-unknown-linux-gnu"; '
-        f'else echo "{sysroot}"; fi\n'
-    )
-    fake.chmod(0o755)
-    (fake.parent / "cargo").write_text("#!/bin/sh\nexit 1\n")
-    (fake.parent / "cargo").chmod(0o755)
-    monkeypatch.setenv("DAWGWASM_RUSTC", str(fake))
-    monkeypatch.setenv("PATH", str(fake.parent))
+    """Debian's rust-lld is a link to lld: without lld installed, wasm32
+    cannot link, and discovery says so instead of letting cargo fail."""
+    rustc = fake_toolchain(tmp_path, wasm_std=True)
+    monkeypatch.setenv("DAWGWASM_RUSTC", str(rustc))
+    monkeypatch.setenv("PATH", str(rustc.parent))
     with pytest.raises(ToolchainMissingError, match=r"no wasm linker.*`lld`"):
         find_rust_toolchain()
