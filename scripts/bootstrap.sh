@@ -2,7 +2,8 @@
 # Set up everything dawgwasm needs on a Debian/Ubuntu machine, installing only
 # what is missing: a Rust toolchain that can build wasm32-unknown-unknown
 # (Debian's rustc, cargo, libstd-rust-dev-wasm32 and lld unless one is already
-# there), Chromium, Node.js, and a .venv with dawgwasm and its dev tools.
+# there), Chromium, Node.js with npm, the JavaScript lint tools (web/node_modules),
+# and a .venv with dawgwasm and its dev tools.
 # Safe to run again: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ packages=()
 have_wasm_toolchain || packages+=(rustc cargo libstd-rust-dev-wasm32 lld)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || packages+=(chromium)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 
 if [ "${#packages[@]}" -gt 0 ]; then
@@ -54,6 +56,14 @@ import sys
 if sys.version_info < (3, 10):
     sys.exit(f"bootstrap: dawgwasm needs Python 3.10 or newer, found {sys.version.split()[0]}")
 PY
+
+# ESLint and TypeScript for the JavaScript checks, pinned by web/package-lock.json.
+lock_sum=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ ! -f web/node_modules/.dawgwasm-installed ] || [ "$(cat web/node_modules/.dawgwasm-installed)" != "$lock_sum" ]; then
+    say "installing the JavaScript lint tools into web/node_modules"
+    npm ci --prefix web --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" >web/node_modules/.dawgwasm-installed
+fi
 
 if [ ! -x .venv/bin/python ]; then
     say "creating .venv"

@@ -1,9 +1,12 @@
-"""The Python sources are ruff-clean, ruff-formatted and mypy --strict clean,
-and the JavaScript parses: the style checks run with the tests, so they hold
-on every change."""
+"""The Python sources are ruff-clean, ruff-formatted and mypy --strict clean;
+the hand-written JavaScript is ESLint-clean and parses; the generated
+TypeScript declarations accept typical use and reject misuse (fixtures in
+tests/typing: pass_*.ts must compile under --strict, fail_*.ts must not).
+The style checks run with the tests, so they hold on every change."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +58,51 @@ def test_javascript_parses(path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+WEB_BIN = ROOT / "web" / "node_modules" / ".bin"
+
+
+def test_javascript_is_eslint_clean() -> None:
+    proc = subprocess.run(
+        [str(WEB_BIN / "eslint"), "--max-warnings=0", "."],
+        cwd=ROOT / "web",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+
+TYPING = ROOT / "tests" / "typing"
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in TYPING.glob("*.ts")))
+def test_typescript_declarations(built_dist: Path, tmp_path: Path, fixture: str) -> None:
+    shutil.copytree(built_dist, tmp_path / "dist")
+    shutil.copyfile(TYPING / fixture, tmp_path / fixture)
+    proc = subprocess.run(
+        [
+            str(WEB_BIN / "tsc"),
+            "--noEmit",
+            "--strict",
+            "--target",
+            "es2022",
+            "--lib",
+            "es2022,dom",
+            "--module",
+            "esnext",
+            "--moduleResolution",
+            "bundler",
+            fixture,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if fixture.startswith("pass_"):
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    else:
+        assert proc.returncode != 0, f"{fixture} type-checked but must not"
+        assert "error TS" in proc.stdout

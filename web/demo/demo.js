@@ -135,8 +135,8 @@ function drumLoop(ctx) {
   const left = buffer.getChannelData(0);
   const right = buffer.getChannelData(1);
   const rnd = random(99);
-  const add = (start, seconds, sampleAt, panRight) => {
-    const begin = Math.round(start * rate);
+  const add = (startS, seconds, sampleAt, panRight) => {
+    const begin = Math.round(startS * rate);
     const n = Math.min(Math.round(seconds * rate), frames - begin);
     for (let i = 0; i < n; i++) {
       const s = sampleAt(i / rate);

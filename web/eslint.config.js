@@ -1,0 +1,43 @@
+// ESLint for dawgwasm's hand-written JavaScript: the worklet and main-thread
+// modules copied into every build, and the demo page.
+import js from "@eslint/js";
+import globals from "globals";
+
+const strict = {
+  "no-var": "error",
+  "prefer-const": "error",
+  eqeqeq: ["error", "always"],
+  "no-implicit-globals": "error",
+  "no-shadow": "error",
+  "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+};
+
+// What AudioWorkletGlobalScope provides (and no window, document or fetch).
+const audioWorklet = {
+  AudioWorkletProcessor: "readonly",
+  registerProcessor: "readonly",
+  sampleRate: "readonly",
+  currentFrame: "readonly",
+  currentTime: "readonly",
+  WebAssembly: "readonly",
+  console: "readonly",
+};
+
+export default [
+  { ignores: ["node_modules/**"] },
+  js.configs.recommended,
+  {
+    files: ["static/dawg-worklet-core.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: audioWorklet },
+    rules: strict,
+  },
+  {
+    files: ["static/dawg-engine-core.js", "demo/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
+    rules: strict,
+  },
+  {
+    files: ["eslint.config.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+  },
+];
