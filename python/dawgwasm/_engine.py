@@ -48,10 +48,14 @@ class Engine:
     ``quantum_frames * max_quanta``. :meth:`render` drives whole signals
     through it, many quanta per call.
 
-    >>> import dawgwasm, numpy as np  # doctest: +SKIP
-    >>> with dawgwasm.Engine.from_dist("dist") as e:  # doctest: +SKIP
-    ...     e.set("gain_db", -6.0)
-    ...     out = e.render(np.zeros((2, 48000), np.float32))
+    Example, with a build in ``dist/``::
+
+        import numpy as np
+        import dawgwasm
+
+        with dawgwasm.Engine.from_dist("dist") as e:
+            e.set("gain_db", -6.0)
+            out = e.render(np.zeros((2, 48000), np.float32))
     """
 
     def __init__(

@@ -33,12 +33,12 @@ def test_text_is_not_taken_for_a_path() -> None:
         Engine.from_wasm("dist/dawg_dsp.simd.wasm")  # type: ignore[arg-type]
 
 
-def fake_module(version: int, skip: str = "") -> bytes:
+def fake_module(version: int, without: str = "") -> bytes:
     """A module with the ABI's exports (all returning constants)."""
     wat = {"i32": "i32", "u32": "i32", "ptr": "i32", "f32": "f32"}
     funcs = []
     for name, (params, result) in EXPORTS.items():
-        if name == skip:
+        if name == without:
             continue
         ps = " ".join(f"(param {wat[p]})" for p in params)
         body = (
@@ -59,7 +59,7 @@ def test_wrong_abi_version_names_both_versions() -> None:
 
 def test_missing_export_is_named() -> None:
     with pytest.raises(AbiMismatchError, match="missing dawg_process"):
-        Engine.from_wasm(fake_module(ABI_VERSION, skip="dawg_process"))
+        Engine.from_wasm(fake_module(ABI_VERSION, without="dawg_process"))
 
 
 def test_wrong_signature_is_named() -> None:
