@@ -71,22 +71,14 @@ impl Strip {
     pub fn set(&mut self, id: ParamId, value: f32) {
         self.values[id as usize] = value;
         let steps = steps_for_ms(id.spec().smoothing_ms, self.sample_rate_hz);
-        let eq = |p| Some(p);
-        let eq_param = match id {
-            ParamId::LowHz => eq(EqParam::LowHz),
-            ParamId::LowGainDb => eq(EqParam::LowGainDb),
-            ParamId::MidHz => eq(EqParam::MidHz),
-            ParamId::MidGainDb => eq(EqParam::MidGainDb),
-            ParamId::MidQ => eq(EqParam::MidQ),
-            ParamId::HighHz => eq(EqParam::HighHz),
-            ParamId::HighGainDb => eq(EqParam::HighGainDb),
-            _ => None,
-        };
-        if let Some(p) = eq_param {
-            self.eq.set(p, value, steps);
-            return;
-        }
         match id {
+            ParamId::LowHz => self.eq.set(EqParam::LowHz, value, steps),
+            ParamId::LowGainDb => self.eq.set(EqParam::LowGainDb, value, steps),
+            ParamId::MidHz => self.eq.set(EqParam::MidHz, value, steps),
+            ParamId::MidGainDb => self.eq.set(EqParam::MidGainDb, value, steps),
+            ParamId::MidQ => self.eq.set(EqParam::MidQ, value, steps),
+            ParamId::HighHz => self.eq.set(EqParam::HighHz, value, steps),
+            ParamId::HighGainDb => self.eq.set(EqParam::HighGainDb, value, steps),
             ParamId::CompThresholdDb => self.comp.set_threshold_db(value),
             ParamId::CompRatio => self.comp.set_ratio(value),
             ParamId::CompAttackMs => self.comp.set_attack_ms(value),
@@ -94,7 +86,7 @@ impl Strip {
             ParamId::GainDb => self.out.set_gain_db(value, steps),
             ParamId::Pan => self.out.set_pan(value, steps),
             ParamId::Mute => self.out.set_muted(value >= 0.5, steps),
-            _ => {}
+            ParamId::MasterGainDb => {} // master scope: the engine owns it
         }
     }
 
