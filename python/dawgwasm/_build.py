@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from dawgwasm import _paths
-from dawgwasm._abi import ABI_VERSION, read_limits, read_param_table, read_status_texts
+from dawgwasm._abi import ABI_VERSION
 from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._errors import BuildError, WasmNotFoundError
 from dawgwasm._runtime import load_wasm
@@ -174,16 +174,15 @@ def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, A
     from dawgwasm._engine import Engine
 
     runtime = load_wasm(path, simd=variant == "simd")
-    info = {
-        "params": [p.to_json() for p in read_param_table(runtime)],
-        "limits": read_limits(runtime),
-        "status": read_status_texts(runtime),
-    }
     with Engine(runtime, tracks=1, quantum_frames=quantum_frames, max_quanta=1) as engine:
         engine.process(1)
         if not np.all(engine.output == 0.0):
             raise BuildError(f"{path.name}: silence in did not give silence out")
-    return info
+        return {
+            "params": [p.to_json() for p in engine.params.values()],
+            "limits": engine.limits,
+            "status": engine.status_texts,
+        }
 
 
 _RENAME_EXCHANGE = 2
