@@ -11,21 +11,32 @@
 //! that overlaps another call on the same engine returns `DAWG_ERR_BUSY`
 //! instead of touching it.
 //!
-//! Lifecycle: [`dawg_engine_new`] → map [`dawg_input_ptr`] and
-//! [`dawg_output_ptr`] (valid until [`dawg_engine_free`]; creating another
-//! engine may grow wasm memory, so re-create views after that) →
-//! [`dawg_set_param`] / [`dawg_process`] / [`dawg_reset`] → [`dawg_engine_free`].
-//! Only `dawg_engine_new` and `dawg_engine_free` allocate or free memory.
+//! Lifecycle: [`dawg_engine_new`] → configure: [`dawg_track_source`],
+//! [`dawg_insert_set`], [`dawg_sample_add`], first [`dawg_set_param`] on a
+//! track or bus, [`dawg_input_ptr`] (these create tracks and buses on first
+//! use and may allocate, so wasm memory may grow: re-create views of linear
+//! memory after them) → map [`dawg_output_ptr`], [`dawg_meters_ptr`],
+//! [`dawg_events_ptr`] → render: [`dawg_set_param`] on existing targets,
+//! [`dawg_events_push`], [`dawg_process`], [`dawg_reset`] (these never
+//! allocate) → [`dawg_engine_free`].
+//!
+//! Targets: `slot << 16 | kind << 12 | index`, kind 0 track, 1 bus,
+//! 2 master; slot 0 is the channel, slots 1..=8 its inserts. Parameters of
+//! master scope take target 0.
 #![allow(unsafe_code)]
 
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use crate::engine::{self, Config, ConfigError, Engine, ParamError, ProcessError};
-use crate::spec::PARAMS;
+use crate::events::{EventError, EventRecord, EVENTS_QUEUE_MAX, EVENTS_STAGING_MAX};
+use crate::params;
+use crate::sources::SourceKind;
+use crate::spec::ParamSpec;
+use crate::units::UNITS;
 
 /// ABI version; bumped on any change to exports, their meaning, or parameter ids.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Success.
 pub const DAWG_OK: i32 = 0;
@@ -104,7 +115,32 @@ const STATUS_TEXT: &[(i32, &str)] = &[
         DAWG_ERR_BUSY,
         "another thread is using this engine; use one engine from one thread at a time",
     ),
+    (
+        DAWG_ERR_UNKNOWN_KIND,
+        "no effect unit or source has this kind number",
+    ),
+    (
+        DAWG_ERR_EVENTS_FULL,
+        "the event queue is full; push fewer events per call or render first",
+    ),
+    (
+        DAWG_ERR_BAD_EVENT,
+        "malformed event (kind, note or value) or its target does not exist or cannot take it",
+    ),
+    (
+        DAWG_ERR_BAD_SAMPLE,
+        "bad sample: 1 or 2 channels, 1 to the frame limit, within the bank's size and count",
+    ),
 ];
+
+/// No effect unit or source has this kind number.
+pub const DAWG_ERR_UNKNOWN_KIND: i32 = -13;
+/// The event queue or staging area cannot take that many events.
+pub const DAWG_ERR_EVENTS_FULL: i32 = -14;
+/// An event is malformed or addresses a target that cannot take it.
+pub const DAWG_ERR_BAD_EVENT: i32 = -15;
+/// A sample cannot be added or addressed (bad size, channels or id).
+pub const DAWG_ERR_BAD_SAMPLE: i32 = -16;
 
 /// Engines that may exist at once in one module instance.
 pub const MAX_ENGINES: usize = 64;
@@ -182,6 +218,8 @@ fn param_status(e: ParamError) -> i32 {
         ParamError::UnknownParam => DAWG_ERR_UNKNOWN_PARAM,
         ParamError::BadTarget => DAWG_ERR_BAD_TARGET,
         ParamError::NotFinite => DAWG_ERR_NOT_FINITE,
+        ParamError::UnknownKind => DAWG_ERR_UNKNOWN_KIND,
+        ParamError::OutOfMemory => DAWG_ERR_NO_MEMORY,
     }
 }
 
@@ -216,15 +254,15 @@ pub extern "C" fn dawg_status_text_len(code: i32) -> u32 {
 /// Number of rows in the parameter table; ids are `0..count`.
 #[no_mangle]
 pub extern "C" fn dawg_param_count() -> u32 {
-    PARAMS.len() as u32
+    params::count()
 }
 
-fn param_str(id: u32, field: fn(&crate::spec::ParamSpec) -> &'static str) -> &'static str {
-    PARAMS.get(id as usize).map(field).unwrap_or("")
+fn param_str(id: u32, field: fn(&ParamSpec) -> &'static str) -> &'static str {
+    params::spec(id).map(field).unwrap_or("")
 }
 
-fn param_f32(id: u32, field: fn(&crate::spec::ParamSpec) -> f32) -> f32 {
-    PARAMS.get(id as usize).map(field).unwrap_or(f32::NAN)
+fn param_f32(id: u32, field: fn(&ParamSpec) -> f32) -> f32 {
+    params::spec(id).map(field).unwrap_or(f32::NAN)
 }
 
 /// UTF-8 name of parameter `id` (empty for an unknown id).
@@ -263,19 +301,69 @@ pub extern "C" fn dawg_param_doc_len(id: u32) -> u32 {
     param_str(id, |p| p.doc).len() as u32
 }
 
-/// Scope of parameter `id`: 0 track, 1 master, `u32::MAX` for an unknown id.
+/// Scope of parameter `id`: 0 track, 1 master, 2 channel (track or bus),
+/// 3 insert, 4 synth, 5 sampler; `u32::MAX` for an unknown id.
 #[no_mangle]
 pub extern "C" fn dawg_param_scope(id: u32) -> u32 {
-    PARAMS
-        .get(id as usize)
-        .map(|p| p.scope as u32)
-        .unwrap_or(u32::MAX)
+    params::spec(id).map(|p| p.scope as u32).unwrap_or(u32::MAX)
+}
+
+/// Effect unit kind owning parameter `id` (0 if it is not a unit parameter).
+#[no_mangle]
+pub extern "C" fn dawg_param_unit_kind(id: u32) -> u32 {
+    params::unit_kind(id)
 }
 
 /// Flags of parameter `id` (bit 0: stepped), `u32::MAX` for an unknown id.
 #[no_mangle]
 pub extern "C" fn dawg_param_flags(id: u32) -> u32 {
-    PARAMS.get(id as usize).map(|p| p.flags).unwrap_or(u32::MAX)
+    params::spec(id).map(|p| p.flags).unwrap_or(u32::MAX)
+}
+
+// ---- units and sources -----------------------------------------------------
+
+/// Number of effect unit kinds; kinds are `1..=count` (0 is an empty slot).
+#[no_mangle]
+pub extern "C" fn dawg_unit_count() -> u32 {
+    UNITS.len() as u32
+}
+
+fn unit_name(kind: u32) -> &'static str {
+    crate::units::unit_info(kind).map(|u| u.name).unwrap_or("")
+}
+
+/// UTF-8 name of effect unit `kind` (empty if unknown).
+#[no_mangle]
+pub extern "C" fn dawg_unit_name(kind: u32) -> *const u8 {
+    unit_name(kind).as_ptr()
+}
+
+/// Length in bytes of [`dawg_unit_name`].
+#[no_mangle]
+pub extern "C" fn dawg_unit_name_len(kind: u32) -> u32 {
+    unit_name(kind).len() as u32
+}
+
+/// Number of source kinds; kinds are `0..count`.
+#[no_mangle]
+pub extern "C" fn dawg_source_count() -> u32 {
+    SourceKind::ALL.len() as u32
+}
+
+fn source_name(kind: u32) -> &'static str {
+    SourceKind::from_u32(kind).map(|k| k.name()).unwrap_or("")
+}
+
+/// UTF-8 name of source `kind` (empty if unknown).
+#[no_mangle]
+pub extern "C" fn dawg_source_name(kind: u32) -> *const u8 {
+    source_name(kind).as_ptr()
+}
+
+/// Length in bytes of [`dawg_source_name`].
+#[no_mangle]
+pub extern "C" fn dawg_source_name_len(kind: u32) -> u32 {
+    source_name(kind).len() as u32
 }
 
 /// Minimum of parameter `id` (NaN for an unknown id).
@@ -338,6 +426,42 @@ pub extern "C" fn dawg_limit_quantum_max_frames() -> u32 {
 #[no_mangle]
 pub extern "C" fn dawg_limit_quanta_per_call_max() -> u32 {
     engine::QUANTA_PER_CALL_MAX
+}
+
+/// Buses per engine.
+#[no_mangle]
+pub extern "C" fn dawg_limit_buses_max() -> u32 {
+    engine::BUSES_MAX as u32
+}
+
+/// Insert slots per channel.
+#[no_mangle]
+pub extern "C" fn dawg_limit_inserts_max() -> u32 {
+    engine::INSERTS_MAX as u32
+}
+
+/// Events one [`dawg_events_push`] can commit.
+#[no_mangle]
+pub extern "C" fn dawg_limit_events_per_push_max() -> u32 {
+    EVENTS_STAGING_MAX as u32
+}
+
+/// Events the queue holds at once.
+#[no_mangle]
+pub extern "C" fn dawg_limit_events_queued_max() -> u32 {
+    EVENTS_QUEUE_MAX as u32
+}
+
+/// Floats per channel in the meter area.
+#[no_mangle]
+pub extern "C" fn dawg_limit_meter_stride() -> u32 {
+    engine::METER_STRIDE as u32
+}
+
+/// Auto-bypass threshold (linear amplitude).
+#[no_mangle]
+pub extern "C" fn dawg_limit_quiet() -> f32 {
+    engine::QUIET
 }
 
 // ---- engines ---------------------------------------------------------------
@@ -427,7 +551,8 @@ pub extern "C" fn dawg_capacity_frames(handle: i32) -> u32 {
     with_engine(handle, |e| e.capacity_frames() as u32).unwrap_or(0)
 }
 
-/// Planar stereo input buffer of `track` (null for a bad handle or track).
+/// Planar stereo input buffer of `track`, created with the track on first
+/// use (null for a bad handle or track, or out of memory).
 #[no_mangle]
 pub extern "C" fn dawg_input_ptr(handle: i32, track: u32) -> *mut f32 {
     with_engine(handle, |e| {
@@ -444,7 +569,8 @@ pub extern "C" fn dawg_output_ptr(handle: i32) -> *mut f32 {
     with_engine(handle, |e| e.output_mut().as_mut_ptr()).unwrap_or(ptr::null_mut())
 }
 
-/// Set parameter `id` of `target` (track index, or 0 for a master parameter).
+/// Set parameter `id` of `target` (see the module docs; 0 for a master
+/// parameter). Creates the addressed track or bus on first use.
 /// `DAWG_OK`, `DAWG_CLAMPED` (applied after clamping), or an error status.
 #[no_mangle]
 pub extern "C" fn dawg_set_param(handle: i32, target: u32, id: u32, value: f32) -> i32 {
@@ -472,6 +598,66 @@ pub extern "C" fn dawg_process(handle: i32, quanta: u32) -> i32 {
     }
 }
 
+/// Set `track`'s source to `kind` (0 input, 1 synth, 2 sampler; see
+/// [`dawg_source_name`]). Creates the track; allocates.
+#[no_mangle]
+pub extern "C" fn dawg_track_source(handle: i32, track: u32, kind: u32) -> i32 {
+    unit_status(with_engine(handle, |e| e.set_source(track as usize, kind)))
+}
+
+/// Put effect unit `kind` (0: empty) in insert `slot` (1..=8) of the
+/// channel `channel` (a target with slot 0). Allocates.
+#[no_mangle]
+pub extern "C" fn dawg_insert_set(handle: i32, channel: u32, slot: u32, kind: u32) -> i32 {
+    unit_status(with_engine(handle, |e| e.set_insert(channel, slot, kind)))
+}
+
+fn unit_status(r: Result<Result<(), ParamError>, i32>) -> i32 {
+    match r {
+        Err(code) => code,
+        Ok(Ok(())) => DAWG_OK,
+        Ok(Err(e)) => param_status(e),
+    }
+}
+
+/// The event staging area: [`dawg_limit_events_per_push_max`] records of
+/// eight 32-bit words (offset, kind, target, id, value f32, aux f32, 0, 0).
+#[no_mangle]
+pub extern "C" fn dawg_events_ptr(handle: i32) -> *mut EventRecord {
+    with_engine(handle, |e| e.event_staging_mut().as_mut_ptr()).unwrap_or(ptr::null_mut())
+}
+
+/// Queue the first `count` staged events, all or none.
+#[no_mangle]
+pub extern "C" fn dawg_events_push(handle: i32, count: u32) -> i32 {
+    match with_engine(handle, |e| e.push_events(count as usize)) {
+        Err(code) => code,
+        Ok(Ok(())) => DAWG_OK,
+        Ok(Err(EventError::Full)) => DAWG_ERR_EVENTS_FULL,
+        Ok(Err(EventError::Malformed)) => DAWG_ERR_BAD_EVENT,
+    }
+}
+
+/// Events waiting in the queue (negative status for a bad handle).
+#[no_mangle]
+pub extern "C" fn dawg_events_queued(handle: i32) -> i32 {
+    with_engine(handle, |e| e.queued_events() as i32).unwrap_or_else(|c| c)
+}
+
+/// The meter area: [`dawg_limit_meter_stride`] floats per channel (peak L,
+/// peak R, RMS L, RMS R, state 0 absent / 1 active / 2 bypassed, reserved);
+/// tracks, then buses, then the master; covering the last process call.
+#[no_mangle]
+pub extern "C" fn dawg_meters_ptr(handle: i32) -> *mut f32 {
+    with_engine(handle, |e| e.meters_mut().as_mut_ptr()).unwrap_or(ptr::null_mut())
+}
+
+/// Floats in the meter area (0 for a bad handle).
+#[no_mangle]
+pub extern "C" fn dawg_meters_len(handle: i32) -> u32 {
+    with_engine(handle, |e| e.meters().len() as u32).unwrap_or(0)
+}
+
 /// Clear all audio state and jump every parameter ramp to its target.
 #[no_mangle]
 pub extern "C" fn dawg_reset(handle: i32) -> i32 {
@@ -487,7 +673,7 @@ mod tests {
 
     #[test]
     fn every_status_has_text() {
-        for code in -12..=1 {
+        for code in -16..=1 {
             assert_ne!(status_text(code), "unknown status code", "{code}");
         }
     }

@@ -1,15 +1,39 @@
-//! The mixer: N tracks, each a [`Strip`] with its own stereo input buffer,
-//! summed into a stereo master with its own smoothed gain.
+//! The mixer: tracks → buses → master, rendered one quantum at a time.
 //!
-//! Buffers are planar: each track's input holds `capacity_frames` left
-//! samples followed by `capacity_frames` right samples, and so does the
-//! master output, where `capacity_frames = quantum_frames · max_quanta`. One
-//! [`Engine::process`] call renders up to `max_quanta` render quanta.
+//! Signal flow of a track: source (external input, synth or sampler) →
+//! channel strip (EQ, compressor) → up to [`INSERTS_MAX`] insert units →
+//! mute/solo → pre-fader sends → fader and pan → post-fader sends → master.
+//! Buses sum their sends, run their own inserts and fader, and feed the
+//! master, which has inserts and a fader too.
+//!
+//! Tracks are created on first use (a parameter, a source, an insert or an
+//! input buffer asked for): a track slot never used costs no memory and no
+//! time. Creation, sources, inserts and samples allocate; rendering,
+//! parameter changes and events never do.
+//!
+//! Events ([`crate::events`]) apply at their frame: a quantum is rendered
+//! in segments split at event offsets, and every unit gives the same output
+//! however its input is split into blocks, so a segmented quantum sounds as
+//! if each event had been applied between two samples.
+//!
+//! Auto-bypass: a track or bus whose source is silent and whose output has
+//! stayed below [`QUIET`] (−120 dBFS) for its longest insert tail plus
+//! [`BYPASS_HOLD_MS`], with every unit's state decayed, is reset to exact
+//! zeros and skipped until its next event or input above [`QUIET`]; the
+//! output it would have produced meanwhile is below [`QUIET`].
 
+use crate::events::{
+    EventError, EventQueue, EventRecord, EVENT_ALL_NOTES_OFF, EVENT_NOTE_OFF, EVENT_NOTE_ON,
+    EVENT_PARAM_RAMP, EVENT_PARAM_SET,
+};
 use crate::math::{db_to_gain, flush};
+use crate::params::{self, Owner};
 use crate::smooth::{steps_for_ms, Linear};
-use crate::spec::{clamp_to_spec, ParamId, Scope};
+use crate::sources::SourceKind;
+use crate::spec::{clamp_to_spec, ParamId, ParamSpec, Scope, FADER_SMOOTHING_MS, SEND_OFF_DB};
 use crate::strip::Strip;
+use crate::units::gain_pan::GainPan;
+use crate::units::{unit_info, Unit};
 
 /// Lowest accepted sample rate, Hz.
 pub const SAMPLE_RATE_MIN_HZ: f32 = 8000.0;
@@ -17,6 +41,10 @@ pub const SAMPLE_RATE_MIN_HZ: f32 = 8000.0;
 pub const SAMPLE_RATE_MAX_HZ: f32 = 384_000.0;
 /// Most tracks an engine can have.
 pub const TRACKS_MAX: u32 = 256;
+/// Most buses an engine can have.
+pub const BUSES_MAX: usize = 8;
+/// Insert slots per track, bus and master.
+pub const INSERTS_MAX: usize = 8;
 /// Smallest render quantum, frames.
 pub const QUANTUM_MIN_FRAMES: u32 = 16;
 /// Largest render quantum, frames.
@@ -25,6 +53,35 @@ pub const QUANTUM_MAX_FRAMES: u32 = 4096;
 pub const QUANTA_PER_CALL_MAX: u32 = 1024;
 /// Largest input+output buffer space an engine may ask for, in frames per channel summed over tracks.
 pub const BUFFER_FRAMES_MAX: u64 = 1 << 24;
+/// Auto-bypass threshold: −120 dBFS.
+pub const QUIET: f32 = 1e-6;
+/// How long a channel must stay quiet, beyond its insert tails, before it is bypassed.
+pub const BYPASS_HOLD_MS: f32 = 50.0;
+/// Floats per channel in the meter area: peak L, peak R, RMS L, RMS R, state, reserved.
+pub const METER_STRIDE: usize = 6;
+/// Meter state: the channel does not exist.
+pub const METER_STATE_ABSENT: f32 = 0.0;
+/// Meter state: the channel was processed.
+pub const METER_STATE_ACTIVE: f32 = 1.0;
+/// Meter state: the channel is auto-bypassed.
+pub const METER_STATE_BYPASSED: f32 = 2.0;
+/// Parameter ramps that can run at once.
+pub const RAMPS_MAX: usize = 256;
+/// Ramps advance on this grid of absolute frames.
+pub const RAMP_STEP_FRAMES: u64 = 16;
+
+/// Target kind: a track (index 0..tracks).
+pub const TARGET_TRACK: u32 = 0;
+/// Target kind: a bus (index 0..BUSES_MAX).
+pub const TARGET_BUS: u32 = 1;
+/// Target kind: the master (index 0).
+pub const TARGET_MASTER: u32 = 2;
+
+/// Encode a target: `slot << 16 | kind << 12 | index`; slot 0 is the
+/// channel itself, slots 1..=8 its inserts.
+pub const fn target(kind: u32, index: u32, slot: u32) -> u32 {
+    slot << 16 | kind << 12 | index
+}
 
 /// Why an engine configuration was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +112,7 @@ pub(crate) fn zeroed(n: usize) -> Result<Vec<f32>, ConfigError> {
 pub struct Config {
     /// Sample rate in Hz.
     pub sample_rate_hz: f32,
-    /// Number of tracks.
+    /// Number of track slots.
     pub tracks: u32,
     /// Frames per render quantum (128 in today's Web Audio).
     pub quantum_frames: u32,
@@ -87,15 +144,19 @@ impl Config {
     }
 }
 
-/// Why a parameter change was refused.
+/// Why a parameter change or a structural change was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamError {
     /// No parameter has this id.
     UnknownParam,
-    /// The target index does not exist for the parameter's scope.
+    /// The target does not exist, or does not hold this parameter's unit or source.
     BadTarget,
     /// The value is NaN or infinite.
     NotFinite,
+    /// No unit or source has this kind.
+    UnknownKind,
+    /// The allocator could not provide the memory.
+    OutOfMemory,
 }
 
 /// Why a process call was refused.
@@ -105,46 +166,323 @@ pub enum ProcessError {
     TooManyQuanta,
 }
 
+/// The insert chain of one channel.
+#[derive(Debug, Default)]
+struct Inserts {
+    units: [Option<Box<dyn Unit>>; INSERTS_MAX],
+    kinds: [u32; INSERTS_MAX],
+}
+
+impl Inserts {
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        for u in self.units.iter_mut().flatten() {
+            u.process(left, right);
+        }
+    }
+
+    fn reset(&mut self) {
+        for u in self.units.iter_mut().flatten() {
+            u.reset();
+        }
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.units.iter().flatten().all(|u| u.is_quiet())
+    }
+
+    fn tail_frames(&self) -> usize {
+        self.units
+            .iter()
+            .flatten()
+            .map(|u| u.tail_frames())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn set_tempo_bpm(&mut self, bpm: f32) {
+        for u in self.units.iter_mut().flatten() {
+            u.set_tempo_bpm(bpm);
+        }
+    }
+}
+
+/// Fader, pan and mute of a track or bus, plus its inserts.
+#[derive(Debug)]
+struct Channel {
+    inserts: Inserts,
+    out: GainPan,
+    mute_gain: Linear,
+    gain_db: f32,
+    pan: f32,
+    mute: bool,
+    left: Vec<f32>,
+    right: Vec<f32>,
+    quiet_frames: usize,
+    bypassed: bool,
+}
+
+impl Channel {
+    fn new(quantum: usize) -> Result<Channel, ConfigError> {
+        Ok(Channel {
+            inserts: Inserts::default(),
+            out: GainPan::new(
+                ParamId::GainDb.spec().default,
+                ParamId::Pan.spec().default,
+                false,
+            ),
+            mute_gain: Linear::new(1.0),
+            gain_db: ParamId::GainDb.spec().default,
+            pan: ParamId::Pan.spec().default,
+            mute: false,
+            left: zeroed(quantum)?,
+            right: zeroed(quantum)?,
+            quiet_frames: 0,
+            bypassed: false,
+        })
+    }
+
+    /// Ramp the mute gain: silent when muted or soloed out.
+    fn set_silenced(&mut self, silenced: bool, steps: u32) {
+        self.mute_gain
+            .set_target(if silenced { 0.0 } else { 1.0 }, steps);
+    }
+
+    fn apply_mute(&mut self, a: usize, b: usize) {
+        let m = &mut self.mute_gain;
+        if !m.is_active() && m.current() == 1.0 {
+            return;
+        }
+        for i in a..b {
+            let g = m.tick();
+            self.left[i] *= g;
+            self.right[i] *= g;
+        }
+    }
+
+    fn wake(&mut self) {
+        self.bypassed = false;
+        self.quiet_frames = 0;
+    }
+
+    /// Bookkeeping after a segment: `source_quiet` and this segment's peak
+    /// decide whether the channel may go to sleep.
+    fn update_bypass(&mut self, source_quiet: bool, peak: f32, frames: usize) {
+        if source_quiet && peak < QUIET {
+            self.quiet_frames = self.quiet_frames.saturating_add(frames);
+        } else {
+            self.quiet_frames = 0;
+        }
+    }
+
+    fn hold_frames(&self, hold_base: usize) -> usize {
+        hold_base + self.inserts.tail_frames()
+    }
+
+    fn reset(&mut self) {
+        self.inserts.reset();
+        self.out.reset();
+        self.mute_gain.snap();
+        self.quiet_frames = 0;
+        self.bypassed = false;
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Send {
+    level_db: f32,
+    gain: Linear,
+    pre: bool,
+}
+
+impl Send {
+    fn off() -> Send {
+        Send {
+            level_db: SEND_OFF_DB,
+            gain: Linear::new(0.0),
+            pre: false,
+        }
+    }
+
+    fn is_off(&self) -> bool {
+        !self.gain.is_active() && self.gain.current() == 0.0
+    }
+}
+
+fn send_gain(db: f32) -> f32 {
+    if db <= SEND_OFF_DB {
+        0.0
+    } else {
+        db_to_gain(db as f64) as f32
+    }
+}
+
+/// What feeds a track.
+#[derive(Debug)]
+enum Source {
+    Input,
+}
+
+impl Source {
+    fn kind(&self) -> SourceKind {
+        match self {
+            Source::Input => SourceKind::Input,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Track {
+    source: Source,
+    input: Vec<f32>,
+    strip: Strip,
+    ch: Channel,
+    solo: bool,
+    sends: [Send; BUSES_MAX],
+}
+
+#[derive(Debug)]
+struct Bus {
+    ch: Channel,
+}
+
+#[derive(Debug)]
+struct Master {
+    inserts: Inserts,
+    gain_db: f32,
+    gain: Linear,
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Ramp {
+    target: u32,
+    id: u32,
+    from: f32,
+    to: f32,
+    total: u64,
+    done: u64,
+}
+
 /// The mixer engine.
 #[derive(Debug)]
 pub struct Engine {
     config: Config,
     capacity: usize,
-    strips: Vec<Strip>,
-    inputs: Vec<f32>,
+    quantum: usize,
+    tracks: Vec<Option<Box<Track>>>,
+    buses: Vec<Option<Box<Bus>>>,
+    master: Master,
     output: Vec<f32>,
-    mix_left: Vec<f32>,
-    mix_right: Vec<f32>,
-    master_gain_db: f32,
-    master_gain: Linear,
+    meters: Vec<f32>,
+    events: EventQueue,
+    ramps: Vec<Ramp>,
+    solo_count: usize,
+    tempo_bpm: f32,
+    frame: u64,
+    hold_base: usize,
+}
+
+fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
+    let mut peak = 0.0f32;
+    let mut sq = 0.0f32;
+    for &v in x {
+        peak = peak.max(v.abs());
+        sq += v * v;
+    }
+    (peak, sq)
+}
+
+fn meter_add(m: &mut [f32], left: &[f32], right: &[f32]) -> f32 {
+    let (pl, sl) = sum_sq_peak(left);
+    let (pr, sr) = sum_sq_peak(right);
+    m[0] = m[0].max(pl);
+    m[1] = m[1].max(pr);
+    m[2] += sl;
+    m[3] += sr;
+    pl.max(pr)
+}
+
+fn add_scaled(dst: &mut [f32], src: &[f32], g: &mut Linear) {
+    if g.is_active() {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += s * g.tick();
+        }
+    } else {
+        let k = g.current();
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += s * k;
+        }
+    }
+}
+
+fn add_sends(
+    sends: &mut [Send; BUSES_MAX],
+    pre: bool,
+    buses: &mut [Option<Box<Bus>>],
+    left: &[f32],
+    right: &[f32],
+    a: usize,
+    b: usize,
+) {
+    for (s, bus) in sends.iter_mut().zip(buses.iter_mut()) {
+        if s.pre != pre || s.is_off() {
+            continue;
+        }
+        let bus = match bus {
+            Some(bus) => bus,
+            None => continue,
+        };
+        let mut gl = s.gain;
+        add_scaled(&mut bus.ch.left[a..b], &left[a..b], &mut gl);
+        add_scaled(&mut bus.ch.right[a..b], &right[a..b], &mut s.gain);
+    }
 }
 
 impl Engine {
-    /// Allocate an engine; every buffer it will ever use is allocated here.
-    /// Allocation failure is reported as [`ConfigError::OutOfMemory`].
+    /// Allocate an engine with no tracks or buses yet; its fixed buffers
+    /// (output, meters, event queue) are allocated here.
     pub fn new(config: Config) -> Result<Engine, ConfigError> {
         config.validate()?;
         let q = config.quantum_frames as usize;
         let capacity = q * config.max_quanta as usize;
         let tracks = config.tracks as usize;
-        let master_gain_db = ParamId::MasterGainDb.spec().default;
-        let mut strips = Vec::new();
-        strips
+        let mut track_slots = Vec::new();
+        track_slots
             .try_reserve_exact(tracks)
             .map_err(|_| ConfigError::OutOfMemory)?;
-        for _ in 0..tracks {
-            strips.push(Strip::new(config.sample_rate_hz, q)?);
-        }
+        track_slots.resize_with(tracks, || None);
+        let mut buses = Vec::new();
+        buses
+            .try_reserve_exact(BUSES_MAX)
+            .map_err(|_| ConfigError::OutOfMemory)?;
+        buses.resize_with(BUSES_MAX, || None);
+        let mut ramps = Vec::new();
+        ramps
+            .try_reserve_exact(RAMPS_MAX)
+            .map_err(|_| ConfigError::OutOfMemory)?;
+        let master_gain_db = ParamId::MasterGainDb.spec().default;
         Ok(Engine {
             config,
             capacity,
-            strips,
-            inputs: zeroed(tracks * 2 * capacity)?,
+            quantum: q,
+            tracks: track_slots,
+            buses,
+            master: Master {
+                inserts: Inserts::default(),
+                gain_db: master_gain_db,
+                gain: Linear::new(db_to_gain(master_gain_db as f64) as f32),
+                left: zeroed(q)?,
+                right: zeroed(q)?,
+            },
             output: zeroed(2 * capacity)?,
-            mix_left: zeroed(q)?,
-            mix_right: zeroed(q)?,
-            master_gain_db,
-            master_gain: Linear::new(db_to_gain(master_gain_db as f64) as f32),
+            meters: zeroed((tracks + BUSES_MAX + 1) * METER_STRIDE)?,
+            events: EventQueue::new()?,
+            ramps,
+            solo_count: 0,
+            tempo_bpm: ParamId::TempoBpm.spec().default,
+            frame: 0,
+            hold_base: steps_for_ms(BYPASS_HOLD_MS, config.sample_rate_hz) as usize,
         })
     }
 
@@ -158,10 +496,57 @@ impl Engine {
         self.capacity
     }
 
-    /// Planar stereo input of `track` (`[L; capacity][R; capacity]`).
+    fn steps(&self, ms: f32) -> u32 {
+        steps_for_ms(ms, self.config.sample_rate_hz)
+    }
+
+    /// Create track `t` if it does not exist yet (allocates).
+    fn ensure_track(&mut self, t: usize) -> Result<&mut Track, ParamError> {
+        let q = self.quantum;
+        let sr = self.config.sample_rate_hz;
+        let silenced = self.solo_count > 0;
+        let slot = self.tracks.get_mut(t).ok_or(ParamError::BadTarget)?;
+        if slot.is_none() {
+            let oom = |_| ParamError::OutOfMemory;
+            let mut ch = Channel::new(q).map_err(oom)?;
+            ch.set_silenced(silenced, 0);
+            let track = Track {
+                source: Source::Input,
+                input: Vec::new(),
+                strip: Strip::new(sr, q).map_err(oom)?,
+                ch,
+                solo: false,
+                sends: [Send::off(); BUSES_MAX],
+            };
+            *slot = Some(Box::new(track));
+        }
+        slot.as_deref_mut().ok_or(ParamError::BadTarget)
+    }
+
+    fn ensure_bus(&mut self, b: usize) -> Result<&mut Bus, ParamError> {
+        let q = self.quantum;
+        let slot = self.buses.get_mut(b).ok_or(ParamError::BadTarget)?;
+        if slot.is_none() {
+            let ch = Channel::new(q).map_err(|_| ParamError::OutOfMemory)?;
+            *slot = Some(Box::new(Bus { ch }));
+        }
+        slot.as_deref_mut().ok_or(ParamError::BadTarget)
+    }
+
+    /// True if track `t` has been created.
+    pub fn track_exists(&self, t: usize) -> bool {
+        matches!(self.tracks.get(t), Some(Some(_)))
+    }
+
+    /// Planar stereo input of `track` (`[L; capacity][R; capacity]`),
+    /// creating the track and its input buffer on first use.
     pub fn input_mut(&mut self, track: usize) -> Option<&mut [f32]> {
-        let span = 2 * self.capacity;
-        self.inputs.get_mut(track * span..(track + 1) * span)
+        let cap = self.capacity;
+        let t = self.ensure_track(track).ok()?;
+        if t.input.is_empty() {
+            t.input = zeroed(2 * cap).ok()?;
+        }
+        Some(&mut t.input)
     }
 
     /// Planar stereo master output (`[L; capacity][R; capacity]`).
@@ -174,92 +559,681 @@ impl Engine {
         &mut self.output
     }
 
-    /// Set parameter `id` of `target` (a track index, or 0 for the master).
-    /// Out-of-range values are clamped; `Ok(true)` says one was.
+    /// The meter area: [`METER_STRIDE`] floats per channel, tracks first,
+    /// then the [`BUSES_MAX`] buses, then the master. Peaks and RMS cover
+    /// the frames of the last process call.
+    pub fn meters(&self) -> &[f32] {
+        &self.meters
+    }
+
+    /// Mutable meter area, for hosts that map it.
+    pub fn meters_mut(&mut self) -> &mut [f32] {
+        &mut self.meters
+    }
+
+    /// Set track `track`'s source (creates the track; allocates).
+    pub fn set_source(&mut self, track: usize, kind: u32) -> Result<(), ParamError> {
+        let kind = SourceKind::from_u32(kind).ok_or(ParamError::UnknownKind)?;
+        let t = self.ensure_track(track)?;
+        let source = match kind {
+            SourceKind::Input => Source::Input,
+        };
+        t.source = source;
+        t.ch.wake();
+        Ok(())
+    }
+
+    /// The source kind of `track` (input for a track not yet created).
+    pub fn source_kind(&self, track: usize) -> Option<SourceKind> {
+        match self.tracks.get(track)? {
+            Some(t) => Some(t.source.kind()),
+            None => Some(SourceKind::Input),
+        }
+    }
+
+    fn inserts_mut(&mut self, kind: u32, index: usize) -> Result<&mut Inserts, ParamError> {
+        match kind {
+            TARGET_TRACK => Ok(&mut self.ensure_track(index)?.ch.inserts),
+            TARGET_BUS => Ok(&mut self.ensure_bus(index)?.ch.inserts),
+            TARGET_MASTER if index == 0 => Ok(&mut self.master.inserts),
+            _ => Err(ParamError::BadTarget),
+        }
+    }
+
+    /// Put effect unit `unit_kind` (0: empty) in insert `slot` (1..=8) of
+    /// the channel `channel` (a target with slot 0). Allocates.
+    pub fn set_insert(&mut self, channel: u32, slot: u32, unit_kind: u32) -> Result<(), ParamError> {
+        let (kind, index, s) = decode(channel);
+        if s != 0 || slot == 0 || slot as usize > INSERTS_MAX {
+            return Err(ParamError::BadTarget);
+        }
+        let unit = if unit_kind == 0 {
+            None
+        } else {
+            let info = unit_info(unit_kind).ok_or(ParamError::UnknownKind)?;
+            let mut u = (info.make)(self.config.sample_rate_hz, self.quantum)
+                .map_err(|_| ParamError::OutOfMemory)?;
+            u.set_tempo_bpm(self.tempo_bpm);
+            Some(u)
+        };
+        let ins = self.inserts_mut(kind, index)?;
+        ins.units[slot as usize - 1] = unit;
+        ins.kinds[slot as usize - 1] = unit_kind;
+        self.wake(kind, index);
+        Ok(())
+    }
+
+    /// The unit kind in insert `slot` of `channel` (0 if empty or absent).
+    pub fn insert_kind(&self, channel: u32, slot: u32) -> u32 {
+        let (kind, index, _) = decode(channel);
+        let ins = match kind {
+            TARGET_TRACK => self.tracks.get(index).and_then(|t| t.as_ref()).map(|t| &t.ch.inserts),
+            TARGET_BUS => self.buses.get(index).and_then(|b| b.as_ref()).map(|b| &b.ch.inserts),
+            TARGET_MASTER if index == 0 => Some(&self.master.inserts),
+            _ => None,
+        };
+        match (ins, (slot as usize).checked_sub(1)) {
+            (Some(ins), Some(i)) if i < INSERTS_MAX => ins.kinds[i],
+            _ => 0,
+        }
+    }
+
+    fn wake(&mut self, kind: u32, index: usize) {
+        match kind {
+            TARGET_TRACK => {
+                if let Some(Some(t)) = self.tracks.get_mut(index) {
+                    t.ch.wake();
+                }
+            }
+            TARGET_BUS => {
+                if let Some(Some(b)) = self.buses.get_mut(index) {
+                    b.ch.wake();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Set parameter `id` of `target` (see [`target`]; master parameters
+    /// take target 0). Out-of-range values are clamped; `Ok(true)` says one was.
+    /// May create the addressed track or bus (allocates once).
     pub fn set_param(&mut self, target: u32, id: u32, value: f32) -> Result<bool, ParamError> {
-        let pid = ParamId::from_u32(id).ok_or(ParamError::UnknownParam)?;
-        let spec = pid.spec();
+        let (owner, spec) = params::lookup(id).ok_or(ParamError::UnknownParam)?;
         if !value.is_finite() {
             return Err(ParamError::NotFinite);
         }
+        self.check_target(target, owner, spec, true)?;
         let (v, clamped) = clamp_to_spec(spec, value);
-        match spec.scope {
-            Scope::Track => {
-                let strip = self
-                    .strips
-                    .get_mut(target as usize)
-                    .ok_or(ParamError::BadTarget)?;
-                strip.set(pid, v);
-            }
-            Scope::Master => {
-                if target != 0 {
-                    return Err(ParamError::BadTarget);
-                }
-                self.master_gain_db = v;
-                let steps = steps_for_ms(spec.smoothing_ms, self.config.sample_rate_hz);
-                self.master_gain
-                    .set_target(db_to_gain(v as f64) as f32, steps);
-            }
-        }
+        self.apply_param(target, owner, spec, v);
         Ok(clamped)
     }
 
-    /// The last value set for parameter `id` of `target`.
-    pub fn get_param(&self, target: u32, id: u32) -> Result<f32, ParamError> {
-        let pid = ParamId::from_u32(id).ok_or(ParamError::UnknownParam)?;
-        match pid.spec().scope {
-            Scope::Track => self
-                .strips
-                .get(target as usize)
-                .map(|s| s.get(pid))
-                .ok_or(ParamError::BadTarget),
-            Scope::Master if target == 0 => Ok(self.master_gain_db),
-            Scope::Master => Err(ParamError::BadTarget),
+    /// Whether `target` can hold parameter (`owner`, `spec`); with `create`,
+    /// a missing track or bus is created first.
+    fn check_target(
+        &mut self,
+        target: u32,
+        owner: Owner,
+        spec: &ParamSpec,
+        create: bool,
+    ) -> Result<(), ParamError> {
+        let (kind, index, slot) = decode(target);
+        let exists = |e: &Engine| match kind {
+            TARGET_TRACK => e.track_exists(index),
+            TARGET_BUS => matches!(e.buses.get(index), Some(Some(_))),
+            _ => true,
+        };
+        if create && slot == 0 && !exists(self) {
+            match (kind, spec.scope) {
+                (TARGET_TRACK, Scope::Track | Scope::Channel) => {
+                    self.ensure_track(index)?;
+                }
+                (TARGET_BUS, Scope::Channel) => {
+                    self.ensure_bus(index)?;
+                }
+                _ => {}
+            }
+        }
+        let ok = match owner {
+            Owner::Core(_) => match spec.scope {
+                Scope::Master => target == 0,
+                Scope::Track => kind == TARGET_TRACK && slot == 0 && self.track_exists(index),
+                Scope::Channel => {
+                    slot == 0 && (kind == TARGET_TRACK || kind == TARGET_BUS) && exists(self)
+                }
+                _ => false,
+            },
+            Owner::Unit { kind: unit, .. } => {
+                slot >= 1 && exists(self) && self.insert_kind(target & 0xffff, slot as u32) == unit
+            }
+            Owner::Source { kind: source, .. } => {
+                kind == TARGET_TRACK
+                    && slot == 0
+                    && self.track_exists(index)
+                    && self.source_kind(index) == Some(source)
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ParamError::BadTarget)
         }
     }
 
-    /// Render `quanta` render quanta from the inputs into the output.
+    /// Apply an in-range value to a checked target. Never allocates.
+    fn apply_param(&mut self, target: u32, owner: Owner, spec: &ParamSpec, v: f32) {
+        let (kind, index, slot) = decode(target);
+        let steps = self.steps(spec.smoothing_ms);
+        match owner {
+            Owner::Core(pid) => self.apply_core(kind, index, pid, v, steps),
+            Owner::Unit { index: row, .. } => {
+                let ins = match kind {
+                    TARGET_TRACK => self.tracks[index].as_mut().map(|t| &mut t.ch.inserts),
+                    TARGET_BUS => self.buses[index].as_mut().map(|b| &mut b.ch.inserts),
+                    _ => Some(&mut self.master.inserts),
+                };
+                if let Some(Some(u)) = ins.map(|i| &mut i.units[slot - 1]) {
+                    u.set(row, v);
+                }
+            }
+            Owner::Source { .. } => {}
+        }
+        self.wake(kind, index);
+    }
+
+    fn apply_core(&mut self, kind: u32, index: usize, pid: ParamId, v: f32, steps: u32) {
+        let fader_steps = self.steps(FADER_SMOOTHING_MS);
+        match pid {
+            ParamId::MasterGainDb => {
+                self.master.gain_db = v;
+                self.master
+                    .gain
+                    .set_target(db_to_gain(v as f64) as f32, steps);
+            }
+            ParamId::TempoBpm => {
+                self.tempo_bpm = v;
+                self.for_each_inserts(|i| i.set_tempo_bpm(v));
+            }
+            ParamId::GainDb | ParamId::Pan | ParamId::Mute => {
+                let solo_active = self.solo_count > 0;
+                let (ch, solo) = match kind {
+                    TARGET_TRACK => match self.tracks[index].as_mut() {
+                        Some(t) => (&mut t.ch, Some(t.solo)),
+                        None => return,
+                    },
+                    _ => match self.buses[index].as_mut() {
+                        Some(b) => (&mut b.ch, None),
+                        None => return,
+                    },
+                };
+                match pid {
+                    ParamId::GainDb => {
+                        ch.gain_db = v;
+                        ch.out.set_gain_db(v, steps);
+                    }
+                    ParamId::Pan => {
+                        ch.pan = v;
+                        ch.out.set_pan(v, steps);
+                    }
+                    _ => {
+                        ch.mute = v >= 0.5;
+                        let soloed_out = solo_active && solo == Some(false);
+                        ch.set_silenced(ch.mute || soloed_out, steps);
+                    }
+                }
+            }
+            ParamId::Solo => {
+                let on = v >= 0.5;
+                let t = match self.tracks[index].as_mut() {
+                    Some(t) => t,
+                    None => return,
+                };
+                if t.solo == on {
+                    return;
+                }
+                t.solo = on;
+                if on {
+                    self.solo_count += 1;
+                } else {
+                    self.solo_count -= 1;
+                }
+                let solo_active = self.solo_count > 0;
+                for t in self.tracks.iter_mut().flatten() {
+                    let silenced = t.ch.mute || (solo_active && !t.solo);
+                    t.ch.set_silenced(silenced, fader_steps);
+                    t.ch.wake();
+                }
+            }
+            _ => {
+                let t = match self.tracks[index].as_mut() {
+                    Some(t) => t,
+                    None => return,
+                };
+                let n = pid as usize;
+                let db0 = ParamId::Send1Db as usize;
+                let pre0 = ParamId::Send1Pre as usize;
+                if (db0..db0 + BUSES_MAX).contains(&n) {
+                    let s = &mut t.sends[n - db0];
+                    s.level_db = v;
+                    s.gain.set_target(send_gain(v), steps);
+                } else if (pre0..pre0 + BUSES_MAX).contains(&n) {
+                    t.sends[n - pre0].pre = v >= 0.5;
+                } else {
+                    t.strip.set(pid, v);
+                }
+            }
+        }
+    }
+
+    fn for_each_inserts(&mut self, mut f: impl FnMut(&mut Inserts)) {
+        for t in self.tracks.iter_mut().flatten() {
+            f(&mut t.ch.inserts);
+        }
+        for b in self.buses.iter_mut().flatten() {
+            f(&mut b.ch.inserts);
+        }
+        f(&mut self.master.inserts);
+    }
+
+    /// The last value set for parameter `id` of `target` (the default for a
+    /// track or bus not created yet).
+    pub fn get_param(&self, target: u32, id: u32) -> Result<f32, ParamError> {
+        let (owner, spec) = params::lookup(id).ok_or(ParamError::UnknownParam)?;
+        let (kind, index, slot) = decode(target);
+        let track = match kind {
+            TARGET_TRACK if index < self.tracks.len() => Some(self.tracks[index].as_deref()),
+            _ => None,
+        };
+        let bus = match kind {
+            TARGET_BUS if index < BUSES_MAX => Some(self.buses[index].as_deref()),
+            _ => None,
+        };
+        match owner {
+            Owner::Core(pid) => match spec.scope {
+                Scope::Master if target == 0 => Ok(match pid {
+                    ParamId::TempoBpm => self.tempo_bpm,
+                    _ => self.master.gain_db,
+                }),
+                Scope::Track | Scope::Channel if slot == 0 => {
+                    let ch = match (track, bus) {
+                        (Some(Some(t)), _) => Some(&t.ch),
+                        (_, Some(Some(b))) => Some(&b.ch),
+                        (Some(None), _) | (_, Some(None)) => None,
+                        _ => return Err(ParamError::BadTarget),
+                    };
+                    if spec.scope == Scope::Track && track.is_none() {
+                        return Err(ParamError::BadTarget);
+                    }
+                    let ch = match ch {
+                        Some(ch) => ch,
+                        None => return Ok(spec.default),
+                    };
+                    let n = pid as usize;
+                    let db0 = ParamId::Send1Db as usize;
+                    let pre0 = ParamId::Send1Pre as usize;
+                    Ok(match pid {
+                        ParamId::GainDb => ch.gain_db,
+                        ParamId::Pan => ch.pan,
+                        ParamId::Mute => ch.mute as u32 as f32,
+                        _ => match track {
+                            Some(Some(t)) if pid == ParamId::Solo => t.solo as u32 as f32,
+                            Some(Some(t)) if (db0..db0 + BUSES_MAX).contains(&n) => {
+                                t.sends[n - db0].level_db
+                            }
+                            Some(Some(t)) if (pre0..pre0 + BUSES_MAX).contains(&n) => {
+                                t.sends[n - pre0].pre as u32 as f32
+                            }
+                            Some(Some(t)) => t.strip.get(pid),
+                            _ => spec.default,
+                        },
+                    })
+                }
+                _ => Err(ParamError::BadTarget),
+            },
+            Owner::Unit { kind: unit, index: row } => {
+                if slot == 0 || self.insert_kind(target & 0xffff, slot as u32) != unit {
+                    return Err(ParamError::BadTarget);
+                }
+                let ins = match kind {
+                    TARGET_TRACK => self.tracks[index].as_ref().map(|t| &t.ch.inserts),
+                    TARGET_BUS => self.buses[index].as_ref().map(|b| &b.ch.inserts),
+                    _ => Some(&self.master.inserts),
+                };
+                match ins.and_then(|i| i.units[slot - 1].as_ref()) {
+                    Some(u) => Ok(u.get(row)),
+                    None => Err(ParamError::BadTarget),
+                }
+            }
+            Owner::Source { .. } => Err(ParamError::BadTarget),
+        }
+    }
+
+    /// The event staging area hosts fill before [`Engine::push_events`].
+    pub fn event_staging_mut(&mut self) -> &mut [EventRecord] {
+        self.events.staging_mut()
+    }
+
+    /// Queue the first `count` staged events (all or none). Events must
+    /// address existing targets: they never create anything.
+    pub fn push_events(&mut self, count: usize) -> Result<(), EventError> {
+        let mut events = core::mem::replace(&mut self.events, EventQueue::empty());
+        let result = events.commit(count, |e| self.check_event(e));
+        self.events = events;
+        result
+    }
+
+    fn check_event(&mut self, e: &EventRecord) -> Result<(), EventError> {
+        let (kind, index, slot) = decode(e.target);
+        match e.kind {
+            EVENT_NOTE_ON | EVENT_NOTE_OFF | EVENT_ALL_NOTES_OFF => {
+                if kind == TARGET_TRACK && slot == 0 && self.track_exists(index) {
+                    Ok(())
+                } else {
+                    Err(EventError::Malformed)
+                }
+            }
+            _ => {
+                let (owner, spec) = params::lookup(e.id).ok_or(EventError::Malformed)?;
+                self.check_target(e.target, owner, spec, false)
+                    .map_err(|_| EventError::Malformed)
+            }
+        }
+    }
+
+    /// Events waiting in the queue.
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
+    }
+
+    fn apply_event(&mut self, e: EventRecord) {
+        let (_, index, _) = decode(e.target);
+        match e.kind {
+            EVENT_NOTE_ON | EVENT_NOTE_OFF | EVENT_ALL_NOTES_OFF => {
+                if let Some(Some(t)) = self.tracks.get_mut(index) {
+                    t.ch.wake();
+                }
+            }
+            EVENT_PARAM_SET | EVENT_PARAM_RAMP => {
+                let (owner, spec) = match params::lookup(e.id) {
+                    Some(x) => x,
+                    None => return,
+                };
+                if self.check_target(e.target, owner, spec, false).is_err() {
+                    return;
+                }
+                self.ramps
+                    .retain(|r| !(r.target == e.target && r.id == e.id));
+                let (to, _) = clamp_to_spec(spec, e.value);
+                let total = (e.aux as f64 * 1e-3 * self.config.sample_rate_hz as f64).round() as u64;
+                if e.kind == EVENT_PARAM_SET || total == 0 || spec.flags & crate::spec::FLAG_STEPPED != 0 {
+                    self.apply_param(e.target, owner, spec, to);
+                } else if self.ramps.len() < RAMPS_MAX {
+                    let from = self.get_param(e.target, e.id).unwrap_or(to);
+                    self.ramps.push(Ramp {
+                        target: e.target,
+                        id: e.id,
+                        from,
+                        to,
+                        total,
+                        done: 0,
+                    });
+                } else {
+                    self.apply_param(e.target, owner, spec, to);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Advance every ramp by `frames` and apply its new value.
+    fn step_ramps(&mut self, frames: u64) {
+        let mut i = 0;
+        while i < self.ramps.len() {
+            let r = &mut self.ramps[i];
+            r.done = (r.done + frames).min(r.total);
+            let finished = r.done >= r.total;
+            let x = r.done as f64 / r.total as f64;
+            let v = if finished {
+                r.to
+            } else {
+                (r.from as f64 + (r.to as f64 - r.from as f64) * x) as f32
+            };
+            let (target, id) = (r.target, r.id);
+            if let Some((owner, spec)) = params::lookup(id) {
+                self.apply_param(target, owner, spec, v);
+            }
+            if finished {
+                self.ramps.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Render `quanta` render quanta: apply due events, run every channel,
+    /// write the master output.
     pub fn process(&mut self, quanta: u32) -> Result<(), ProcessError> {
         if quanta > self.config.max_quanta {
             return Err(ProcessError::TooManyQuanta);
         }
-        let q = self.config.quantum_frames as usize;
-        let cap = self.capacity;
+        let q = self.quantum;
+        for m in self.meters.chunks_exact_mut(METER_STRIDE) {
+            m[..4].iter_mut().for_each(|v| *v = 0.0);
+        }
         for k in 0..quanta as usize {
-            let (start, end) = (k * q, (k + 1) * q);
-            self.mix_left.iter_mut().for_each(|v| *v = 0.0);
-            self.mix_right.iter_mut().for_each(|v| *v = 0.0);
-            for (t, strip) in self.strips.iter_mut().enumerate() {
-                let base = t * 2 * cap;
-                let input = &self.inputs[base..base + 2 * cap];
-                strip.process_add(
-                    &input[start..end],
-                    &input[cap + start..cap + end],
-                    &mut self.mix_left,
-                    &mut self.mix_right,
-                );
-            }
-            let (out_l, out_r) = self.output.split_at_mut(cap);
-            let g = &mut self.master_gain;
-            for i in 0..q {
-                let gain = g.tick();
-                out_l[start + i] = flush(self.mix_left[i] * gain);
-                out_r[start + i] = flush(self.mix_right[i] * gain);
+            let start = k * q;
+            let mut pos = 0;
+            while pos < q {
+                while let Some(e) = self.events.pop_due((start + pos) as u32) {
+                    self.apply_event(e);
+                }
+                let mut end = q;
+                if let Some(o) = self.events.next_offset() {
+                    let o = o as usize;
+                    if o < start + q {
+                        end = end.min(o - start);
+                    }
+                }
+                if !self.ramps.is_empty() {
+                    let to_grid = RAMP_STEP_FRAMES - self.frame % RAMP_STEP_FRAMES;
+                    end = end.min(pos + to_grid as usize);
+                }
+                self.render_segment(start, pos, end);
+                self.frame += (end - pos) as u64;
+                pos = end;
+                if !self.ramps.is_empty() && self.frame % RAMP_STEP_FRAMES == 0 {
+                    self.step_ramps(RAMP_STEP_FRAMES);
+                }
             }
         }
+        let frames = (quanta as usize * q).max(1) as f32;
+        let tracks = self.tracks.len();
+        for (c, m) in self.meters.chunks_exact_mut(METER_STRIDE).enumerate() {
+            m[2] = (m[2] / frames).sqrt();
+            m[3] = (m[3] / frames).sqrt();
+            let ch = if c < tracks {
+                self.tracks[c].as_ref().map(|t| &t.ch)
+            } else if c < tracks + BUSES_MAX {
+                self.buses[c - tracks].as_ref().map(|b| &b.ch)
+            } else {
+                m[4] = METER_STATE_ACTIVE;
+                continue;
+            };
+            m[4] = match ch {
+                None => METER_STATE_ABSENT,
+                Some(ch) if ch.bypassed => METER_STATE_BYPASSED,
+                Some(_) => METER_STATE_ACTIVE,
+            };
+        }
+        self.events.consume(quanta * q as u32);
         Ok(())
     }
 
-    /// Clear all audio state and jump every parameter ramp to its target.
-    pub fn reset(&mut self) {
-        for s in self.strips.iter_mut() {
-            s.reset();
+    /// Render frames `a..b` of the quantum starting at call frame `start`.
+    fn render_segment(&mut self, start: usize, a: usize, b: usize) {
+        let n = b - a;
+        let cap = self.capacity;
+        let hold_base = self.hold_base;
+        let tracks = self.tracks.len();
+        self.master.left[a..b].iter_mut().for_each(|v| *v = 0.0);
+        self.master.right[a..b].iter_mut().for_each(|v| *v = 0.0);
+        for bus in self.buses.iter_mut().flatten() {
+            bus.ch.left[a..b].iter_mut().for_each(|v| *v = 0.0);
+            bus.ch.right[a..b].iter_mut().for_each(|v| *v = 0.0);
         }
-        self.master_gain.snap();
+        for (ti, slot) in self.tracks.iter_mut().enumerate() {
+            let t = match slot {
+                Some(t) => t,
+                None => continue,
+            };
+            // Source.
+            let source_quiet = match &t.source {
+                Source::Input => {
+                    let (l, r) = (&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
+                    if t.input.is_empty() {
+                        l.iter_mut().for_each(|v| *v = 0.0);
+                        r.iter_mut().for_each(|v| *v = 0.0);
+                        true
+                    } else {
+                        let (il, ir) = t.input.split_at(cap);
+                        let mut peak = 0.0f32;
+                        for i in 0..n {
+                            let (x, y) = (flush(il[start + a + i]), flush(ir[start + a + i]));
+                            l[i] = x;
+                            r[i] = y;
+                            peak = peak.max(x.abs()).max(y.abs());
+                        }
+                        peak < QUIET
+                    }
+                }
+            };
+            if t.ch.bypassed {
+                if source_quiet {
+                    continue;
+                }
+                t.ch.wake();
+            }
+            let ch = &mut t.ch;
+            t.strip.process(&mut ch.left[a..b], &mut ch.right[a..b]);
+            ch.inserts.process(&mut ch.left[a..b], &mut ch.right[a..b]);
+            let (pl, _) = sum_sq_peak(&ch.left[a..b]);
+            let (pr, _) = sum_sq_peak(&ch.right[a..b]);
+            ch.apply_mute(a, b);
+            add_sends(&mut t.sends, true, &mut self.buses, &ch.left, &ch.right, a, b);
+            ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
+            add_sends(&mut t.sends, false, &mut self.buses, &ch.left, &ch.right, a, b);
+            for i in a..b {
+                self.master.left[i] += ch.left[i];
+                self.master.right[i] += ch.right[i];
+            }
+            let m = &mut self.meters[ti * METER_STRIDE..(ti + 1) * METER_STRIDE];
+            meter_add(m, &ch.left[a..b], &ch.right[a..b]);
+            ch.update_bypass(source_quiet, pl.max(pr), n);
+            if ch.quiet_frames >= ch.hold_frames(hold_base)
+                && t.strip.is_quiet()
+                && ch.inserts.is_quiet()
+                && !ch.mute_gain.is_active()
+                && t.sends.iter().all(|s| !s.gain.is_active())
+            {
+                t.strip.reset();
+                ch.reset();
+                ch.bypassed = true;
+                ch.quiet_frames = usize::MAX;
+            }
+        }
+        for (bi, slot) in self.buses.iter_mut().enumerate() {
+            let bus = match slot {
+                Some(b) => b,
+                None => continue,
+            };
+            let ch = &mut bus.ch;
+            let (il, _) = sum_sq_peak(&ch.left[a..b]);
+            let (ir, _) = sum_sq_peak(&ch.right[a..b]);
+            let source_quiet = il.max(ir) < QUIET;
+            if ch.bypassed {
+                if source_quiet {
+                    continue;
+                }
+                ch.wake();
+            }
+            ch.inserts.process(&mut ch.left[a..b], &mut ch.right[a..b]);
+            let (pl, _) = sum_sq_peak(&ch.left[a..b]);
+            let (pr, _) = sum_sq_peak(&ch.right[a..b]);
+            ch.apply_mute(a, b);
+            ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
+            for i in a..b {
+                self.master.left[i] += ch.left[i];
+                self.master.right[i] += ch.right[i];
+            }
+            let c = tracks + bi;
+            let m = &mut self.meters[c * METER_STRIDE..(c + 1) * METER_STRIDE];
+            meter_add(m, &ch.left[a..b], &ch.right[a..b]);
+            ch.update_bypass(source_quiet, pl.max(pr), n);
+            if ch.quiet_frames >= ch.hold_frames(hold_base)
+                && ch.inserts.is_quiet()
+                && !ch.mute_gain.is_active()
+            {
+                ch.reset();
+                ch.bypassed = true;
+                ch.quiet_frames = usize::MAX;
+            }
+        }
+        let master = &mut self.master;
+        master
+            .inserts
+            .process(&mut master.left[a..b], &mut master.right[a..b]);
+        let (out_l, out_r) = self.output.split_at_mut(cap);
+        let g = &mut master.gain;
+        for i in a..b {
+            let gain = g.tick();
+            out_l[start + i] = flush(master.left[i] * gain);
+            out_r[start + i] = flush(master.right[i] * gain);
+        }
+        let c = tracks + BUSES_MAX;
+        let m = &mut self.meters[c * METER_STRIDE..(c + 1) * METER_STRIDE];
+        meter_add(m, &out_l[start + a..start + b], &out_r[start + a..start + b]);
+    }
+
+    /// Clear all audio state, drop queued events and ramps, and jump every
+    /// parameter ramp to its target.
+    pub fn reset(&mut self) {
+        for t in self.tracks.iter_mut().flatten() {
+            t.strip.reset();
+            t.ch.reset();
+            for s in t.sends.iter_mut() {
+                s.gain.snap();
+            }
+        }
+        for b in self.buses.iter_mut().flatten() {
+            b.ch.reset();
+        }
+        self.master.inserts.reset();
+        self.master.gain.snap();
+        self.events.clear();
+        self.ramps.clear();
+        self.frame = 0;
     }
 
     /// Track `t`'s strip, for inspection.
     pub fn strip(&self, t: usize) -> Option<&Strip> {
-        self.strips.get(t)
+        self.tracks.get(t)?.as_ref().map(|t| &t.strip)
     }
+
+    /// True if channel (`kind`, `index`) exists and is auto-bypassed.
+    pub fn is_bypassed(&self, kind: u32, index: usize) -> bool {
+        match kind {
+            TARGET_TRACK => matches!(self.tracks.get(index), Some(Some(t)) if t.ch.bypassed),
+            TARGET_BUS => matches!(self.buses.get(index), Some(Some(b)) if b.ch.bypassed),
+            _ => false,
+        }
+    }
+}
+
+/// Split a target into (kind, index, slot).
+pub fn decode(target: u32) -> (u32, usize, usize) {
+    (
+        (target >> 12) & 0xf,
+        (target & 0xfff) as usize,
+        (target >> 16) as usize,
+    )
 }

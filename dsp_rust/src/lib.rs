@@ -18,8 +18,11 @@
 
 pub mod abi;
 pub mod engine;
+pub mod events;
 pub mod math;
+pub mod params;
 pub mod smooth;
+pub mod sources;
 pub mod spec;
 pub mod strip;
 pub mod units;

@@ -1,12 +1,10 @@
-//! One track's channel strip: EQ → compressor → fader/pan/mute.
+//! One track's channel strip: EQ → compressor.
 
 use crate::engine::{zeroed, ConfigError};
-use crate::math::flush;
 use crate::smooth::steps_for_ms;
 use crate::spec::ParamId;
 use crate::units::compressor::Compressor;
 use crate::units::eq::{EqParam, EqSettings, ThreeBandEq};
-use crate::units::gain_pan::GainPan;
 
 /// A channel strip with its own scratch buffers (sized once, at creation).
 #[derive(Clone, Debug)]
@@ -14,7 +12,6 @@ pub struct Strip {
     sample_rate_hz: f32,
     eq: ThreeBandEq,
     comp: Compressor,
-    out: GainPan,
     values: [f32; ParamId::ALL.len()],
     left: Vec<f32>,
     right: Vec<f32>,
@@ -47,11 +44,6 @@ impl Strip {
             default_of(ParamId::CompAttackMs),
             default_of(ParamId::CompReleaseMs),
         );
-        let out = GainPan::new(
-            default_of(ParamId::GainDb),
-            default_of(ParamId::Pan),
-            default_of(ParamId::Mute) >= 0.5,
-        );
         let mut values = [0.0; ParamId::ALL.len()];
         for id in ParamId::ALL {
             values[id as usize] = default_of(id);
@@ -60,7 +52,6 @@ impl Strip {
             sample_rate_hz,
             eq,
             comp,
-            out,
             values,
             left: zeroed(max_block_frames)?,
             right: zeroed(max_block_frames)?,
@@ -83,10 +74,11 @@ impl Strip {
             ParamId::CompRatio => self.comp.set_ratio(value),
             ParamId::CompAttackMs => self.comp.set_attack_ms(value),
             ParamId::CompReleaseMs => self.comp.set_release_ms(value),
-            ParamId::GainDb => self.out.set_gain_db(value, steps),
-            ParamId::Pan => self.out.set_pan(value, steps),
-            ParamId::Mute => self.out.set_muted(value >= 0.5, steps),
-            ParamId::MasterGainDb => {} // master scope: the engine owns it
+            ParamId::CompKneeDb
+            | ParamId::CompMakeupDb
+            | ParamId::CompDetector
+            | ParamId::CompLink => {}
+            _ => {} // not a strip parameter: the engine owns it
         }
     }
 
@@ -95,31 +87,21 @@ impl Strip {
         self.values[id as usize]
     }
 
-    /// Run the strip on one input block and add the result into the mix.
-    /// Input samples that are NaN, infinite or subnormal count as silence.
-    pub fn process_add(
-        &mut self,
-        in_left: &[f32],
-        in_right: &[f32],
-        mix_left: &mut [f32],
-        mix_right: &mut [f32],
-    ) {
-        let n = in_left.len().min(self.left.len());
-        let (l, r) = (&mut self.left[..n], &mut self.right[..n]);
-        for i in 0..n {
-            l[i] = flush(in_left[i]);
-            r[i] = flush(in_right[i]);
-        }
-        self.eq.process(l, r);
-        self.comp.process(l, r);
-        self.out.process_add(l, r, mix_left, mix_right);
+    /// Run the strip on one block in place.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.eq.process(left, right);
+        self.comp.process(left, right);
+    }
+
+    /// True when the strip's state is negligible (no EQ memory, no gain reduction).
+    pub fn is_quiet(&self) -> bool {
+        self.eq.state_is_silent() && self.comp.reduction_db() > -1e-4
     }
 
     /// Clear all audio state and jump every ramp to its target.
     pub fn reset(&mut self) {
         self.eq.reset();
         self.comp.reset();
-        self.out.reset();
     }
 
     /// The EQ, for inspection.

@@ -131,6 +131,31 @@ impl GainPan {
         }
     }
 
+    /// Apply the matrix to `(left, right)` in place.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len().min(right.len());
+        if self.m.iter().any(|s| s.is_active()) {
+            for i in 0..n {
+                let (ll, rl) = (self.m[0].tick(), self.m[1].tick());
+                let (lr, rr) = (self.m[2].tick(), self.m[3].tick());
+                let (x, y) = (left[i], right[i]);
+                left[i] = flush(x * ll + y * rl);
+                right[i] = flush(x * lr + y * rr);
+            }
+        } else {
+            let (ll, rl) = (self.m[0].current(), self.m[1].current());
+            let (lr, rr) = (self.m[2].current(), self.m[3].current());
+            if ll == 1.0 && rl == 0.0 && lr == 0.0 && rr == 1.0 {
+                return;
+            }
+            for i in 0..n {
+                let (x, y) = (left[i], right[i]);
+                left[i] = flush(x * ll + y * rl);
+                right[i] = flush(x * lr + y * rr);
+            }
+        }
+    }
+
     /// Jump the matrix to its target.
     pub fn reset(&mut self) {
         for s in self.m.iter_mut() {

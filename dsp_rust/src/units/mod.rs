@@ -1,7 +1,65 @@
 //! DSP units, one per file. Each owns its state, takes parameter targets,
 //! and processes stereo blocks in place; none allocates after construction.
+//!
+//! The effect units that can sit in an insert slot implement [`Unit`] and
+//! are listed in [`UNITS`]; a slot's unit kind is its index there plus one
+//! (kind 0 is an empty slot).
+
+use crate::engine::ConfigError;
+use crate::spec::ParamSpec;
 
 pub mod biquad;
 pub mod compressor;
 pub mod eq;
 pub mod gain_pan;
+
+/// An effect unit as an insert slot drives it.
+///
+/// Contract: `set`, `process`, `reset`, `is_quiet` never allocate, lock or
+/// panic; `process` works in place on any block length up to the one given
+/// at construction, and splitting a signal into different block lengths
+/// gives bit-identical output.
+pub trait Unit: core::fmt::Debug + Send {
+    /// Set row `index` of the unit's parameter table to an in-range `value`.
+    fn set(&mut self, index: usize, value: f32);
+    /// The last value set for row `index`.
+    fn get(&self, index: usize) -> f32;
+    /// Process one stereo block in place.
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]);
+    /// Clear all audio state to exact zeros and jump ramps to their targets.
+    fn reset(&mut self);
+    /// True when the output stays below −120 dBFS for silent input from now on.
+    fn is_quiet(&self) -> bool;
+    /// Longest time, in frames, an input can take to reach the output.
+    fn tail_frames(&self) -> usize;
+    /// The session tempo, for tempo-synced units.
+    fn set_tempo_bpm(&mut self, _bpm: f32) {}
+}
+
+/// Creates a unit at a sample rate for blocks of up to a number of frames.
+pub type MakeUnit = fn(f32, usize) -> Result<Box<dyn Unit>, ConfigError>;
+
+/// One kind of effect unit.
+#[derive(Clone, Copy)]
+pub struct UnitInfo {
+    /// Name used in sessions, Python and JS (`"delay"`).
+    pub name: &'static str,
+    /// The unit's rows of the parameter table.
+    pub params: &'static [ParamSpec],
+    /// Constructor.
+    pub make: MakeUnit,
+}
+
+impl core::fmt::Debug for UnitInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UnitInfo").field("name", &self.name).finish()
+    }
+}
+
+/// Every insertable unit; kind = index + 1.
+pub const UNITS: &[UnitInfo] = &[];
+
+/// The unit of kind `kind` (1-based), if any.
+pub fn unit_info(kind: u32) -> Option<&'static UnitInfo> {
+    (kind as usize).checked_sub(1).and_then(|i| UNITS.get(i))
+}
