@@ -3,10 +3,12 @@ variants and the native library), and engines on every runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 import dawgwasm
@@ -55,3 +57,120 @@ def make_engine(built_dist: Path, native_lib: Path) -> Iterator[EngineFactory]:
 def runtime(request: pytest.FixtureRequest) -> str:
     """Each runtime in turn: wasmtime SIMD, wasmtime scalar, native."""
     return str(request.param)
+
+
+Stereo = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
+Note = tuple[int, str, int, float]
+
+
+class UnitRenderer(Protocol):
+    def __call__(
+        self,
+        unit: str,
+        params: Mapping[str, float],
+        left: npt.ArrayLike,
+        right: npt.ArrayLike | None = None,
+        *,
+        runtime: str = "native",
+        sample_rate_hz: float = 48000.0,
+        quantum_frames: int = 128,
+        tempo_bpm: float = 120.0,
+    ) -> Stereo: ...
+
+
+class SourceRenderer(Protocol):
+    def __call__(
+        self,
+        source: str,
+        params: Mapping[str, float],
+        notes: Sequence[Note],
+        frames: int,
+        *,
+        samples: Sequence[tuple[npt.ArrayLike, float]] = (),
+        runtime: str = "native",
+        sample_rate_hz: float = 48000.0,
+        quantum_frames: int = 128,
+    ) -> Stereo: ...
+
+
+def _max_quanta(quantum_frames: int) -> int:
+    return max(1, 8192 // quantum_frames)
+
+
+@pytest.fixture
+def render_unit(make_engine: EngineFactory) -> UnitRenderer:
+    """``render_unit(unit, params, left, right=None, ...)``: one track fed by
+    its input, a flat strip, ``unit`` in insert slot 1 with ``params`` (set
+    before the first sample: no ramps), unity fader, centre pan; returns the
+    master output ``(L, R)`` as float32, as long as the input."""
+
+    def render(
+        unit: str,
+        params: Mapping[str, float],
+        left: npt.ArrayLike,
+        right: npt.ArrayLike | None = None,
+        *,
+        runtime: str = "native",
+        sample_rate_hz: float = 48000.0,
+        quantum_frames: int = 128,
+        tempo_bpm: float = 120.0,
+    ) -> Stereo:
+        e = make_engine(
+            runtime,
+            sample_rate_hz=sample_rate_hz,
+            tracks=1,
+            quantum_frames=quantum_frames,
+            max_quanta=_max_quanta(quantum_frames),
+        )
+        e.set_insert(1, unit, track=0)
+        e.set("tempo_bpm", tempo_bpm)
+        e.set_many(dict(params), 0, slot=1)
+        e.reset()  # parameters start at their values, not ramping towards them
+        x = np.asarray(left, np.float32)
+        y = x if right is None else np.asarray(right, np.float32)
+        out = e.render(np.stack([x, y]))
+        return out[0].copy(), out[1].copy()
+
+    return render
+
+
+@pytest.fixture
+def render_source(make_engine: EngineFactory) -> SourceRenderer:
+    """``render_source(source, params, notes, frames, samples=(), ...)``: one
+    track playing ``source`` ("synth" or "sampler") with ``params`` (set
+    before the first sample), ``notes`` as ``(frame, "on"|"off", note,
+    velocity)`` applied sample-accurately, ``samples`` loaded into the bank
+    in order (ids 0, 1, ...); returns the master output ``(L, R)``."""
+
+    def render(
+        source: str,
+        params: Mapping[str, float],
+        notes: Sequence[Note],
+        frames: int,
+        *,
+        samples: Sequence[tuple[npt.ArrayLike, float]] = (),
+        runtime: str = "native",
+        sample_rate_hz: float = 48000.0,
+        quantum_frames: int = 128,
+    ) -> Stereo:
+        e = make_engine(
+            runtime,
+            sample_rate_hz=sample_rate_hz,
+            tracks=1,
+            quantum_frames=quantum_frames,
+            max_quanta=_max_quanta(quantum_frames),
+        )
+        e.set_source(0, source)
+        for data, sr in samples:
+            e.add_sample(np.asarray(data, np.float32), sr)
+        e.set_many(dict(params), 0)
+        e.reset()
+        events = [
+            dawgwasm.note_on(f, 0, n, v) if kind == "on" else dawgwasm.note_off(f, 0, n)
+            for f, kind, n, v in notes
+        ]
+        e.queue(events)
+        out = e.render(np.zeros((0, 2, frames), np.float32))
+        return out[0].copy(), out[1].copy()
+
+    return render

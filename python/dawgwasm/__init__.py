@@ -1,9 +1,10 @@
 """dawgwasm: Rust DSP for AudioWorklets, built to WebAssembly, proven under
 wasmtime and in Chromium, shipped as generated AudioWorklet glue.
 
-Public API: :class:`Engine` (render audio through the DSP), :func:`build`
-(crate → ``dist/``), :class:`ParamSpec`, and the exception tree rooted at
-:class:`DawgwasmError`.
+Public API: :class:`Engine` (render audio through the DSP), events for its
+queue (:func:`note_on`, :func:`note_off`, :func:`param_set`,
+:func:`param_ramp`), :func:`build` (crate → ``dist/``), :class:`ParamSpec`,
+and the exception tree rooted at :class:`DawgwasmError`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dawgwasm._errors import (
     WasmLoadError,
     WasmNotFoundError,
 )
+from dawgwasm._events import Event, all_notes_off, note_off, note_on, param_ramp, param_set
 from dawgwasm._params import ParamSpec, ParamTable
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "DspRuntimeError",
     "Engine",
     "EngineConfigError",
+    "Event",
     "InvalidWasmError",
     "ParamSpec",
     "ParamTable",
@@ -51,6 +54,11 @@ __all__ = [
     "WasmLoadError",
     "WasmNotFoundError",
     "__version__",
+    "all_notes_off",
     "build",
     "build_native",
+    "note_off",
+    "note_on",
+    "param_ramp",
+    "param_set",
 ]

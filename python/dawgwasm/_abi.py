@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final, Protocol
 
-from dawgwasm._params import ParamSpec
+from dawgwasm._params import ParamSpec, Scope
 
 __all__ = [
     "ABI_VERSION",
@@ -18,13 +18,14 @@ __all__ = [
     "STATUS_CLAMPED",
     "STATUS_OK",
     "AbiCaller",
+    "read_kinds",
     "read_limits",
     "read_param_table",
     "read_status_texts",
     "status_name",
 ]
 
-ABI_VERSION: Final = 1
+ABI_VERSION: Final = 2
 
 Signature = tuple[tuple[str, ...], str]
 
@@ -40,6 +41,7 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_param_doc": (("u32",), "ptr"),
     "dawg_param_doc_len": (("u32",), "u32"),
     "dawg_param_scope": (("u32",), "u32"),
+    "dawg_param_unit_kind": (("u32",), "u32"),
     "dawg_param_flags": (("u32",), "u32"),
     "dawg_param_min": (("u32",), "f32"),
     "dawg_param_max": (("u32",), "f32"),
@@ -51,6 +53,18 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_limit_quantum_min_frames": ((), "u32"),
     "dawg_limit_quantum_max_frames": ((), "u32"),
     "dawg_limit_quanta_per_call_max": ((), "u32"),
+    "dawg_limit_buses_max": ((), "u32"),
+    "dawg_limit_inserts_max": ((), "u32"),
+    "dawg_limit_events_per_push_max": ((), "u32"),
+    "dawg_limit_events_queued_max": ((), "u32"),
+    "dawg_limit_meter_stride": ((), "u32"),
+    "dawg_limit_quiet": ((), "f32"),
+    "dawg_unit_count": ((), "u32"),
+    "dawg_unit_name": (("u32",), "ptr"),
+    "dawg_unit_name_len": (("u32",), "u32"),
+    "dawg_source_count": ((), "u32"),
+    "dawg_source_name": (("u32",), "ptr"),
+    "dawg_source_name_len": (("u32",), "u32"),
     "dawg_config_check": (("f32", "u32", "u32", "u32"), "i32"),
     "dawg_engine_new": (("f32", "u32", "u32", "u32"), "i32"),
     "dawg_engine_free": (("i32",), "i32"),
@@ -61,6 +75,13 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_get_param": (("i32", "u32", "u32"), "f32"),
     "dawg_process": (("i32", "u32"), "i32"),
     "dawg_reset": (("i32",), "i32"),
+    "dawg_track_source": (("i32", "u32", "u32"), "i32"),
+    "dawg_insert_set": (("i32", "u32", "u32", "u32"), "i32"),
+    "dawg_events_ptr": (("i32",), "ptr"),
+    "dawg_events_push": (("i32", "u32"), "i32"),
+    "dawg_events_queued": (("i32",), "i32"),
+    "dawg_meters_ptr": (("i32",), "ptr"),
+    "dawg_meters_len": (("i32",), "u32"),
 }
 
 STATUS_OK: Final = 0
@@ -80,7 +101,12 @@ _STATUS_NAMES: Final = {
     -10: "DAWG_ERR_NO_FREE_HANDLE",
     -11: "DAWG_ERR_NO_MEMORY",
     -12: "DAWG_ERR_BUSY",
+    -13: "DAWG_ERR_UNKNOWN_KIND",
+    -14: "DAWG_ERR_EVENTS_FULL",
+    -15: "DAWG_ERR_BAD_EVENT",
+    -16: "DAWG_ERR_BAD_SAMPLE",
 }
+SCOPES: Final[tuple[Scope, ...]] = ("track", "master", "channel", "insert", "synth", "sampler")
 STATUS_CODES: Final = tuple(sorted(_STATUS_NAMES))
 
 
@@ -113,14 +139,19 @@ def _f32(x: int | float) -> float:
 def read_param_table(abi: AbiCaller) -> list[ParamSpec]:
     """Every row of the engine's parameter table, in id order."""
     specs: list[ParamSpec] = []
+    units = read_kinds(abi, "unit")
     for i in range(int(abi.call("dawg_param_count"))):
-        scope_code = int(abi.call("dawg_param_scope", i))
+        scope = SCOPES[int(abi.call("dawg_param_scope", i))]
+        owner: str = scope if scope in ("synth", "sampler") else ""
+        if scope == "insert":
+            owner = units[int(abi.call("dawg_param_unit_kind", i)) - 1]
         specs.append(
             ParamSpec(
                 id=i,
                 name=_text(abi, "dawg_param_name", i),
                 unit=_text(abi, "dawg_param_unit", i),
-                scope="master" if scope_code == 1 else "track",
+                scope=scope,
+                owner=owner,
                 min=_f32(abi.call("dawg_param_min", i)),
                 max=_f32(abi.call("dawg_param_max", i)),
                 default=_f32(abi.call("dawg_param_default", i)),
@@ -141,7 +172,21 @@ def read_limits(abi: AbiCaller) -> dict[str, float]:
         "quantum_min_frames": int(abi.call("dawg_limit_quantum_min_frames")),
         "quantum_max_frames": int(abi.call("dawg_limit_quantum_max_frames")),
         "quanta_per_call_max": int(abi.call("dawg_limit_quanta_per_call_max")),
+        "buses_max": int(abi.call("dawg_limit_buses_max")),
+        "inserts_max": int(abi.call("dawg_limit_inserts_max")),
+        "events_per_push_max": int(abi.call("dawg_limit_events_per_push_max")),
+        "events_queued_max": int(abi.call("dawg_limit_events_queued_max")),
+        "meter_stride": int(abi.call("dawg_limit_meter_stride")),
+        "quiet": _f32(abi.call("dawg_limit_quiet")),
     }
+
+
+def read_kinds(abi: AbiCaller, what: str) -> list[str]:
+    """Names of the effect units (``what="unit"``; kind ``i + 1``) or the
+    sources (``what="source"``; kind ``i``), in kind order."""
+    first = 1 if what == "unit" else 0
+    count = int(abi.call(f"dawg_{what}_count"))
+    return [_text(abi, f"dawg_{what}_name", k) for k in range(first, first + count)]
 
 
 def read_status_texts(abi: AbiCaller) -> dict[str, str]:

@@ -15,6 +15,7 @@ and says what is wrong and how to fix it::
     ├── ParameterRangeError         value NaN, infinite or out of range (also ValueError)
     ├── DspRuntimeError             the DSP failed while rendering
     ├── AudioFileError              an audio file could not be read or written
+    ├── SessionError                a session document is invalid (names its JSON path)
     ├── ServeError                  the dev server could not start
     └── BrowserError                Chromium could not be found or driven
 """
@@ -33,6 +34,7 @@ __all__ = [
     "ParameterError",
     "ParameterRangeError",
     "ServeError",
+    "SessionError",
     "ToolchainMissingError",
     "WasmLoadError",
     "WasmNotFoundError",
@@ -88,6 +90,15 @@ class DspRuntimeError(DawgwasmError):
 
 class AudioFileError(DawgwasmError):
     """An audio file could not be read or written."""
+
+
+class SessionError(DawgwasmError, ValueError):
+    """A session document is invalid; ``path`` is the JSON path of the bad
+    field (``$.tracks[3].inserts[0].unit``) and the message says what is allowed."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
 
 
 class ServeError(DawgwasmError):

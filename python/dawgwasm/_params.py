@@ -16,17 +16,24 @@ from dawgwasm._errors import ParameterError, ParameterRangeError
 
 __all__ = ["ParamSpec", "ParamTable", "Scope"]
 
-Scope = Literal["track", "master"]
+Scope = Literal["track", "master", "channel", "insert", "synth", "sampler"]
 
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One parameter: identity, unit, legal range, default and smoothing."""
+    """One parameter: identity, unit, legal range, default and smoothing.
+
+    ``scope`` says where it lives: ``track`` (every track), ``channel``
+    (tracks and buses), ``master``, ``insert`` (an insert slot holding the
+    effect unit named by ``owner``), ``synth`` or ``sampler`` (a track with
+    that source; ``owner`` repeats it). ``owner`` is empty otherwise.
+    """
 
     id: int
     name: str
     unit: str
     scope: Scope
+    owner: str
     min: float
     max: float
     default: float

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dawgwasm import Engine, EngineConfigError
+from dawgwasm import DspRuntimeError, Engine
 from dawgwasm._abi import status_name
 
 
@@ -63,19 +63,28 @@ def test_views_are_read_only_after_close(make_engine, runtime: str) -> None:
 def test_running_out_of_memory_is_a_status_not_a_trap(built_dist: Path) -> None:
     e = Engine.from_dist(built_dist)
     call = e.runtime.call
-    big = (48000.0, 256, 128, 500)  # ~130 MiB of buffers each; the store allows 512 MiB
-    handles = []
-    status = 0
+    big = (48000.0, 256, 128, 500)  # each track's input is 500 KiB; the store allows 512 MiB
+    handles: list[int] = []
+    ptr = 1
     for _ in range(8):
-        status = int(call("dawg_engine_new", *big))
-        if status < 0:
+        h = int(call("dawg_engine_new", *big))
+        assert h > 0, status_name(h)  # engines allocate tracks lazily: creation is cheap
+        handles.append(h)
+        for t in range(256):
+            ptr = int(call("dawg_input_ptr", h, t))
+            if ptr == 0:
+                break
+        if ptr == 0:
             break
-        handles.append(status)
-    assert status_name(status) == "DAWG_ERR_NO_MEMORY"
-    assert 1 <= len(handles) < 8
-    # The instance still works: free one big engine and a new one fits again.
-    assert int(call("dawg_engine_free", handles.pop())) == 0
-    assert int(call("dawg_engine_new", *big)) > 0
+    assert ptr == 0, "the store's memory limit was never reached"
+    # Creating a track's synth or insert when memory is exhausted is a status too.
+    statuses = {int(call("dawg_track_source", h, t, 0)) for h in handles for t in range(256)}
+    assert statuses <= {0, -11}
+    # The instance still works: free the big engines and a new one fits again.
+    for h in handles:
+        assert int(call("dawg_engine_free", h)) == 0
+    h = int(call("dawg_engine_new", *big))
+    assert h > 0 and int(call("dawg_input_ptr", h, 255)) != 0
     e.process(1)
     assert np.all(e.output == 0.0)
     e.close()
@@ -83,13 +92,18 @@ def test_running_out_of_memory_is_a_status_not_a_trap(built_dist: Path) -> None:
 
 def test_out_of_memory_from_python_is_a_clear_error(built_dist: Path) -> None:
     first = Engine.from_dist(built_dist, tracks=256, max_quanta=500)
+
     more: list[Engine] = []  # engines sharing the first one's runtime (and its 512 MiB)
 
     def fill() -> None:
+        for t in range(256):
+            first.input(t)
         for _ in range(8):
             more.append(Engine(first.runtime, tracks=256, max_quanta=500))
+            for t in range(256):
+                more[-1].input(t)
 
-    with pytest.raises(EngineConfigError, match=r"not enough memory.*DAWG_ERR_NO_MEMORY"):
+    with pytest.raises(DspRuntimeError, match=r"could not create track \d+'s input"):
         fill()
     assert 1 <= len(more) < 8
     for e in [first, *more]:

@@ -1,0 +1,648 @@
+"""Sessions: one JSON document describing a whole mix, validated against the
+engine's own tables, applied to an :class:`~dawgwasm.Engine`, scheduled as
+sample-accurate events and rendered.
+
+A session::
+
+    {
+      "format": "dawgwasm-session", "version": 1,
+      "name": "…", "tempo_bpm": 90, "length_beats": 16,
+      "samples": {"kick": {"builtin": "kick"}, "loop": {"file": "loop.wav"}},
+      "tracks": [{
+        "name": "Kick",
+        "source": {"type": "sampler", "sample": "kick", "params": {"sampler_gain_db": -3}},
+        "strip": {"low_gain_db": 2, "comp_ratio": 4},
+        "inserts": [{"unit": "saturator", "params": {"sat_drive_db": 6}}],
+        "sends": [{"bus": 0, "level_db": -12, "pre": false}],
+        "gain_db": -3, "pan": 0, "mute": false, "solo": false,
+        "pattern": {"length_beats": 4,
+                    "notes": [{"beat": 0, "note": 36, "velocity": 1, "length_beats": 0.5}]},
+        "automation": [{"beat": 8, "param": "gain_db", "value": -12, "ramp_ms": 500}]
+      }],
+      "buses": [{"name": "Reverb", "inserts": [{"unit": "reverb"}], "gain_db": 0}],
+      "master": {"inserts": [{"unit": "limiter"}], "gain_db": 0}
+    }
+
+Every field but ``format``, ``version`` and ``tracks`` is optional. A bad
+field raises :class:`~dawgwasm.SessionError` naming its JSON path and what
+is allowed. Patterns loop for the whole render; automation repeats every
+``length_beats``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dawgwasm._errors import ParameterError, ParameterRangeError, SessionError
+from dawgwasm._events import (
+    TARGET_TRACK,
+    Event,
+    encode_target,
+    note_off,
+    note_on,
+    param_ramp,
+    param_set,
+)
+from dawgwasm._params import ParamSpec, ParamTable
+
+__all__ = [
+    "FORMAT",
+    "Session",
+    "apply_session",
+    "load_session",
+    "parse_session",
+    "render_session",
+    "schedule",
+]
+
+FORMAT: Final = "dawgwasm-session"
+VERSION: Final = 1
+TRACKS_MAX: Final = 256
+BUSES_MAX: Final = 8
+INSERTS_MAX: Final = 8
+
+
+@dataclass(frozen=True)
+class Insert:
+    unit: str
+    params: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Note:
+    beat: float
+    note: int
+    velocity: float
+    length_beats: float
+
+
+@dataclass(frozen=True)
+class Automation:
+    beat: float
+    param: str
+    value: float
+    ramp_ms: float
+    slot: int
+
+
+@dataclass(frozen=True)
+class Send:
+    bus: int
+    level_db: float
+    pre: bool
+
+
+@dataclass(frozen=True)
+class Track:
+    name: str
+    source: str
+    sample: str | None
+    source_params: dict[str, float]
+    strip: dict[str, float]
+    inserts: list[Insert]
+    sends: list[Send]
+    channel: dict[str, float]
+    pattern_beats: float
+    notes: list[Note]
+    automation: list[Automation]
+
+
+@dataclass(frozen=True)
+class Bus:
+    name: str
+    inserts: list[Insert]
+    channel: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A validated session."""
+
+    name: str
+    tempo_bpm: float
+    length_beats: float
+    samples: dict[str, dict[str, str]]
+    tracks: list[Track]
+    buses: list[Bus]
+    master_inserts: list[Insert]
+    master_gain_db: float
+    base_dir: Path | None = field(default=None, compare=False)
+
+    def frames_per_beat(self, sample_rate_hz: float) -> float:
+        """Frames in one beat at ``sample_rate_hz``."""
+        return 60.0 / self.tempo_bpm * sample_rate_hz
+
+    def length_seconds(self) -> float:
+        """Duration of one pass of the session (``length_beats``)."""
+        return self.length_beats * 60.0 / self.tempo_bpm
+
+
+# ---- validation helpers ---------------------------------------------------------
+
+
+def _kind(v: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
+        type(v), "null" if v is None else "a number" if isinstance(v, int | float) else "?"
+    )
+
+
+def _obj(
+    v: object, path: str, allowed: Sequence[str], required: Sequence[str] = ()
+) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise SessionError(path, f"must be an object, not {_kind(v)}")
+    for key in v:
+        if key not in allowed:
+            raise SessionError(
+                f"{path}.{key}", f"unknown field; allowed fields are {', '.join(allowed)}"
+            )
+    for key in required:
+        if key not in v:
+            raise SessionError(f"{path}.{key}", "is required")
+    return v
+
+
+def _list(v: object, path: str, most: int) -> list[Any]:
+    if not isinstance(v, list):
+        raise SessionError(path, f"must be a list, not {_kind(v)}")
+    if len(v) > most:
+        raise SessionError(path, f"has {len(v)} entries; at most {most} are allowed")
+    return v
+
+
+def _num(v: object, path: str, lo: float, hi: float, *, lo_open: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise SessionError(
+            path, f"must be a finite number, not {_kind(v) if not isinstance(v, float) else v}"
+        )
+    x = float(v)
+    if x < lo or x > hi or (lo_open and x == lo):
+        low = f"above {lo:g}" if lo_open else f"{lo:g}"
+        raise SessionError(path, f"{x:g} is out of range; allowed: {low} to {hi:g}")
+    return x
+
+
+def _int(v: object, path: str, lo: int, hi: int) -> int:
+    x = _num(v, path, lo, hi)
+    if x != int(x):
+        raise SessionError(path, f"{x:g} must be a whole number from {lo} to {hi}")
+    return int(x)
+
+
+def _str(v: object, path: str) -> str:
+    if not isinstance(v, str):
+        raise SessionError(path, f"must be a string, not {_kind(v)}")
+    return v
+
+
+def _bool(v: object, path: str) -> bool:
+    if not isinstance(v, bool):
+        raise SessionError(path, f"must be true or false, not {_kind(v)}")
+    return v
+
+
+def _choice(v: object, path: str, choices: Sequence[str], what: str) -> str:
+    s = _str(v, path)
+    if s not in choices:
+        raise SessionError(path, f"{s!r} is not {what}; allowed: {', '.join(choices)}")
+    return s
+
+
+def _insert_of(unit: str | None) -> Callable[[ParamSpec], bool]:
+    return lambda s: s.scope == "insert" and s.owner == unit
+
+
+def _scope_is(kind: str) -> Callable[[ParamSpec], bool]:
+    return lambda s: s.scope == kind
+
+
+def _automatable(kind: str) -> Callable[[ParamSpec], bool]:
+    return lambda s: s.scope in ("track", "channel", kind)
+
+
+def _is_strip(s: ParamSpec) -> bool:
+    return s.scope == "track" and not s.name.startswith(("send_", "solo"))
+
+
+def _unit_in_slot(inserts: object, slot: int) -> str | None:
+    if slot and isinstance(inserts, list) and slot <= len(inserts):
+        d = inserts[slot - 1]
+        if isinstance(d, dict) and isinstance(d.get("unit"), str):
+            return str(d["unit"])
+    return None
+
+
+class _Checker:
+    """Validates a session document against one engine's tables."""
+
+    def __init__(self, params: ParamTable, units: Sequence[str], sources: Sequence[str]) -> None:
+        self.params = params
+        self.units = list(units)
+        self.sources = [s for s in sources]
+
+    def param(
+        self, name: object, value: object, path: str, ok: Callable[[ParamSpec], bool], what: str
+    ) -> tuple[str, float]:
+        key = _str(name, path)
+        try:
+            spec = self.params[key]
+        except ParameterError:
+            raise SessionError(path, f"unknown parameter {key!r}; {what}") from None
+        if not ok(spec):
+            raise SessionError(path, f"{key!r} cannot be set here; {what}")
+        if isinstance(value, bool):
+            value = float(value)
+        try:
+            return key, spec.validate(value)
+        except ParameterRangeError as e:
+            raise SessionError(f"{path}", str(e)) from None
+
+    def param_map(
+        self, v: object, path: str, ok: Callable[[ParamSpec], bool], what: str
+    ) -> dict[str, float]:
+        if not isinstance(v, dict):
+            raise SessionError(path, f"must be an object of parameter values, not {_kind(v)}")
+        out: dict[str, float] = {}
+        for k, x in v.items():
+            name, value = self.param(k, x, f"{path}.{k}", ok, what)
+            out[name] = value
+        return out
+
+    def names(self, ok: Callable[[ParamSpec], bool]) -> str:
+        return ", ".join(s.name for s in self.params.values() if ok(s))
+
+    def inserts(self, v: object, path: str) -> list[Insert]:
+        out = []
+        for i, item in enumerate(_list(v, path, INSERTS_MAX)):
+            p = f"{path}[{i}]"
+            d = _obj(item, p, ("unit", "params"), ("unit",))
+            unit = _choice(d["unit"], f"{p}.unit", self.units, "an effect unit")
+            ok = _insert_of(unit)
+            params = self.param_map(
+                d.get("params", {}), f"{p}.params", ok, f"{unit} parameters are {self.names(ok)}"
+            )
+            out.append(Insert(unit, params))
+        return out
+
+    def channel(self, d: Mapping[str, Any], path: str, keys: Sequence[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key in keys:
+            if key in d:
+                v = d[key]
+                if key in ("mute", "solo"):
+                    out[key] = float(_bool(v, f"{path}.{key}"))
+                else:
+                    out[key] = self.param(key, v, f"{path}.{key}", lambda s: True, "")[1]
+        return out
+
+
+def parse_session(
+    doc: object,
+    params: ParamTable,
+    units: Sequence[str],
+    sources: Sequence[str],
+    *,
+    base_dir: Path | None = None,
+) -> Session:
+    """Validate a session document (parsed JSON) against an engine's
+    parameter table, unit names and source names."""
+    c = _Checker(params, units, sources)
+    top = _obj(
+        doc,
+        "$",
+        (
+            "format",
+            "version",
+            "name",
+            "tempo_bpm",
+            "length_beats",
+            "samples",
+            "tracks",
+            "buses",
+            "master",
+        ),
+        ("format", "version", "tracks"),
+    )
+    if top["format"] != FORMAT:
+        raise SessionError("$.format", f"must be {FORMAT!r}")
+    _int(top["version"], "$.version", VERSION, VERSION)
+    tempo_spec = params["tempo_bpm"]
+    tempo = _num(
+        top.get("tempo_bpm", tempo_spec.default), "$.tempo_bpm", tempo_spec.min, tempo_spec.max
+    )
+    length_beats = _num(top.get("length_beats", 16), "$.length_beats", 0, 100000, lo_open=True)
+    samples: dict[str, dict[str, str]] = {}
+    for name, spec in _obj(
+        top.get("samples", {}), "$.samples", list(top.get("samples", {}) or [])
+    ).items():
+        p = f"$.samples.{name}"
+        d = _obj(spec, p, ("builtin", "file"))
+        if len(d) != 1:
+            raise SessionError(p, "give exactly one of builtin or file")
+        if "builtin" in d:
+            from dawgwasm._samples import DRUM_KIT
+
+            samples[name] = {
+                "builtin": _choice(
+                    d["builtin"], f"{p}.builtin", list(DRUM_KIT), "a built-in sample"
+                )
+            }
+        else:
+            samples[name] = {"file": _str(d["file"], f"{p}.file")}
+    buses_doc = _list(top.get("buses", []), "$.buses", BUSES_MAX)
+    buses = []
+    for i, b in enumerate(buses_doc):
+        p = f"$.buses[{i}]"
+        d = _obj(b, p, ("name", "inserts", "gain_db", "pan", "mute"))
+        buses.append(
+            Bus(
+                name=_str(d.get("name", f"Bus {i + 1}"), f"{p}.name"),
+                inserts=c.inserts(d.get("inserts", []), f"{p}.inserts"),
+                channel=c.channel(d, p, ("gain_db", "pan", "mute")),
+            )
+        )
+    tracks = []
+    track_fields = (
+        "name",
+        "source",
+        "strip",
+        "inserts",
+        "sends",
+        "gain_db",
+        "pan",
+        "mute",
+        "solo",
+        "pattern",
+        "automation",
+    )
+    for i, t in enumerate(_list(top["tracks"], "$.tracks", TRACKS_MAX)):
+        p = f"$.tracks[{i}]"
+        d = _obj(t, p, track_fields)
+        src = _obj(
+            d.get("source", {"type": "input"}),
+            f"{p}.source",
+            ("type", "params", "sample"),
+            ("type",),
+        )
+        kind = _choice(src["type"], f"{p}.source.type", c.sources, "a source")
+        ok_src = _scope_is(kind)
+        source_params = c.param_map(
+            src.get("params", {}),
+            f"{p}.source.params",
+            ok_src,
+            f"{kind} parameters are {c.names(ok_src) or 'none'}",
+        )
+        sample = None
+        if "sample" in src:
+            if kind != "sampler":
+                raise SessionError(f"{p}.source.sample", "only a sampler source plays a sample")
+            sample = _choice(
+                src["sample"], f"{p}.source.sample", list(samples), "a sample named in $.samples"
+            )
+        ok_strip = _is_strip
+        strip = c.param_map(
+            d.get("strip", {}), f"{p}.strip", ok_strip, f"strip parameters are {c.names(ok_strip)}"
+        )
+        sends = []
+        for j, sd in enumerate(_list(d.get("sends", []), f"{p}.sends", BUSES_MAX)):
+            sp = f"{p}.sends[{j}]"
+            s = _obj(sd, sp, ("bus", "level_db", "pre"), ("bus",))
+            bus = _int(s["bus"], f"{sp}.bus", 0, BUSES_MAX - 1)
+            if bus >= len(buses):
+                raise SessionError(
+                    f"{sp}.bus", f"bus {bus} is not defined; $.buses has {len(buses)} entries"
+                )
+            level_spec = params["send_1_db"]
+            sends.append(
+                Send(
+                    bus=bus,
+                    level_db=_num(
+                        s.get("level_db", 0.0), f"{sp}.level_db", level_spec.min, level_spec.max
+                    ),
+                    pre=_bool(s.get("pre", False), f"{sp}.pre"),
+                )
+            )
+        notes: list[Note] = []
+        pattern_beats = length_beats
+        if "pattern" in d:
+            pp = f"{p}.pattern"
+            pat = _obj(d["pattern"], pp, ("length_beats", "notes"))
+            pattern_beats = _num(
+                pat.get("length_beats", length_beats), f"{pp}.length_beats", 0, 100000, lo_open=True
+            )
+            for j, nd in enumerate(_list(pat.get("notes", []), f"{pp}.notes", 100000)):
+                np_ = f"{pp}.notes[{j}]"
+                n = _obj(nd, np_, ("beat", "note", "velocity", "length_beats"), ("beat", "note"))
+                notes.append(
+                    Note(
+                        beat=_num(n["beat"], f"{np_}.beat", 0, pattern_beats),
+                        note=_int(n["note"], f"{np_}.note", 0, 127),
+                        velocity=_num(n.get("velocity", 0.8), f"{np_}.velocity", 0, 1),
+                        length_beats=_num(
+                            n.get("length_beats", 0.25),
+                            f"{np_}.length_beats",
+                            0,
+                            100000,
+                            lo_open=True,
+                        ),
+                    )
+                )
+            if notes and kind == "input":
+                raise SessionError(
+                    f"{pp}.notes",
+                    "an input track plays no notes; give it a synth or sampler source",
+                )
+        automation = []
+        for j, ad in enumerate(_list(d.get("automation", []), f"{p}.automation", 10000)):
+            ap = f"{p}.automation[{j}]"
+            a = _obj(
+                ad, ap, ("beat", "param", "value", "ramp_ms", "slot"), ("beat", "param", "value")
+            )
+            slot = _int(a.get("slot", 0), f"{ap}.slot", 0, INSERTS_MAX)
+            unit_here = _unit_in_slot(d.get("inserts", []), slot)
+            ok_auto = _insert_of(unit_here) if slot else _automatable(kind)
+            name, value = c.param(
+                a["param"],
+                a["value"],
+                f"{ap}.param",
+                ok_auto,
+                "automate a parameter of this track (with slot for an insert's)",
+            )
+            automation.append(
+                Automation(
+                    beat=_num(a["beat"], f"{ap}.beat", 0, length_beats),
+                    param=name,
+                    value=value,
+                    ramp_ms=_num(a.get("ramp_ms", 0.0), f"{ap}.ramp_ms", 0, 600000),
+                    slot=slot,
+                )
+            )
+        tracks.append(
+            Track(
+                name=_str(d.get("name", f"Track {i + 1}"), f"{p}.name"),
+                source=kind,
+                sample=sample,
+                source_params=source_params,
+                strip=strip,
+                inserts=c.inserts(d.get("inserts", []), f"{p}.inserts"),
+                sends=sends,
+                channel=c.channel(d, p, ("gain_db", "pan", "mute", "solo")),
+                pattern_beats=pattern_beats,
+                notes=notes,
+                automation=automation,
+            )
+        )
+    if not tracks:
+        raise SessionError("$.tracks", "a session needs at least one track")
+    m = _obj(top.get("master", {}), "$.master", ("inserts", "gain_db"))
+    gain_spec = params["master_gain_db"]
+    return Session(
+        name=_str(top.get("name", "untitled"), "$.name"),
+        tempo_bpm=tempo,
+        length_beats=length_beats,
+        samples=samples,
+        tracks=tracks,
+        buses=buses,
+        master_inserts=c.inserts(m.get("inserts", []), "$.master.inserts"),
+        master_gain_db=_num(
+            m.get("gain_db", 0.0), "$.master.gain_db", gain_spec.min, gain_spec.max
+        ),
+        base_dir=base_dir,
+    )
+
+
+def load_session(path: Path) -> object:
+    """Read a session file as JSON (not yet validated)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SessionError("$", f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SessionError(
+            "$", f"{path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+
+
+# ---- applying and scheduling ------------------------------------------------------
+
+
+def _sample_data(
+    session: Session, name: str, sample_rate_hz: float
+) -> tuple[npt.NDArray[np.float32], float]:
+    spec = session.samples[name]
+    if "builtin" in spec:
+        from dawgwasm._samples import DRUM_KIT
+
+        return DRUM_KIT[spec["builtin"]](sample_rate_hz), sample_rate_hz
+    from dawgwasm._audio import read_stereo
+
+    path = Path(spec["file"])
+    if not path.is_absolute() and session.base_dir is not None:
+        path = session.base_dir / path
+    audio, rate = read_stereo(path)
+    return audio, float(rate)
+
+
+def apply_session(session: Session, engine: Any) -> None:
+    """Configure ``engine`` (an :class:`~dawgwasm.Engine` with at least as many
+    tracks as the session) with the session's structure and settings."""
+    sample_ids: dict[str, int] = {}
+    for name in session.samples:
+        data, rate = _sample_data(session, name, engine.sample_rate_hz)
+        sample_ids[name] = engine.add_sample(data, rate)
+    engine.set("tempo_bpm", session.tempo_bpm)
+    engine.set("master_gain_db", session.master_gain_db)
+    for b, bus in enumerate(session.buses):
+        engine.set_many(bus.channel, bus=b)
+        for s, ins in enumerate(bus.inserts, start=1):
+            engine.set_insert(s, ins.unit, bus=b)
+            engine.set_many(ins.params, bus=b, slot=s)
+    for s, ins in enumerate(session.master_inserts, start=1):
+        engine.set_insert(s, ins.unit, master=True)
+        engine.set_many(ins.params, master=True, slot=s)
+    for t, track in enumerate(session.tracks):
+        engine.set_source(t, track.source)
+        if track.sample is not None:
+            engine.set("sampler_sample", sample_ids[track.sample], t)
+        engine.set_many(track.source_params, t)
+        engine.set_many(track.strip, t)
+        for s, ins in enumerate(track.inserts, start=1):
+            engine.set_insert(s, ins.unit, track=t)
+            engine.set_many(ins.params, t, slot=s)
+        for send in track.sends:
+            engine.set(f"send_{send.bus + 1}_db", send.level_db, t)
+            engine.set(f"send_{send.bus + 1}_pre", float(send.pre), t)
+        engine.set_many(track.channel, t)
+    engine.reset()
+
+
+def schedule(
+    session: Session, params: ParamTable, sample_rate_hz: float, frames: int
+) -> list[Event]:
+    """Every event of ``frames`` frames of the session, ordered by frame."""
+    fpb = session.frames_per_beat(sample_rate_hz)
+    events: list[Event] = []
+    for t, track in enumerate(session.tracks):
+        if track.notes:
+            loops = math.ceil(frames / (track.pattern_beats * fpb)) + 1
+            for k in range(loops):
+                base = k * track.pattern_beats
+                for n in track.notes:
+                    on = round((base + n.beat) * fpb)
+                    off = round((base + n.beat + n.length_beats) * fpb)
+                    if on < frames:
+                        events.append(note_on(on, t, n.note, n.velocity))
+                    if off < frames:
+                        events.append(note_off(off, t, n.note))
+        if track.automation:
+            loops = math.ceil(frames / (session.length_beats * fpb)) + 1
+            for k in range(loops):
+                for a in track.automation:
+                    frame = round((k * session.length_beats + a.beat) * fpb)
+                    if frame >= frames:
+                        continue
+                    spec = params[a.param]
+                    target = encode_target(TARGET_TRACK, t, a.slot)
+                    if a.ramp_ms > 0:
+                        events.append(param_ramp(frame, target, spec.id, a.value, a.ramp_ms))
+                    else:
+                        events.append(param_set(frame, target, spec.id, a.value))
+    # Note-offs before note-ons at the same frame, so a retriggered note restarts.
+    events.sort(key=lambda e: (e.frame, e.kind != 1))
+    return events
+
+
+def render_session(
+    session: Session, engine: Any, seconds: float | None = None
+) -> npt.NDArray[np.float32]:
+    """Render ``seconds`` (default: one pass, ``length_beats``) of ``session``
+    on a configured ``engine``; returns the master output ``(2, frames)``."""
+    sr = engine.sample_rate_hz
+    frames = round((session.length_seconds() if seconds is None else seconds) * sr)
+    events = schedule(session, engine.params, sr, frames)
+    q = engine.quantum_frames
+    out = np.zeros((2, frames), np.float32)
+    pending = 0
+    done = 0
+    while done < frames:
+        n = min(engine.max_quanta, -(-(frames - done) // q))
+        end = done + n * q
+        first = pending
+        while pending < len(events) and events[pending].frame < end:
+            pending += 1
+        engine.queue(events[first:pending], base_frame=done)
+        engine.process(n)
+        take = min(n * q, frames - done)
+        out[:, done : done + take] = engine.output[:, :take]
+        done += n * q
+    return out
