@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import cast
-
 import click
 
 from dawgwasm.cli._options import dist_option
@@ -29,7 +27,7 @@ def command(path: Path, write_reference: bool, dist: Path) -> None:
     samples. Checking names the JSON path of the first bad field and what is
     allowed there. `dawgwasm render PATH OUT.wav` renders it.
     """
-    from dawgwasm._engine import Engine, Variant
+    from dawgwasm._engine import Engine
     from dawgwasm._reference import reference_session
     from dawgwasm._session import load_session, parse_session
 
@@ -39,7 +37,7 @@ def command(path: Path, write_reference: bool, dist: Path) -> None:
         click.echo(f"wrote the reference session to {path}")
         return
     doc = load_session(path)
-    with Engine.from_dist(dist, cast(Variant, "simd")) as engine:
+    with Engine.from_dist(dist, "simd") as engine:
         s = parse_session(doc, engine.params, engine.units, engine.sources, base_dir=path.parent)
     notes = sum(len(t.notes) for t in s.tracks)
     click.echo(
