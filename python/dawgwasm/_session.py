@@ -586,6 +586,12 @@ def apply_session(session: Session, engine: Any) -> None:
     engine.reset()
 
 
+def _frame(x: float) -> int:
+    """Nearest frame, halves rounded up (JavaScript's ``Math.round``), so the
+    browser schedules the same frames."""
+    return math.floor(x + 0.5)
+
+
 def schedule(
     session: Session, params: ParamTable, sample_rate_hz: float, frames: int
 ) -> list[Event]:
@@ -598,8 +604,8 @@ def schedule(
             for k in range(loops):
                 base = k * track.pattern_beats
                 for n in track.notes:
-                    on = round((base + n.beat) * fpb)
-                    off = round((base + n.beat + n.length_beats) * fpb)
+                    on = _frame((base + n.beat) * fpb)
+                    off = _frame((base + n.beat + n.length_beats) * fpb)
                     if on < frames:
                         events.append(note_on(on, t, n.note, n.velocity))
                     if off < frames:
@@ -608,7 +614,7 @@ def schedule(
             loops = math.ceil(frames / (session.length_beats * fpb)) + 1
             for k in range(loops):
                 for a in track.automation:
-                    frame = round((k * session.length_beats + a.beat) * fpb)
+                    frame = _frame((k * session.length_beats + a.beat) * fpb)
                     if frame >= frames:
                         continue
                     spec = params[a.param]
@@ -628,7 +634,7 @@ def render_session(
     """Render ``seconds`` (default: one pass, ``length_beats``) of ``session``
     on a configured ``engine``; returns the master output ``(2, frames)``."""
     sr = engine.sample_rate_hz
-    frames = round((session.length_seconds() if seconds is None else seconds) * sr)
+    frames = _frame((session.length_seconds() if seconds is None else seconds) * sr)
     events = schedule(session, engine.params, sr, frames)
     q = engine.quantum_frames
     out = np.zeros((2, frames), np.float32)
