@@ -275,7 +275,7 @@ impl Channel {
     }
 
     fn hold_frames(&self, hold_base: usize) -> usize {
-        hold_base + self.inserts.tail_frames()
+        hold_base.saturating_add(self.inserts.tail_frames())
     }
 
     fn reset(&mut self) {
@@ -379,6 +379,7 @@ pub struct Engine {
     ramps: Vec<Ramp>,
     solo_count: usize,
     tempo_bpm: f32,
+    auto_bypass: bool,
     frame: u64,
     hold_base: usize,
 }
@@ -481,6 +482,7 @@ impl Engine {
             ramps,
             solo_count: 0,
             tempo_bpm: ParamId::TempoBpm.spec().default,
+            auto_bypass: ParamId::AutoBypass.spec().default >= 0.5,
             frame: 0,
             hold_base: steps_for_ms(BYPASS_HOLD_MS, config.sample_rate_hz) as usize,
         })
@@ -602,7 +604,12 @@ impl Engine {
 
     /// Put effect unit `unit_kind` (0: empty) in insert `slot` (1..=8) of
     /// the channel `channel` (a target with slot 0). Allocates.
-    pub fn set_insert(&mut self, channel: u32, slot: u32, unit_kind: u32) -> Result<(), ParamError> {
+    pub fn set_insert(
+        &mut self,
+        channel: u32,
+        slot: u32,
+        unit_kind: u32,
+    ) -> Result<(), ParamError> {
         let (kind, index, s) = decode(channel);
         if s != 0 || slot == 0 || slot as usize > INSERTS_MAX {
             return Err(ParamError::BadTarget);
@@ -627,8 +634,16 @@ impl Engine {
     pub fn insert_kind(&self, channel: u32, slot: u32) -> u32 {
         let (kind, index, _) = decode(channel);
         let ins = match kind {
-            TARGET_TRACK => self.tracks.get(index).and_then(|t| t.as_ref()).map(|t| &t.ch.inserts),
-            TARGET_BUS => self.buses.get(index).and_then(|b| b.as_ref()).map(|b| &b.ch.inserts),
+            TARGET_TRACK => self
+                .tracks
+                .get(index)
+                .and_then(|t| t.as_ref())
+                .map(|t| &t.ch.inserts),
+            TARGET_BUS => self
+                .buses
+                .get(index)
+                .and_then(|b| b.as_ref())
+                .map(|b| &b.ch.inserts),
             TARGET_MASTER if index == 0 => Some(&self.master.inserts),
             _ => None,
         };
@@ -754,6 +769,17 @@ impl Engine {
                 self.tempo_bpm = v;
                 self.for_each_inserts(|i| i.set_tempo_bpm(v));
             }
+            ParamId::AutoBypass => {
+                self.auto_bypass = v >= 0.5;
+                if !self.auto_bypass {
+                    for t in self.tracks.iter_mut().flatten() {
+                        t.ch.wake();
+                    }
+                    for b in self.buses.iter_mut().flatten() {
+                        b.ch.wake();
+                    }
+                }
+            }
             ParamId::GainDb | ParamId::Pan | ParamId::Mute => {
                 let solo_active = self.solo_count > 0;
                 let (ch, solo) = match kind {
@@ -852,6 +878,7 @@ impl Engine {
             Owner::Core(pid) => match spec.scope {
                 Scope::Master if target == 0 => Ok(match pid {
                     ParamId::TempoBpm => self.tempo_bpm,
+                    ParamId::AutoBypass => self.auto_bypass as u32 as f32,
                     _ => self.master.gain_db,
                 }),
                 Scope::Track | Scope::Channel if slot == 0 => {
@@ -890,7 +917,10 @@ impl Engine {
                 }
                 _ => Err(ParamError::BadTarget),
             },
-            Owner::Unit { kind: unit, index: row } => {
+            Owner::Unit {
+                kind: unit,
+                index: row,
+            } => {
                 if slot == 0 || self.insert_kind(target & 0xffff, slot as u32) != unit {
                     return Err(ParamError::BadTarget);
                 }
@@ -964,8 +994,12 @@ impl Engine {
                 self.ramps
                     .retain(|r| !(r.target == e.target && r.id == e.id));
                 let (to, _) = clamp_to_spec(spec, e.value);
-                let total = (e.aux as f64 * 1e-3 * self.config.sample_rate_hz as f64).round() as u64;
-                if e.kind == EVENT_PARAM_SET || total == 0 || spec.flags & crate::spec::FLAG_STEPPED != 0 {
+                let total =
+                    (e.aux as f64 * 1e-3 * self.config.sample_rate_hz as f64).round() as u64;
+                if e.kind == EVENT_PARAM_SET
+                    || total == 0
+                    || spec.flags & crate::spec::FLAG_STEPPED != 0
+                {
                     self.apply_param(e.target, owner, spec, to);
                 } else if self.ramps.len() < RAMPS_MAX {
                     let from = self.get_param(e.target, e.id).unwrap_or(to);
@@ -1073,7 +1107,11 @@ impl Engine {
     fn render_segment(&mut self, start: usize, a: usize, b: usize) {
         let n = b - a;
         let cap = self.capacity;
-        let hold_base = self.hold_base;
+        let hold_base = if self.auto_bypass {
+            self.hold_base
+        } else {
+            usize::MAX
+        };
         let tracks = self.tracks.len();
         self.master.left[a..b].iter_mut().for_each(|v| *v = 0.0);
         self.master.right[a..b].iter_mut().for_each(|v| *v = 0.0);
@@ -1119,9 +1157,25 @@ impl Engine {
             let (pl, _) = sum_sq_peak(&ch.left[a..b]);
             let (pr, _) = sum_sq_peak(&ch.right[a..b]);
             ch.apply_mute(a, b);
-            add_sends(&mut t.sends, true, &mut self.buses, &ch.left, &ch.right, a, b);
+            add_sends(
+                &mut t.sends,
+                true,
+                &mut self.buses,
+                &ch.left,
+                &ch.right,
+                a,
+                b,
+            );
             ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            add_sends(&mut t.sends, false, &mut self.buses, &ch.left, &ch.right, a, b);
+            add_sends(
+                &mut t.sends,
+                false,
+                &mut self.buses,
+                &ch.left,
+                &ch.right,
+                a,
+                b,
+            );
             for i in a..b {
                 self.master.left[i] += ch.left[i];
                 self.master.right[i] += ch.right[i];
@@ -1191,7 +1245,11 @@ impl Engine {
         }
         let c = tracks + BUSES_MAX;
         let m = &mut self.meters[c * METER_STRIDE..(c + 1) * METER_STRIDE];
-        meter_add(m, &out_l[start + a..start + b], &out_r[start + a..start + b]);
+        meter_add(
+            m,
+            &out_l[start + a..start + b],
+            &out_r[start + a..start + b],
+        );
     }
 
     /// Clear all audio state, drop queued events and ramps, and jump every

@@ -3,8 +3,8 @@
 //! each source's rows. A parameter's id is its position in that sequence;
 //! ids are stable within an ABI version.
 
-use crate::sources::SOURCE_PARAMS;
 use crate::sources::SourceKind;
+use crate::sources::SOURCE_PARAMS;
 use crate::spec::{ParamId, ParamSpec, PARAMS};
 use crate::units::UNITS;
 
@@ -55,7 +55,10 @@ pub fn lookup(id: u32) -> Option<(Owner, &'static ParamSpec)> {
     }
     for (kind, table) in SOURCE_PARAMS {
         if i < table.len() {
-            let owner = Owner::Source { kind: *kind, index: i };
+            let owner = Owner::Source {
+                kind: *kind,
+                index: i,
+            };
             return Some((owner, &table[i]));
         }
         i -= table.len();

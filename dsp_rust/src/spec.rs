@@ -76,6 +76,7 @@ pub enum ParamId {
     MasterGainDb,
     Solo,
     TempoBpm,
+    AutoBypass,
     Send1Db,
     Send2Db,
     Send3Db,
@@ -96,7 +97,7 @@ pub enum ParamId {
 
 impl ParamId {
     /// All ids in table order.
-    pub const ALL: [ParamId; 37] = [
+    pub const ALL: [ParamId; 38] = [
         ParamId::LowHz,
         ParamId::LowGainDb,
         ParamId::MidHz,
@@ -118,6 +119,7 @@ impl ParamId {
         ParamId::MasterGainDb,
         ParamId::Solo,
         ParamId::TempoBpm,
+        ParamId::AutoBypass,
         ParamId::Send1Db,
         ParamId::Send2Db,
         ParamId::Send3Db,
@@ -384,6 +386,17 @@ pub const PARAMS: &[ParamSpec] = &[
         smoothing_ms: 0.0,
         flags: 0,
         doc: "Session tempo for tempo-synced units, 20 to 300 BPM.",
+    },
+    ParamSpec {
+        name: "auto_bypass",
+        unit: "",
+        scope: Scope::Master,
+        min: 0.0,
+        max: 1.0,
+        default: 1.0,
+        smoothing_ms: 0.0,
+        flags: FLAG_STEPPED,
+        doc: "Auto-bypass switch: 1 skips tracks and buses that stayed below -120 dBFS; 0 processes every channel always.",
     },
     ParamSpec {
         name: "send_1_db",

@@ -97,19 +97,31 @@ fn rendering_allocates_nothing() {
         engine.set_source(t as usize, t % sources).unwrap();
         if !UNITS.is_empty() {
             let kind = 1 + t % UNITS.len() as u32;
-            engine.set_insert(target(TARGET_TRACK, t, 0), 1, kind).unwrap();
+            engine
+                .set_insert(target(TARGET_TRACK, t, 0), 1, kind)
+                .unwrap();
         }
-        engine.set_param(target(TARGET_TRACK, t, 0), ParamId::Send1Db as u32, -6.0).unwrap();
-        engine.set_param(target(TARGET_TRACK, t, 0), ParamId::Send2Db as u32, -6.0).unwrap();
+        engine
+            .set_param(target(TARGET_TRACK, t, 0), ParamId::Send1Db as u32, -6.0)
+            .unwrap();
+        engine
+            .set_param(target(TARGET_TRACK, t, 0), ParamId::Send2Db as u32, -6.0)
+            .unwrap();
     }
     for b in 0..2 {
-        engine.set_param(target(TARGET_BUS, b, 0), ParamId::GainDb as u32, -3.0).unwrap();
+        engine
+            .set_param(target(TARGET_BUS, b, 0), ParamId::GainDb as u32, -3.0)
+            .unwrap();
     }
     for (b, kind) in (1..=UNITS.len() as u32).enumerate().take(2) {
-        engine.set_insert(target(TARGET_BUS, b as u32, 0), 1, kind).unwrap();
+        engine
+            .set_insert(target(TARGET_BUS, b as u32, 0), 1, kind)
+            .unwrap();
     }
     if let Some(kind) = (1..=UNITS.len() as u32).last() {
-        engine.set_insert(target(TARGET_MASTER, 0, 0), 1, kind).unwrap();
+        engine
+            .set_insert(target(TARGET_MASTER, 0, 0), 1, kind)
+            .unwrap();
     }
     let count = params::count();
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
@@ -129,7 +141,11 @@ fn rendering_allocates_nothing() {
                 offset_frames: (rng.next() % 600) as u32,
                 kind: [EVENT_NOTE_ON, EVENT_NOTE_OFF, EVENT_PARAM_RAMP][(rng.next() % 3) as usize],
                 target: target(TARGET_TRACK, t, 0),
-                id: if rng.next() % 2 == 0 { 36 + (rng.next() % 60) as u32 } else { ParamId::GainDb as u32 },
+                id: if rng.next() % 2 == 0 {
+                    36 + (rng.next() % 60) as u32
+                } else {
+                    ParamId::GainDb as u32
+                },
                 value: rng.unit(),
                 aux: rng.unit() * 50.0,
                 reserved: [0; 2],

@@ -52,7 +52,9 @@ pub struct UnitInfo {
 
 impl core::fmt::Debug for UnitInfo {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("UnitInfo").field("name", &self.name).finish()
+        f.debug_struct("UnitInfo")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
