@@ -95,7 +95,7 @@ impl Strip {
 
     /// True when the strip's state is negligible (no EQ memory, no gain reduction).
     pub fn is_quiet(&self) -> bool {
-        self.eq.state_is_silent() && self.comp.reduction_db() > -1e-4
+        self.eq.state_is_silent() && self.comp.reduction_db() == 0.0
     }
 
     /// Clear all audio state and jump every ramp to its target.
