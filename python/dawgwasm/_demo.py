@@ -1,193 +1,140 @@
-"""The built-in demo mix: six tracks synthesised deterministically in numpy
-(kick, snare, hats, bass, pad, lead at 90 BPM) with strip settings that use
-every stage of the channel strip."""
+"""Workloads of the main job (``dawgwasm demo``): the reference session on
+each runtime, and the cost of an idle track against an active one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DemoMix", "demo_mix"]
+from dawgwasm._engine import Engine
+from dawgwasm._events import Event
+from dawgwasm._reference import reference_session
+from dawgwasm._session import Session, apply_session, nearest_frame, parse_session, schedule
 
-F32 = npt.NDArray[np.float32]
-F64 = npt.NDArray[np.float64]
+__all__ = ["SessionRun", "TrackCost", "prepare_reference", "track_costs"]
 
-BPM = 90.0
+EngineMaker = Callable[..., Engine]
 
 
 @dataclass
-class DemoMix:
-    """Per-track stereo inputs and the settings each track's strip gets."""
+class SessionRun:
+    """A configured engine with the reference session's events for ``frames``."""
 
-    sample_rate_hz: int
-    names: list[str]
-    inputs: F32  # (tracks, 2, frames)
-    settings: list[dict[str, float]]
-    master: dict[str, float] = field(default_factory=dict)
+    engine: Engine
+    session: Session
+    events: list[Event]
+    frames: int
+
+    def render(self) -> npt.NDArray[np.float32]:
+        """Render from the start: reset, queue every event, process all frames."""
+        e = self.engine
+        e.reset()
+        e.queue(self.events)
+        q = e.quantum_frames
+        total = -(-self.frames // q)
+        out = np.zeros((2, total * q), np.float32)
+        done = 0
+        while done < total:
+            n = min(e.max_quanta, total - done)
+            e.process(n)
+            out[:, done * q : (done + n) * q] = e.output[:, : n * q]
+            done += n
+        return out[:, : self.frames]
+
+
+def prepare_reference(
+    make: EngineMaker, seconds: float | None, sample_rate_hz: float
+) -> SessionRun:
+    """An engine from ``make(tracks=…, sample_rate_hz=…, …)`` set up with the
+    reference session, and its events for ``seconds`` (default: one pass)."""
+    doc = reference_session()
+    engine = make(
+        sample_rate_hz=sample_rate_hz, tracks=len(doc["tracks"]), quantum_frames=128, max_quanta=64
+    )
+    session = parse_session(doc, engine.params, engine.units, engine.sources)
+    apply_session(session, engine)
+    length = session.length_seconds() if seconds is None else seconds
+    frames = nearest_frame(length * sample_rate_hz)
+    events = schedule(session, engine.params, sample_rate_hz, frames)
+    return SessionRun(engine, session, events, frames)
+
+
+@dataclass(frozen=True)
+class TrackCost:
+    """Nanoseconds per track-sample of active and idle tracks (median)."""
+
+    active_ns: float
+    idle_ns: float
+    empty_ns: float
 
     @property
-    def frames(self) -> int:
-        return int(self.inputs.shape[2])
-
-    @property
-    def seconds(self) -> float:
-        return self.frames / self.sample_rate_hz
+    def idle_to_active(self) -> float:
+        return self.idle_ns / self.active_ns
 
 
-def _env(n: int, rate: int, decay_s: float) -> F64:
-    t = np.arange(n) / rate
-    return np.exp(-t / decay_s)
+STRIP: dict[str, float] = {
+    "low_gain_db": 3.0,
+    "mid_gain_db": -2.0,
+    "high_gain_db": 2.0,
+    "comp_threshold_db": -18.0,
+    "comp_ratio": 4.0,
+}
 
 
-def _place(track: F64, hit: F64, at: int) -> None:
-    end = min(len(track), at + len(hit))
-    if at < end:
-        track[at:end] += hit[: end - at]
+def track_costs(
+    make: EngineMaker, *, tracks: int = 16, seconds: float = 2.0, repeat: int = 5
+) -> TrackCost:
+    """Cost of ``tracks`` tracks with a working strip when fed noise (active)
+    and when silent and auto-bypassed (idle), minus an engine whose tracks
+    were never created (empty), per track-sample; the three interleaved,
+    one warm-up and ``repeat`` timed runs each."""
+    sr = 48000.0
+    frames = int(seconds * sr)
+    rng = np.random.default_rng(11)
+
+    def engine(create: bool, level: float) -> Engine:
+        e = make(sample_rate_hz=sr, tracks=tracks, quantum_frames=128, max_quanta=64)
+        if create:
+            for t in range(tracks):
+                e.set_many(STRIP, t)
+                buf = e.input(t)
+                buf[:] = rng.uniform(-level, level, buf.shape).astype(np.float32)
+        e.reset()
+        return e
+
+    # Inputs are filled once: every call renders the same noise (or silence),
+    # so no copying is timed. Idle tracks get one untimed pass to fall asleep.
+    runs = {"active": engine(True, 0.5), "idle": engine(True, 0.0), "empty": engine(False, 0.0)}
+    _process_frames(runs["idle"], frames)
+    samples: dict[str, list[float]] = {k: [] for k in runs}
+    for rep in range(repeat + 1):
+        for name, e in runs.items():
+            t0 = time.perf_counter()
+            _process_frames(e, frames)
+            if rep:
+                samples[name].append(time.perf_counter() - t0)
+    asleep = bool(np.all(runs["idle"].meters[:tracks, 4] == 2.0))
+    for e in runs.values():
+        e.close()
+    if not asleep:
+        raise RuntimeError("idle tracks did not go to sleep; the measurement would be wrong")
+    med = {k: float(np.median(v)) for k, v in samples.items()}
+    per = tracks * frames
+    return TrackCost(
+        active_ns=(med["active"] - med["empty"]) / per * 1e9,
+        idle_ns=max(med["idle"] - med["empty"], 0.0) / per * 1e9,
+        empty_ns=med["empty"] / frames * 1e9,
+    )
 
 
-def _saw(freq: float, n: int, rate: int, harmonics: int = 24) -> F64:
-    t = np.arange(n) / rate
-    out = np.zeros(n)
-    for k in range(1, harmonics + 1):
-        if k * freq >= rate / 2:
-            break
-        out += np.sin(2 * np.pi * k * freq * t) / k
-    return out * (2 / np.pi)
-
-
-def _square(freq: float, n: int, rate: int) -> F64:
-    t = np.arange(n) / rate
-    out = np.zeros(n)
-    for k in range(1, 30, 2):
-        if k * freq >= rate / 2:
-            break
-        out += np.sin(2 * np.pi * k * freq * t) / k
-    return out * (4 / np.pi)
-
-
-def _midi_hz(note: int) -> float:
-    return float(440.0 * 2 ** ((note - 69) / 12))
-
-
-def demo_mix(sample_rate_hz: int = 48000, seconds: float = 8.0, seed: int = 7) -> DemoMix:
-    """Synthesise the demo mix (identical for identical arguments)."""
-    rate = sample_rate_hz
-    n = round(seconds * rate)
-    rng = np.random.default_rng(seed)
-    beat = round(60.0 / BPM * rate)
-    eighth = beat // 2
-    tracks: dict[str, tuple[F64, F64]] = {}
-
-    kick = np.zeros(n)
-    kn = int(0.45 * rate)
-    kt = np.arange(kn) / rate
-    sweep = 45 + 75 * np.exp(-kt / 0.03)
-    kick_hit = np.sin(2 * np.pi * np.cumsum(sweep) / rate) * _env(kn, rate, 0.12)
-    for at in range(0, n, beat):
-        _place(kick, 0.9 * kick_hit, at)
-    tracks["kick"] = (kick, kick)
-
-    snare = np.zeros(n)
-    sn = int(0.25 * rate)
-    snare_hit = 0.6 * rng.standard_normal(sn) * _env(sn, rate, 0.05) + 0.4 * np.sin(
-        2 * np.pi * 185 * np.arange(sn) / rate
-    ) * _env(sn, rate, 0.03)
-    for at in range(beat, n, 2 * beat):
-        _place(snare, 0.7 * snare_hit, at)
-    tracks["snare"] = (snare, snare)
-
-    hats_l, hats_r = np.zeros(n), np.zeros(n)
-    hn = int(0.06 * rate)
-    for i, at in enumerate(range(0, n, eighth)):
-        hit = np.diff(rng.standard_normal(hn + 1)) * _env(hn, rate, 0.012)
-        level = 0.35 if i % 2 else 0.2
-        _place(hats_l, level * hit, at)
-        _place(hats_r, level * np.roll(hit, 3), at)
-    tracks["hats"] = (hats_l, hats_r)
-
-    bass = np.zeros(n)
-    notes = [36, 36, 43, 41]
-    bar = 4 * beat
-    for i, at in enumerate(range(0, n, 2 * beat)):
-        length = min(2 * beat, n - at)
-        note = notes[(i // 2) % len(notes)] if i % 2 == 0 else notes[(i // 2) % len(notes)] + 12
-        tone = _saw(_midi_hz(note), length, rate, 16) * np.minimum(1, np.arange(length) / 200)
-        bass[at : at + length] += 0.45 * tone * _env(length, rate, 0.6)
-    tracks["bass"] = (bass, bass)
-
-    pad_l, pad_r = np.zeros(n), np.zeros(n)
-    chords = [[60, 64, 67, 71], [57, 60, 64, 67], [53, 57, 60, 64], [55, 59, 62, 65]]
-    t = np.arange(n) / rate
-    for i, at in enumerate(range(0, n, bar)):
-        length = min(bar, n - at)
-        tt = t[:length]
-        fade = np.minimum(1, np.minimum(tt / 0.3, (length / rate - tt) / 0.3))
-        for k, note in enumerate(chords[i % len(chords)]):
-            f = _midi_hz(note)
-            pad_l[at : at + length] += 0.08 * np.sin(2 * np.pi * f * 1.002 * tt + k) * fade
-            pad_r[at : at + length] += 0.08 * np.sin(2 * np.pi * f * 0.998 * tt + 2 * k) * fade
-    tracks["pad"] = (pad_l, pad_r)
-
-    lead = np.zeros(n)
-    arp = [72, 76, 79, 83, 84, 83, 79, 76]
-    for i, at in enumerate(range(0, n, eighth)):
-        length = min(eighth, n - at)
-        if (i // 8) % 2 == 1:
-            continue
-        tone = _square(_midi_hz(arp[i % len(arp)]), length, rate)
-        lead[at : at + length] += 0.12 * tone * _env(length, rate, 0.15)
-    tracks["lead"] = (lead, lead)
-
-    settings: dict[str, dict[str, float]] = {
-        "kick": {
-            "low_hz": 80,
-            "low_gain_db": 3,
-            "comp_threshold_db": -12,
-            "comp_ratio": 4,
-            "comp_attack_ms": 5,
-            "comp_release_ms": 120,
-            "gain_db": -2,
-        },
-        "snare": {
-            "mid_hz": 2000,
-            "mid_gain_db": 2,
-            "mid_q": 1.2,
-            "comp_threshold_db": -14,
-            "comp_ratio": 3,
-            "gain_db": -4,
-            "pan": 0.05,
-        },
-        "hats": {
-            "high_hz": 8000,
-            "high_gain_db": 3,
-            "low_hz": 400,
-            "low_gain_db": -12,
-            "gain_db": -9,
-            "pan": 0.4,
-        },
-        "bass": {
-            "low_hz": 100,
-            "low_gain_db": 2,
-            "high_hz": 3000,
-            "high_gain_db": -6,
-            "comp_threshold_db": -18,
-            "comp_ratio": 4,
-            "comp_attack_ms": 10,
-            "comp_release_ms": 200,
-            "gain_db": -3,
-        },
-        "pad": {
-            "high_hz": 6000,
-            "high_gain_db": -6,
-            "mid_hz": 400,
-            "mid_gain_db": -2,
-            "gain_db": -6,
-            "pan": -0.3,
-        },
-        "lead": {"mid_hz": 1500, "mid_gain_db": 3, "mid_q": 0.9, "gain_db": -8, "pan": 0.3},
-    }
-    names = list(tracks)
-    inputs = np.stack([np.stack(tracks[k]) for k in names]).astype(np.float32)
-    return DemoMix(rate, names, inputs, [settings[k] for k in names], {"master_gain_db": -3.0})
+def _process_frames(e: Engine, frames: int) -> None:
+    q = e.quantum_frames
+    total = -(-frames // q)
+    while total > 0:
+        n = min(e.max_quanta, total)
+        e.process(n)
+        total -= n

@@ -58,6 +58,7 @@ __all__ = [
     "Session",
     "apply_session",
     "load_session",
+    "nearest_frame",
     "parse_session",
     "render_session",
     "schedule",
@@ -586,7 +587,7 @@ def apply_session(session: Session, engine: Any) -> None:
     engine.reset()
 
 
-def _frame(x: float) -> int:
+def nearest_frame(x: float) -> int:
     """Nearest frame, halves rounded up (JavaScript's ``Math.round``), so the
     browser schedules the same frames."""
     return math.floor(x + 0.5)
@@ -604,8 +605,8 @@ def schedule(
             for k in range(loops):
                 base = k * track.pattern_beats
                 for n in track.notes:
-                    on = _frame((base + n.beat) * fpb)
-                    off = _frame((base + n.beat + n.length_beats) * fpb)
+                    on = nearest_frame((base + n.beat) * fpb)
+                    off = nearest_frame((base + n.beat + n.length_beats) * fpb)
                     if on < frames:
                         events.append(note_on(on, t, n.note, n.velocity))
                     if off < frames:
@@ -614,7 +615,7 @@ def schedule(
             loops = math.ceil(frames / (session.length_beats * fpb)) + 1
             for k in range(loops):
                 for a in track.automation:
-                    frame = _frame((k * session.length_beats + a.beat) * fpb)
+                    frame = nearest_frame((k * session.length_beats + a.beat) * fpb)
                     if frame >= frames:
                         continue
                     spec = params[a.param]
@@ -634,7 +635,7 @@ def render_session(
     """Render ``seconds`` (default: one pass, ``length_beats``) of ``session``
     on a configured ``engine``; returns the master output ``(2, frames)``."""
     sr = engine.sample_rate_hz
-    frames = _frame((session.length_seconds() if seconds is None else seconds) * sr)
+    frames = nearest_frame((session.length_seconds() if seconds is None else seconds) * sr)
     events = schedule(session, engine.params, sr, frames)
     q = engine.quantum_frames
     out = np.zeros((2, frames), np.float32)

@@ -27,9 +27,8 @@ __all__ = ["command"]
 @click.option(
     "--seconds",
     type=click.FloatRange(0.5, 600),
-    default=8.0,
-    show_default=True,
-    help="Length of the demo mix.",
+    default=None,
+    help="Length of the render  [default: one pass of the reference session, 4 bars]",
 )
 @click.option(
     "--repeat",
@@ -44,15 +43,18 @@ __all__ = ["command"]
     show_default=True,
     help="Include the natively compiled crate as the baseline.",
 )
-def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: bool) -> None:
-    """Render the built-in demo mix headless and print what was measured.
+def command(dist: Path, out_path: Path, seconds: float | None, repeat: int, native: bool) -> None:
+    """Render the built-in reference session headless and print what was measured.
 
-    Six synthesised tracks (kick, snare, hats, bass, pad, lead) go through
-    their channel strips and the master, under wasmtime with the SIMD and the
-    scalar build and natively, interleaved, one warm-up and REPEAT timed runs
-    each. Prints render time, real-time factor, cost per track-sample, the
-    ratio to the native build, per-quantum load and the largest difference
-    between runtimes; writes the SIMD render and a JSON of the numbers.
+    The reference session (`dawgwasm session --write-reference`) is 20
+    tracks at 90 BPM: eight sampled drums, sampled keys, ten synths and a
+    line input, with inserts, reverb and delay buses fed by sends, and a
+    limiter on the master. It is rendered under wasmtime with the SIMD and
+    the scalar build and natively, interleaved, one warm-up and REPEAT timed
+    runs each. Prints render time, real-time factor, the ratio to the native
+    build, per-quantum load and the largest difference between runtimes,
+    then the cost of an idle (auto-bypassed) track against an active one;
+    writes the SIMD render and a JSON of the numbers.
     """
     import numpy as np
     from rich.console import Console
@@ -60,112 +62,114 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
 
     from dawgwasm._audio import write_audio
     from dawgwasm._build import build_native
-    from dawgwasm._demo import demo_mix
+    from dawgwasm._demo import SessionRun, prepare_reference, track_costs
     from dawgwasm._engine import Engine
     from dawgwasm._measure import quantum_loads, time_repeated
 
-    mix = demo_mix(seconds=seconds)
-    engines: dict[str, Engine] = {}
-    cfg: dict[str, Any] = {
-        "sample_rate_hz": mix.sample_rate_hz,
-        "tracks": len(mix.names),
-        "quantum_frames": 128,
-        "max_quanta": 64,
+    sr = 48000.0
+    makers: dict[str, Any] = {
+        "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
+        "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
     }
-    engines["wasmtime simd"] = Engine.from_dist(dist, "simd", **cfg)
-    engines["wasmtime scalar"] = Engine.from_dist(dist, "scalar", **cfg)
     if native:
-        engines["native"] = Engine.native(build_native(), **cfg)
-
-    def prepare(e: Engine) -> None:
-        for t, settings in enumerate(mix.settings):
-            e.set_many(settings, t)
-        e.set_many(mix.master)
-        e.reset()
+        makers["native"] = partial(Engine.native, build_native())
+    runs: dict[str, SessionRun] = {
+        name: prepare_reference(make, seconds, sr) for name, make in makers.items()
+    }
+    first = next(iter(runs.values()))
+    session, frames = first.session, first.frames
+    length_s = frames / sr
 
     # Interleave the runtimes so drift in machine load hits them all alike. The
     # untimed warm-up render is also the output each runtime is judged by.
     outputs: dict[str, Any] = {}
-    samples: dict[str, list[float]] = {name: [] for name in engines}
+    samples: dict[str, list[float]] = {name: [] for name in runs}
     for rep in range(repeat + 1):
-        for name, e in engines.items():
-            prepare(e)
+        for name, run in runs.items():
             if rep == 0:
-                outputs[name] = e.render(mix.inputs)
+                outputs[name] = run.render()
                 continue
-            t = time_repeated(partial(e.render, mix.inputs), warmup=0, repeat=1)
-            samples[name].extend(t.samples)
+            samples[name].extend(time_repeated(run.render, warmup=0, repeat=1).samples)
 
-    q = int(cfg["quantum_frames"])
-    quanta = mix.frames // q
+    q = 128
+    quanta = frames // q
     loads: dict[str, dict[str, float]] = {}
-    for name, e in engines.items():
-        prepare(e)
-        inputs = [e.input(t) for t in range(len(mix.names))]
-        counter = iter(range(quanta))
-
-        def one(e: Engine = e, inputs: list[Any] = inputs, counter: Any = counter) -> None:
-            i = next(counter)
-            for t, buf in enumerate(inputs):
-                buf[:, :q] = mix.inputs[t, :, i * q : (i + 1) * q]
-            e.runtime.call("dawg_process", e.handle, 1)
-
-        # Copying a quantum of input costs a few µs; measure it with the empty call.
-        def empty(e: Engine = e, inputs: list[Any] = inputs) -> None:
-            for t, buf in enumerate(inputs):
-                buf[:, :q] = mix.inputs[t, :, :q]
-            e.runtime.call("dawg_process", e.handle, 0)
-
-        loads[name] = quantum_loads(one, empty, quanta, q / mix.sample_rate_hz)
+    for name, run in runs.items():
+        e = run.engine
+        e.reset()
+        e.queue(run.events)
+        loads[name] = quantum_loads(
+            partial(e.runtime.call, "dawg_process", e.handle, 1),
+            partial(e.runtime.call, "dawg_process", e.handle, 0),
+            quanta,
+            q / sr,
+        )
+    costs = {name: track_costs(make, repeat=repeat) for name, make in makers.items()}
+    for run in runs.values():
+        run.engine.close()
 
     baseline = "native" if native else "wasmtime simd"
     base_median = float(np.median(samples[baseline]))
     ref = outputs[baseline]
-    track_samples = len(mix.names) * mix.frames
     results: dict[str, Any] = {
-        "mix": {"tracks": mix.names, "seconds": mix.seconds, "sample_rate_hz": mix.sample_rate_hz},
+        "session": {
+            "name": session.name,
+            "tracks": [t.name for t in session.tracks],
+            "seconds": length_s,
+            "sample_rate_hz": sr,
+            "events": len(first.events),
+        },
         "repeat": repeat,
         "baseline": baseline,
         "runtimes": {},
     }
     table = Table(
-        title=f"demo mix: {len(mix.names)} tracks, {mix.seconds:g} s at "
-        f"{mix.sample_rate_hz} Hz, median of {repeat} after 1 warm-up"
+        title=f"reference session: {len(session.tracks)} tracks, {len(session.buses)} buses, "
+        f"{length_s:.2f} s at {sr:g} Hz, median of {repeat} after 1 warm-up"
     )
     for col in (
         "runtime",
         "render ms",
         "x realtime",
-        "ns/track-sample",
         f"vs {baseline}",
         "quantum load p50",
         "p99",
         "max |diff|",
+        "active ns/track-sample",
+        "idle",
+        "idle/active",
     ):
         table.add_column(col, justify="right")
-    for name in engines:
+    for name in runs:
         med = float(np.median(samples[name]))
         diff = float(np.max(np.abs(outputs[name] - ref)))
+        cost = costs[name]
         row = {
             "render_ms_median": med * 1e3,
             "render_ms_best": min(samples[name]) * 1e3,
             "samples_ms": [s * 1e3 for s in samples[name]],
-            "realtime_factor": mix.seconds / med,
-            "ns_per_track_sample": med / track_samples * 1e9,
+            "realtime_factor": length_s / med,
             "ratio_to_baseline": med / base_median,
             "quantum_load": loads[name],
             "max_abs_diff_to_baseline": diff,
+            "track_cost_ns_per_track_sample": {
+                "active": cost.active_ns,
+                "idle": cost.idle_ns,
+                "idle_to_active": cost.idle_to_active,
+            },
         }
         results["runtimes"][name] = row
         table.add_row(
             name,
             f"{row['render_ms_median']:.1f}",
-            f"{row['realtime_factor']:.0f}",
-            f"{row['ns_per_track_sample']:.1f}",
+            f"{row['realtime_factor']:.1f}",
             f"{row['ratio_to_baseline']:.2f}x",
             f"{loads[name]['p50'] * 100:.2f} %",
             f"{loads[name]['p99'] * 100:.2f} %",
             f"{diff:.1e}",
+            f"{cost.active_ns:.1f}",
+            f"{cost.idle_ns:.2f}",
+            f"{cost.idle_to_active:.3f}",
         )
     out = outputs["wasmtime simd"]
     peak = float(np.max(np.abs(out)))
@@ -175,18 +179,17 @@ def command(dist: Path, out_path: Path, seconds: float, repeat: int, native: boo
         "rms_dbfs": 20 * np.log10(rms),
         "file": str(out_path),
     }
-    write_audio(out_path, out, mix.sample_rate_hz)
+    write_audio(out_path, out, int(sr))
     json_path = out_path.with_suffix(".json")
     json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    for e in engines.values():
-        e.close()
 
-    console = Console(width=140)
+    console = Console(width=160)
     console.print(table)
     calls = ", ".join(f"{k} {v['call_overhead_us']:.0f} µs" for k, v in loads.items())
     console.print(
-        f"quantum load = time of one 128-frame quantum / {q / mix.sample_rate_hz * 1e3:.3f} ms, "
-        f"host call overhead subtracted ({calls})"
+        f"quantum load = time of one 128-frame quantum / {q / sr * 1e3:.3f} ms, host call "
+        f"overhead subtracted ({calls}); track cost: 16 tracks with EQ and compressor fed "
+        "noise (active) or silent and auto-bypassed (idle), minus an engine with no tracks"
     )
     console.print(
         f"output: peak {results['output']['peak_dbfs']:.1f} dBFS, "
