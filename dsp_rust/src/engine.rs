@@ -29,6 +29,7 @@ use crate::events::{
 use crate::math::{db_to_gain, flush};
 use crate::params::{self, Owner};
 use crate::smooth::{steps_for_ms, Linear};
+use crate::sources::synth::Synth;
 use crate::sources::SourceKind;
 use crate::spec::{clamp_to_spec, ParamId, ParamSpec, Scope, FADER_SMOOTHING_MS, SEND_OFF_DB};
 use crate::strip::Strip;
@@ -320,12 +321,56 @@ fn send_gain(db: f32) -> f32 {
 #[derive(Debug)]
 enum Source {
     Input,
+    Synth(Box<Synth>),
 }
 
 impl Source {
     fn kind(&self) -> SourceKind {
         match self {
             Source::Input => SourceKind::Input,
+            Source::Synth(_) => SourceKind::Synth,
+        }
+    }
+
+    fn set(&mut self, row: usize, v: f32) {
+        match self {
+            Source::Input => {}
+            Source::Synth(s) => s.set(row, v),
+        }
+    }
+
+    fn get(&self, row: usize) -> Option<f32> {
+        match self {
+            Source::Input => None,
+            Source::Synth(s) => Some(s.get(row)),
+        }
+    }
+
+    fn note_on(&mut self, note: u8, velocity: f32) {
+        match self {
+            Source::Input => {}
+            Source::Synth(s) => s.note_on(note, velocity),
+        }
+    }
+
+    fn note_off(&mut self, note: u8) {
+        match self {
+            Source::Input => {}
+            Source::Synth(s) => s.note_off(note),
+        }
+    }
+
+    fn all_notes_off(&mut self) {
+        match self {
+            Source::Input => {}
+            Source::Synth(s) => s.all_notes_off(),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Source::Input => {}
+            Source::Synth(s) => s.reset(),
         }
     }
 }
@@ -576,10 +621,14 @@ impl Engine {
     /// Set track `track`'s source (creates the track; allocates).
     pub fn set_source(&mut self, track: usize, kind: u32) -> Result<(), ParamError> {
         let kind = SourceKind::from_u32(kind).ok_or(ParamError::UnknownKind)?;
-        let t = self.ensure_track(track)?;
+        self.ensure_track(track)?;
+        let (sr, q) = (self.config.sample_rate_hz, self.quantum);
+        let oom = |_| ParamError::OutOfMemory;
         let source = match kind {
             SourceKind::Input => Source::Input,
+            SourceKind::Synth => Source::Synth(Box::new(Synth::new(sr, q).map_err(oom)?)),
         };
+        let t = self.ensure_track(track)?;
         t.source = source;
         t.ch.wake();
         Ok(())
@@ -751,7 +800,11 @@ impl Engine {
                     u.set(row, v);
                 }
             }
-            Owner::Source { .. } => {}
+            Owner::Source { index: row, .. } => {
+                if let Some(Some(t)) = self.tracks.get_mut(index) {
+                    t.source.set(row, v);
+                }
+            }
         }
         self.wake(kind, index);
     }
@@ -934,7 +987,15 @@ impl Engine {
                     None => Err(ParamError::BadTarget),
                 }
             }
-            Owner::Source { .. } => Err(ParamError::BadTarget),
+            Owner::Source {
+                kind: source,
+                index: row,
+            } => match track {
+                Some(Some(t)) if slot == 0 && t.source.kind() == source => {
+                    t.source.get(row).ok_or(ParamError::BadTarget)
+                }
+                _ => Err(ParamError::BadTarget),
+            },
         }
     }
 
@@ -980,6 +1041,12 @@ impl Engine {
         match e.kind {
             EVENT_NOTE_ON | EVENT_NOTE_OFF | EVENT_ALL_NOTES_OFF => {
                 if let Some(Some(t)) = self.tracks.get_mut(index) {
+                    let note = e.id.min(127) as u8;
+                    match e.kind {
+                        EVENT_NOTE_ON => t.source.note_on(note, e.value),
+                        EVENT_NOTE_OFF => t.source.note_off(note),
+                        _ => t.source.all_notes_off(),
+                    }
                     t.ch.wake();
                 }
             }
@@ -1125,7 +1192,7 @@ impl Engine {
                 None => continue,
             };
             // Source.
-            let source_quiet = match &t.source {
+            let source_quiet = match &mut t.source {
                 Source::Input => {
                     let (l, r) = (&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
                     if t.input.is_empty() {
@@ -1142,6 +1209,14 @@ impl Engine {
                             peak = peak.max(x.abs()).max(y.abs());
                         }
                         peak < QUIET
+                    }
+                }
+                Source::Synth(s) => {
+                    if t.ch.bypassed && s.is_quiet() {
+                        true
+                    } else {
+                        s.render(&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
+                        s.is_quiet()
                     }
                 }
             };
@@ -1256,6 +1331,7 @@ impl Engine {
     /// parameter ramp to its target.
     pub fn reset(&mut self) {
         for t in self.tracks.iter_mut().flatten() {
+            t.source.reset();
             t.strip.reset();
             t.ch.reset();
             for s in t.sends.iter_mut() {

@@ -6,8 +6,10 @@
 
 use crate::spec::ParamSpec;
 
+pub mod synth;
+
 /// Each source kind with parameters, and its rows of the parameter table.
-pub const SOURCE_PARAMS: &[(SourceKind, &[ParamSpec])] = &[];
+pub const SOURCE_PARAMS: &[(SourceKind, &[ParamSpec])] = &[(SourceKind::Synth, &synth::PARAMS)];
 
 /// Source kinds as the ABI numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,11 +17,13 @@ pub const SOURCE_PARAMS: &[(SourceKind, &[ParamSpec])] = &[];
 pub enum SourceKind {
     /// The track's external input buffer.
     Input = 0,
+    /// The polyphonic synth ([`synth::Synth`]).
+    Synth = 1,
 }
 
 impl SourceKind {
     /// Every kind in ABI order.
-    pub const ALL: [SourceKind; 1] = [SourceKind::Input];
+    pub const ALL: [SourceKind; 2] = [SourceKind::Input, SourceKind::Synth];
 
     /// The kind numbered `n`.
     pub fn from_u32(n: u32) -> Option<SourceKind> {
@@ -30,6 +34,7 @@ impl SourceKind {
     pub fn name(self) -> &'static str {
         match self {
             SourceKind::Input => "input",
+            SourceKind::Synth => "synth",
         }
     }
 }
