@@ -129,6 +129,7 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
         x = np.asarray(left, np.float32)
         y = x if right is None else np.asarray(right, np.float32)
         out = e.render(np.stack([x, y]))
+        e.close()  # engines are a bounded resource (64 handles per module)
         return out[0].copy(), out[1].copy()
 
     return render
@@ -171,6 +172,7 @@ def render_source(make_engine: EngineFactory) -> SourceRenderer:
         ]
         e.queue(events)
         out = e.render(np.zeros((0, 2, frames), np.float32))
+        e.close()
         return out[0].copy(), out[1].copy()
 
     return render

@@ -10,8 +10,13 @@ use crate::spec::ParamSpec;
 
 pub mod biquad;
 pub mod compressor;
+pub mod delay;
 pub mod eq;
 pub mod gain_pan;
+pub mod halfband;
+pub mod limiter;
+pub mod reverb;
+pub mod saturator;
 
 /// An effect unit as an insert slot drives it.
 ///
@@ -59,7 +64,28 @@ impl core::fmt::Debug for UnitInfo {
 }
 
 /// Every insertable unit; kind = index + 1.
-pub const UNITS: &[UnitInfo] = &[];
+pub const UNITS: &[UnitInfo] = &[
+    UnitInfo {
+        name: "saturator",
+        params: &saturator::PARAMS,
+        make: saturator::make,
+    },
+    UnitInfo {
+        name: "delay",
+        params: &delay::PARAMS,
+        make: delay::make,
+    },
+    UnitInfo {
+        name: "reverb",
+        params: &reverb::PARAMS,
+        make: reverb::make,
+    },
+    UnitInfo {
+        name: "limiter",
+        params: &limiter::PARAMS,
+        make: limiter::make,
+    },
+];
 
 /// The unit of kind `kind` (1-based), if any.
 pub fn unit_info(kind: u32) -> Option<&'static UnitInfo> {

@@ -1,0 +1,803 @@
+//! Stereo-linked lookahead brickwall limiter: no output sample ever exceeds
+//! the ceiling in absolute value.
+//!
+//! Gain computer, per frame `n` (both channels share it):
+//!
+//! 1. required gain `r[n] = min(1, c·(1 − 2⁻²⁰)/max(|L[n]|, |R[n]|))`, with
+//!    `c` the ceiling (see "Ceiling changes" below) and a −8e-6 dB margin that
+//!    covers every later rounding step;
+//! 2. `h[n]` = minimum of `r` over the lookahead window `[n − L, n]`
+//!    (a sliding minimum: a monotonic deque in a preallocated ring,
+//!    O(1) amortised per frame);
+//! 3. release: `e[n] = h[n]` when `h[n] ≤ e[n−1]` (instant), else
+//!    `e[n−1]` moves towards `h[n]` by the fraction
+//!    `1 − exp(−1/(release_ms·fs/1000))` (a one-pole recovery);
+//! 4. attack: the gain is the mean of `e` over the last `L + 1` frames, so a
+//!    drop in `e` becomes a linear ramp across the lookahead window;
+//! 5. output `y[n] = x[n − L]·g[n]`.
+//!
+//! Why it never overshoots: every `e[k]` with `k ∈ [n − L, n]` is at most
+//! `h[k] ≤ r[n − L]` (each of those windows contains frame `n − L`), so their
+//! mean `g[n] ≤ r[n − L]`, and `|x[n − L]|·r[n − L]` is below the ceiling.
+//! The gains are kept as integers in units of 2⁻⁴⁰ (truncated, so never
+//! rounded up), which makes the running sum of step 4 exact: it cannot drift
+//! over hours. With the input below the ceiling the gain is exactly 1 and the
+//! output is the input delayed by [`Limiter::latency_frames`], bit for bit.
+//!
+//! A final clamp to ±ceiling is a backstop only: with fixed parameters it
+//! never engages (tested with square waves, impulses, 3e38, +40 dB noise);
+//! it can engage for the at most `L` frames already inside the lookahead
+//! window when the ceiling starts moving down (the ramp was not yet known
+//! when their gain was computed). [`Limiter::clamp_count`] counts
+//! engagements.
+//!
+//! Ceiling changes ramp linearly (in amplitude) over
+//! [`CEILING_SMOOTHING_MS`]. The gain computer limits each frame to the
+//! lower of the ceiling now and the ceiling [`LOOKAHEAD_MAX_MS`] ahead on
+//! the current ramp, so the output stays under both the ceiling in force when
+//! a sample leaves and the one in force when it entered.
+//!
+//! Lookahead changes: the lookahead is the unit's latency. A change is
+//! applied at once by crossfading, over [`LOOKAHEAD_CROSSFADE_MS`], from the
+//! output of the running gain computer and delay tap to a second one set up
+//! for the new lookahead (both stay under the ceiling, so their crossfade
+//! does too). The new computer starts from the last `L` required gains (kept
+//! in a ring) and a conservative gain history, so it is correct from its
+//! first frame. [`Limiter::latency_frames`] reports the new latency from the
+//! start of the crossfade; a change that arrives during a crossfade waits
+//! for it to end; after [`Limiter::reset`] the latest value applies at once.
+//! Release changes apply immediately (a time constant: no step in the gain).
+
+use crate::engine::ConfigError;
+use crate::math::{db_to_gain, flush};
+use crate::smooth::{steps_for_ms, Linear};
+use crate::spec::{ParamSpec, Scope};
+use crate::units::Unit;
+
+/// Longest lookahead, ms; the delay line is allocated for it.
+pub const LOOKAHEAD_MAX_MS: f32 = 5.0;
+/// Crossfade time of a lookahead change, ms.
+pub const LOOKAHEAD_CROSSFADE_MS: f32 = 5.0;
+/// Ramp time of a ceiling change, ms.
+pub const CEILING_SMOOTHING_MS: f32 = 20.0;
+
+/// Unity gain in the gain computer's fixed-point units (2⁻⁴⁰).
+pub const GAIN_ONE: u64 = 1 << 40;
+
+/// The ceiling margin `1 − 2⁻²⁰` times [`GAIN_ONE`].
+const CEILING_MARGIN_Q: f64 = (GAIN_ONE as f64) * (1.0 - 1.0 / (1u64 << 20) as f64);
+
+/// Inputs below this (−120 dBFS) count as silence for [`Limiter::is_quiet`].
+const QUIET: f32 = 1e-6;
+
+/// Index of `lim_ceiling_db` in [`PARAMS`].
+pub const CEILING_DB: usize = 0;
+/// Index of `lim_release_ms` in [`PARAMS`].
+pub const RELEASE_MS: usize = 1;
+/// Index of `lim_lookahead_ms` in [`PARAMS`].
+pub const LOOKAHEAD_MS: usize = 2;
+
+/// The limiter's parameters, in index order.
+pub const PARAMS: [ParamSpec; 3] = [
+    ParamSpec {
+        name: "lim_ceiling_db",
+        unit: "dB",
+        scope: Scope::Insert,
+        min: -24.0,
+        max: 0.0,
+        default: -0.3,
+        smoothing_ms: CEILING_SMOOTHING_MS,
+        flags: 0,
+        doc: "Limiter ceiling: no output sample exceeds it, -24 to 0 dBFS.",
+    },
+    ParamSpec {
+        name: "lim_release_ms",
+        unit: "ms",
+        scope: Scope::Insert,
+        min: 1.0,
+        max: 1000.0,
+        default: 100.0,
+        smoothing_ms: 0.0,
+        flags: 0,
+        doc: "Limiter release: time constant of the gain's recovery, 1 to 1000 ms.",
+    },
+    ParamSpec {
+        name: "lim_lookahead_ms",
+        unit: "ms",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: LOOKAHEAD_MAX_MS,
+        default: 2.0,
+        smoothing_ms: LOOKAHEAD_CROSSFADE_MS,
+        flags: 0,
+        doc: "Limiter lookahead (and latency), 0 to 5 ms; gain reduction ramps in over it, changes crossfade.",
+    },
+];
+
+fn alloc<T: Copy>(n: usize, value: T) -> Result<Vec<T>, ConfigError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| ConfigError::OutOfMemory)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// Sliding minimum, release and attack averaging for one lookahead length.
+#[derive(Clone, Debug)]
+struct GainComputer {
+    lookahead: usize,
+    mask: usize,
+    /// Monotonic deque (increasing gains from head to tail) of
+    /// `(frame, required gain)`, in a ring.
+    dq_frame: Vec<u32>,
+    dq_gain: Vec<u64>,
+    dq_head: usize,
+    dq_len: usize,
+    /// Release-shaped gains `e`, indexed by frame & mask.
+    held: Vec<u64>,
+    /// Sum of `held` over the attack window.
+    sum: u64,
+    last: u64,
+    /// `1 / ((L + 1)·GAIN_ONE)`.
+    scale: f64,
+}
+
+impl GainComputer {
+    fn new(cap: usize) -> Result<Self, ConfigError> {
+        Ok(GainComputer {
+            lookahead: 0,
+            mask: cap - 1,
+            dq_frame: alloc(cap, 0u32)?,
+            dq_gain: alloc(cap, GAIN_ONE)?,
+            dq_head: 0,
+            dq_len: 0,
+            held: alloc(cap, GAIN_ONE)?,
+            sum: GAIN_ONE,
+            last: GAIN_ONE,
+            scale: 1.0 / GAIN_ONE as f64,
+        })
+    }
+
+    fn set_lookahead(&mut self, lookahead: usize) {
+        self.lookahead = lookahead.min(self.mask - 1);
+        self.scale = 1.0 / ((self.lookahead + 1) as f64 * GAIN_ONE as f64);
+    }
+
+    /// Unity gain everywhere: the state after silence.
+    fn rest(&mut self, lookahead: usize) {
+        self.set_lookahead(lookahead);
+        self.dq_head = 0;
+        self.dq_len = 0;
+        for v in self.held.iter_mut() {
+            *v = GAIN_ONE;
+        }
+        self.sum = (self.lookahead as u64 + 1) * GAIN_ONE;
+        self.last = GAIN_ONE;
+    }
+
+    /// Set up for `lookahead` just before frame `frame`, from the required
+    /// gains of the previous frames (`required`, indexed by frame & mask) and
+    /// a gain `ceiling` the history must not exceed. Every gain the attack
+    /// window still holds from before `frame` is set to the minimum of the
+    /// last `lookahead` required gains (and `ceiling`), which keeps the
+    /// no-overshoot argument valid from the first frame.
+    fn start(&mut self, lookahead: usize, frame: u32, required: &[u64], ceiling: u64) {
+        self.set_lookahead(lookahead);
+        let l = self.lookahead;
+        self.dq_head = 0;
+        self.dq_len = 0;
+        let mut floor = ceiling;
+        for back in (1..=l).rev() {
+            let f = frame.wrapping_sub(back as u32);
+            let q = required.get(f as usize & self.mask).copied().unwrap_or(0);
+            floor = floor.min(q);
+            self.push_deque(f, q);
+        }
+        for back in 1..=(l + 1) {
+            let f = frame.wrapping_sub(back as u32);
+            if let Some(v) = self.held.get_mut(f as usize & self.mask) {
+                *v = floor;
+            }
+        }
+        self.sum = (l as u64 + 1) * floor;
+        self.last = floor;
+    }
+
+    #[inline(always)]
+    fn push_deque(&mut self, frame: u32, q: u64) {
+        let mask = self.mask;
+        while self.dq_len > 0 {
+            let back = (self.dq_head + self.dq_len - 1) & mask;
+            if self.dq_gain[back] >= q {
+                self.dq_len -= 1;
+            } else {
+                break;
+            }
+        }
+        let slot = (self.dq_head + self.dq_len) & mask;
+        self.dq_gain[slot] = q;
+        self.dq_frame[slot] = frame;
+        self.dq_len += 1;
+    }
+
+    /// Take frame `frame`'s required gain `q`; return the gain for the
+    /// sample leaving the delay line now (frame `frame − L`).
+    #[inline(always)]
+    fn tick(&mut self, frame: u32, q: u64, release: f64) -> f32 {
+        let mask = self.mask;
+        self.push_deque(frame, q);
+        let l = self.lookahead as u32;
+        // The newest entry never expires, so this stops with dq_len ≥ 1.
+        while self.dq_len > 1 && frame.wrapping_sub(self.dq_frame[self.dq_head]) > l {
+            self.dq_head = (self.dq_head + 1) & mask;
+            self.dq_len -= 1;
+        }
+        let h = self.dq_gain[self.dq_head];
+        let last = self.last;
+        let e = if h <= last {
+            h
+        } else {
+            // Truncation keeps e ≤ h; the step of at least one unit lands
+            // exactly on h instead of creeping towards it.
+            last + (((h - last) as f64 * release) as u64).max(1)
+        };
+        self.last = e;
+        let old = self.held[frame.wrapping_sub(l + 1) as usize & mask];
+        self.held[frame as usize & mask] = e;
+        self.sum = self.sum.wrapping_sub(old).wrapping_add(e);
+        (self.sum as f64 * self.scale) as f32
+    }
+
+    fn at_rest(&self) -> bool {
+        self.last == GAIN_ONE && self.sum == (self.lookahead as u64 + 1) * GAIN_ONE
+    }
+}
+
+/// The limiter unit.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    sample_rate_hz: f32,
+    values: [f32; 3],
+    ceiling_steps: u32,
+    ceiling: Linear,
+    release: f64,
+    lookahead_max: usize,
+    /// Lookahead to use, frames (applied through a crossfade).
+    requested: usize,
+    mask: usize,
+    frame: u32,
+    in_left: Vec<f32>,
+    in_right: Vec<f32>,
+    required: Vec<u64>,
+    gc: [GainComputer; 2],
+    /// Index into `gc` of the computer for the newest lookahead.
+    current: usize,
+    fade_len: u32,
+    fade_pos: u32,
+    clamps: u64,
+    quiet_frames: usize,
+}
+
+impl Limiter {
+    /// A limiter at `sample_rate_hz` with every parameter at its default;
+    /// allocates the delay line for [`LOOKAHEAD_MAX_MS`].
+    pub fn new(sample_rate_hz: f32) -> Result<Limiter, ConfigError> {
+        let lookahead_max = frames_for_ms(LOOKAHEAD_MAX_MS, sample_rate_hz);
+        let cap = (lookahead_max + 2).next_power_of_two();
+        let mut lim = Limiter {
+            sample_rate_hz,
+            values: [0.0; 3],
+            ceiling_steps: steps_for_ms(CEILING_SMOOTHING_MS, sample_rate_hz),
+            ceiling: Linear::new(1.0),
+            release: 0.0,
+            lookahead_max,
+            requested: 0,
+            mask: cap - 1,
+            frame: 0,
+            in_left: alloc(cap, 0.0f32)?,
+            in_right: alloc(cap, 0.0f32)?,
+            required: alloc(cap, GAIN_ONE)?,
+            gc: [GainComputer::new(cap)?, GainComputer::new(cap)?],
+            current: 0,
+            fade_len: 0,
+            fade_pos: 0,
+            clamps: 0,
+            quiet_frames: usize::MAX,
+        };
+        for (i, p) in PARAMS.iter().enumerate() {
+            lim.set(i, p.default);
+        }
+        lim.reset();
+        Ok(lim)
+    }
+
+    /// Set parameter `index` of [`PARAMS`] to `value` (already clamped to
+    /// the row's range). Unknown indices are ignored.
+    pub fn set(&mut self, index: usize, value: f32) {
+        match index {
+            CEILING_DB => self
+                .ceiling
+                .set_target(db_to_gain(value as f64) as f32, self.ceiling_steps),
+            RELEASE_MS => {
+                let frames = (value as f64 * 1e-3 * self.sample_rate_hz as f64).max(1.0);
+                self.release = 1.0 - (-1.0 / frames).exp();
+            }
+            LOOKAHEAD_MS => {
+                self.requested = frames_for_ms(value, self.sample_rate_hz).min(self.lookahead_max);
+            }
+            _ => return,
+        }
+        if let Some(v) = self.values.get_mut(index) {
+            *v = value;
+        }
+    }
+
+    /// The last value set for parameter `index` (0 for unknown indices).
+    pub fn get(&self, index: usize) -> f32 {
+        self.values.get(index).copied().unwrap_or(0.0)
+    }
+
+    /// Delay from input to output, frames: the lookahead in frames
+    /// (`round(lookahead_ms·fs/1000)`), the new one from the start of a
+    /// lookahead crossfade.
+    pub fn latency_frames(&self) -> usize {
+        self.gc[self.current].lookahead
+    }
+
+    /// Longest time an input sample takes to reach the output, frames.
+    pub fn tail_frames(&self) -> usize {
+        if self.fade_len > 0 {
+            self.gc[0].lookahead.max(self.gc[1].lookahead)
+        } else {
+            self.latency_frames()
+        }
+    }
+
+    /// True when no input frame above −120 dBFS is still in the delay line.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet_frames > self.tail_frames()
+    }
+
+    /// How many output samples the final safety clamp has changed since the
+    /// limiter was created.
+    pub fn clamp_count(&self) -> u64 {
+        self.clamps
+    }
+
+    /// The current gain reduction of the running gain computer, in linear
+    /// gain (1 = none).
+    pub fn gain(&self) -> f32 {
+        let gc = &self.gc[self.current];
+        (gc.sum as f64 * gc.scale) as f32
+    }
+
+    /// Jump the ceiling ramp to its target, apply the requested lookahead,
+    /// clear the delay line and return the gain to exactly 1.
+    pub fn reset(&mut self) {
+        self.ceiling.snap();
+        for v in self.in_left.iter_mut().chain(self.in_right.iter_mut()) {
+            *v = 0.0;
+        }
+        for v in self.required.iter_mut() {
+            *v = GAIN_ONE;
+        }
+        let requested = self.requested;
+        for gc in self.gc.iter_mut() {
+            gc.rest(requested);
+        }
+        self.current = 0;
+        self.fade_len = 0;
+        self.fade_pos = 0;
+        self.frame = 0;
+        self.quiet_frames = usize::MAX;
+    }
+
+    /// True when the delay line is all zeros and the gain is exactly 1.
+    pub fn state_is_at_rest(&self) -> bool {
+        self.fade_len == 0
+            && self.gc[self.current].at_rest()
+            && self
+                .in_left
+                .iter()
+                .chain(self.in_right.iter())
+                .all(|v| *v == 0.0)
+    }
+
+    /// Limit a stereo block in place.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        let mut i = 0;
+        while i < n {
+            if self.fade_len == 0 && self.requested != self.gc[self.current].lookahead {
+                self.begin_crossfade();
+            }
+            if self.fade_len > 0 {
+                let seg = ((self.fade_len - self.fade_pos) as usize).min(n - i);
+                self.run::<true>(&mut left[i..i + seg], &mut right[i..i + seg]);
+                i += seg;
+                if self.fade_pos >= self.fade_len {
+                    self.fade_len = 0;
+                    self.fade_pos = 0;
+                }
+            } else {
+                self.run::<false>(&mut left[i..], &mut right[i..]);
+                i = n;
+            }
+        }
+    }
+
+    fn begin_crossfade(&mut self) {
+        let old = self.current;
+        let new = 1 - old;
+        let ceiling = self.gc[old].last;
+        let (frame, requested) = (self.frame, self.requested);
+        self.gc[new].start(requested, frame, &self.required, ceiling);
+        self.current = new;
+        self.fade_len = steps_for_ms(LOOKAHEAD_CROSSFADE_MS, self.sample_rate_hz).max(1);
+        self.fade_pos = 0;
+    }
+
+    #[inline(always)]
+    fn run<const FADING: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let mask = self.mask;
+        let release = self.release;
+        let lookahead_max = self.lookahead_max as u32;
+        let (new, old) = (self.current, 1 - self.current);
+        let delay_new = self.gc[new].lookahead as u32;
+        let delay_old = self.gc[old].lookahead as u32;
+        let fade_len = self.fade_len as f32;
+        let mut frame = self.frame;
+        let mut clamps = 0u64;
+        let mut quiet = self.quiet_frames;
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            let c = self.ceiling.tick();
+            let mut ahead = self.ceiling;
+            let c_det = c.min(ahead.advance(lookahead_max));
+            let (xl, xr) = (flush(*l), flush(*r));
+            let peak = xl.abs().max(xr.abs());
+            quiet = if peak > QUIET {
+                0
+            } else {
+                quiet.saturating_add(1)
+            };
+            // p = 0 gives +inf, capped to unity.
+            let q = ((c_det as f64 * CEILING_MARGIN_Q) / peak as f64).min(GAIN_ONE as f64) as u64;
+            let slot = frame as usize & mask;
+            self.required[slot] = q;
+            self.in_left[slot] = xl;
+            self.in_right[slot] = xr;
+            let g = self.gc[new].tick(frame, q, release);
+            let tap = frame.wrapping_sub(delay_new) as usize & mask;
+            let (mut yl, mut yr) = (self.in_left[tap] * g, self.in_right[tap] * g);
+            if FADING {
+                let g_old = self.gc[old].tick(frame, q, release);
+                let tap_old = frame.wrapping_sub(delay_old) as usize & mask;
+                self.fade_pos += 1;
+                let a = self.fade_pos as f32 / fade_len;
+                let b = 1.0 - a;
+                yl = b * (self.in_left[tap_old] * g_old) + a * yl;
+                yr = b * (self.in_right[tap_old] * g_old) + a * yr;
+            }
+            clamps += (yl.abs() > c) as u64 + (yr.abs() > c) as u64;
+            *l = flush(yl.max(-c).min(c));
+            *r = flush(yr.max(-c).min(c));
+            frame = frame.wrapping_add(1);
+        }
+        self.frame = frame;
+        self.clamps = self.clamps.wrapping_add(clamps);
+        self.quiet_frames = quiet;
+    }
+}
+
+/// `round(ms·fs/1000)` frames.
+fn frames_for_ms(ms: f32, sample_rate_hz: f32) -> usize {
+    let n = (ms as f64 * 1e-3 * sample_rate_hz as f64).round();
+    if n > 0.0 {
+        n as usize
+    } else {
+        0
+    }
+}
+
+/// Constructor for the insert-slot table ([`crate::units::UnitInfo::make`]);
+/// any block length works, so `_max_block_frames` is unused.
+pub fn make(sample_rate_hz: f32, _max_block_frames: usize) -> Result<Box<dyn Unit>, ConfigError> {
+    let unit = Limiter::new(sample_rate_hz)?;
+    Ok(Box::new(unit))
+}
+
+impl Unit for Limiter {
+    fn set(&mut self, index: usize, value: f32) {
+        Limiter::set(self, index, value);
+    }
+    fn get(&self, index: usize) -> f32 {
+        Limiter::get(self, index)
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Limiter::process(self, left, right);
+    }
+    fn reset(&mut self) {
+        Limiter::reset(self);
+    }
+    fn is_quiet(&self) -> bool {
+        Limiter::is_quiet(self)
+    }
+    fn tail_frames(&self) -> usize {
+        Limiter::tail_frames(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SR: f32 = 48000.0;
+
+    fn noise(len: usize, seed: u32, amp: f32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp
+            })
+            .collect()
+    }
+
+    fn limiter(ceiling_db: f32, release_ms: f32, lookahead_ms: f32) -> Limiter {
+        let mut lim = Limiter::new(SR).unwrap();
+        lim.set(CEILING_DB, ceiling_db);
+        lim.set(RELEASE_MS, release_ms);
+        lim.set(LOOKAHEAD_MS, lookahead_ms);
+        lim.reset();
+        lim
+    }
+
+    fn render(lim: &mut Limiter, l: &[f32], r: &[f32], block: usize) -> (Vec<f32>, Vec<f32>) {
+        let (mut l, mut r) = (l.to_vec(), r.to_vec());
+        for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+            lim.process(a, b);
+        }
+        (l, r)
+    }
+
+    fn hostile_signals() -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
+        let len = 12000;
+        let square = |period: usize, amp: f32| -> Vec<f32> {
+            (0..len)
+                .map(|i| {
+                    if (i / (period / 2)) % 2 == 0 {
+                        amp
+                    } else {
+                        -amp
+                    }
+                })
+                .collect()
+        };
+        let impulses: Vec<f32> = (0..len)
+            .map(|i| if i % 997 == 5 { 1.0 } else { 0.0 })
+            .collect();
+        let alternating: Vec<f32> = (0..len)
+            .map(|i| if i % 2 == 0 { 3e38 } else { -3e38 })
+            .collect();
+        let bursts: Vec<f32> = (0..len)
+            .map(|i| if (i / 300) % 2 == 0 { 3e38 } else { 1e-3 })
+            .collect();
+        vec![
+            ("square 1 kHz full scale", square(48, 1.0), square(48, -1.0)),
+            (
+                "square 20 Hz full scale",
+                square(2400, 1.0),
+                square(2400, 1.0),
+            ),
+            ("impulses", impulses.clone(), vec![0.0; len]),
+            ("3e38", vec![3e38; len], vec![-3e38; len]),
+            ("alternating 3e38", alternating.clone(), alternating),
+            ("bursts of 3e38", bursts.clone(), bursts),
+            ("noise +40 dB", noise(len, 3, 100.0), noise(len, 4, 100.0)),
+            (
+                "noise +40 dB left only",
+                noise(len, 5, 100.0),
+                vec![0.0; len],
+            ),
+        ]
+    }
+
+    #[test]
+    fn output_never_exceeds_the_ceiling_and_the_clamp_never_engages() {
+        for (name, l, r) in hostile_signals() {
+            for ceiling_db in [0.0f32, -0.3, -24.0] {
+                for (release, lookahead) in [(1.0, 0.0), (100.0, 2.0), (1000.0, 5.0), (5.0, 0.1)] {
+                    let mut lim = limiter(ceiling_db, release, lookahead);
+                    let c = db_to_gain(ceiling_db as f64) as f32;
+                    let (yl, yr) = render(&mut lim, &l, &r, 128);
+                    let peak = yl.iter().chain(&yr).fold(0.0f32, |m, v| m.max(v.abs()));
+                    assert!(peak <= c, "{name} {ceiling_db} dB: peak {peak} > {c}");
+                    assert!(yl.iter().chain(&yr).all(|v| v.is_finite()));
+                    assert_eq!(
+                        lim.clamp_count(),
+                        0,
+                        "{name} {ceiling_db} {release} {lookahead}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_input_is_treated_as_silence() {
+        let mut lim = limiter(-1.0, 50.0, 2.0);
+        let l: Vec<f32> = (0..2000)
+            .map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-39, 0.5][i % 5])
+            .collect();
+        let (yl, yr) = render(&mut lim, &l, &l, 64);
+        for v in yl.iter().chain(&yr) {
+            assert!(*v == 0.0 || v.is_normal());
+        }
+    }
+
+    /// The ceiling trajectory the limiter follows, computed by ticking the
+    /// same smoother in step.
+    #[test]
+    fn ceiling_ramps_are_never_exceeded() {
+        let len = 48000;
+        let l = noise(len, 7, 4.0);
+        let r = noise(len, 8, 3.0);
+        let changes: Vec<(usize, f32)> = (1..24)
+            .map(|k| {
+                (
+                    k * 2000 + (k * 37) % 500,
+                    [-24.0, 0.0, -6.0, -0.3, -18.0, -12.0][k % 6],
+                )
+            })
+            .collect();
+        for lookahead in [0.0, 2.0, 5.0] {
+            let mut lim = limiter(-3.0, 20.0, lookahead);
+            let mut c = Linear::new(db_to_gain(-3.0) as f32);
+            let steps = steps_for_ms(CEILING_SMOOTHING_MS, SR);
+            let lat = lim.latency_frames();
+            let (mut out, mut ceilings) = (Vec::new(), Vec::new());
+            let mut start = 0;
+            for (at, db) in changes.iter().copied().chain([(len, 0.0)]) {
+                let (a, b) = render(&mut lim, &l[start..at], &r[start..at], 100);
+                for (x, y) in a.iter().zip(&b) {
+                    out.push(x.abs().max(y.abs()));
+                    ceilings.push(c.tick());
+                }
+                lim.set(CEILING_DB, db);
+                c.set_target(db_to_gain(db as f64) as f32, steps);
+                start = at;
+            }
+            for n in 0..len {
+                // Under the ceiling in force now and the one in force when the
+                // sample entered.
+                let bound = ceilings[n].min(ceilings[n.saturating_sub(lat)]);
+                assert!(
+                    out[n] <= bound,
+                    "lookahead {lookahead}: frame {n}: {} > {bound}",
+                    out[n]
+                );
+            }
+            // The clamp only catches samples already in flight when a ramp down starts.
+            let downs = changes.len() as u64;
+            assert!(
+                lim.clamp_count() <= 2 * downs * lat as u64,
+                "{}",
+                lim.clamp_count()
+            );
+        }
+    }
+
+    #[test]
+    fn lookahead_changes_crossfade_and_stay_under_the_ceiling() {
+        let len = 30000;
+        let l = noise(len, 9, 10.0);
+        let r = noise(len, 10, 1.0);
+        let run = |block: usize| {
+            let mut lim = limiter(-6.0, 30.0, 2.0);
+            let c = db_to_gain(-6.0) as f32;
+            let mut out = Vec::new();
+            let mut start = 0;
+            for (k, at) in (1..14).map(|k| (k, k * 2000 + k * 13)) {
+                let (a, b) = render(&mut lim, &l[start..at], &r[start..at], block);
+                out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+                // Includes changes during a running crossfade (5 ms = 240 frames).
+                lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3, 0.02, 4.9][k % 5]);
+                start = at;
+            }
+            let (a, b) = render(&mut lim, &l[start..], &r[start..], block);
+            out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+            assert!(out.iter().all(|(x, y)| x.abs() <= c && y.abs() <= c));
+            assert_eq!(lim.clamp_count(), 0);
+            out
+        };
+        let reference = run(1);
+        assert_eq!(run(128), reference);
+        assert_eq!(run(4096), reference);
+    }
+
+    #[test]
+    fn below_the_ceiling_the_output_is_the_input_delayed() {
+        let len = 20000;
+        let l = noise(len, 11, 0.95);
+        let r = noise(len, 12, 0.5);
+        for lookahead in [0.0, 2.0, 5.0] {
+            let mut lim = limiter(-0.3, 100.0, lookahead);
+            let lat = lim.latency_frames();
+            assert_eq!(lat, (lookahead * 48.0).round() as usize);
+            let (yl, yr) = render(&mut lim, &l, &r, 128);
+            assert!(yl[..lat].iter().all(|v| *v == 0.0));
+            assert_eq!(&yl[lat..], &l[..len - lat]);
+            assert_eq!(&yr[lat..], &r[..len - lat]);
+        }
+    }
+
+    #[test]
+    fn block_splits_give_bit_identical_output() {
+        let len = 20000;
+        let l = noise(len, 13, 6.0);
+        let r = noise(len, 14, 2.0);
+        let run = |block: usize| {
+            let mut lim = limiter(-1.0, 50.0, 3.0);
+            let (mut a, mut b) = render(&mut lim, &l[..9600], &r[..9600], block);
+            lim.set(CEILING_DB, -9.0);
+            lim.set(RELEASE_MS, 7.0);
+            let (c, d) = render(&mut lim, &l[9600..], &r[9600..], block);
+            a.extend(c);
+            b.extend(d);
+            (a, b)
+        };
+        let reference = run(9600);
+        for block in [1, 17, 64, 128, 512] {
+            assert_eq!(run(block), reference, "block {block}");
+        }
+    }
+
+    #[test]
+    fn impulse_then_ten_seconds_of_silence_is_exact_zero() {
+        for sr in [22050.0f32, 48000.0, 192000.0] {
+            let mut lim = Limiter::new(sr).unwrap();
+            // 500 ms: the gain is back at exactly 1 after 17 time constants.
+            lim.set(CEILING_DB, -24.0);
+            lim.set(RELEASE_MS, 500.0);
+            lim.reset();
+            let len = (10.0 * sr) as usize;
+            let mut l = vec![0.0f32; len];
+            l[0] = 1.0;
+            let r = l.clone();
+            let (yl, yr) = render(&mut lim, &l, &r, 128);
+            let lat = lim.latency_frames();
+            assert!(yl[lat] > 0.0 && yl[lat] <= db_to_gain(-24.0) as f32);
+            assert!(yl[lat + 1..]
+                .iter()
+                .chain(&yr[lat + 1..])
+                .all(|v| *v == 0.0));
+            assert!(lim.state_is_at_rest());
+            assert!(lim.is_quiet());
+        }
+    }
+
+    #[test]
+    fn gain_recovers_with_the_release_time_constant() {
+        // One frame at +20 dB over the ceiling, then a quiet tone: the gain
+        // reduction decays as exp(−t/τ) once the peak has left the window.
+        let release_ms = 50.0;
+        let mut lim = limiter(0.0, release_ms, 0.0);
+        let mut x = vec![0.0f32; 48000];
+        x[0] = 10.0;
+        let _ = render(&mut lim, &x[..1], &x[..1], 1);
+        let tau = (release_ms * 48.0) as usize;
+        let mut gains = Vec::new();
+        for _ in 0..4 * tau {
+            let _ = render(&mut lim, &[0.0], &[0.0], 1);
+            gains.push(lim.gain() as f64);
+        }
+        let reduction0 = 1.0 - 0.1;
+        for (t, g) in gains.iter().enumerate().step_by(97) {
+            let want = 1.0 - reduction0 * (-((t + 1) as f64) / tau as f64).exp();
+            assert!((g - want).abs() < 2e-4, "t={t}: {g} vs {want}");
+        }
+    }
+}

@@ -1,0 +1,820 @@
+//! Stereo reverb: Jezar's Freeverb with a predelay and smoothed controls.
+//!
+//! Topology (Freeverb 3, public domain): the input pair is summed to mono,
+//! scaled by [`FIXED_GAIN`] and delayed by the predelay (linear
+//! interpolation); per side it feeds 8 parallel lowpass-feedback comb
+//! filters, whose summed output runs through 4 series allpasses:
+//!
+//! ```text
+//! comb:    y = buf[i];  s = y·(1 − damp) + s·damp;  buf[i] = x + s·room
+//! allpass: b = buf[i];  buf[i] = x + 0.5·b;         out = b − x
+//! ```
+//!
+//! Comb lengths are [`COMB_TUNINGS`] and allpass lengths [`ALLPASS_TUNINGS`]
+//! frames at 44.1 kHz, scaled to the sample rate and rounded; the right side
+//! is [`STEREO_SPREAD`] frames longer. `room = size·0.28 + 0.7`
+//! ([`SCALE_ROOM`], [`OFFSET_ROOM`]) and `damp = damping·0.4`
+//! ([`SCALE_DAMP`]), as in Freeverb. The outputs are
+//!
+//! ```text
+//! outL = wet·(½ + ½w)·combL + wet·(½ − ½w)·combR + dry·inL      (w: width)
+//! outR = wet·(½ + ½w)·combR + wet·(½ − ½w)·combL + dry·inR
+//! ```
+//!
+//! with the equal-power wet/dry law `dry = sin((1 − mix)·π/2)`,
+//! `wet = 3·sin(mix·π/2)` (3 is Freeverb's wet scale). Width 0 gives both
+//! sides the same wet signal.
+//!
+//! Every control ramps linearly per frame over its row's smoothing time:
+//! the comb feedback and damping coefficients (no zipper noise from size or
+//! damping), the width, the wet and dry gains and the predelay in frames.
+//!
+//! Recirculating values below [`STATE_FLOOR`] (−180 dBFS, under the 24-bit
+//! noise floor) are set to exactly zero, so a tail ends in exact silence:
+//! at the default size an impulse's tail is exactly zero within 10 s.
+
+use crate::engine::{zeroed, ConfigError, QUIET};
+use crate::math::flush;
+use crate::smooth::{steps_for_ms, Linear};
+use crate::spec::{ParamSpec, Scope};
+use crate::units::Unit;
+
+/// Comb filter lengths in frames at [`TUNING_RATE_HZ`] (left side).
+pub const COMB_TUNINGS: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
+/// Allpass lengths in frames at [`TUNING_RATE_HZ`] (left side), in series order.
+pub const ALLPASS_TUNINGS: [usize; 4] = [556, 441, 341, 225];
+/// Extra length of every right-side filter, frames at [`TUNING_RATE_HZ`].
+pub const STEREO_SPREAD: usize = 23;
+/// Sample rate the tunings are given at.
+pub const TUNING_RATE_HZ: f64 = 44100.0;
+/// Gain of the mono input into the combs.
+pub const FIXED_GAIN: f32 = 0.015;
+/// Wet gain at mix 1.
+pub const SCALE_WET: f32 = 3.0;
+/// Comb damping coefficient per unit of `reverb_damping`.
+pub const SCALE_DAMP: f32 = 0.4;
+/// Comb feedback per unit of `reverb_size`.
+pub const SCALE_ROOM: f32 = 0.28;
+/// Comb feedback at size 0.
+pub const OFFSET_ROOM: f32 = 0.7;
+/// Allpass feedback.
+pub const ALLPASS_FEEDBACK: f32 = 0.5;
+/// Longest predelay, ms.
+pub const MAX_PREDELAY_MS: f64 = 200.0;
+/// Recirculating values smaller than this are replaced by exact zero.
+pub const STATE_FLOOR: f32 = 1e-9;
+
+/// Frames processed per inner pass: the combs run one after another over
+/// a stack chunk of this many frames (same arithmetic per frame, in the
+/// same order, whatever the block length).
+const CHUNK: usize = 64;
+
+/// The reverb's parameter rows; `set`/`get` take an index into this table.
+pub const PARAMS: [ParamSpec; 5] = [
+    ParamSpec {
+        name: "reverb_size",
+        unit: "",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 1.0,
+        default: 0.7,
+        smoothing_ms: 50.0,
+        flags: 0,
+        doc: "Room size, 0 to 1: comb feedback 0.7 to 0.98, longer decay as it grows.",
+    },
+    ParamSpec {
+        name: "reverb_damping",
+        unit: "",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 1.0,
+        default: 0.5,
+        smoothing_ms: 50.0,
+        flags: 0,
+        doc: "High-frequency damping of the tail, 0 (bright) to 1 (dark).",
+    },
+    ParamSpec {
+        name: "reverb_width",
+        unit: "",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 1.0,
+        default: 1.0,
+        smoothing_ms: 20.0,
+        flags: 0,
+        doc: "Stereo width of the reverb, 0 (mono) to 1 (full).",
+    },
+    ParamSpec {
+        name: "reverb_predelay_ms",
+        unit: "ms",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 200.0,
+        default: 10.0,
+        smoothing_ms: 100.0,
+        flags: 0,
+        doc: "Delay before the reverb starts, 0 to 200 ms (rounded to whole frames).",
+    },
+    ParamSpec {
+        name: "reverb_mix",
+        unit: "",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 1.0,
+        default: 0.3,
+        smoothing_ms: 20.0,
+        flags: 0,
+        doc: "Wet/dry balance, 0 (dry) to 1 (reverb only), equal-power.",
+    },
+];
+
+/// `x`, or exactly zero when it is below [`STATE_FLOOR`] in magnitude or not finite.
+#[inline(always)]
+fn floor_state(x: f32) -> f32 {
+    if (STATE_FLOOR..=f32::MAX).contains(&x.abs()) {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// `tuning` frames at 44.1 kHz, in frames at `sample_rate_hz` (at least 1).
+fn scaled(tuning: usize, sample_rate_hz: f64) -> usize {
+    let n = (tuning as f64 * sample_rate_hz / TUNING_RATE_HZ).round();
+    if n >= 1.0 {
+        n as usize
+    } else {
+        1
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Comb {
+    buf: Vec<f32>,
+    index: usize,
+    store: f32,
+}
+
+impl Comb {
+    fn new(len: usize) -> Result<Comb, ConfigError> {
+        Ok(Comb {
+            buf: zeroed(len.max(1))?,
+            index: 0,
+            store: 0.0,
+        })
+    }
+
+    /// Run four combs over a chunk as four independent recursions side by
+    /// side (the CPU overlaps them): `c[0]` then `c[1]` add their outputs to
+    /// `acc_l`, `c[2]` then `c[3]` to `acc_r`, in that order per frame. `x` is
+    /// the input, `room`, `damp` and `undamp` the per-frame coefficients; the
+    /// largest write goes to `peak`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_quad(
+        c: [&mut Comb; 4],
+        x: &[f32],
+        room: &[f32],
+        damp: &[f32],
+        undamp: &[f32],
+        acc_l: &mut [f32],
+        acc_r: &mut [f32],
+        peak: &mut [f32],
+    ) {
+        let n = x
+            .len()
+            .min(room.len())
+            .min(damp.len())
+            .min(undamp.len())
+            .min(acc_l.len())
+            .min(acc_r.len())
+            .min(peak.len());
+        let [c0, c1, c2, c3] = c;
+        let len = [c0.buf.len(), c1.buf.len(), c2.buf.len(), c3.buf.len()];
+        let mut i = [c0.index, c1.index, c2.index, c3.index];
+        let mut s = [c0.store, c1.store, c2.store, c3.store];
+        for f in 0..n {
+            // i[j] < len[j]: each starts below its length and wraps to 0 on reaching it.
+            let y = [c0.buf[i[0]], c1.buf[i[1]], c2.buf[i[2]], c3.buf[i[3]]];
+            let mut w = [0.0f32; 4];
+            for j in 0..4 {
+                s[j] = floor_state(y[j] * undamp[f] + s[j] * damp[f]);
+                w[j] = floor_state(x[f] + s[j] * room[f]);
+            }
+            c0.buf[i[0]] = w[0];
+            c1.buf[i[1]] = w[1];
+            c2.buf[i[2]] = w[2];
+            c3.buf[i[3]] = w[3];
+            for j in 0..4 {
+                i[j] += 1;
+                if i[j] >= len[j] {
+                    i[j] = 0;
+                }
+            }
+            acc_l[f] = acc_l[f] + y[0] + y[1];
+            acc_r[f] = acc_r[f] + y[2] + y[3];
+            peak[f] = peak[f]
+                .max(w[0].abs())
+                .max(w[1].abs())
+                .max(w[2].abs())
+                .max(w[3].abs());
+        }
+        for (j, cj) in [c0, c1, c2, c3].into_iter().enumerate() {
+            cj.index = i[j];
+            cj.store = s[j];
+        }
+    }
+
+    fn clear(&mut self, buffers: bool) {
+        if buffers {
+            self.buf.iter_mut().for_each(|v| *v = 0.0);
+        }
+        self.index = 0;
+        self.store = 0.0;
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Allpass {
+    buf: Vec<f32>,
+    index: usize,
+}
+
+impl Allpass {
+    fn new(len: usize) -> Result<Allpass, ConfigError> {
+        Ok(Allpass {
+            buf: zeroed(len.max(1))?,
+            index: 0,
+        })
+    }
+
+    /// Run the left allpass `l` over `io_l` and the right one `r` over
+    /// `io_r`, in place, side by side; the largest write goes to `peak`.
+    fn run_pair(
+        l: &mut Allpass,
+        r: &mut Allpass,
+        io_l: &mut [f32],
+        io_r: &mut [f32],
+        peak: &mut [f32],
+    ) {
+        let n = io_l.len().min(io_r.len()).min(peak.len());
+        let (len_l, len_r) = (l.buf.len(), r.buf.len());
+        let (mut il, mut ir) = (l.index, r.index);
+        for f in 0..n {
+            // il < len_l and ir < len_r: they start below and wrap to 0 on reaching it.
+            let (xl, xr) = (io_l[f], io_r[f]);
+            let (bl, br) = (l.buf[il], r.buf[ir]);
+            let wl = floor_state(xl + bl * ALLPASS_FEEDBACK);
+            let wr = floor_state(xr + br * ALLPASS_FEEDBACK);
+            l.buf[il] = wl;
+            r.buf[ir] = wr;
+            il += 1;
+            if il >= len_l {
+                il = 0;
+            }
+            ir += 1;
+            if ir >= len_r {
+                ir = 0;
+            }
+            io_l[f] = -xl + bl;
+            io_r[f] = -xr + br;
+            peak[f] = peak[f].max(wl.abs()).max(wr.abs());
+        }
+        l.index = il;
+        r.index = ir;
+    }
+
+    fn clear(&mut self, buffers: bool) {
+        if buffers {
+            self.buf.iter_mut().for_each(|v| *v = 0.0);
+        }
+        self.index = 0;
+    }
+}
+
+/// The reverb unit.
+#[derive(Clone, Debug)]
+pub struct Reverb {
+    sample_rate_hz: f64,
+    values: [f32; 5],
+    steps: [u32; 5],
+    combs_left: Vec<Comb>,
+    combs_right: Vec<Comb>,
+    allpasses_left: Vec<Allpass>,
+    allpasses_right: Vec<Allpass>,
+    predelay_buf: Vec<f32>,
+    predelay_write: usize,
+    predelay_frames: Linear,
+    room: Linear,
+    damp: Linear,
+    width: Linear,
+    wet: Linear,
+    dry: Linear,
+    longest_comb: usize,
+    span: usize,
+    quiet_frames: usize,
+}
+
+impl Reverb {
+    /// Row index of `reverb_size`.
+    pub const SIZE: usize = 0;
+    /// Row index of `reverb_damping`.
+    pub const DAMPING: usize = 1;
+    /// Row index of `reverb_width`.
+    pub const WIDTH: usize = 2;
+    /// Row index of `reverb_predelay_ms`.
+    pub const PREDELAY_MS: usize = 3;
+    /// Row index of `reverb_mix`.
+    pub const MIX: usize = 4;
+
+    /// A reverb at `sample_rate_hz` with every parameter at its default.
+    /// Allocates all filter lines and the 200 ms predelay line; any block
+    /// length can be processed, `_max_block_frames` is not needed.
+    pub fn new(sample_rate_hz: f32, _max_block_frames: usize) -> Result<Self, ConfigError> {
+        if !(sample_rate_hz.is_finite() && sample_rate_hz >= 1.0) {
+            return Err(ConfigError::SampleRate);
+        }
+        let sr = sample_rate_hz as f64;
+        let mut combs_left = Vec::new();
+        let mut combs_right = Vec::new();
+        let mut allpasses_left = Vec::new();
+        let mut allpasses_right = Vec::new();
+        for v in [&mut combs_left, &mut combs_right] {
+            v.try_reserve_exact(COMB_TUNINGS.len())
+                .map_err(|_| ConfigError::OutOfMemory)?;
+        }
+        for v in [&mut allpasses_left, &mut allpasses_right] {
+            v.try_reserve_exact(ALLPASS_TUNINGS.len())
+                .map_err(|_| ConfigError::OutOfMemory)?;
+        }
+        for t in COMB_TUNINGS {
+            combs_left.push(Comb::new(scaled(t, sr))?);
+            combs_right.push(Comb::new(scaled(t + STEREO_SPREAD, sr))?);
+        }
+        for t in ALLPASS_TUNINGS {
+            allpasses_left.push(Allpass::new(scaled(t, sr))?);
+            allpasses_right.push(Allpass::new(scaled(t + STEREO_SPREAD, sr))?);
+        }
+        let predelay_len = (MAX_PREDELAY_MS * 1e-3 * sr).ceil() as usize + 2;
+        let longest_comb = combs_left
+            .iter()
+            .chain(combs_right.iter())
+            .map(|c| c.buf.len())
+            .max()
+            .unwrap_or(1);
+        let longest_allpass = allpasses_left
+            .iter()
+            .chain(allpasses_right.iter())
+            .map(|a| a.buf.len())
+            .max()
+            .unwrap_or(1);
+        let mut r = Reverb {
+            sample_rate_hz: sr,
+            values: [0.0; 5],
+            steps: [0; 5],
+            combs_left,
+            combs_right,
+            allpasses_left,
+            allpasses_right,
+            predelay_buf: zeroed(predelay_len)?,
+            predelay_write: 0,
+            predelay_frames: Linear::new(0.0),
+            room: Linear::new(0.0),
+            damp: Linear::new(0.0),
+            width: Linear::new(0.0),
+            wet: Linear::new(0.0),
+            dry: Linear::new(0.0),
+            longest_comb,
+            span: predelay_len.max(longest_comb).max(longest_allpass),
+            quiet_frames: usize::MAX,
+        };
+        for (i, p) in PARAMS.iter().enumerate() {
+            r.steps[i] = steps_for_ms(p.smoothing_ms, sample_rate_hz);
+            r.set(i, p.default);
+        }
+        Ok(r)
+    }
+
+    /// Set row `index` of [`PARAMS`] to `value` (already clamped by the caller;
+    /// clamped again here). Unknown rows are ignored. While the unit is quiet
+    /// (all state exactly zero, see [`Reverb::is_quiet`]) changes take effect
+    /// at once: there is nothing to click.
+    pub fn set(&mut self, index: usize, value: f32) {
+        let spec = match PARAMS.get(index) {
+            Some(s) => s,
+            None => return,
+        };
+        let v = value.max(spec.min).min(spec.max);
+        self.values[index] = v;
+        let steps = self.steps[index];
+        match index {
+            Self::SIZE => self.room.set_target(v * SCALE_ROOM + OFFSET_ROOM, steps),
+            Self::DAMPING => self.damp.set_target(v * SCALE_DAMP, steps),
+            Self::WIDTH => self.width.set_target(v, steps),
+            Self::PREDELAY_MS => {
+                let max = self.predelay_buf.len().saturating_sub(2) as f64;
+                let frames = (v as f64 * 1e-3 * self.sample_rate_hz).round().min(max);
+                self.predelay_frames.set_target(frames as f32, steps);
+            }
+            _ => {
+                let half_pi = core::f64::consts::FRAC_PI_2;
+                let wet = (v as f64 * half_pi).sin() * SCALE_WET as f64;
+                let dry = ((1.0 - v as f64) * half_pi).sin();
+                self.wet.set_target(wet as f32, steps);
+                self.dry.set_target(dry as f32, steps);
+            }
+        }
+        if self.is_quiet() {
+            self.snap();
+        }
+    }
+
+    /// The last value set for row `index` (0 for unknown rows).
+    pub fn get(&self, index: usize) -> f32 {
+        self.values.get(index).copied().unwrap_or(0.0)
+    }
+
+    fn snap(&mut self) {
+        for s in [
+            &mut self.predelay_frames,
+            &mut self.room,
+            &mut self.damp,
+            &mut self.width,
+            &mut self.wet,
+            &mut self.dry,
+        ] {
+            s.snap();
+        }
+    }
+
+    /// The predelay in whole frames the current setting asks for.
+    pub fn predelay_frames(&self) -> usize {
+        self.predelay_frames.target() as usize
+    }
+
+    /// Process a stereo block in place (any length; the shorter slice rules).
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len().min(right.len());
+        let mut start = 0;
+        while start < n {
+            let m = (n - start).min(CHUNK);
+            self.process_chunk(&mut left[start..start + m], &mut right[start..start + m]);
+            start += m;
+        }
+    }
+
+    fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let m = left.len().min(right.len()).min(CHUNK);
+        let mut x = [0.0f32; CHUNK];
+        let mut room = [0.0f32; CHUNK];
+        let mut damp = [0.0f32; CHUNK];
+        let mut undamp = [0.0f32; CHUNK];
+        let mut peak = [0.0f32; CHUNK];
+        let pd_len = self.predelay_buf.len();
+        if pd_len < 2 {
+            return;
+        }
+        let wrap = |i: usize| if i >= pd_len { i - pd_len } else { i };
+        let mut w = self.predelay_write.min(pd_len - 1);
+        for f in 0..m {
+            let input = floor_state((left[f] + right[f]) * FIXED_GAIN);
+            self.predelay_buf[w] = input;
+            let d = self.predelay_frames.tick();
+            let whole = d.floor();
+            let t = d - whole;
+            // k in [0, pd_len-2]: both taps below are in [0, pd_len).
+            let k = (whole as usize).min(pd_len - 2);
+            let a = self.predelay_buf[wrap(w + pd_len - k)];
+            let b = self.predelay_buf[wrap(w + pd_len - k - 1)];
+            x[f] = a + t * (b - a);
+            w = wrap(w + 1);
+            room[f] = self.room.tick();
+            let dm = self.damp.tick();
+            damp[f] = dm;
+            undamp[f] = 1.0 - dm;
+            peak[f] = input.abs();
+        }
+        self.predelay_write = w;
+
+        let mut acc_l = [0.0f32; CHUNK];
+        let mut acc_r = [0.0f32; CHUNK];
+        let (x, room, damp, undamp) = (&x[..m], &room[..m], &damp[..m], &undamp[..m]);
+        for (l, r) in self
+            .combs_left
+            .chunks_exact_mut(2)
+            .zip(self.combs_right.chunks_exact_mut(2))
+        {
+            let (l0, l1) = l.split_at_mut(1);
+            let (r0, r1) = r.split_at_mut(1);
+            if let (Some(a), Some(b), Some(c), Some(d)) = (
+                l0.first_mut(),
+                l1.first_mut(),
+                r0.first_mut(),
+                r1.first_mut(),
+            ) {
+                Comb::run_quad(
+                    [a, b, c, d],
+                    x,
+                    room,
+                    damp,
+                    undamp,
+                    &mut acc_l[..m],
+                    &mut acc_r[..m],
+                    &mut peak[..m],
+                );
+            }
+        }
+        for (al, ar) in self
+            .allpasses_left
+            .iter_mut()
+            .zip(self.allpasses_right.iter_mut())
+        {
+            Allpass::run_pair(al, ar, &mut acc_l[..m], &mut acc_r[..m], &mut peak[..m]);
+        }
+
+        let mut quiet = self.quiet_frames;
+        for f in 0..m {
+            let wet = self.wet.tick();
+            let dry = self.dry.tick();
+            let width = self.width.tick();
+            let wet1 = wet * (0.5 + 0.5 * width);
+            let wet2 = wet * (0.5 - 0.5 * width);
+            let (al, ar) = (acc_l[f], acc_r[f]);
+            let (il, ir) = (left[f], right[f]);
+            left[f] = flush(al * wet1 + ar * wet2 + il * dry);
+            right[f] = flush(ar * wet1 + al * wet2 + ir * dry);
+            let loud = peak[f] > 0.0 || il.abs().max(ir.abs()) > QUIET;
+            quiet = if loud { 0 } else { quiet.saturating_add(1) };
+        }
+        self.quiet_frames = quiet;
+    }
+
+    fn state_is_zero(&self) -> bool {
+        self.quiet_frames >= self.span
+            && self
+                .combs_left
+                .iter()
+                .chain(self.combs_right.iter())
+                .all(|c| c.store == 0.0)
+    }
+
+    /// Clear every line and filter to exact zeros and end every ramp.
+    pub fn reset(&mut self) {
+        let buffers = !self.state_is_zero();
+        for c in self
+            .combs_left
+            .iter_mut()
+            .chain(self.combs_right.iter_mut())
+        {
+            c.clear(buffers);
+        }
+        for a in self
+            .allpasses_left
+            .iter_mut()
+            .chain(self.allpasses_right.iter_mut())
+        {
+            a.clear(buffers);
+        }
+        if buffers {
+            self.predelay_buf.iter_mut().for_each(|v| *v = 0.0);
+        }
+        self.predelay_write = 0;
+        self.quiet_frames = usize::MAX;
+        self.snap();
+    }
+
+    /// True when the input has stayed below −120 dBFS and every value written
+    /// to the predelay, comb and allpass lines has been exactly zero for the
+    /// longest line's length, and the comb filters hold zero: the whole state
+    /// is zero, so the output for silent input is zero.
+    pub fn is_quiet(&self) -> bool {
+        self.state_is_zero()
+    }
+
+    /// The longest an input takes to reach the output, in frames: the
+    /// predelay (the longer of its target and current value) plus the
+    /// longest comb.
+    pub fn tail_frames(&self) -> usize {
+        let pd = self
+            .predelay_frames
+            .target()
+            .max(self.predelay_frames.current());
+        pd.ceil() as usize + 1 + self.longest_comb
+    }
+}
+
+impl Unit for Reverb {
+    fn set(&mut self, index: usize, value: f32) {
+        Reverb::set(self, index, value);
+    }
+    fn get(&self, index: usize) -> f32 {
+        Reverb::get(self, index)
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Reverb::process(self, left, right);
+    }
+    fn reset(&mut self) {
+        Reverb::reset(self);
+    }
+    fn is_quiet(&self) -> bool {
+        Reverb::is_quiet(self)
+    }
+    fn tail_frames(&self) -> usize {
+        Reverb::tail_frames(self)
+    }
+}
+
+/// Constructor for the insert-slot table: a boxed [`Reverb`].
+pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit>, ConfigError> {
+    Ok(Box::new(Reverb::new(sample_rate_hz, max_block_frames)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(747_796_405).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    fn run(u: &mut Reverb, l: &mut [f32], r: &mut [f32], block: usize) {
+        for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+            u.process(a, b);
+        }
+    }
+
+    fn all_state(u: &Reverb) -> Vec<f32> {
+        let mut v = u.predelay_buf.clone();
+        for c in u.combs_left.iter().chain(u.combs_right.iter()) {
+            v.extend_from_slice(&c.buf);
+            v.push(c.store);
+        }
+        for a in u.allpasses_left.iter().chain(u.allpasses_right.iter()) {
+            v.extend_from_slice(&a.buf);
+        }
+        v
+    }
+
+    #[test]
+    fn impulse_tail_ends_in_exact_zero() {
+        for sr in [8000.0f32, 22050.0, 48000.0, 192000.0, 384000.0] {
+            let mut u = Reverb::new(sr, 128).unwrap();
+            let n = (sr * 10.0) as usize + 1;
+            let mut l = vec![0.0f32; n];
+            let mut r = vec![0.0f32; n];
+            l[0] = 1.0;
+            r[0] = 1.0;
+            run(&mut u, &mut l, &mut r, 128);
+            let nz = l.iter().rposition(|v| *v != 0.0);
+            assert!(nz.is_some() && nz < Some(n - 1));
+            assert_eq!(l[n - 1], 0.0);
+            assert_eq!(r[n - 1], 0.0);
+            assert!(all_state(&u).iter().all(|v| *v == 0.0), "sr {sr}");
+            assert!(u.is_quiet());
+        }
+    }
+
+    #[test]
+    fn hostile_input_never_leaves_nan_or_subnormals() {
+        let mut u = Reverb::new(44100.0, 128).unwrap();
+        u.set(Reverb::SIZE, 1.0);
+        u.set(Reverb::DAMPING, 0.0);
+        u.set(Reverb::MIX, 1.0);
+        let bad = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            -f32::MAX,
+            1e-40,
+            -1e-39,
+            1e30,
+        ];
+        let mut l: Vec<f32> = (0..20000).map(|i| bad[i % bad.len()]).collect();
+        let mut r: Vec<f32> = (0..20000).map(|i| bad[(i * 3 + 1) % bad.len()]).collect();
+        u.set(Reverb::PREDELAY_MS, 150.0);
+        run(&mut u, &mut l, &mut r, 97);
+        assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
+        assert!(all_state(&u).iter().all(|v| *v == 0.0 || v.is_normal()));
+    }
+
+    #[test]
+    fn block_split_does_not_change_output() {
+        let x = noise(30000, 5);
+        let y = noise(30000, 6);
+        let render = |sizes: &[usize]| {
+            let mut u = Reverb::new(48000.0, 512).unwrap();
+            let (mut l, mut r) = (x.clone(), y.clone());
+            let mut k = 0;
+            for (a, b) in [(0, 12288), (12288, l.len())] {
+                let mut i = a;
+                while i < b {
+                    let n = sizes[k % sizes.len()].min(b - i);
+                    u.process(&mut l[i..i + n], &mut r[i..i + n]);
+                    i += n;
+                    k += 1;
+                }
+                u.set(Reverb::SIZE, 0.95);
+                u.set(Reverb::DAMPING, 0.1);
+                u.set(Reverb::WIDTH, 0.3);
+                u.set(Reverb::PREDELAY_MS, 37.3);
+                u.set(Reverb::MIX, 0.8);
+            }
+            (l, r)
+        };
+        let a = render(&[128]);
+        assert!(a == render(&[1, 7, 64, 56, 512, 3, 65]));
+        assert!(a == render(&[4096]));
+    }
+
+    #[test]
+    fn quiet_after_the_tail_and_reset_leaves_zeros() {
+        let mut u = Reverb::new(48000.0, 128).unwrap();
+        assert!(u.is_quiet());
+        let mut l = noise(4800, 9);
+        let mut r = noise(4800, 10);
+        run(&mut u, &mut l, &mut r, 128);
+        assert!(!u.is_quiet());
+        let mut probe = u.clone();
+        probe.reset();
+        assert!(all_state(&probe).iter().all(|v| *v == 0.0));
+        assert!(probe.is_quiet());
+        let mut frames = 0;
+        let (mut l, mut r) = (vec![0.0f32; 128], vec![0.0f32; 128]);
+        while !u.is_quiet() {
+            l.iter_mut().chain(r.iter_mut()).for_each(|v| *v = 0.0);
+            u.process(&mut l, &mut r);
+            frames += 128;
+            assert!(frames < 48000 * 30);
+        }
+        assert!(frames > 48000, "quiet only after the tail died down");
+        assert!(all_state(&u).iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn width_zero_gives_identical_sides() {
+        let mut u = Reverb::new(48000.0, 128).unwrap();
+        u.set(Reverb::WIDTH, 0.0);
+        u.set(Reverb::MIX, 1.0);
+        let mut l = noise(20000, 1);
+        let mut r = noise(20000, 2);
+        run(&mut u, &mut l, &mut r, 128);
+        assert!(l == r);
+        assert!(l.iter().any(|v| *v != 0.0));
+    }
+
+    #[test]
+    fn predelay_shifts_the_onset() {
+        let onset = |ms: f32| {
+            let mut u = Reverb::new(48000.0, 128).unwrap();
+            u.set(Reverb::PREDELAY_MS, ms);
+            u.set(Reverb::MIX, 1.0);
+            let mut l = vec![0.0f32; 20000];
+            let mut r = vec![0.0f32; 20000];
+            l[0] = 1.0;
+            run(&mut u, &mut l, &mut r, 128);
+            l.iter().position(|v| *v != 0.0)
+        };
+        let first_comb = scaled(COMB_TUNINGS[0], 48000.0);
+        assert_eq!(onset(0.0), Some(first_comb));
+        assert_eq!(onset(50.0), Some(first_comb + 2400));
+        assert_eq!(onset(200.0), Some(first_comb + 9600));
+    }
+
+    #[test]
+    fn size_lengthens_the_decay() {
+        let energy_late = |size: f32| {
+            let mut u = Reverb::new(48000.0, 128).unwrap();
+            u.set(Reverb::SIZE, size);
+            u.set(Reverb::MIX, 1.0);
+            let mut l = vec![0.0f32; 96000];
+            let mut r = vec![0.0f32; 96000];
+            l[0] = 1.0;
+            run(&mut u, &mut l, &mut r, 128);
+            l[48000..].iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
+        };
+        let e = [0.2, 0.5, 0.8, 1.0].map(energy_late);
+        assert!(e[0] < e[1] && e[1] < e[2] && e[2] < e[3], "{e:?}");
+    }
+
+    #[test]
+    fn parameter_changes_ramp_instead_of_stepping() {
+        let mut u = Reverb::new(48000.0, 128).unwrap();
+        let mut l = noise(4800, 3);
+        let mut r = noise(4800, 4);
+        run(&mut u, &mut l, &mut r, 128);
+        u.set(Reverb::SIZE, 0.0);
+        u.set(Reverb::MIX, 1.0);
+        assert!(u.room.is_active() && u.wet.is_active() && u.dry.is_active());
+        let mut l = vec![0.0f32; 4800];
+        let mut r = vec![0.0f32; 4800];
+        run(&mut u, &mut l, &mut r, 128);
+        assert!(!u.room.is_active());
+        assert_eq!(u.room.current(), OFFSET_ROOM);
+    }
+}
