@@ -15,6 +15,7 @@ pub mod eq;
 pub mod gain_pan;
 pub mod halfband;
 pub mod limiter;
+pub mod peq;
 pub mod reverb;
 pub mod saturator;
 
@@ -65,6 +66,11 @@ impl core::fmt::Debug for UnitInfo {
 
 /// Every insertable unit; kind = index + 1.
 pub const UNITS: &[UnitInfo] = &[
+    UnitInfo {
+        name: "peq",
+        params: &peq::PARAMS,
+        make: peq::make,
+    },
     UnitInfo {
         name: "saturator",
         params: &saturator::PARAMS,
