@@ -28,11 +28,12 @@ use crate::events::{
 };
 use crate::math::{db_to_gain, flush};
 use crate::params::{self, Owner};
+use crate::simd::{deinterleave, interleave, zeroed_lanes, F4};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::sources::synth::Synth;
 use crate::sources::SourceKind;
 use crate::spec::{clamp_to_spec, ParamId, ParamSpec, Scope, FADER_SMOOTHING_MS, SEND_OFF_DB};
-use crate::strip::Strip;
+use crate::strip::{StripGroup, LANES};
 use crate::units::gain_pan::GainPan;
 use crate::units::{unit_info, Unit};
 
@@ -379,8 +380,10 @@ impl Source {
 struct Track {
     source: Source,
     input: Vec<f32>,
-    strip: Strip,
     ch: Channel,
+    /// Bypassed with a quiet source: skipped in the current segment.
+    skip: bool,
+    source_quiet: bool,
     solo: bool,
     sends: [Send; BUSES_MAX],
 }
@@ -427,6 +430,10 @@ pub struct Engine {
     auto_bypass: bool,
     frame: u64,
     hold_base: usize,
+    /// Strips of tracks `4g..4g+3` in the lanes of group `g`.
+    groups: Vec<StripGroup>,
+    lanes_l: Vec<F4>,
+    lanes_r: Vec<F4>,
 }
 
 fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
@@ -508,6 +515,18 @@ impl Engine {
             .try_reserve_exact(RAMPS_MAX)
             .map_err(|_| ConfigError::OutOfMemory)?;
         let master_gain_db = ParamId::MasterGainDb.spec().default;
+        let group_count = (tracks + LANES - 1) / LANES;
+        let mut groups = Vec::new();
+        groups
+            .try_reserve_exact(group_count)
+            .map_err(|_| ConfigError::OutOfMemory)?;
+        for _ in 0..group_count {
+            let mut g = StripGroup::new(config.sample_rate_hz);
+            for k in 0..LANES {
+                g.set_lane_paused(k, true);
+            }
+            groups.push(g);
+        }
         Ok(Engine {
             config,
             capacity,
@@ -530,6 +549,9 @@ impl Engine {
             auto_bypass: ParamId::AutoBypass.spec().default >= 0.5,
             frame: 0,
             hold_base: steps_for_ms(BYPASS_HOLD_MS, config.sample_rate_hz) as usize,
+            groups,
+            lanes_l: zeroed_lanes(q)?,
+            lanes_r: zeroed_lanes(q)?,
         })
     }
 
@@ -550,8 +572,11 @@ impl Engine {
     /// Create track `t` if it does not exist yet (allocates).
     fn ensure_track(&mut self, t: usize) -> Result<&mut Track, ParamError> {
         let q = self.quantum;
-        let sr = self.config.sample_rate_hz;
         let silenced = self.solo_count > 0;
+        if let (Some(None), Some(g)) = (self.tracks.get(t), self.groups.get_mut(t / LANES)) {
+            // A new track: its lane starts like a new strip.
+            g.reset_lane(t % LANES);
+        }
         let slot = self.tracks.get_mut(t).ok_or(ParamError::BadTarget)?;
         if slot.is_none() {
             let oom = |_| ParamError::OutOfMemory;
@@ -560,8 +585,9 @@ impl Engine {
             let track = Track {
                 source: Source::Input,
                 input: Vec::new(),
-                strip: Strip::new(sr, q).map_err(oom)?,
                 ch,
+                skip: false,
+                source_quiet: true,
                 solo: false,
                 sends: [Send::off(); BUSES_MAX],
             };
@@ -898,7 +924,9 @@ impl Engine {
                 } else if (pre0..pre0 + BUSES_MAX).contains(&n) {
                     t.sends[n - pre0].pre = v >= 0.5;
                 } else {
-                    t.strip.set(pid, v);
+                    if let Some(g) = self.groups.get_mut(index / LANES) {
+                        g.set(index % LANES, pid, v);
+                    }
                 }
             }
         }
@@ -963,7 +991,10 @@ impl Engine {
                             Some(Some(t)) if (pre0..pre0 + BUSES_MAX).contains(&n) => {
                                 t.sends[n - pre0].pre as u32 as f32
                             }
-                            Some(Some(t)) => t.strip.get(pid),
+                            Some(Some(_)) => self
+                                .groups
+                                .get(index / LANES)
+                                .map_or(spec.default, |g| g.get(index % LANES, pid)),
                             _ => spec.default,
                         },
                     })
@@ -1186,11 +1217,7 @@ impl Engine {
             bus.ch.left[a..b].iter_mut().for_each(|v| *v = 0.0);
             bus.ch.right[a..b].iter_mut().for_each(|v| *v = 0.0);
         }
-        for (ti, slot) in self.tracks.iter_mut().enumerate() {
-            let t = match slot {
-                Some(t) => t,
-                None => continue,
-            };
+        for t in self.tracks.iter_mut().flatten() {
             // Source.
             let source_quiet = match &mut t.source {
                 Source::Input => {
@@ -1220,14 +1247,49 @@ impl Engine {
                     }
                 }
             };
-            if t.ch.bypassed {
-                if source_quiet {
-                    continue;
-                }
+            t.source_quiet = source_quiet;
+            t.skip = t.ch.bypassed && source_quiet;
+            if t.ch.bypassed && !source_quiet {
                 t.ch.wake();
             }
+        }
+        // Strips, four tracks per group; skipped and absent tracks are paused lanes.
+        for (g, group) in self.groups.iter_mut().enumerate() {
+            let mut ins_l: [Option<&[f32]>; LANES] = [None; LANES];
+            let mut ins_r: [Option<&[f32]>; LANES] = [None; LANES];
+            for (k, (il, ir)) in ins_l.iter_mut().zip(ins_r.iter_mut()).enumerate() {
+                if let Some(Some(t)) = self.tracks.get(g * LANES + k) {
+                    if !t.skip {
+                        *il = Some(&t.ch.left[a..b]);
+                        *ir = Some(&t.ch.right[a..b]);
+                    }
+                }
+                group.set_lane_paused(k, il.is_none());
+            }
+            if ins_l.iter().all(|x| x.is_none()) {
+                continue;
+            }
+            let (ll, lr) = (&mut self.lanes_l[..n], &mut self.lanes_r[..n]);
+            interleave(ins_l, ll);
+            interleave(ins_r, lr);
+            group.process(ll, lr);
+            for k in 0..LANES {
+                if let Some(Some(t)) = self.tracks.get_mut(g * LANES + k) {
+                    if !t.skip {
+                        deinterleave(ll, k, &mut t.ch.left[a..b]);
+                        deinterleave(lr, k, &mut t.ch.right[a..b]);
+                    }
+                }
+            }
+        }
+        for (ti, slot) in self.tracks.iter_mut().enumerate() {
+            let t = match slot {
+                Some(t) if !t.skip => t,
+                _ => continue,
+            };
+            let source_quiet = t.source_quiet;
+            let group = &mut self.groups[ti / LANES];
             let ch = &mut t.ch;
-            t.strip.process(&mut ch.left[a..b], &mut ch.right[a..b]);
             ch.inserts.process(&mut ch.left[a..b], &mut ch.right[a..b]);
             let (pl, _) = sum_sq_peak(&ch.left[a..b]);
             let (pr, _) = sum_sq_peak(&ch.right[a..b]);
@@ -1259,12 +1321,12 @@ impl Engine {
             meter_add(m, &ch.left[a..b], &ch.right[a..b]);
             ch.update_bypass(source_quiet, pl.max(pr), n);
             if ch.quiet_frames >= ch.hold_frames(hold_base)
-                && t.strip.is_quiet()
+                && group.lane_is_quiet(ti % LANES)
                 && ch.inserts.is_quiet()
                 && !ch.mute_gain.is_active()
                 && t.sends.iter().all(|s| !s.gain.is_active())
             {
-                t.strip.reset();
+                group.reset_lane(ti % LANES);
                 ch.reset();
                 ch.bypassed = true;
                 ch.quiet_frames = usize::MAX;
@@ -1330,9 +1392,11 @@ impl Engine {
     /// Clear all audio state, drop queued events and ramps, and jump every
     /// parameter ramp to its target.
     pub fn reset(&mut self) {
+        for g in self.groups.iter_mut() {
+            g.reset();
+        }
         for t in self.tracks.iter_mut().flatten() {
             t.source.reset();
-            t.strip.reset();
             t.ch.reset();
             for s in t.sends.iter_mut() {
                 s.gain.snap();
@@ -1348,9 +1412,10 @@ impl Engine {
         self.frame = 0;
     }
 
-    /// Track `t`'s strip, for inspection.
-    pub fn strip(&self, t: usize) -> Option<&Strip> {
-        self.tracks.get(t)?.as_ref().map(|t| &t.strip)
+    /// The strip group holding track `t`, and the track's lane in it.
+    pub fn strip_group(&self, t: usize) -> Option<(&StripGroup, usize)> {
+        self.tracks.get(t)?.as_ref()?;
+        Some((self.groups.get(t / LANES)?, t % LANES))
     }
 
     /// True if channel (`kind`, `index`) exists and is auto-bypassed.

@@ -5,9 +5,13 @@
 //! compiled for the host it is the native baseline. All three are driven
 //! through the same C ABI in [`abi`], the only module with `unsafe` code.
 //!
-//! Signal flow of one track ([`strip::Strip`]):
-//! input → 3-band EQ ([`units::eq`]) → compressor ([`units::compressor`]) →
-//! gain, pan and mute ([`units::gain_pan`]) → master sum → master gain.
+//! Signal flow ([`engine`]): a track's source (external input, the synth in
+//! [`sources::synth`]) → channel strip (3-band EQ and compressor, four tracks
+//! at a time in the f32x4 lanes of a [`strip::StripGroup`]; see [`simd`]) →
+//! insert units ([`units`]) → mute/solo → pre-fader sends → fader and pan
+//! ([`units::gain_pan`]) → post-fader sends → master; buses and the master
+//! run their own inserts and faders. Events ([`events`]) apply at their
+//! sample; parameters come from one table ([`params`], [`spec`]).
 //!
 //! Real-time contract: every buffer is allocated when an [`engine::Engine`] is
 //! created; rendering allocates nothing, locks nothing and never panics on
@@ -21,6 +25,7 @@ pub mod engine;
 pub mod events;
 pub mod math;
 pub mod params;
+pub mod simd;
 pub mod smooth;
 pub mod sources;
 pub mod spec;

@@ -72,6 +72,11 @@ pub const UNITS: &[UnitInfo] = &[
         make: peq::make,
     },
     UnitInfo {
+        name: "compressor",
+        params: &compressor::PARAMS,
+        make: compressor::make,
+    },
+    UnitInfo {
         name: "saturator",
         params: &saturator::PARAMS,
         make: saturator::make,
