@@ -31,6 +31,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use crate::engine::{self, Config, ConfigError, Engine, ParamError, ProcessError};
 use crate::events::{EventError, EventRecord, EVENTS_QUEUE_MAX, EVENTS_STAGING_MAX};
 use crate::params;
+use crate::sources::bank::{BankError, MAX_SAMPLES};
 use crate::sources::SourceKind;
 use crate::spec::ParamSpec;
 use crate::units::UNITS;
@@ -458,6 +459,12 @@ pub extern "C" fn dawg_limit_meter_stride() -> u32 {
     engine::METER_STRIDE as u32
 }
 
+/// Samples one engine's bank holds.
+#[no_mangle]
+pub extern "C" fn dawg_limit_samples_max() -> u32 {
+    MAX_SAMPLES as u32
+}
+
 /// Auto-bypass threshold (linear amplitude).
 #[no_mangle]
 pub extern "C" fn dawg_limit_quiet() -> f32 {
@@ -617,6 +624,50 @@ fn unit_status(r: Result<Result<(), ParamError>, i32>) -> i32 {
         Err(code) => code,
         Ok(Ok(())) => DAWG_OK,
         Ok(Err(e)) => param_status(e),
+    }
+}
+
+/// Add a zero-filled sample of `frames` frames and `channels` channels (1 or
+/// 2) recorded at `sample_rate_hz` to the engine's bank; returns its id
+/// (≥ 0, for `sampler_sample`) or a negative status. Allocates: load
+/// samples before playback, fill them through [`dawg_sample_ptr`], then call
+/// [`dawg_sample_commit`].
+#[no_mangle]
+pub extern "C" fn dawg_sample_add(
+    handle: i32,
+    frames: u32,
+    channels: u32,
+    sample_rate_hz: f32,
+) -> i32 {
+    match with_engine(handle, |e| {
+        e.add_sample(frames as usize, channels as usize, sample_rate_hz)
+    }) {
+        Err(code) => code,
+        Ok(Ok(id)) => id as i32,
+        Ok(Err(BankError::OutOfMemory)) => DAWG_ERR_NO_MEMORY,
+        Ok(Err(_)) => DAWG_ERR_BAD_SAMPLE,
+    }
+}
+
+/// Planar storage of sample `id` (all left frames, then all right frames
+/// for a stereo sample); null for a bad handle or id.
+#[no_mangle]
+pub extern "C" fn dawg_sample_ptr(handle: i32, id: u32) -> *mut f32 {
+    with_engine(handle, |e| {
+        e.sample_data_mut(id)
+            .map(|d| d.as_mut_ptr())
+            .unwrap_or(ptr::null_mut())
+    })
+    .unwrap_or(ptr::null_mut())
+}
+
+/// Finish loading sample `id` (NaN, infinities and subnormals become 0).
+#[no_mangle]
+pub extern "C" fn dawg_sample_commit(handle: i32, id: u32) -> i32 {
+    match with_engine(handle, |e| e.commit_sample(id)) {
+        Err(code) => code,
+        Ok(true) => DAWG_OK,
+        Ok(false) => DAWG_ERR_BAD_SAMPLE,
     }
 }
 

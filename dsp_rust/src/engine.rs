@@ -30,6 +30,8 @@ use crate::math::{db_to_gain, flush};
 use crate::params::{self, Owner};
 use crate::simd::{deinterleave, interleave, zeroed_lanes, F4};
 use crate::smooth::{steps_for_ms, Linear};
+use crate::sources::bank::{BankError, SampleBank};
+use crate::sources::sampler::Sampler;
 use crate::sources::synth::Synth;
 use crate::sources::SourceKind;
 use crate::spec::{clamp_to_spec, ParamId, ParamSpec, Scope, FADER_SMOOTHING_MS, SEND_OFF_DB};
@@ -323,6 +325,7 @@ fn send_gain(db: f32) -> f32 {
 enum Source {
     Input,
     Synth(Box<Synth>),
+    Sampler(Box<Sampler>),
 }
 
 impl Source {
@@ -330,6 +333,7 @@ impl Source {
         match self {
             Source::Input => SourceKind::Input,
             Source::Synth(_) => SourceKind::Synth,
+            Source::Sampler(_) => SourceKind::Sampler,
         }
     }
 
@@ -337,6 +341,7 @@ impl Source {
         match self {
             Source::Input => {}
             Source::Synth(s) => s.set(row, v),
+            Source::Sampler(s) => s.set(row, v),
         }
     }
 
@@ -344,6 +349,7 @@ impl Source {
         match self {
             Source::Input => None,
             Source::Synth(s) => Some(s.get(row)),
+            Source::Sampler(s) => Some(s.get(row)),
         }
     }
 
@@ -351,6 +357,7 @@ impl Source {
         match self {
             Source::Input => {}
             Source::Synth(s) => s.note_on(note, velocity),
+            Source::Sampler(s) => s.note_on(note, velocity),
         }
     }
 
@@ -358,6 +365,7 @@ impl Source {
         match self {
             Source::Input => {}
             Source::Synth(s) => s.note_off(note),
+            Source::Sampler(s) => s.note_off(note),
         }
     }
 
@@ -365,6 +373,7 @@ impl Source {
         match self {
             Source::Input => {}
             Source::Synth(s) => s.all_notes_off(),
+            Source::Sampler(s) => s.all_notes_off(),
         }
     }
 
@@ -372,6 +381,7 @@ impl Source {
         match self {
             Source::Input => {}
             Source::Synth(s) => s.reset(),
+            Source::Sampler(s) => s.reset(),
         }
     }
 }
@@ -430,6 +440,7 @@ pub struct Engine {
     auto_bypass: bool,
     frame: u64,
     hold_base: usize,
+    bank: SampleBank,
     /// Strips of tracks `4g..4g+3` in the lanes of group `g`.
     groups: Vec<StripGroup>,
     lanes_l: Vec<F4>,
@@ -549,6 +560,7 @@ impl Engine {
             auto_bypass: ParamId::AutoBypass.spec().default >= 0.5,
             frame: 0,
             hold_base: steps_for_ms(BYPASS_HOLD_MS, config.sample_rate_hz) as usize,
+            bank: SampleBank::new(),
             groups,
             lanes_l: zeroed_lanes(q)?,
             lanes_r: zeroed_lanes(q)?,
@@ -653,6 +665,7 @@ impl Engine {
         let source = match kind {
             SourceKind::Input => Source::Input,
             SourceKind::Synth => Source::Synth(Box::new(Synth::new(sr, q).map_err(oom)?)),
+            SourceKind::Sampler => Source::Sampler(Box::new(Sampler::new(sr, q).map_err(oom)?)),
         };
         let t = self.ensure_track(track)?;
         t.source = source;
@@ -1030,6 +1043,34 @@ impl Engine {
         }
     }
 
+    /// Add a sample of `frames` frames and `channels` channels (1 or 2)
+    /// recorded at `sample_rate_hz` to the bank, zero-filled; returns its id
+    /// for `sampler_sample`. The host then writes it through
+    /// [`Engine::sample_data_mut`] and calls [`Engine::commit_sample`].
+    /// Allocates: load samples before playback.
+    pub fn add_sample(
+        &mut self,
+        frames: usize,
+        channels: usize,
+        sample_rate_hz: f32,
+    ) -> Result<u32, BankError> {
+        self.bank.add(frames, channels, sample_rate_hz)
+    }
+
+    /// Planar storage of sample `id` for the host to fill.
+    pub fn sample_data_mut(&mut self, id: u32) -> Option<&mut [f32]> {
+        self.bank.data_mut(id)
+    }
+
+    /// Finish loading sample `id`: NaN, infinities and subnormals become 0.
+    pub fn commit_sample(&mut self, id: u32) -> bool {
+        if self.bank.get(id).is_none() {
+            return false;
+        }
+        self.bank.sanitize(id);
+        true
+    }
+
     /// The event staging area hosts fill before [`Engine::push_events`].
     pub fn event_staging_mut(&mut self) -> &mut [EventRecord] {
         self.events.staging_mut()
@@ -1217,6 +1258,7 @@ impl Engine {
             bus.ch.left[a..b].iter_mut().for_each(|v| *v = 0.0);
             bus.ch.right[a..b].iter_mut().for_each(|v| *v = 0.0);
         }
+        let bank = &self.bank;
         for t in self.tracks.iter_mut().flatten() {
             // Source.
             let source_quiet = match &mut t.source {
@@ -1243,6 +1285,14 @@ impl Engine {
                         true
                     } else {
                         s.render(&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
+                        s.is_quiet()
+                    }
+                }
+                Source::Sampler(s) => {
+                    if t.ch.bypassed && s.is_quiet() {
+                        true
+                    } else {
+                        s.render(bank, &mut t.ch.left[a..b], &mut t.ch.right[a..b]);
                         s.is_quiet()
                     }
                 }

@@ -92,6 +92,13 @@ fn rendering_allocates_nothing() {
     // Configure everything first (this allocates): every source kind, every
     // unit kind in an insert, two buses fed by sends.
     let sources = SourceKind::ALL.len() as u32;
+    for (frames, channels) in [(4800usize, 1usize), (9000, 2)] {
+        let id = engine.add_sample(frames, channels, 44100.0).unwrap();
+        for (i, v) in engine.sample_data_mut(id).unwrap().iter_mut().enumerate() {
+            *v = ((i % 97) as f32 / 48.0 - 1.0) * 0.5;
+        }
+        assert!(engine.commit_sample(id));
+    }
     for t in 0..tracks {
         engine.input_mut(t as usize).unwrap();
         engine.set_source(t as usize, t % sources).unwrap();

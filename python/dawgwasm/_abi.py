@@ -82,6 +82,10 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_events_queued": (("i32",), "i32"),
     "dawg_meters_ptr": (("i32",), "ptr"),
     "dawg_meters_len": (("i32",), "u32"),
+    "dawg_sample_add": (("i32", "u32", "u32", "f32"), "i32"),
+    "dawg_sample_ptr": (("i32", "u32"), "ptr"),
+    "dawg_sample_commit": (("i32", "u32"), "i32"),
+    "dawg_limit_samples_max": ((), "u32"),
 }
 
 STATUS_OK: Final = 0
@@ -178,6 +182,7 @@ def read_limits(abi: AbiCaller) -> dict[str, float]:
         "events_queued_max": int(abi.call("dawg_limit_events_queued_max")),
         "meter_stride": int(abi.call("dawg_limit_meter_stride")),
         "quiet": _f32(abi.call("dawg_limit_quiet")),
+        "samples_max": int(abi.call("dawg_limit_samples_max")),
     }
 
 

@@ -6,10 +6,15 @@
 
 use crate::spec::ParamSpec;
 
+pub mod bank;
+pub mod sampler;
 pub mod synth;
 
 /// Each source kind with parameters, and its rows of the parameter table.
-pub const SOURCE_PARAMS: &[(SourceKind, &[ParamSpec])] = &[(SourceKind::Synth, &synth::PARAMS)];
+pub const SOURCE_PARAMS: &[(SourceKind, &[ParamSpec])] = &[
+    (SourceKind::Synth, &synth::PARAMS),
+    (SourceKind::Sampler, &sampler::PARAMS),
+];
 
 /// Source kinds as the ABI numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,11 +24,13 @@ pub enum SourceKind {
     Input = 0,
     /// The polyphonic synth ([`synth::Synth`]).
     Synth = 1,
+    /// The sampler ([`sampler::Sampler`]) playing the engine's sample bank.
+    Sampler = 2,
 }
 
 impl SourceKind {
     /// Every kind in ABI order.
-    pub const ALL: [SourceKind; 2] = [SourceKind::Input, SourceKind::Synth];
+    pub const ALL: [SourceKind; 3] = [SourceKind::Input, SourceKind::Synth, SourceKind::Sampler];
 
     /// The kind numbered `n`.
     pub fn from_u32(n: u32) -> Option<SourceKind> {
@@ -35,6 +42,7 @@ impl SourceKind {
         match self {
             SourceKind::Input => "input",
             SourceKind::Synth => "synth",
+            SourceKind::Sampler => "sampler",
         }
     }
 }
