@@ -349,12 +349,10 @@ def parse_session(
         if len(d) != 1:
             raise SessionError(p, "give exactly one of builtin or file")
         if "builtin" in d:
-            from dawgwasm._samples import DRUM_KIT
+            from dawgwasm._samples import SAMPLES
 
             samples[name] = {
-                "builtin": _choice(
-                    d["builtin"], f"{p}.builtin", list(DRUM_KIT), "a built-in sample"
-                )
+                "builtin": _choice(d["builtin"], f"{p}.builtin", list(SAMPLES), "a built-in sample")
             }
         else:
             samples[name] = {"file": _str(d["file"], f"{p}.file")}
@@ -542,9 +540,9 @@ def _sample_data(
 ) -> tuple[npt.NDArray[np.float32], float]:
     spec = session.samples[name]
     if "builtin" in spec:
-        from dawgwasm._samples import DRUM_KIT
+        from dawgwasm._samples import SAMPLES
 
-        return DRUM_KIT[spec["builtin"]](sample_rate_hz), sample_rate_hz
+        return SAMPLES[spec["builtin"]](sample_rate_hz), sample_rate_hz
     from dawgwasm._audio import read_stereo
 
     path = Path(spec["file"])

@@ -56,8 +56,8 @@ BAD = [
     ({"tempo_bpm": 1000}, "$.tempo_bpm", "out of range; allowed: 20 to 300"),
     ({"colour": 1}, "$.colour", "unknown field; allowed fields are"),
     (
-        {"tracks[3].inserts[0].unit": "delai"},
-        "$.tracks[3].inserts[0].unit",
+        {"tracks[5].inserts[0].unit": "delai"},
+        "$.tracks[5].inserts[0].unit",
         "'delai' is not an effect unit",
     ),
     ({"tracks[0].gain_db": 40}, "$.tracks[0].gain_db", "legal values are -96 to 12 dB"),
@@ -77,7 +77,7 @@ BAD = [
         "$.tracks[0].source.sample",
         "is not a sample named in",
     ),
-    ({"tracks[2].strip.gain_db": -3}, "$.tracks[2].strip.gain_db", "cannot be set here"),
+    ({"tracks[9].strip.gain_db": -3}, "$.tracks[9].strip.gain_db", "cannot be set here"),
     (
         {"tracks[0].inserts": [{"unit": "peq", "params": {"delay_mix": 1}}]},
         "$.tracks[0].inserts[0].params.delay_mix",
