@@ -1262,6 +1262,9 @@ impl Engine {
         for t in self.tracks.iter_mut().flatten() {
             // Source.
             let source_quiet = match &mut t.source {
+                Source::Input if t.ch.bypassed && input_is_quiet(&t.input, cap, start + a, n) => {
+                    true // asleep and nothing to wake it: touch nothing
+                }
                 Source::Input => {
                     let (l, r) = (&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
                     if t.input.is_empty() {
@@ -1476,6 +1479,17 @@ impl Engine {
             _ => false,
         }
     }
+}
+
+/// True if frames `from..from + n` of a planar input (empty: no input yet)
+/// hold nothing at or above [`QUIET`] (non-finite values are flushed to zero
+/// on the way in, so they count as quiet too).
+fn input_is_quiet(input: &[f32], cap: usize, from: usize, n: usize) -> bool {
+    if input.is_empty() {
+        return true;
+    }
+    let loud = |v: &f32| flush(*v).abs() >= QUIET;
+    !(input[from..from + n].iter().any(loud) || input[cap + from..cap + from + n].iter().any(loud))
 }
 
 /// Split a target into (kind, index, slot).

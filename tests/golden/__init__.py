@@ -19,8 +19,8 @@ from dawgwasm._session import apply_session, parse_session, render_session
 GOLDEN = Path(__file__).parent / "reference.json"
 RATE = 48000.0
 EXCERPT_FRAMES = 16
-#: Excerpt starts: the first downbeat, inside bar 2, the bar 4 fill, the end.
-EXCERPT_STARTS = (0, 40000, 100000, 150000, 200000)
+#: Excerpt starts: just after the first downbeat, bars 1 to 3, the bar 4 fill.
+EXCERPT_STARTS = (1000, 40000, 100000, 150000, 200000, 400000)
 
 
 def render_reference(runtime: str, dist: Path, native: Path) -> np.ndarray:
