@@ -66,7 +66,7 @@ def _synth(
 ) -> dict[str, Any]:
     return {
         "name": name,
-        "source": {"type": "synth", "params": params},
+        "source": {"type": "synth", "params": {"synth_gain_db": 0.0, **params}},
         "strip": strip or {},
         "inserts": inserts or [],
         "sends": sends or [],
