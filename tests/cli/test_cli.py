@@ -35,7 +35,9 @@ def run(
     )
 
 
-@pytest.mark.parametrize("command", ["", "build", "render", "serve", "demo", "doctor"])
+@pytest.mark.parametrize(
+    "command", ["", "build", "render", "session", "serve", "demo", "doctor"]
+)
 def test_help_matches_snapshot(command: str) -> None:
     args = [command, "--help"] if command else ["--help"]
     result = CliRunner().invoke(cli, args, prog_name="dawgwasm", terminal_width=88)
@@ -161,13 +163,16 @@ def test_demo_main_job_measures_and_writes(built_dist: Path, tmp_path: Path) -> 
         "demo", "--dist", str(built_dist), "--out", str(out), "--seconds", "1", "--repeat", "2"
     )
     assert proc.returncode == 0, proc.stderr
-    for needle in ("wasmtime simd", "wasmtime scalar", "native", "x realtime", "vs native"):
+    for needle in ("reference session: 20 tracks", "wasmtime simd", "native", "idle/active"):
         assert needle in proc.stdout
     results = json.loads(out.with_suffix(".json").read_text())
     assert set(results["runtimes"]) == {"wasmtime simd", "wasmtime scalar", "native"}
+    assert results["session"]["name"] == "reference" and len(results["session"]["tracks"]) == 20
     for r in results["runtimes"].values():
         assert len(r["samples_ms"]) == 2 and all(s > 0 for s in r["samples_ms"])
         assert r["max_abs_diff_to_baseline"] <= 1e-6
+        cost = r["track_cost_ns_per_track_sample"]
+        assert cost["active"] > 0 and 0 <= cost["idle"] < cost["active"]
     audio, rate = sf.read(str(out), dtype="float32")
     assert rate == 48000 and audio.shape == (48000, 2)
     assert 0.05 < np.max(np.abs(audio)) <= 1.0
@@ -202,3 +207,47 @@ def test_unwritable_output_is_one_line_not_a_traceback(built_dist: Path, tmp_pat
     assert proc.stderr.startswith("error: cannot write")
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_session_render_end_to_end(built_dist: Path, tmp_path: Path) -> None:
+    ref = tmp_path / "ref.json"
+    proc = run("session", str(ref), "--write-reference")
+    assert proc.returncode == 0, proc.stderr
+    proc = run("session", str(ref), "--dist", str(built_dist))
+    assert proc.returncode == 0, proc.stderr
+    assert "valid session 'reference': 20 tracks, 2 buses, 90 BPM" in proc.stdout
+    out = tmp_path / "ref.wav"
+    proc = run("render", str(ref), str(out), "--seconds", "1.5", "--dist", str(built_dist))
+    assert proc.returncode == 0, proc.stderr
+    audio, rate = sf.read(str(out), dtype="float32")
+    assert rate == 48000 and audio.shape == (72000, 2)
+    assert 0.05 < np.max(np.abs(audio)) <= 10 ** (-0.3 / 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("{", "is not valid JSON: Expecting property name enclosed in double quotes at line 1"),
+        (
+            '{"format": "dawgwasm-session", "version": 1, "tracks": [{"gain_db": 99}]}',
+            "$.tracks[0].gain_db: gain_db = 99 is out of range; legal values are -96 to 12 dB",
+        ),
+        (
+            '{"format": "dawgwasm-session", "version": 1, '
+            '"tracks": [{"inserts": [{"unit": "x"}]}]}',
+            "$.tracks[0].inserts[0].unit: 'x' is not an effect unit; allowed: peq, compressor",
+        ),
+    ],
+)
+def test_a_bad_session_is_one_line_naming_its_json_path(
+    built_dist: Path, tmp_path: Path, text: str, needle: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.wav"
+    for args in (("session", str(path)), ("render", str(path), str(out))):
+        proc = run(*args, "--dist", str(built_dist))
+        assert proc.returncode == 1, proc.stdout
+        assert needle in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
