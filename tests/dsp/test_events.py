@@ -126,27 +126,48 @@ def test_a_full_queue_is_refused_with_a_status(make_engine) -> None:
 
 @pytest.mark.parametrize("runtime", ["simd", "scalar"])
 def test_rendering_with_events_never_grows_wasm_memory(make_engine, runtime) -> None:
-    """Native allocation is proven by the Rust counting-allocator test."""
-    e = make_engine(runtime, tracks=4, max_quanta=8)
-    for t in range(4):
-        e.input(t)
-    e.set("gain_db", 0.0, bus=0)
-    e.set("send_1_db", -6.0, 0)
+    """Every source, every unit, two buses, thousands of quanta of random notes
+    and parameter ramps: linear memory keeps its size. (Native allocation is
+    proven by the Rust counting-allocator test.)"""
+    from dawgwasm._samples import keys, kick
+
+    tracks = 2 * len(["input", "synth", "sampler"]) + 2
+    e = make_engine(runtime, tracks=tracks, max_quanta=8)
+    e.add_sample(kick(48000.0), 48000.0)
+    e.add_sample(keys(48000.0), 48000.0)
+    for t in range(tracks):
+        e.set_source(t, e.sources[t % len(e.sources)])
+        e.set_insert(1, e.units[t % len(e.units)], track=t)
+        e.set("send_1_db", -6.0, t)
+        e.set("send_2_db", -12.0, t)
+        if e.sources[t % len(e.sources)] == "input":
+            e.input(t)
+    for b, unit in enumerate(("reverb", "delay")):
+        e.set_insert(1, unit, bus=b)
+    e.set_insert(1, "limiter", master=True)
     e.reset()
     before = e.runtime.memory_bytes()
     rng = np.random.default_rng(3)
     gain = e.params["gain_db"].id
-    for k in range(200):
-        events = [
-            param_ramp(int(f), e.channel_target(track=int(t)), gain, float(v), 5.0)
-            for f, t, v in zip(
-                rng.integers(0, 1024, 6), rng.integers(0, 4, 6), rng.uniform(-30, 6, 6), strict=True
-            )
-        ]
+    for k in range(1000):
+        events: list[dawgwasm.Event] = []
+        for _ in range(6):
+            f, t = int(rng.integers(0, 1024)), int(rng.integers(0, tracks))
+            if e.sources[t % len(e.sources)] == "input":
+                events.append(
+                    param_ramp(f, e.channel_target(track=t), gain, -30 + 36 * rng.random(), 5.0)
+                )
+            elif rng.random() < 0.6:
+                events.append(
+                    dawgwasm.note_on(f, t, int(rng.integers(30, 90)), float(rng.random()))
+                )
+            else:
+                events.append(dawgwasm.note_off(f, t, int(rng.integers(30, 90))))
         e.queue(events)
-        for t in range(4):
+        for t in range(0, tracks, len(e.sources)):
             e.input(t)[:] = rng.uniform(-1, 1, (2, e.capacity_frames)).astype(np.float32)
         e.process(8)
-        if k % 50 == 0:
+        if k % 250 == 0:
             e.reset()
+    assert np.all(np.isfinite(e.output))
     assert e.runtime.memory_bytes() == before
