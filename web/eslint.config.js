@@ -32,7 +32,13 @@ export default [
     rules: strict,
   },
   {
-    files: ["static/dawg-engine-core.js", "demo/**/*.js"],
+    // Imported by the worklet and by the main thread: only what both scopes have.
+    files: ["static/dawg-ring.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: {} },
+    rules: strict,
+  },
+  {
+    files: ["static/dawg-engine-core.js", "static/dawg-session.js", "demo/**/*.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
     rules: strict,
   },

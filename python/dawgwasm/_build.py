@@ -1,5 +1,8 @@
 """``dawgwasm build``: Rust crate → two wasm variants (SIMD and scalar) →
-checked under wasmtime → ``manifest.json`` → generated AudioWorklet glue.
+checked under wasmtime → ``manifest.json`` → generated AudioWorklet glue,
+the hand-written JS modules, and what the browser needs to load sessions
+exactly as Python does (``samples/``: the built-in samples at 48 kHz;
+``reference-session.json``).
 
 The output folder is assembled in a temporary sibling folder and swapped
 into place only when every step has succeeded, so a failed build leaves the
@@ -33,6 +36,8 @@ from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
 __all__ = [
     "MANIFEST_NAME",
     "PROCESSOR_NAME",
+    "REFERENCE_SESSION_NAME",
+    "SAMPLES_DIR",
     "VARIANTS",
     "WASM_FILES",
     "BuildReport",
@@ -181,8 +186,40 @@ def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, A
         return {
             "params": [p.to_json() for p in engine.params.values()],
             "limits": engine.limits,
+            "units": engine.units,
+            "sources": engine.sources,
             "status": engine.status_texts,
         }
+
+
+SAMPLES_DIR = "samples"
+SAMPLES_RATE_HZ = 48000.0
+REFERENCE_SESSION_NAME = "reference-session.json"
+
+
+def _write_session_data(out: Path) -> None:
+    """What the browser needs to load sessions like Python does: every built-in
+    sample at 48 kHz as ``samples/<name>.f32`` (planar float32, little-endian:
+    all of channel 0, then channel 1), ``samples/index.json`` (name → channels,
+    frames, sample_rate_hz) and the reference session document."""
+    from dawgwasm._reference import reference_session
+    from dawgwasm._samples import SAMPLES
+
+    folder = out / SAMPLES_DIR
+    folder.mkdir()
+    index: dict[str, dict[str, Any]] = {}
+    for name, make in SAMPLES.items():
+        data = np.ascontiguousarray(make(SAMPLES_RATE_HZ), dtype="<f4")
+        (folder / f"{name}.f32").write_bytes(data.tobytes())
+        index[name] = {
+            "channels": int(data.shape[0]),
+            "frames": int(data.shape[1]),
+            "sample_rate_hz": SAMPLES_RATE_HZ,
+        }
+    (folder / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+    (out / REFERENCE_SESSION_NAME).write_text(
+        json.dumps(reference_session(), indent=2) + "\n", encoding="utf-8"
+    )
 
 
 _RENAME_EXCHANGE = 2
@@ -324,6 +361,8 @@ def build(
             "processor_name": PROCESSOR_NAME,
             "quantum_frames": quantum_frames,
             "limits": infos[0]["limits"],
+            "units": infos[0]["units"],
+            "sources": infos[0]["sources"],
             "status": infos[0]["status"],
             "wasm": wasm_meta,
             "params": infos[0]["params"],
@@ -339,6 +378,9 @@ def build(
                 raise BuildError(f"{src} would overwrite a generated file")
             shutil.copyfile(src, staging / src.name)
         seconds["generate glue"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _write_session_data(staging)
+        seconds["samples"] = time.perf_counter() - t0
         _replace_dir(staging, out_dir)
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)

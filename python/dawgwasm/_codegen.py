@@ -61,6 +61,7 @@ def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -
                 "processor_name": manifest["processor_name"],
                 "abi_version": manifest["abi_version"],
                 "quantum_frames": manifest["quantum_frames"],
+                "limits": manifest["limits"],
                 "params": manifest["params"],
                 "status": manifest["status"],
             },

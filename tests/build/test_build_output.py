@@ -33,6 +33,10 @@ def test_output_folder_contents(built_dist: Path) -> None:
         "dawg-engine.d.ts",
         "dawg-worklet-core.js",
         "dawg-engine-core.js",
+        "dawg-ring.js",
+        "dawg-session.js",
+        "reference-session.json",
+        "samples",
     }
     manifest = json.loads((built_dist / "manifest.json").read_text())
     assert manifest["abi_version"] == dawgwasm._abi.ABI_VERSION
@@ -44,7 +48,34 @@ def test_output_folder_contents(built_dist: Path) -> None:
     engine = Engine.from_dist(built_dist)
     assert [p["name"] for p in manifest["params"]] == list(engine.params)
     assert manifest["params"] == [p.to_json() for p in engine.params.values()]
+    assert manifest["units"] == engine.units
+    assert manifest["sources"] == engine.sources
+    assert manifest["limits"] == engine.limits
     engine.close()
+
+
+def test_built_in_samples_and_the_reference_session(built_dist: Path) -> None:
+    """The browser loads sessions from these: every built-in sample at 48 kHz
+    as planar little-endian float32, equal to what Python synthesises, and
+    the reference session document."""
+    import numpy as np
+
+    from dawgwasm._reference import reference_session
+    from dawgwasm._samples import SAMPLES
+
+    index = json.loads((built_dist / "samples" / "index.json").read_text())
+    assert list(index) == list(SAMPLES)
+    for name, make in SAMPLES.items():
+        want = make(48000.0)
+        assert index[name] == {
+            "channels": want.shape[0],
+            "frames": want.shape[1],
+            "sample_rate_hz": 48000.0,
+        }
+        got = np.fromfile(built_dist / "samples" / f"{name}.f32", "<f4").reshape(want.shape)
+        assert np.array_equal(got, want), name
+    doc = json.loads((built_dist / "reference-session.json").read_text())
+    assert doc == reference_session()
 
 
 def test_no_temporary_folders_left(built_dist: Path) -> None:

@@ -132,12 +132,16 @@ def test_list_params_prints_the_table(built_dist: Path, tmp_path: Path) -> None:
 def test_build_without_toolchain_fails_cleanly(built_dist: Path, tmp_path: Path) -> None:
     out = tmp_path / "dist"
     shutil.copytree(built_dist, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def files() -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = files()
     proc = run("build", "--out", str(out), env={"DAWGWASM_RUSTC": str(tmp_path / "none")})
     assert proc.returncode == 1
     assert "rustup target add wasm32-unknown-unknown" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert files() == before
 
 
 def test_doctor_reports_the_toolchain_and_browser() -> None:

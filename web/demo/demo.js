@@ -1,13 +1,21 @@
-// dawgwasm demo page: test signal → engine (track 0) → speakers, with a
-// left/right level meter (channel splitter → one analyser per channel).
+// dawgwasm demo page: the reference session (20 tracks, two buses, a master
+// chain) played by one AudioWorkletNode, with a mixer strip per channel (fader,
+// pan, mute, solo) and live meters that show auto-bypass; or a test signal
+// through track 0 with a left/right level meter (channel splitter → analysers).
 //
 // Served by `dawgwasm serve` (/ → web/demo/, /dist/ → the built dist folder).
-// Every slider's range, step, default and unit comes from MANIFEST.params, the
-// engine's own parameter table; nothing about a parameter is hard-coded here
-// except which ones get a slider. The DOM is built with createElement and
-// textContent only. Tests drive it through window.dawgDemo.
+// Every control's range, step and unit comes from MANIFEST.params, the engine's
+// own parameter table; the session is dist/reference-session.json, the very
+// document `dawgwasm render --session` reads. The DOM is built with
+// createElement and textContent only. Tests drive it through window.dawgDemo.
 
 const ENGINE_URL = "/dist/dawg-engine.js";
+const SESSION_URL = "/dist/reference-session.json";
+
+const MODES = [
+  { value: "session", label: "Reference session" },
+  { value: "signal", label: "Test signal" },
+];
 
 const CONTROLS = [
   { name: "gain_db", track: 0, label: "Track 1 gain" },
@@ -26,6 +34,7 @@ const METER_FLOOR_DB = -60;
 const ui = {};
 const state = {
   lib: null, // the dawg-engine.js module
+  sessionDoc: null, // the reference session document
   context: null,
   engine: null,
   analysers: null, // [left, right] AnalyserNodes
@@ -36,6 +45,7 @@ const state = {
   meterData: null,
   levelDb: -Infinity,
   levelsDb: [-Infinity, -Infinity],
+  meters: null, // last engine.meters() snapshot (session mode)
 };
 
 // ---- small helpers ---------------------------------------------------------
@@ -181,6 +191,10 @@ function setStatus(key, text) {
   ui.status[key].textContent = text;
 }
 
+function currentMode() {
+  return ui.mode ? ui.mode.value : null;
+}
+
 function updateStatus() {
   const ctx = state.context;
   setStatus(
@@ -191,6 +205,12 @@ function updateStatus() {
     "isolation",
     globalThis.crossOriginIsolated === true ? "yes" : "no (served without COOP/COEP headers)"
   );
+  setStatus(
+    "transport",
+    state.engine
+      ? state.engine.transport === "ring" ? "SharedArrayBuffer ring" : "postMessage batches"
+      : state.lib.sharedMemorySupported() ? "SharedArrayBuffer ring (when started)" : "postMessage batches (when started)"
+  );
   setStatus("rate", ctx ? ctx.sampleRate + " Hz" : "—");
   setStatus(
     "latency",
@@ -199,8 +219,15 @@ function updateStatus() {
   setStatus("state", ctx ? ctx.state : "stopped");
 }
 
-function buildSlider(control, spec) {
-  const id = "param-" + control.name + "-" + control.track;
+function updateMode() {
+  const session = currentMode() === "session";
+  ui.signalRow.hidden = session;
+  ui.signalMixer.hidden = session;
+  ui.sessionMixer.hidden = !session;
+}
+
+/** A slider for parameter `spec`; `apply(value)` sends it to the running engine. */
+function slider(id, spec, value, label, apply) {
   const step = sliderStep(spec);
   const input = el("input", {
     type: "range",
@@ -208,34 +235,48 @@ function buildSlider(control, spec) {
     min: String(spec.min),
     max: String(spec.max),
     step: String(step),
-    value: String(spec.default),
-    attrs: { "aria-describedby": id + "-doc" },
+    value: String(value),
+    attrs: { "aria-label": label },
   });
-  // The slider's aria-valuetext carries the value; keep the output from announcing every step.
   const output = el("output", {
     htmlFor: id,
-    text: formatValue(spec.default, step, spec.unit),
+    text: formatValue(value, step, spec.unit),
     attrs: { "aria-live": "off" },
   });
+  input.addEventListener("input", () => {
+    const v = Number(input.value);
+    output.textContent = formatValue(v, step, spec.unit);
+    input.setAttribute("aria-valuetext", output.textContent);
+    apply(v);
+  });
+  input.setAttribute("aria-valuetext", output.textContent);
+  return { input, output };
+}
+
+/** Send one change to the running engine, reporting a refusal on the page. */
+function send(name, value, where) {
+  if (!state.engine) return;
+  try {
+    state.engine.setParam(name, value, where);
+  } catch (err) {
+    setError(err.message);
+  }
+}
+
+function buildSlider(control, spec) {
+  const id = "param-" + control.name + "-" + control.track;
+  const step = sliderStep(spec);
+  const { input, output } = slider(id, spec, spec.default, control.label, (v) => {
+    if (currentMode() === "signal") send(control.name, v, control.track);
+  });
+  input.removeAttribute("aria-label");
+  input.setAttribute("aria-describedby", id + "-doc");
   const range = el("span", {
     className: "range",
     text:
       "Range " + formatValue(spec.min, step, "") + " to " + formatValue(spec.max, step, spec.unit) +
       ", default " + formatValue(spec.default, step, spec.unit) + ".",
   });
-  input.addEventListener("input", () => {
-    const value = Number(input.value);
-    output.textContent = formatValue(value, step, spec.unit);
-    input.setAttribute("aria-valuetext", output.textContent);
-    if (state.engine) {
-      try {
-        state.engine.setParam(control.name, value, control.track);
-      } catch (err) {
-        setError(err.message);
-      }
-    }
-  });
-  input.setAttribute("aria-valuetext", output.textContent);
   ui.sliders.push({ control, input });
   return el("div", { className: "row" }, [
     el("label", { htmlFor: id, text: control.label }),
@@ -245,34 +286,138 @@ function buildSlider(control, spec) {
   ]);
 }
 
+/**
+ * One mixer strip: name, level meter with the channel's state, fader, pan,
+ * mute and solo (whichever the channel has), all ranges from the manifest.
+ * `where` addresses the channel for setParam; `values` holds the session's settings.
+ */
+function buildStrip(kind, index, name, where, values, byName) {
+  const key = kind === "master" ? "master" : kind + "-" + index;
+  const controls = [];
+  const add = (param, label) => {
+    const spec = byName.get(param);
+    if (spec === undefined) return;
+    const id = key + "-" + param;
+    if (spec.stepped && spec.min === 0 && spec.max === 1) {
+      const box = el("input", { type: "checkbox", id, checked: values.get(param) === 1 });
+      box.addEventListener("change", () => send(param, box.checked ? 1 : 0, where));
+      ui.stripControls.push({ input: box, param, where, checkbox: true });
+      controls.push(el("label", { className: "toggle", htmlFor: id, attrs: { title: spec.doc } }, [box, label]));
+      return;
+    }
+    const value = values.has(param) ? values.get(param) : spec.default;
+    const { input, output } = slider(id, spec, value, name + " " + label, (v) => send(param, v, where));
+    ui.stripControls.push({ input, param, where, checkbox: false });
+    controls.push(el("span", { className: "control " + param, attrs: { title: spec.doc } }, [label + " ", input, output]));
+  };
+  if (kind === "master") {
+    add("master_gain_db", "fader");
+  } else {
+    add("gain_db", "fader");
+    add("pan", "pan");
+    add("mute", "M");
+    if (kind === "track") add("solo", "S");
+  }
+  const meter = el("meter", {
+    id: "meter-" + key,
+    min: METER_FLOOR_DB,
+    max: 0,
+    low: -18,
+    high: -6,
+    optimum: -30,
+    value: METER_FLOOR_DB,
+    attrs: { "aria-label": name + " level (peak)" },
+  });
+  const stateText = el("span", { className: "meter-state", id: "state-" + key, text: "—", attrs: { "aria-hidden": "true" } });
+  const row = el("div", { className: "strip " + kind, id: "strip-" + key }, [
+    el("span", { className: "strip-name", text: name }),
+    meter,
+    stateText,
+    el("span", { className: "strip-controls" }, controls),
+  ]);
+  ui.strips.push({ kind, index, meter, stateText, row });
+  return row;
+}
+
+function buildSessionMixer(byName) {
+  const fieldset = el("fieldset", { className: "mixer session-mixer" }, [
+    el("legend", { text: "Reference session mixer" }),
+  ]);
+  ui.strips = [];
+  ui.stripControls = [];
+  const doc = state.sessionDoc;
+  if (doc === null) {
+    fieldset.append(el("p", { className: "doc", text: "Could not load " + SESSION_URL + "; run `dawgwasm build`." }));
+    return fieldset;
+  }
+  const values = (d, keys) => {
+    const m = new Map();
+    for (const k of keys) if (d[k] !== undefined) m.set(k, typeof d[k] === "boolean" ? Number(d[k]) : d[k]);
+    return m;
+  };
+  fieldset.append(el("p", {
+    className: "doc",
+    text: doc.tracks.length + " tracks at " + doc.tempo_bpm + " BPM, looping " + doc.length_beats +
+      " beats. A meter's state says \"bypassed\" when the channel has gone silent and costs nothing.",
+  }));
+  doc.tracks.forEach((t, i) => {
+    const name = t.name || "Track " + (i + 1);
+    fieldset.append(buildStrip("track", i, name, i, values(t, ["gain_db", "pan", "mute", "solo"]), byName));
+  });
+  (doc.buses || []).forEach((b, i) => {
+    fieldset.append(buildStrip("bus", i, (b.name || "Bus " + (i + 1)) + " bus", { bus: i }, values(b, ["gain_db", "pan", "mute"]), byName));
+  });
+  const master = doc.master || {};
+  fieldset.append(buildStrip("master", 0, "Master", 0, new Map([["master_gain_db", master.gain_db === undefined ? 0 : master.gain_db]]), byName));
+  return fieldset;
+}
+
 function buildUi(app) {
   const byName = new Map(state.lib.MANIFEST.params.map((p) => [p.name, p]));
 
   ui.start = el("button", { type: "button", id: "start", text: "Start" });
   ui.start.addEventListener("click", () => (state.running ? stop() : start()));
 
+  ui.mode = el("select", { id: "mode" });
+  for (const m of MODES) ui.mode.append(el("option", { value: m.value, text: m.label }));
+  ui.mode.addEventListener("change", async () => {
+    if (state.running) {
+      await stop();
+      updateMode();
+      await start();
+    } else {
+      updateMode();
+    }
+  });
+
   ui.signal = el("select", { id: "signal" });
   for (const s of SIGNALS) ui.signal.append(el("option", { value: s.value, text: s.label }));
   ui.signal.addEventListener("change", () => {
-    if (state.running) connectSource(ui.signal.value);
+    if (state.running && currentMode() === "signal") connectSource(ui.signal.value);
   });
-
-  const transport = el("div", { className: "transport" }, [
-    ui.start,
+  ui.signalRow = el("span", { className: "signal-choice" }, [
     el("label", { htmlFor: "signal", text: "Test signal" }),
     ui.signal,
   ]);
 
+  const transport = el("div", { className: "transport" }, [
+    ui.start,
+    el("label", { htmlFor: "mode", text: "Play" }),
+    ui.mode,
+    ui.signalRow,
+  ]);
+
   ui.sliders = [];
-  const mixer = el("fieldset", { className: "mixer" }, [el("legend", { text: "Mixer" })]);
+  ui.signalMixer = el("fieldset", { className: "mixer" }, [el("legend", { text: "Test signal mixer" })]);
   for (const control of CONTROLS) {
     const spec = byName.get(control.name);
     if (spec === undefined) {
-      mixer.append(el("p", { className: "doc", text: "This build has no parameter " + control.name + "." }));
+      ui.signalMixer.append(el("p", { className: "doc", text: "This build has no parameter " + control.name + "." }));
       continue;
     }
-    mixer.append(buildSlider(control, spec));
+    ui.signalMixer.append(buildSlider(control, spec));
   }
+  ui.sessionMixer = buildSessionMixer(byName);
 
   ui.meters = [];
   ui.meterTexts = [];
@@ -306,6 +451,7 @@ function buildUi(app) {
   for (const [key, label] of [
     ["variant", "WASM build"],
     ["isolation", "Cross-origin isolated"],
+    ["transport", "Events and meters"],
     ["rate", "Sample rate"],
     ["latency", "Base latency"],
     ["state", "Audio context"],
@@ -317,11 +463,13 @@ function buildUi(app) {
 
   app.append(
     transport,
-    mixer,
     meterRow,
+    ui.signalMixer,
+    ui.sessionMixer,
     el("section", { className: "status-box", attrs: { "aria-label": "Status", role: "status" } }, [statusList]),
     ui.error
   );
+  updateMode();
   updateStatus();
 }
 
@@ -353,7 +501,24 @@ function rmsDb(analyser, data) {
   return rms > 0 ? 20 * Math.log10(rms) : -Infinity;
 }
 
-function drawMeter() {
+function toDb(x) {
+  return x > 0 ? 20 * Math.log10(x) : -Infinity;
+}
+
+function drawStrips() {
+  const snap = state.engine.meters();
+  state.meters = snap;
+  for (const strip of ui.strips) {
+    const m = strip.kind === "track" ? snap.tracks[strip.index] : strip.kind === "bus" ? snap.buses[strip.index] : snap.master;
+    if (m === undefined) continue;
+    const db = toDb(Math.max(m.peak[0], m.peak[1]));
+    strip.meter.value = Math.max(METER_FLOOR_DB, Math.min(0, db));
+    strip.stateText.textContent = m.state === "bypassed" ? "bypassed" : m.state === "absent" ? "—" : db > -120 ? db.toFixed(0) + " dB" : "silent";
+    strip.row.classList.toggle("bypassed", m.state === "bypassed");
+  }
+}
+
+function draw() {
   const analysers = state.analysers;
   if (!analysers) return;
   for (let i = 0; i < 2; i++) {
@@ -363,7 +528,19 @@ function drawMeter() {
     ui.meterTexts[i].textContent = db > -120 ? db.toFixed(1) + " dBFS" : "silent";
   }
   state.levelDb = Math.max(state.levelsDb[0], state.levelsDb[1]);
-  state.rafId = requestAnimationFrame(drawMeter);
+  if (currentMode() === "session" && state.engine) drawStrips();
+  state.rafId = requestAnimationFrame(draw);
+}
+
+async function loadSessionEngine(context) {
+  if (state.sessionDoc === null) throw new Error("the reference session could not be loaded from " + SESSION_URL);
+  const engine = await state.lib.createDawgEngine(context, { session: state.sessionDoc });
+  // Whatever the strips say now (the user may have moved them before Start).
+  for (const { input, param, where, checkbox } of ui.stripControls) {
+    const value = checkbox ? (input.checked ? 1 : 0) : Number(input.value);
+    engine.setParam(param, value, where);
+  }
+  return engine;
 }
 
 async function start() {
@@ -376,7 +553,10 @@ async function start() {
     if (typeof AudioContext === "undefined") throw new Error("this browser has no Web Audio API");
     context = new AudioContext({ latencyHint: "interactive" });
     context.addEventListener("statechange", updateStatus);
-    const engine = await state.lib.createDawgEngine(context, { tracks: 1, params: currentParams() });
+    const session = currentMode() === "session";
+    const engine = session
+      ? await loadSessionEngine(context)
+      : await state.lib.createDawgEngine(context, { tracks: 1, params: currentParams() });
     engine.onError((error) => setError(error.message));
     engine.node.connect(context.destination);
     const splitter = new ChannelSplitterNode(context, { numberOfOutputs: 2 });
@@ -393,10 +573,11 @@ async function start() {
       meterData: new Float32Array(2048),
       running: true,
     });
-    connectSource(ui.signal.value);
+    if (session) engine.play();
+    else connectSource(ui.signal.value);
     await context.resume();
     ui.start.textContent = "Stop";
-    state.rafId = requestAnimationFrame(drawMeter);
+    state.rafId = requestAnimationFrame(draw);
   } catch (err) {
     setError(err && err.message ? err.message : String(err));
     await teardown();
@@ -422,11 +603,17 @@ async function teardown() {
     running: false,
     levelDb: -Infinity,
     levelsDb: [-Infinity, -Infinity],
+    meters: null,
   });
   if (context && context.state !== "closed") await context.close().catch(() => {});
   for (let i = 0; i < (ui.meters ? ui.meters.length : 0); i++) {
     ui.meters[i].value = METER_FLOOR_DB;
     ui.meterTexts[i].textContent = "silent";
+  }
+  for (const strip of ui.strips || []) {
+    strip.meter.value = METER_FLOOR_DB;
+    strip.stateText.textContent = "—";
+    strip.row.classList.remove("bypassed");
   }
 }
 
@@ -451,6 +638,10 @@ window.dawgDemo = {
   get context() {
     return state.context;
   },
+  /** "session" or "signal" (null until the page is built). */
+  get mode() {
+    return currentMode();
+  },
   /** Last RMS level drawn by the louder channel's meter, in dBFS (-Infinity when silent or stopped). */
   get levelDb() {
     return state.levelDb;
@@ -458,6 +649,10 @@ window.dawgDemo = {
   /** Last RMS levels of the left and right channels, in dBFS. */
   get levelsDb() {
     return state.levelsDb.slice();
+  },
+  /** The engine's last meter snapshot drawn (session mode), or null. */
+  get meters() {
+    return state.meters;
   },
   start,
   stop,
@@ -477,6 +672,12 @@ async function main() {
       })
     );
     return;
+  }
+  try {
+    const response = await fetch(SESSION_URL);
+    if (response.ok) state.sessionDoc = await response.json();
+  } catch (_) {
+    state.sessionDoc = null; // the session mode says so; the test signal still works
   }
   buildUi(app);
 }

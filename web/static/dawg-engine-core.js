@@ -5,13 +5,46 @@
 //
 // createEngine compiles the wasm once on the main thread (compileStreaming),
 // loads the worklet module once per context, and hands the compiled module to
-// one AudioWorkletNode that hosts the whole mixer (input i = track i, output 0
-// = stereo master). Parameter changes are validated here against the
-// manifest's parameter table (reject at the boundary), coalesced (last write
-// per target and parameter wins) and sent as one message per animation frame:
-//   {type: "params", changes: Float64Array [target, id, value, target, id, value, ...]}
-// Other messages to the processor: {type: "reset"}, {type: "dispose"}.
-// From the processor: {type: "error", message, fatal}.
+// one AudioWorkletNode that hosts the whole mixer (input i = track i while
+// its source is its input, output 0 = stereo master).
+//
+// Events (notes, parameter sets and ramps) are 8-word records with absolute
+// context frames (see dawg-ring.js). Two transports, same records, same
+// worklet code after arrival:
+//   "ring"    (crossOriginIsolated, SharedArrayBuffer): written straight into a
+//             wait-free SPSC ring the processor drains every render quantum.
+//   "message" (otherwise, or forced with {events: "message"}): batched, one
+//             {type: "events", words: Uint32Array} message per animation frame
+//             (parameter sets coalesced: last write per target and parameter wins).
+// Meters come back the same two ways: a seqlock-published SharedArrayBuffer
+// block, or {type: "meters", data} messages (buffers handed back for reuse).
+//
+// Everything is validated here against the manifest (parameter table with
+// scopes and owners, unit and source names, limits) before it is sent.
+// Other messages to the processor: {type: "configure", seq, ops},
+// {type: "pattern", seq, words, loopFrames, startFrame}, {type: "transport",
+// playing, frame}, {type: "params", changes}, {type: "ping", seq},
+// {type: "reset"}, {type: "dispose"} (see dawg-worklet-core.js).
+
+import { EventRing, SEQLOCK_HEADER_WORDS, seqlockBytes, seqlockRead } from "./dawg-ring.js";
+import {
+  ALL_NOTES_OFF,
+  NOTE_OFF,
+  NOTE_ON,
+  PARAM_RAMP,
+  PARAM_SET,
+  SessionError,
+  TARGET_BUS,
+  TARGET_MASTER,
+  TARGET_TRACK,
+  encodeTarget,
+  parseSession,
+  passFrames,
+  sessionOps,
+  sessionPattern,
+} from "./dawg-session.js";
+
+export { SessionError };
 
 // The standard smallest module using a v128 instruction (as in wasm-feature-detect).
 const SIMD_PROBE = new Uint8Array([
@@ -20,14 +53,22 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 const VARIANTS = ["auto", "simd", "scalar"];
-const OPTION_KEYS = ["tracks", "variant", "params"];
+const EVENT_TRANSPORTS = ["auto", "ring", "message"];
+const OPTION_KEYS = ["tracks", "variant", "params", "events", "session", "samples", "loop", "start", "meterQuanta"];
+const SESSION_OPTION_KEYS = ["samples", "loop", "start", "frames"];
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const KEY_STRIDE = 65536; // coalescing key = target * KEY_STRIDE + id
 const FLUSH_FALLBACK_MS = 50; // flush even if requestAnimationFrame never fires (tab hidden)
 const MAX_KEPT_ERRORS = 16;
+const RING_CAPACITY = 4096;
+const WORDS = 8;
+const TWO_32 = 4294967296;
+const METER_STATES = ["absent", "active", "bypassed"];
 
 /** Worklet module promises per context, then per module URL. */
 const workletModules = new WeakMap();
+/** Built-in sample index promises per dist/ URL. */
+const sampleIndexes = new Map();
 
 /**
  * Whether this browser validates a module that uses WebAssembly SIMD (v128).
@@ -39,6 +80,11 @@ export function simdSupported() {
   } catch (_) {
     return false;
   }
+}
+
+/** Whether the page can share memory with the worklet (the "ring" transport). */
+export function sharedMemorySupported() {
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === "function";
 }
 
 /** Shortest decimal that reads back as the same float32 (0.1, not 0.10000000149011612). */
@@ -64,12 +110,13 @@ function rangeText(spec) {
   return spec.unit ? range + " " + spec.unit : range;
 }
 
-/**
- * Validate one change against the parameter table and return [target, id, value].
- * Throws Error for an unknown name, RangeError for a bad value or track.
- */
-function checkChange(engineLike, name, value, track) {
-  const spec = engineLike.param(name);
+function errorText(err) {
+  return err && err.message ? err.message : String(err);
+}
+
+/** Check a value against a parameter's row; returns it or throws RangeError. */
+function checkValue(spec, value) {
+  const name = spec.name;
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new RangeError(
       name + " must be a finite number in " + rangeText(spec) + "; got " + describeValue(value)
@@ -86,19 +133,71 @@ function checkChange(engineLike, name, value, track) {
       name + " = " + formatNumber(value) + " must be a whole number in " + rangeText(spec)
     );
   }
+  return value;
+}
+
+function countText(n, what) {
+  return n + " " + what + (n === 1 ? "" : "s") + " (0.." + (n - 1) + ")";
+}
+
+/**
+ * Where a parameter lives → its ABI target. `where` is a track index, or
+ * {track} | {bus} | {master: true}, plus {slot} (1..inserts_max) for an insert's parameter.
+ */
+function resolveTarget(table, spec, where) {
+  const limits = table.limits;
+  const w = typeof where === "number" || where === undefined ? { track: where === undefined ? 0 : where } : where;
+  if (w === null || typeof w !== "object") {
+    throw new TypeError(spec.name + ": the channel must be a track index or {track | bus | master, slot}");
+  }
+  const named = (w.track !== undefined) + (w.bus !== undefined) + (w.master === true);
+  if (named > 1) throw new TypeError(spec.name + ": name one channel: track, bus or master");
+  const slot = w.slot === undefined ? 0 : w.slot;
+  const insertsMax = limits.inserts_max || 8;
+  if (!Number.isInteger(slot) || slot < 0 || slot > insertsMax) {
+    throw new RangeError(spec.name + ": slot = " + describeValue(slot) + " must be 0.." + insertsMax);
+  }
   if (spec.scope === "master") {
-    if (track !== 0) {
+    if ((w.track !== undefined && w.track !== 0) || w.bus !== undefined || slot !== 0) {
       throw new RangeError(
-        name + " is a master parameter; its track must be 0, got " + describeValue(track)
+        spec.name + " is a master parameter; its track must be 0, got " + describeValue(w.bus !== undefined ? "a bus" : w.track)
       );
     }
-  } else if (!Number.isInteger(track) || track < 0 || track >= engineLike.tracks) {
-    throw new RangeError(
-      "track = " + describeValue(track) + " is out of range for " + name + ": this engine has " +
-        engineLike.tracks + (engineLike.tracks === 1 ? " track (0)" : " tracks (0.." + (engineLike.tracks - 1) + ")")
-    );
+    return 0;
   }
-  return [track, spec.id, value];
+  let channel;
+  if (w.master === true) {
+    if (spec.scope !== "insert") {
+      throw new RangeError(spec.name + " is not a master parameter" + (spec.scope === "channel" ? "; use master_gain_db" : ""));
+    }
+    channel = encodeTarget(TARGET_MASTER, 0);
+  } else if (w.bus !== undefined) {
+    const busesMax = limits.buses_max || 8;
+    if (!Number.isInteger(w.bus) || w.bus < 0 || w.bus >= busesMax) {
+      throw new RangeError("bus = " + describeValue(w.bus) + " is out of range for " + spec.name + ": there are " + countText(busesMax, "bus"));
+    }
+    if (spec.scope !== "channel" && spec.scope !== "insert") {
+      throw new RangeError(spec.name + " is a track parameter; name a track");
+    }
+    channel = encodeTarget(TARGET_BUS, w.bus);
+  } else {
+    const track = w.track === undefined ? 0 : w.track;
+    if (!Number.isInteger(track) || track < 0 || track >= table.tracks) {
+      throw new RangeError(
+        "track = " + describeValue(track) + " is out of range for " + spec.name + ": this engine has " +
+          (table.tracks === 1 ? "1 track (0)" : table.tracks + " tracks (0.." + (table.tracks - 1) + ")")
+      );
+    }
+    channel = encodeTarget(TARGET_TRACK, track);
+  }
+  if (spec.scope === "insert") {
+    if (slot === 0) {
+      throw new RangeError(spec.name + " belongs to the " + spec.owner + " unit; name the insert slot (1.." + insertsMax + ") that holds it");
+    }
+    return (channel | (slot << 16)) >>> 0;
+  }
+  if (slot !== 0) throw new RangeError(spec.name + " is not an insert parameter; leave slot at 0");
+  return channel;
 }
 
 function paramTable(manifest) {
@@ -113,10 +212,59 @@ function unknownParamError(byName, name) {
   );
 }
 
+/** What the main thread knows exists in the engine (from the configure ops it sent). */
+class Structure {
+  constructor(manifest, tracks) {
+    this.units = Array.isArray(manifest.units) ? manifest.units : [];
+    this.sourceNames = Array.isArray(manifest.sources) ? manifest.sources : ["input"];
+    this.sources = new Array(tracks).fill("input");
+    this.buses = new Set();
+    this.inserts = new Map(); // channel target → unit name per slot (index slot - 1)
+  }
+
+  adopt(ops, byId) {
+    for (const op of ops) {
+      if (op.op === "source") this.sources[op.track] = this.sourceNames[op.kind];
+      else if (op.op === "insert") {
+        this.#touch(op.channel);
+        let slots = this.inserts.get(op.channel);
+        if (slots === undefined) this.inserts.set(op.channel, (slots = []));
+        slots[op.slot - 1] = op.kind === 0 ? undefined : this.units[op.kind - 1];
+      } else if (op.op === "param") {
+        const spec = byId.get(op.id);
+        if (spec && spec.scope !== "master") this.#touch(op.target & 0xffff);
+      }
+    }
+  }
+
+  #touch(channel) {
+    if (((channel >>> 12) & 0xf) === TARGET_BUS) this.buses.add(channel & 0xfff);
+  }
+
+  /** Whether an event to `target` for `spec` would be accepted (events never create anything). */
+  accepts(target, spec) {
+    const channel = target & 0xffff;
+    const kind = (channel >>> 12) & 0xf;
+    const index = channel & 0xfff;
+    const slot = target >>> 16;
+    if (kind === TARGET_BUS && !this.buses.has(index)) return false;
+    if (spec.scope === "insert") {
+      const slots = this.inserts.get(channel);
+      return slots !== undefined && slots[slot - 1] === spec.owner;
+    }
+    if (spec.scope === "synth" || spec.scope === "sampler") return this.sources[index] === spec.scope;
+    return true;
+  }
+}
+
 /** A mixer engine running in one AudioWorkletNode. Create it with createEngine(). */
 export class DawgEngine {
   #byName;
-  #pending = new Map();
+  #byId = new Map();
+  #structure;
+  #pendingParams = new Map(); // "params" messages (may create a track or bus)
+  #pendingSets = new Map(); // PARAM_SET now, coalesced (message transport)
+  #pendingEvents = []; // words of timed events (message transport)
   #rafId = null;
   #timerId = null;
   #microtaskQueued = false;
@@ -125,29 +273,54 @@ export class DawgEngine {
   #disposed = false;
   #onPortMessage;
   #onProcessorError;
+  #ring = null;
+  #meterHeader = null;
+  #meterShared = null;
+  #meterData;
+  #meterStats = { windows: 0, rejected: 0, overflow: 0 };
+  #seq = 0;
+  #requests = new Map();
+  #baseUrl;
+  #ringRefusals = 0;
 
   /**
    * @param {AudioWorkletNode} node
    * @param {object} manifest
    * @param {"simd"|"scalar"} variant
    * @param {number} tracks
+   * @param {{ring?: EventRing, meters?: SharedArrayBuffer, baseUrl?: string|URL, context?: BaseAudioContext}} [extra]
    */
-  constructor(node, manifest, variant, tracks) {
-    /** The AudioWorkletNode: input i is track i, output 0 is the stereo master. */
+  constructor(node, manifest, variant, tracks, extra = {}) {
+    /** The AudioWorkletNode: input i is track i (while its source is its input), output 0 the stereo master. */
     this.node = node;
-    /** The build's manifest (parameter table, limits, wasm files). */
+    /** The build's manifest (parameter table, units, sources, limits, wasm files). */
     this.manifest = manifest;
     /** Which wasm build runs: "simd" or "scalar". */
     this.variant = variant;
     /** Number of tracks (node inputs). */
     this.tracks = tracks;
+    /** The context the node lives in. */
+    this.context = extra.context || node.context;
+    /** Sample rate of the context, Hz. */
+    this.sampleRate = this.context.sampleRate;
+    /** How events reach the processor: "ring" (SharedArrayBuffer) or "message". */
+    this.transport = extra.ring ? "ring" : "message";
+    /** The session loaded last (normalised), or null. */
+    this.session = null;
+    this.limits = manifest.limits || {};
     this.#byName = paramTable(manifest);
-    this.#onPortMessage = (event) => {
-      const data = event.data;
-      if (data !== null && typeof data === "object" && data.type === "error") {
-        this.#report({ message: String(data.message), fatal: data.fatal !== false });
-      }
-    };
+    for (const spec of manifest.params) this.#byId.set(spec.id, spec);
+    this.#structure = new Structure(manifest, tracks);
+    this.#ring = extra.ring || null;
+    this.#baseUrl = extra.baseUrl;
+    const stride = this.limits.meter_stride || 6;
+    const metersLen = (tracks + (this.limits.buses_max || 8) + 1) * stride;
+    this.#meterData = new Float32Array(metersLen);
+    if (extra.meters) {
+      this.#meterHeader = new Int32Array(extra.meters, 0, SEQLOCK_HEADER_WORDS);
+      this.#meterShared = new Float32Array(extra.meters, SEQLOCK_HEADER_WORDS * 4, metersLen);
+    }
+    this.#onPortMessage = (event) => this.#onMessage(event.data);
     this.#onProcessorError = (event) => {
       const detail = event && typeof event.message === "string" && event.message ? ": " + event.message : "";
       this.#report({
@@ -162,7 +335,7 @@ export class DawgEngine {
   /**
    * The parameter's row of the table.
    * @param {string} name
-   * @returns {object} {id, name, unit, scope, min, max, default, smoothing_ms, stepped, doc}
+   * @returns {object} {id, name, unit, scope, owner, min, max, default, smoothing_ms, stepped, doc}
    */
   param(name) {
     const spec = this.#byName.get(name);
@@ -170,33 +343,263 @@ export class DawgEngine {
     return spec;
   }
 
+  /** The context frame of context time `when` (seconds); 0 ("as soon as possible") if undefined. */
+  frameAt(when) {
+    if (when === undefined || when === null) return 0;
+    if (typeof when !== "number" || !Number.isFinite(when) || when < 0) {
+      throw new RangeError("when = " + describeValue(when) + " must be a context time in seconds, at least 0");
+    }
+    return Math.round(when * this.sampleRate);
+  }
+
   /**
-   * Set a parameter; validated now, sent with the next flush (one message per frame).
+   * Set a parameter; validated now, applied at the start of the next render quantum
+   * (ring), or with the next flush (message: one message per animation frame).
    * @param {string} name    parameter name from the manifest
    * @param {number} value   in the parameter's unit and range
-   * @param {number} [track] track index for track parameters; 0 for master parameters
+   * @param {number|{track?: number, bus?: number, master?: boolean, slot?: number}} [where]
+   *        a track index (default 0), or the channel and insert slot; nothing for master parameters
    */
-  setParam(name, value, track = 0) {
-    if (this.#disposed) throw new Error("this DawgEngine has been disposed");
-    const [target, id, v] = checkChange(this, name, value, track);
-    this.#pending.set(target * KEY_STRIDE + id, v);
+  setParam(name, value, where = 0) {
+    this.#live();
+    const spec = this.param(name);
+    const v = checkValue(spec, value);
+    const target = resolveTarget(this, spec, where);
+    if (!this.#structure.accepts(target, spec)) {
+      // Only dawg_set_param creates a missing bus (at once, in the message handler).
+      if (spec.scope === "insert" || spec.scope === "synth" || spec.scope === "sampler") {
+        throw new RangeError(this.#missing(spec, target));
+      }
+      this.#pendingParams.set(target * KEY_STRIDE + spec.id, [target, spec.id, v]);
+      if (((target >>> 12) & 0xf) === TARGET_BUS) this.#structure.buses.add(target & 0xfff);
+      this.#schedule();
+      return;
+    }
+    if (this.#ring !== null) {
+      if (this.#ring.push(0, PARAM_SET, target, spec.id, v, 0)) return;
+      this.#ringRefusals++;
+    }
+    this.#pendingSets.set(target * KEY_STRIDE + spec.id, [target, spec.id, v]);
     this.#schedule();
   }
 
-  /** Send all pending parameter changes now, in one message. */
+  /**
+   * Ramp a parameter linearly to `value` over `ms` milliseconds, starting at context time `when`
+   * (default: as soon as possible). The channel (and insert) must exist.
+   */
+  rampParam(name, value, ms, where = 0, when = undefined) {
+    this.#live();
+    const spec = this.param(name);
+    const v = checkValue(spec, value);
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+      throw new RangeError("ramp time = " + describeValue(ms) + " ms must be a finite number of milliseconds, at least 0");
+    }
+    const target = resolveTarget(this, spec, where);
+    if (!this.#structure.accepts(target, spec)) throw new RangeError(this.#missing(spec, target));
+    this.#event(this.frameAt(when), PARAM_RAMP, target, spec.id, v, ms);
+  }
+
+  /** Start MIDI `note` on `track` with `velocity` (0..1) at context time `when` (default: now). */
+  noteOn(track, note, velocity = 1, when = undefined) {
+    this.#live();
+    const target = this.#noteTarget(track, note);
+    if (typeof velocity !== "number" || !(velocity >= 0 && velocity <= 1)) {
+      throw new RangeError("velocity = " + describeValue(velocity) + " must be a number from 0 to 1");
+    }
+    this.#event(this.frameAt(when), NOTE_ON, target, note, velocity, 0);
+  }
+
+  /** Release MIDI `note` on `track` at context time `when` (default: now). */
+  noteOff(track, note, when = undefined) {
+    this.#live();
+    this.#event(this.frameAt(when), NOTE_OFF, this.#noteTarget(track, note), note, 0, 0);
+  }
+
+  /** Release every note of `track` at context time `when` (default: now). */
+  allNotesOff(track, when = undefined) {
+    this.#live();
+    this.#event(this.frameAt(when), ALL_NOTES_OFF, this.#noteTarget(track, 0), 0, 0, 0);
+  }
+
+  #noteTarget(track, note) {
+    if (!Number.isInteger(track) || track < 0 || track >= this.tracks) {
+      throw new RangeError("track = " + describeValue(track) + " is out of range: this engine has " + countText(this.tracks, "track"));
+    }
+    if (!Number.isInteger(note) || note < 0 || note > 127) {
+      throw new RangeError("note = " + describeValue(note) + " must be a MIDI note, a whole number from 0 to 127");
+    }
+    return encodeTarget(TARGET_TRACK, track);
+  }
+
+  #missing(spec, target) {
+    const channel = target & 0xffff;
+    const kind = (channel >>> 12) & 0xf;
+    const where = kind === TARGET_BUS ? "bus " + (channel & 0xfff) : kind === TARGET_MASTER ? "the master" : "track " + (channel & 0xfff);
+    if (spec.scope === "insert") {
+      return spec.name + ": insert " + (target >>> 16) + " of " + where + " does not hold a " + spec.owner + " unit";
+    }
+    if (spec.scope === "synth" || spec.scope === "sampler") {
+      return spec.name + ": " + where + " has no " + spec.scope + " source";
+    }
+    return spec.name + ": " + where + " does not exist yet; set one of its parameters with setParam first";
+  }
+
+  #event(frame, kind, target, id, value, aux) {
+    if (this.#ring !== null) {
+      if (this.#ring.push(frame, kind, target, id, value, aux)) return;
+      this.#ringRefusals++;
+    }
+    const f = new Float32Array(2);
+    f[0] = value;
+    f[1] = aux;
+    const bits = new Uint32Array(f.buffer);
+    this.#pendingEvents.push(frame % TWO_32, kind, target, id, bits[0], bits[1], Math.floor(frame / TWO_32), 0);
+    this.#schedule();
+  }
+
+  /** Send everything pending now (parameter changes and, without the ring, events). */
   flush() {
     this.#cancelScheduled();
-    if (this.#disposed || this.#pending.size === 0) return;
-    const changes = new Float64Array(this.#pending.size * 3);
-    let i = 0;
-    for (const [key, value] of this.#pending) {
-      changes[i] = Math.floor(key / KEY_STRIDE);
-      changes[i + 1] = key % KEY_STRIDE;
-      changes[i + 2] = value;
-      i += 3;
+    if (this.#disposed) return;
+    if (this.#pendingParams.size > 0) {
+      const changes = new Float64Array(this.#pendingParams.size * 3);
+      let i = 0;
+      for (const [target, id, value] of this.#pendingParams.values()) {
+        changes[i] = target;
+        changes[i + 1] = id;
+        changes[i + 2] = value;
+        i += 3;
+      }
+      this.#pendingParams.clear();
+      this.node.port.postMessage({ type: "params", changes }, [changes.buffer]);
     }
-    this.#pending.clear();
-    this.node.port.postMessage({ type: "params", changes }, [changes.buffer]);
+    const sets = this.#pendingSets.size;
+    const timed = this.#pendingEvents.length;
+    if (sets + timed === 0) return;
+    const words = new Uint32Array(sets * WORDS + timed);
+    const floats = new Float32Array(words.buffer);
+    let w = 0;
+    for (const [target, id, value] of this.#pendingSets.values()) {
+      words[w + 1] = PARAM_SET;
+      words[w + 2] = target;
+      words[w + 3] = id;
+      floats[w + 4] = value;
+      w += WORDS;
+    }
+    words.set(this.#pendingEvents, w);
+    this.#pendingSets.clear();
+    this.#pendingEvents = [];
+    this.node.port.postMessage({ type: "events", words }, [words.buffer]);
+  }
+
+  /**
+   * Apply configure ops in the processor (allocates there: call at load time,
+   * not while playing); resolves when applied, rejects with the first failing op.
+   * Sample ops' data arrays are transferred (unusable here afterwards).
+   * @param {Array<object>} ops  see dawg-worklet-core.js
+   */
+  async configure(ops) {
+    this.#live();
+    if (!Array.isArray(ops)) throw new TypeError("configure needs an array of ops");
+    this.flush();
+    const transfer = [];
+    for (const op of ops) {
+      if (op && op.op === "sample" && op.data instanceof Float32Array && op.data.byteOffset === 0 &&
+          op.data.byteLength === op.data.buffer.byteLength && !transfer.includes(op.data.buffer)) {
+        transfer.push(op.data.buffer);
+      }
+    }
+    const reply = await this.#request({ type: "configure", ops }, transfer);
+    if (!reply.ok) throw new Error("configure failed: " + reply.error);
+    this.#structure.adopt(ops, this.#byId);
+  }
+
+  /**
+   * Load a session document: validate it against this build (SessionError
+   * names the bad field), load its samples (built-ins from dist/samples/,
+   * others from options.samples or fetched and decoded), configure the
+   * processor as python's apply_session() does, and hand it the session's
+   * events as a pattern (schedule()'s frames). With `start` (context time,
+   * seconds) the pattern starts playing then; otherwise call play().
+   * @returns {Promise<{passFrames: number, events: number}>}
+   */
+  async loadSession(doc, options = {}) {
+    this.#live();
+    checkKeys(options, SESSION_OPTION_KEYS, "loadSession option");
+    const prepared = await prepareSession(this.manifest, this.#baseUrl, this.context, doc, options, this.tracks);
+    await this.configure(prepared.ops);
+    const start = options.start === undefined || options.start === null ? -1 : this.frameAt(options.start);
+    const reply = await this.#request({
+      type: "pattern",
+      words: prepared.pattern.words,
+      loopFrames: prepared.pattern.loopFrames,
+      startFrame: start,
+    }, [prepared.pattern.words.buffer]);
+    if (!reply.ok) throw new Error("the processor refused the session's pattern: " + reply.error);
+    this.session = prepared.session;
+    return { passFrames: prepared.passFrames, events: prepared.pattern.events.length };
+  }
+
+  /** Start the loaded session's pattern at context time `when` (default: the next render quantum). */
+  play(when = undefined) {
+    this.#live();
+    this.flush();
+    const frame = when === undefined ? -1 : this.frameAt(when);
+    this.node.port.postMessage({ type: "transport", playing: true, frame });
+  }
+
+  /** Stop the pattern now and release every note at context time `when` (default: now). */
+  stop(when = undefined) {
+    this.#live();
+    this.flush();
+    this.node.port.postMessage({ type: "transport", playing: false, frame: this.frameAt(when) });
+  }
+
+  /** Resolves once the processor has handled every message sent before. */
+  async sync() {
+    this.#live();
+    this.flush();
+    await this.#request({ type: "ping" });
+  }
+
+  /**
+   * The latest meter window (about 8 render quanta): per track, bus and the
+   * master, peak and RMS (linear, left and right) and the state ("absent",
+   * "active" or "bypassed": auto-bypassed, costing nothing), plus counters of
+   * events the engine rejected and events dropped for lack of room.
+   */
+  meters() {
+    const data = this.#meterData;
+    if (this.#meterShared !== null) {
+      const seq = seqlockRead(this.#meterHeader, this.#meterShared, data);
+      if (seq >= 0) {
+        this.#meterStats.rejected = Atomics.load(this.#meterHeader, 1);
+        this.#meterStats.overflow = Atomics.load(this.#meterHeader, 2);
+        this.#meterStats.windows = Atomics.load(this.#meterHeader, 3);
+      }
+    }
+    const stride = this.limits.meter_stride || 6;
+    const row = (i) => {
+      const o = i * stride;
+      return {
+        peak: [data[o], data[o + 1]],
+        rms: [data[o + 2], data[o + 3]],
+        state: METER_STATES[data[o + 4]] || "absent",
+      };
+    };
+    const buses = this.limits.buses_max || 8;
+    const tracks = [];
+    for (let t = 0; t < this.tracks; t++) tracks.push(row(t));
+    const busRows = [];
+    for (let b = 0; b < buses; b++) busRows.push(row(this.tracks + b));
+    return {
+      windows: this.#meterStats.windows,
+      rejected: this.#meterStats.rejected,
+      overflow: this.#meterStats.overflow + this.#ringRefusals,
+      tracks,
+      buses: busRows,
+      master: row(this.tracks + buses),
+    };
   }
 
   /** Clear all audio state (filters, compressor, ramps jump to their targets). */
@@ -218,11 +621,19 @@ export class DawgEngine {
     return () => this.#errorCallbacks.delete(callback);
   }
 
+  /** The first fatal error reported so far, or null. */
+  fatalError() {
+    const e = this.#errors.find((x) => x.fatal);
+    return e === undefined ? null : e;
+  }
+
   /** Disconnect the node and free the engine in the processor; the engine is unusable after. */
   dispose() {
     if (this.#disposed) return;
     this.#cancelScheduled();
-    this.#pending.clear();
+    this.#pendingParams.clear();
+    this.#pendingSets.clear();
+    this.#pendingEvents = [];
     this.#disposed = true;
     try {
       this.node.port.postMessage({ type: "dispose" });
@@ -232,10 +643,61 @@ export class DawgEngine {
     this.node.disconnect();
     this.node.removeEventListener("processorerror", this.#onProcessorError);
     this.node.port.onmessage = null;
+    for (const { reject } of this.#requests.values()) reject(new Error("the engine was disposed"));
+    this.#requests.clear();
+  }
+
+  /** Adopt ops the processor applied at creation (processorOptions.configure). */
+  adoptConfigured(ops) {
+    this.#structure.adopt(ops, this.#byId);
+  }
+
+  #live() {
+    if (this.#disposed) throw new Error("this DawgEngine has been disposed");
+  }
+
+  #request(message, transfer = []) {
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#requests.set(seq, { resolve, reject });
+      try {
+        this.node.port.postMessage({ ...message, seq }, transfer);
+      } catch (err) {
+        this.#requests.delete(seq);
+        reject(err);
+      }
+    });
+  }
+
+  #onMessage(data) {
+    if (data === null || typeof data !== "object") return;
+    if (data.type === "meters") {
+      if (data.data instanceof Float32Array) {
+        if (data.data.length === this.#meterData.length) this.#meterData.set(data.data);
+        this.#meterStats.rejected = data.rejected;
+        this.#meterStats.overflow = data.overflow;
+        this.#meterStats.windows++;
+        if (!this.#disposed) this.node.port.postMessage({ type: "meter-buffer", data: data.data }, [data.data.buffer]);
+      }
+      return;
+    }
+    if (data.type === "error") {
+      this.#report({ message: String(data.message), fatal: data.fatal !== false });
+      return;
+    }
+    if (data.seq !== undefined && this.#requests.has(data.seq)) {
+      const { resolve } = this.#requests.get(data.seq);
+      this.#requests.delete(data.seq);
+      resolve(data);
+    }
   }
 
   #report(error) {
     if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(error);
+    if (error.fatal) {
+      for (const { reject } of this.#requests.values()) reject(new Error(error.message));
+      this.#requests.clear();
+    }
     if (this.#errorCallbacks.size === 0) {
       console.error("dawgwasm: " + error.message);
       return;
@@ -291,6 +753,105 @@ export class DawgEngine {
   }
 }
 
+function checkKeys(options, known, what) {
+  if (options === null || typeof options !== "object") throw new TypeError(what + "s must be an object");
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError("unknown " + what + " " + JSON.stringify(key) + "; known: " + known.join(", "));
+    }
+  }
+}
+
+// ---- sessions and samples ---------------------------------------------------------
+
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error("could not fetch " + what + " " + url + ": " + errorText(err), { cause: err });
+  }
+  if (!response.ok) {
+    throw new Error("could not load " + what + " " + url + ": HTTP " + response.status);
+  }
+  return response;
+}
+
+/** dist/samples/index.json: built-in sample name → {channels, frames, sample_rate_hz}. */
+function sampleIndex(baseUrl) {
+  const key = String(new URL("samples/index.json", baseUrl));
+  let promise = sampleIndexes.get(key);
+  if (promise === undefined) {
+    promise = fetchOk(key, "the built-in sample index").then((r) => r.json());
+    promise.catch(() => sampleIndexes.delete(key));
+    sampleIndexes.set(key, promise);
+  }
+  return promise;
+}
+
+function planar(buffer) {
+  const channels = Math.min(2, buffer.numberOfChannels);
+  const frames = buffer.length;
+  const data = new Float32Array(channels * frames);
+  for (let c = 0; c < channels; c++) data.set(buffer.getChannelData(c), c * frames);
+  return { channels, frames, sampleRate: buffer.sampleRate, data };
+}
+
+async function sampleData(name, spec, provided, baseUrl, context, index) {
+  const given = provided && Object.prototype.hasOwnProperty.call(provided, name) ? provided[name] : undefined;
+  if (given !== undefined) {
+    if (typeof AudioBuffer === "function" && given instanceof AudioBuffer) return planar(given);
+    const { channels, frames, sampleRate, data } = given;
+    if (!(data instanceof Float32Array) || (channels !== 1 && channels !== 2) || data.length !== channels * frames) {
+      throw new TypeError("options.samples." + name + " must be an AudioBuffer or {channels: 1|2, frames, sampleRate, data: planar Float32Array}");
+    }
+    // A copy: the processor takes ownership of what it is sent.
+    return { channels, frames, sampleRate, data: data.slice() };
+  }
+  if (spec.builtin !== undefined) {
+    const info = index[spec.builtin];
+    const url = new URL("samples/" + encodeURIComponent(spec.builtin) + ".f32", baseUrl);
+    const bytes = await (await fetchOk(url, "the built-in sample")).arrayBuffer();
+    const data = new Float32Array(bytes); // little-endian float32, as every Web Audio platform is
+    if (data.length !== info.channels * info.frames) {
+      throw new Error(url + " holds " + data.length + " floats; its index entry says " + info.channels + " x " + info.frames);
+    }
+    return { channels: info.channels, frames: info.frames, sampleRate: info.sample_rate_hz, data };
+  }
+  const base = typeof document !== "undefined" ? document.baseURI : baseUrl;
+  const url = new URL(spec.file, base);
+  const bytes = await (await fetchOk(url, "the sample file")).arrayBuffer();
+  return planar(await context.decodeAudioData(bytes));
+}
+
+/** Validate, load samples, build the ops and the pattern of a session document. */
+async function prepareSession(manifest, baseUrl, context, doc, options, tracks) {
+  let index = {};
+  const wantsBuiltins = doc && typeof doc === "object" && doc.samples && typeof doc.samples === "object" &&
+    Object.values(doc.samples).some((s) => s && typeof s === "object" && "builtin" in s);
+  if (wantsBuiltins) index = await sampleIndex(baseUrl);
+  const session = parseSession(doc, manifest, Object.keys(index));
+  if (tracks !== undefined && session.tracks.length > tracks) {
+    throw new RangeError("the session has " + session.tracks.length + " tracks; this engine has " + tracks);
+  }
+  const ops = sessionOps(session, manifest);
+  const loads = [];
+  for (const op of ops) {
+    if (op.op !== "sample") continue;
+    loads.push(
+      sampleData(op.name, session.samples.get(op.name), options.samples, baseUrl, context, index).then((s) => {
+        Object.assign(op, s);
+      })
+    );
+  }
+  await Promise.all(loads);
+  const rate = context.sampleRate;
+  const pattern = sessionPattern(session, manifest, rate, { loop: options.loop !== false, frames: options.frames });
+  return { session, ops, pattern, passFrames: passFrames(session, rate) };
+}
+
+// ---- creation ---------------------------------------------------------------
+
 function chooseVariant(requested) {
   if (!VARIANTS.includes(requested)) {
     throw new RangeError(
@@ -310,12 +871,29 @@ function chooseVariant(requested) {
   return simdSupported() ? "simd" : "scalar";
 }
 
+function chooseTransport(requested) {
+  if (!EVENT_TRANSPORTS.includes(requested)) {
+    throw new RangeError(
+      "events = " + describeValue(requested) + " is not one of " + EVENT_TRANSPORTS.map((v) => JSON.stringify(v)).join(", ")
+    );
+  }
+  const shared = sharedMemorySupported();
+  if (requested === "ring" && !shared) {
+    throw new Error(
+      "events: \"ring\" needs SharedArrayBuffer: serve the page cross-origin isolated " +
+        "(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), or use \"auto\""
+    );
+  }
+  if (requested === "message") return "message";
+  return shared ? "ring" : "message";
+}
+
 async function compileWasm(url) {
   let response;
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new Error("could not fetch " + url + ": " + (err && err.message ? err.message : String(err)), { cause: err });
+    throw new Error("could not fetch " + url + ": " + errorText(err), { cause: err });
   }
   if (!response.ok) {
     throw new Error(
@@ -344,10 +922,7 @@ async function compileWasm(url) {
 }
 
 function compileError(url, err) {
-  return new Error(
-    "could not compile " + url + ": " + (err && err.message ? err.message : String(err)),
-    { cause: err }
-  );
+  return new Error("could not compile " + url + ": " + errorText(err), { cause: err });
 }
 
 function addWorkletModule(context, url) {
@@ -361,10 +936,7 @@ function addWorkletModule(context, url) {
   if (promise === undefined) {
     promise = context.audioWorklet.addModule(key).catch((err) => {
       byUrl.delete(key); // let a later call try again
-      throw new Error(
-        "could not load the AudioWorklet module " + key + ": " + (err && err.message ? err.message : String(err)),
-        { cause: err }
-      );
+      throw new Error("could not load the AudioWorklet module " + key + ": " + errorText(err), { cause: err });
     });
     byUrl.set(key, promise);
   }
@@ -378,7 +950,9 @@ function addWorkletModule(context, url) {
  * @param {object} manifest  the build's manifest.json content
  * @param {string|URL} baseUrl  URL of the dist/ folder (ends with "/")
  * @param {{tracks?: number, variant?: "auto"|"simd"|"scalar",
- *          params?: Array<{name: string, value: number, track?: number}>}} [options]
+ *          params?: Array<{name: string, value: number, track?: number}>,
+ *          events?: "auto"|"ring"|"message", session?: object, samples?: object,
+ *          loop?: boolean, start?: number, meterQuanta?: number}} [options]
  * @returns {Promise<DawgEngine>}
  */
 export async function createEngine(context, manifest, baseUrl, options = {}) {
@@ -391,12 +965,7 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   if (manifest === null || typeof manifest !== "object" || !Array.isArray(manifest.params)) {
     throw new TypeError("createEngine needs the build's manifest (with a params table)");
   }
-  if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new TypeError("unknown option " + JSON.stringify(key) + "; known: " + OPTION_KEYS.join(", "));
-    }
-  }
+  checkKeys(options, OPTION_KEYS, "option");
   if (manifest.quantum_frames !== WEB_AUDIO_QUANTUM_FRAMES) {
     throw new RangeError(
       "this build renders " + manifest.quantum_frames + "-frame quanta but Web Audio renders " +
@@ -405,10 +974,6 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   }
   const limits = manifest.limits || {};
   const tracksMax = Number.isInteger(limits.tracks_max) ? limits.tracks_max : 1;
-  const tracks = options.tracks === undefined ? 1 : options.tracks;
-  if (!Number.isInteger(tracks) || tracks < 1 || tracks > tracksMax) {
-    throw new RangeError("tracks = " + describeValue(tracks) + " is out of range [1, " + tracksMax + "]");
-  }
   const rate = context.sampleRate;
   if (
     typeof limits.sample_rate_min_hz === "number" && typeof limits.sample_rate_max_hz === "number" &&
@@ -419,24 +984,44 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
         limits.sample_rate_max_hz + "] Hz"
     );
   }
+  const transport = chooseTransport(options.events === undefined ? "auto" : options.events);
+  const variant = chooseVariant(options.variant === undefined ? "auto" : options.variant);
 
+  let prepared = null;
+  if (options.session !== undefined) {
+    prepared = await prepareSession(manifest, baseUrl, context, options.session, {
+      samples: options.samples,
+      loop: options.loop,
+    }, undefined);
+  } else if (options.samples !== undefined || options.loop !== undefined || options.start !== undefined) {
+    throw new TypeError("options samples, loop and start go with options.session");
+  }
+  const sessionTracks = prepared === null ? 1 : prepared.session.tracks.length;
+  const tracks = options.tracks === undefined ? sessionTracks : options.tracks;
+  if (!Number.isInteger(tracks) || tracks < 1 || tracks > tracksMax) {
+    throw new RangeError("tracks = " + describeValue(tracks) + " is out of range [1, " + tracksMax + "]");
+  }
+  if (tracks < sessionTracks) {
+    throw new RangeError("tracks = " + tracks + " is fewer than the session's " + sessionTracks + " tracks");
+  }
+
+  // Initial parameters: checked against the table, applied before the first sample.
   const byName = paramTable(manifest);
-  const checker = {
-    tracks,
-    param(name) {
-      const spec = byName.get(name);
-      if (spec === undefined) throw unknownParamError(byName, name);
-      return spec;
-    },
-  };
+  const table = { tracks, limits };
   const initial = options.params === undefined ? [] : options.params;
   if (!Array.isArray(initial)) throw new TypeError("options.params must be an array of {name, value, track}");
   const params = initial.map((p) => {
     if (p === null || typeof p !== "object") throw new TypeError("options.params entries must be {name, value, track}");
-    return checkChange(checker, p.name, p.value, p.track === undefined ? 0 : p.track);
+    const spec = byName.get(p.name);
+    if (spec === undefined) throw unknownParamError(byName, p.name);
+    const where = p.track !== undefined ? p.track : p.bus !== undefined || p.master !== undefined || p.slot !== undefined
+      ? { bus: p.bus, master: p.master, slot: p.slot } : 0;
+    return [resolveTarget(table, spec, where), spec.id, checkValue(spec, p.value)];
   });
+  if (options.meterQuanta !== undefined && (!Number.isInteger(options.meterQuanta) || options.meterQuanta < 1)) {
+    throw new RangeError("meterQuanta must be a positive integer");
+  }
 
-  const variant = chooseVariant(options.variant === undefined ? "auto" : options.variant);
   const wasm = manifest.wasm && manifest.wasm[variant];
   if (!wasm || typeof wasm.file !== "string") {
     throw new Error("the manifest names no wasm file for the " + variant + " variant");
@@ -444,6 +1029,26 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   const wasmUrl = new URL(wasm.file, baseUrl);
   const processorUrl = new URL("dawg-processor.js", baseUrl);
   const [module] = await Promise.all([compileWasm(wasmUrl), addWorkletModule(context, processorUrl)]);
+
+  const processorOptions = { module, tracks, params, maxQuanta: 1 };
+  if (options.meterQuanta !== undefined) processorOptions.meterQuanta = options.meterQuanta;
+  let ring = null;
+  let meters = null;
+  if (transport === "ring") {
+    ring = EventRing.create(RING_CAPACITY);
+    const metersLen = (tracks + (limits.buses_max || 8) + 1) * (limits.meter_stride || 6);
+    meters = new SharedArrayBuffer(seqlockBytes(metersLen));
+    processorOptions.ring = ring.buffer;
+    processorOptions.meters = meters;
+  }
+  if (prepared !== null) {
+    processorOptions.configure = prepared.ops;
+    processorOptions.pattern = {
+      words: prepared.pattern.words,
+      loopFrames: prepared.pattern.loopFrames,
+      startFrame: options.start === undefined || options.start === null ? -1 : Math.round(options.start * rate),
+    };
+  }
 
   let node;
   try {
@@ -454,14 +1059,30 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
       channelCount: 2,
       channelCountMode: "explicit",
       channelInterpretation: "speakers",
-      processorOptions: { module, tracks, params, maxQuanta: 1 },
+      processorOptions,
     });
   } catch (err) {
     throw new Error(
-      "could not create the AudioWorkletNode " + JSON.stringify(manifest.processor_name) + ": " +
-        (err && err.message ? err.message : String(err)),
+      "could not create the AudioWorkletNode " + JSON.stringify(manifest.processor_name) + ": " + errorText(err),
       { cause: err }
     );
   }
-  return new DawgEngine(node, manifest, variant, tracks);
+  const engine = new DawgEngine(node, manifest, variant, tracks, { ring, meters, baseUrl, context });
+  if (prepared !== null) {
+    engine.adoptConfigured(prepared.ops);
+    engine.session = prepared.session;
+    // The processor applied the session in its constructor: wait for it, and fail here if it could not.
+    try {
+      await engine.sync();
+    } catch (err) {
+      engine.dispose();
+      throw err;
+    }
+    const fatal = engine.fatalError();
+    if (fatal !== null) {
+      engine.dispose();
+      throw new Error(fatal.message);
+    }
+  }
+  return engine;
 }

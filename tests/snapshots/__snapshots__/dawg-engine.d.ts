@@ -4,7 +4,7 @@
 //
 // Types for dawg-engine.js.
 
-/** Names of the parameters that exist once per track (target = track index). */
+/** Parameters addressed by a track index: strip, sends, solo, fader, and the track's synth or sampler. */
 export type TrackParamName =
   | "low_hz"
   | "low_gain_db"
@@ -17,15 +17,145 @@ export type TrackParamName =
   | "comp_ratio"
   | "comp_attack_ms"
   | "comp_release_ms"
+  | "comp_knee_db"
+  | "comp_makeup_db"
+  | "comp_detector"
+  | "comp_link"
+  | "gain_db"
+  | "pan"
+  | "mute"
+  | "solo"
+  | "send_1_db"
+  | "send_2_db"
+  | "send_3_db"
+  | "send_4_db"
+  | "send_5_db"
+  | "send_6_db"
+  | "send_7_db"
+  | "send_8_db"
+  | "send_1_pre"
+  | "send_2_pre"
+  | "send_3_pre"
+  | "send_4_pre"
+  | "send_5_pre"
+  | "send_6_pre"
+  | "send_7_pre"
+  | "send_8_pre"
+  | "synth_osc1_wave"
+  | "synth_osc2_wave"
+  | "synth_osc2_semitones"
+  | "synth_osc2_detune_cents"
+  | "synth_osc_mix"
+  | "synth_cutoff_hz"
+  | "synth_resonance"
+  | "synth_filter_env_octaves"
+  | "synth_fenv_attack_ms"
+  | "synth_fenv_decay_ms"
+  | "synth_fenv_sustain"
+  | "synth_fenv_release_ms"
+  | "synth_attack_ms"
+  | "synth_decay_ms"
+  | "synth_sustain"
+  | "synth_release_ms"
+  | "synth_gain_db"
+  | "sampler_sample"
+  | "sampler_root_note"
+  | "sampler_tune_cents"
+  | "sampler_mode"
+  | "sampler_attack_ms"
+  | "sampler_release_ms"
+  | "sampler_gain_db"
+  | "sampler_choke";
+
+/** Parameters of tracks and buses alike (fader, pan, mute). */
+export type ChannelParamName =
   | "gain_db"
   | "pan"
   | "mute";
 
-/** Names of the parameters that exist once, on the master bus (target = 0). */
+/** Names of the parameters that exist once, on the master (target = 0). */
 export type MasterParamName =
-  | "master_gain_db";
+  | "master_gain_db"
+  | "tempo_bpm"
+  | "auto_bypass";
 
-export type ParamName = TrackParamName | MasterParamName;
+/** Parameters of an effect unit in an insert slot (name the slot). */
+export type InsertParamName =
+  | "peq_1_type"
+  | "peq_1_hz"
+  | "peq_1_gain_db"
+  | "peq_1_q"
+  | "peq_2_type"
+  | "peq_2_hz"
+  | "peq_2_gain_db"
+  | "peq_2_q"
+  | "peq_3_type"
+  | "peq_3_hz"
+  | "peq_3_gain_db"
+  | "peq_3_q"
+  | "peq_4_type"
+  | "peq_4_hz"
+  | "peq_4_gain_db"
+  | "peq_4_q"
+  | "peq_5_type"
+  | "peq_5_hz"
+  | "peq_5_gain_db"
+  | "peq_5_q"
+  | "peq_6_type"
+  | "peq_6_hz"
+  | "peq_6_gain_db"
+  | "peq_6_q"
+  | "peq_7_type"
+  | "peq_7_hz"
+  | "peq_7_gain_db"
+  | "peq_7_q"
+  | "peq_8_type"
+  | "peq_8_hz"
+  | "peq_8_gain_db"
+  | "peq_8_q"
+  | "compressor_threshold_db"
+  | "compressor_ratio"
+  | "compressor_knee_db"
+  | "compressor_attack_ms"
+  | "compressor_release_ms"
+  | "compressor_makeup_db"
+  | "compressor_detector"
+  | "compressor_link"
+  | "sat_drive_db"
+  | "sat_curve"
+  | "sat_mix"
+  | "sat_output_db"
+  | "delay_time_ms"
+  | "delay_sync"
+  | "delay_feedback"
+  | "delay_ping_pong"
+  | "delay_damping_hz"
+  | "delay_mix"
+  | "reverb_size"
+  | "reverb_damping"
+  | "reverb_width"
+  | "reverb_predelay_ms"
+  | "reverb_mix"
+  | "lim_ceiling_db"
+  | "lim_release_ms"
+  | "lim_lookahead_ms";
+
+export type ParamName = TrackParamName | ChannelParamName | MasterParamName | InsertParamName;
+
+/** Effect units an insert slot can hold (kind = index + 1; 0 is an empty slot). */
+export type UnitName =
+  | "peq"
+  | "compressor"
+  | "saturator"
+  | "delay"
+  | "reverb"
+  | "limiter";
+
+/** What can feed a track (kind = index). */
+export type SourceName =
+  | "input"
+  | "synth"
+  | "sampler";
 
 /** One row of the engine's parameter table. */
 export interface ParamSpec {
@@ -34,7 +164,14 @@ export interface ParamSpec {
   readonly name: ParamName;
   /** Unit symbol for display ("Hz", "dB", "ms", "" for unitless). */
   readonly unit: string;
-  readonly scope: "track" | "master";
+  /**
+   * Where it lives: every track ("track"), tracks and buses ("channel"), the
+   * master, an insert slot holding the unit named by `owner`, or a track whose
+   * source is the synth or the sampler.
+   */
+  readonly scope: "track" | "channel" | "master" | "insert" | "synth" | "sampler";
+  /** The unit (insert) or source (synth, sampler) it belongs to; "" otherwise. */
+  readonly owner: string;
   readonly min: number;
   readonly max: number;
   readonly default: number;
@@ -59,6 +196,16 @@ export interface Limits {
   readonly quantum_min_frames: number;
   readonly quantum_max_frames: number;
   readonly quanta_per_call_max: number;
+  readonly buses_max: number;
+  readonly inserts_max: number;
+  readonly events_per_push_max: number;
+  readonly events_queued_max: number;
+  /** Floats per channel in the meter area. */
+  readonly meter_stride: number;
+  /** Auto-bypass threshold, linear amplitude. */
+  readonly quiet: number;
+  /** Samples the sample bank holds. */
+  readonly samples_max?: number;
 }
 
 /** The build's manifest (manifest.json). */
@@ -68,6 +215,8 @@ export interface Manifest {
   readonly processor_name: string;
   readonly quantum_frames: number;
   readonly limits: Limits;
+  readonly units: readonly UnitName[];
+  readonly sources: readonly SourceName[];
   /** Text for each ABI status code, keyed by the code as a string. */
   readonly status: { readonly [code: string]: string };
   readonly wasm: { readonly simd: WasmFile; readonly scalar: WasmFile };
@@ -76,17 +225,119 @@ export interface Manifest {
 
 export type Variant = "simd" | "scalar";
 
+/** A channel of the mixer, and for insert parameters the slot (1 to limits.inserts_max). */
+export type InsertRef =
+  | { track: number; slot: number }
+  | { bus: number; slot: number }
+  | { master: true; slot: number };
+
 /** An initial parameter value, applied before the first sample (no ramp). */
 export type InitialParam =
   | { name: TrackParamName; value: number; track?: number }
-  | { name: MasterParamName; value: number; track?: 0 };
+  | { name: ChannelParamName; value: number; bus: number }
+  | { name: MasterParamName; value: number; track?: 0 }
+  | { name: InsertParamName; value: number; slot: number; track?: number; bus?: number; master?: true };
+
+/** Planar float32 audio: all of channel 0, then channel 1. */
+export interface SampleData {
+  channels: 1 | 2;
+  frames: number;
+  sampleRate: number;
+  data: Float32Array;
+}
+
+/** A session document (the JSON `dawgwasm render --session` reads). */
+export interface SessionDocument {
+  format: "dawgwasm-session";
+  version: 1;
+  name?: string;
+  tempo_bpm?: number;
+  length_beats?: number;
+  samples?: { [name: string]: { builtin: string } | { file: string } };
+  tracks: SessionTrack[];
+  buses?: { name?: string; inserts?: SessionInsert[]; gain_db?: number; pan?: number; mute?: boolean }[];
+  master?: { inserts?: SessionInsert[]; gain_db?: number };
+}
+
+export interface SessionInsert {
+  unit: UnitName;
+  params?: { [name: string]: number };
+}
+
+export interface SessionTrack {
+  name?: string;
+  source?: { type: SourceName; sample?: string; params?: { [name: string]: number } };
+  strip?: { [name: string]: number };
+  inserts?: SessionInsert[];
+  sends?: { bus: number; level_db?: number; pre?: boolean }[];
+  gain_db?: number;
+  pan?: number;
+  mute?: boolean;
+  solo?: boolean;
+  pattern?: {
+    length_beats?: number;
+    notes?: { beat: number; note: number; velocity?: number; length_beats?: number }[];
+  };
+  automation?: { beat: number; param: ParamName; value: number; ramp_ms?: number; slot?: number }[];
+}
+
+export interface SessionOptions {
+  /** Sample data by the session's sample name, instead of loading built-ins or fetching files. */
+  samples?: { [name: string]: AudioBuffer | SampleData };
+  /** true (default): loop one pass of length_beats; false: play `frames` frames once. */
+  loop?: boolean;
+  /** Context time (s) at which the pattern starts; default: stopped until play(). */
+  start?: number;
+  /** With loop false: frames to schedule (default one pass). */
+  frames?: number;
+}
 
 export interface EngineOptions {
-  /** Number of tracks (node inputs), 1 to limits.tracks_max; default 1. */
+  /** Number of tracks (node inputs), 1 to limits.tracks_max; default 1, or the session's. */
   tracks?: number;
   /** "auto" (default): SIMD when the browser supports it, unless the page URL has ?simd=0. */
   variant?: "auto" | Variant;
   params?: readonly InitialParam[];
+  /** How events travel: "auto" (default: "ring" when cross-origin isolated), "ring" or "message". */
+  events?: "auto" | "ring" | "message";
+  /** A session applied in the processor's constructor, before the first sample. */
+  session?: SessionDocument;
+  samples?: SessionOptions["samples"];
+  loop?: boolean;
+  start?: number;
+  /** Render quanta per meter window (default 8). */
+  meterQuanta?: number;
+}
+
+/** Structural changes, applied in order by configure() (they allocate in the engine). */
+export type ConfigureOp =
+  | { op: "source"; track: number; kind: number }
+  | { op: "insert"; channel: number; slot: number; kind: number }
+  | { op: "sample"; name: string; channels: 1 | 2; frames: number; sampleRate: number; data: Float32Array }
+  | { op: "param"; target: number; id: number; value: number }
+  | { op: "param"; target: number; id: number; sample: string }
+  | { op: "reset" };
+
+/** One channel's meter over the last window. */
+export interface ChannelMeter {
+  /** Peak, linear, left and right. */
+  readonly peak: readonly [number, number];
+  /** RMS, linear, left and right. */
+  readonly rms: readonly [number, number];
+  /** "bypassed": silent and skipped (auto-bypass); "absent": never created. */
+  readonly state: "absent" | "active" | "bypassed";
+}
+
+export interface Meters {
+  /** Meter windows published so far. */
+  readonly windows: number;
+  /** Events the engine refused (target missing or cannot take them). */
+  readonly rejected: number;
+  /** Events dropped for lack of room (ring, worklet store or engine queue full). */
+  readonly overflow: number;
+  readonly tracks: readonly ChannelMeter[];
+  readonly buses: readonly ChannelMeter[];
+  readonly master: ChannelMeter;
 }
 
 /** An error reported by the processor or the node. */
@@ -96,29 +347,68 @@ export interface EngineError {
   fatal: boolean;
 }
 
+/** A session document that does not validate; `path` is the JSON path of the bad field. */
+export declare class SessionError extends Error {
+  readonly path: string;
+}
+
 /** A mixer engine running in one AudioWorkletNode. Create it with createDawgEngine(). */
 export declare class DawgEngine {
   private constructor();
-  /** Input i is track i (stereo; mono is copied to both sides); output 0 is the stereo master. */
+  /** Input i is track i (stereo; mono is copied to both sides) while its source is its input; output 0 is the stereo master. */
   readonly node: AudioWorkletNode;
   readonly manifest: Manifest;
   readonly variant: Variant;
   readonly tracks: number;
+  readonly context: BaseAudioContext;
+  readonly sampleRate: number;
+  /** How events reach the processor. */
+  readonly transport: "ring" | "message";
+  readonly limits: Limits;
   /** The parameter's row of the table; throws Error for an unknown name. */
   param(name: ParamName): ParamSpec;
+  /** The context frame of context time `when` in seconds (0, "now", if undefined). */
+  frameAt(when?: number): number;
   /**
    * Validate now (RangeError for a non-finite or out-of-range value, a fractional
-   * value of a stepped parameter, or a bad track), send with the next animation
-   * frame; the last write per track and parameter wins.
+   * value of a stepped parameter, or a bad channel or slot), apply at the start of
+   * the next render quantum (ring) or with the next animation frame (message).
    */
-  setParam(name: TrackParamName, value: number, track?: number): void;
-  setParam(name: MasterParamName, value: number, track?: 0): void;
-  /** Send pending parameter changes now. */
+  setParam(name: TrackParamName, value: number, where?: number | { track: number }): void;
+  setParam(name: ChannelParamName, value: number, where: { bus: number }): void;
+  setParam(name: MasterParamName, value: number, where?: 0): void;
+  setParam(name: InsertParamName, value: number, where: InsertRef): void;
+  /** Ramp linearly to `value` over `ms` milliseconds from context time `when` (default: now). */
+  rampParam(name: TrackParamName, value: number, ms: number, where?: number | { track: number }, when?: number): void;
+  rampParam(name: ChannelParamName, value: number, ms: number, where: { bus: number }, when?: number): void;
+  rampParam(name: MasterParamName, value: number, ms: number, where?: 0, when?: number): void;
+  rampParam(name: InsertParamName, value: number, ms: number, where: InsertRef, when?: number): void;
+  /** Start MIDI `note` (0..127) on `track` with `velocity` (0..1, default 1) at context time `when`. */
+  noteOn(track: number, note: number, velocity?: number, when?: number): void;
+  noteOff(track: number, note: number, when?: number): void;
+  allNotesOff(track: number, when?: number): void;
+  /** Send pending changes now. */
   flush(): void;
+  /** Apply structural ops in the processor; resolves when applied. */
+  configure(ops: readonly ConfigureOp[]): Promise<void>;
+  /** Load a session document (validated; samples loaded; events scheduled as Python does). */
+  loadSession(doc: SessionDocument, options?: SessionOptions): Promise<{ passFrames: number; events: number }>;
+  /** The session loaded last, normalised; null before. */
+  readonly session: object | null;
+  /** Start the session's pattern at context time `when` (default: the next render quantum). */
+  play(when?: number): void;
+  /** Stop the pattern; release every note at context time `when` (default: now). */
+  stop(when?: number): void;
+  /** Resolves once the processor has handled every message sent before. */
+  sync(): Promise<void>;
+  /** The latest meter window. */
+  meters(): Meters;
   /** Clear all audio state; parameter ramps jump to their targets. */
   reset(): void;
   /** Register an error callback (past errors are replayed); returns an unsubscribe function. */
   onError(callback: (error: EngineError) => void): () => void;
+  /** The first fatal error reported, or null. */
+  fatalError(): EngineError | null;
   /** Disconnect the node and free the engine; the object is unusable after. */
   dispose(): void;
 }
@@ -134,3 +424,6 @@ export declare function createDawgEngine(
 
 /** Whether this browser supports WebAssembly SIMD (validates a v128 probe module). */
 export declare function simdSupported(): boolean;
+
+/** Whether the page can share memory with the worklet (events through the ring). */
+export declare function sharedMemorySupported(): boolean;

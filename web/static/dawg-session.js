@@ -1,0 +1,516 @@
+// dawg-session.js — session documents in the browser (hand-written; not generated).
+//
+// The same JSON document `dawgwasm render --session` reads: validated here
+// against the build's manifest (parameter table with scope and owner, unit
+// and source names, limits) with the rules of python/dawgwasm/_session.py,
+// turned into the worklet's configure ops in the order apply_session() makes
+// its calls, and scheduled with schedule()'s exact arithmetic:
+//   frames per beat = 60 / tempo_bpm * sampleRate,
+//   frame           = floor(beat * frames per beat + 0.5),
+//   patterns loop every pattern length, automation every length_beats,
+//   events sorted by frame, note-offs before the other events of a frame,
+//   otherwise in generation order (track, notes then automation, loop, entry).
+// So the browser and wasmtime queue the very same events on the very same frames.
+
+export const FORMAT = "dawgwasm-session";
+export const VERSION = 1;
+export const NOTE_ON = 0;
+export const NOTE_OFF = 1;
+export const PARAM_SET = 2;
+export const PARAM_RAMP = 3;
+export const ALL_NOTES_OFF = 4;
+export const TARGET_TRACK = 0;
+export const TARGET_BUS = 1;
+export const TARGET_MASTER = 2;
+const WORDS = 8;
+const TWO_32 = 4294967296;
+
+/** `slot << 16 | kind << 12 | index`. */
+export function encodeTarget(kind, index, slot = 0) {
+  return ((slot << 16) | (kind << 12) | index) >>> 0;
+}
+
+/** A session document that does not validate; `path` is the JSON path of the bad field. */
+export class SessionError extends Error {
+  constructor(path, message) {
+    super(path + ": " + message);
+    this.name = "SessionError";
+    this.path = path;
+  }
+}
+
+/** Nearest frame, halves rounded up: Python's nearest_frame(). */
+export function nearestFrame(x) {
+  return Math.floor(x + 0.5);
+}
+
+function kindOf(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "boolean") return "true/false";
+  if (typeof v === "number") return "a number";
+  return typeof v;
+}
+
+function g(x) {
+  return String(Number(x.toPrecision(6)));
+}
+
+function obj(v, path, allowed, required = []) {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new SessionError(path, "must be an object, not " + kindOf(v));
+  }
+  for (const key of Object.keys(v)) {
+    if (!allowed.includes(key)) {
+      throw new SessionError(path + "." + key, "unknown field; allowed fields are " + allowed.join(", "));
+    }
+  }
+  for (const key of required) {
+    if (!(key in v)) throw new SessionError(path + "." + key, "is required");
+  }
+  return v;
+}
+
+function list(v, path, most) {
+  if (!Array.isArray(v)) throw new SessionError(path, "must be a list, not " + kindOf(v));
+  if (v.length > most) {
+    throw new SessionError(path, "has " + v.length + " entries; at most " + most + " are allowed");
+  }
+  return v;
+}
+
+function num(v, path, lo, hi, loOpen = false) {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new SessionError(path, "must be a finite number, not " + (typeof v === "number" ? String(v) : kindOf(v)));
+  }
+  if (v < lo || v > hi || (loOpen && v === lo)) {
+    throw new SessionError(path, g(v) + " is out of range; allowed: " + (loOpen ? "above " + g(lo) : g(lo)) + " to " + g(hi));
+  }
+  return v;
+}
+
+function int(v, path, lo, hi) {
+  const x = num(v, path, lo, hi);
+  if (!Number.isInteger(x)) throw new SessionError(path, g(x) + " must be a whole number from " + lo + " to " + hi);
+  return x;
+}
+
+function str(v, path) {
+  if (typeof v !== "string") throw new SessionError(path, "must be a string, not " + kindOf(v));
+  return v;
+}
+
+function bool(v, path) {
+  if (typeof v !== "boolean") throw new SessionError(path, "must be true or false, not " + kindOf(v));
+  return v;
+}
+
+function choice(v, path, choices, what) {
+  const s = str(v, path);
+  if (!choices.includes(s)) {
+    throw new SessionError(path, JSON.stringify(s) + " is not " + what + "; allowed: " + choices.join(", "));
+  }
+  return s;
+}
+
+function has(o, key) {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
+
+function get(o, key, fallback) {
+  return has(o, key) ? o[key] : fallback;
+}
+
+/** Validates documents against one build's tables (python's _Checker). */
+class Checker {
+  constructor(manifest) {
+    this.byName = new Map();
+    for (const p of manifest.params) this.byName.set(p.name, p);
+    this.params = manifest.params;
+    this.units = Array.isArray(manifest.units) ? manifest.units : [];
+    this.sources = Array.isArray(manifest.sources) ? manifest.sources : ["input"];
+    const limits = manifest.limits || {};
+    this.insertsMax = limits.inserts_max || 8;
+    this.busesMax = limits.buses_max || 8;
+    this.tracksMax = limits.tracks_max || 256;
+  }
+
+  spec(name) {
+    const spec = this.byName.get(name);
+    if (spec === undefined) throw new Error("the build has no parameter " + name);
+    return spec;
+  }
+
+  names(ok) {
+    return this.params.filter(ok).map((s) => s.name).join(", ");
+  }
+
+  validate(spec, value, path) {
+    const range = (spec.stepped ? "whole numbers " : "") + g(spec.min) + " to " + g(spec.max) + (spec.unit ? " " + spec.unit : "");
+    if (typeof value !== "number") {
+      throw new SessionError(path, spec.name + " must be a number, not " + kindOf(value) + "; legal values are " + range);
+    }
+    if (!Number.isFinite(value)) {
+      throw new SessionError(path, spec.name + " = " + value + " is not a finite number; legal values are " + range);
+    }
+    if (value < spec.min || value > spec.max) {
+      throw new SessionError(path, spec.name + " = " + g(value) + " is out of range; legal values are " + range);
+    }
+    if (spec.stepped && value !== Math.round(value)) {
+      throw new SessionError(path, spec.name + " = " + g(value) + " must be a whole number; legal values are " + range);
+    }
+    return value;
+  }
+
+  param(name, value, path, ok, what) {
+    const key = str(name, path);
+    const spec = this.byName.get(key);
+    if (spec === undefined) throw new SessionError(path, "unknown parameter " + JSON.stringify(key) + "; " + what);
+    if (!ok(spec)) throw new SessionError(path, JSON.stringify(key) + " cannot be set here; " + what);
+    const v = typeof value === "boolean" ? Number(value) : value;
+    return [key, this.validate(spec, v, path)];
+  }
+
+  paramMap(v, path, ok, what) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      throw new SessionError(path, "must be an object of parameter values, not " + kindOf(v));
+    }
+    const out = [];
+    for (const [k, x] of Object.entries(v)) out.push(this.param(k, x, path + "." + k, ok, what));
+    return out;
+  }
+
+  inserts(v, path) {
+    const out = [];
+    list(v, path, this.insertsMax).forEach((item, i) => {
+      const p = path + "[" + i + "]";
+      const d = obj(item, p, ["unit", "params"], ["unit"]);
+      const unit = choice(d.unit, p + ".unit", this.units, "an effect unit");
+      const ok = (s) => s.scope === "insert" && s.owner === unit;
+      const params = this.paramMap(get(d, "params", {}), p + ".params", ok, unit + " parameters are " + this.names(ok));
+      out.push({ unit, params });
+    });
+    return out;
+  }
+
+  channel(d, path, keys) {
+    const out = [];
+    for (const key of keys) {
+      if (!has(d, key)) continue;
+      if (key === "mute" || key === "solo") out.push([key, Number(bool(d[key], path + "." + key))]);
+      else out.push(this.param(key, d[key], path + "." + key, () => true, ""));
+    }
+    return out;
+  }
+}
+
+function unitInSlot(inserts, slot) {
+  if (slot && Array.isArray(inserts) && slot <= inserts.length) {
+    const d = inserts[slot - 1];
+    if (d !== null && typeof d === "object" && typeof d.unit === "string") return d.unit;
+  }
+  return null;
+}
+
+/**
+ * Validate a session document (parsed JSON) against a build's manifest.
+ * `builtins` lists the built-in sample names (dist/samples/index.json).
+ * Returns the normalised session; throws SessionError naming the bad field.
+ */
+export function parseSession(doc, manifest, builtins) {
+  const c = new Checker(manifest);
+  const top = obj(
+    doc,
+    "$",
+    ["format", "version", "name", "tempo_bpm", "length_beats", "samples", "tracks", "buses", "master"],
+    ["format", "version", "tracks"]
+  );
+  if (top.format !== FORMAT) throw new SessionError("$.format", "must be " + JSON.stringify(FORMAT));
+  int(top.version, "$.version", VERSION, VERSION);
+  const tempoSpec = c.spec("tempo_bpm");
+  const tempo = num(get(top, "tempo_bpm", tempoSpec.default), "$.tempo_bpm", tempoSpec.min, tempoSpec.max);
+  const lengthBeats = num(get(top, "length_beats", 16), "$.length_beats", 0, 100000, true);
+  const samples = new Map();
+  const samplesDoc = get(top, "samples", {});
+  obj(samplesDoc, "$.samples", samplesDoc && typeof samplesDoc === "object" ? Object.keys(samplesDoc) : []);
+  for (const [name, spec] of Object.entries(samplesDoc)) {
+    const p = "$.samples." + name;
+    const d = obj(spec, p, ["builtin", "file"]);
+    if (Object.keys(d).length !== 1) throw new SessionError(p, "give exactly one of builtin or file");
+    if (has(d, "builtin")) samples.set(name, { builtin: choice(d.builtin, p + ".builtin", builtins, "a built-in sample") });
+    else samples.set(name, { file: str(d.file, p + ".file") });
+  }
+  const buses = list(get(top, "buses", []), "$.buses", c.busesMax).map((b, i) => {
+    const p = "$.buses[" + i + "]";
+    const d = obj(b, p, ["name", "inserts", "gain_db", "pan", "mute"]);
+    return {
+      name: str(get(d, "name", "Bus " + (i + 1)), p + ".name"),
+      inserts: c.inserts(get(d, "inserts", []), p + ".inserts"),
+      channel: c.channel(d, p, ["gain_db", "pan", "mute"]),
+    };
+  });
+  const trackFields = [
+    "name", "source", "strip", "inserts", "sends", "gain_db", "pan", "mute", "solo", "pattern", "automation",
+  ];
+  const sendSpec = c.spec("send_1_db");
+  const tracks = list(top.tracks, "$.tracks", c.tracksMax).map((t, i) => {
+    const p = "$.tracks[" + i + "]";
+    const d = obj(t, p, trackFields);
+    const src = obj(get(d, "source", { type: "input" }), p + ".source", ["type", "params", "sample"], ["type"]);
+    const kind = choice(src.type, p + ".source.type", c.sources, "a source");
+    const okSrc = (s) => s.scope === kind;
+    const sourceParams = c.paramMap(
+      get(src, "params", {}), p + ".source.params", okSrc, kind + " parameters are " + (c.names(okSrc) || "none")
+    );
+    let sample = null;
+    if (has(src, "sample")) {
+      if (kind !== "sampler") throw new SessionError(p + ".source.sample", "only a sampler source plays a sample");
+      sample = choice(src.sample, p + ".source.sample", Array.from(samples.keys()), "a sample named in $.samples");
+    }
+    const okStrip = (s) => s.scope === "track" && !s.name.startsWith("send_") && !s.name.startsWith("solo");
+    const strip = c.paramMap(get(d, "strip", {}), p + ".strip", okStrip, "strip parameters are " + c.names(okStrip));
+    const sends = list(get(d, "sends", []), p + ".sends", c.busesMax).map((sd, j) => {
+      const sp = p + ".sends[" + j + "]";
+      const s = obj(sd, sp, ["bus", "level_db", "pre"], ["bus"]);
+      const bus = int(s.bus, sp + ".bus", 0, c.busesMax - 1);
+      if (bus >= buses.length) {
+        throw new SessionError(sp + ".bus", "bus " + bus + " is not defined; $.buses has " + buses.length + " entries");
+      }
+      return {
+        bus,
+        levelDb: num(get(s, "level_db", 0.0), sp + ".level_db", sendSpec.min, sendSpec.max),
+        pre: bool(get(s, "pre", false), sp + ".pre"),
+      };
+    });
+    const notes = [];
+    let patternBeats = lengthBeats;
+    if (has(d, "pattern")) {
+      const pp = p + ".pattern";
+      const pat = obj(d.pattern, pp, ["length_beats", "notes"]);
+      patternBeats = num(get(pat, "length_beats", lengthBeats), pp + ".length_beats", 0, 100000, true);
+      list(get(pat, "notes", []), pp + ".notes", 100000).forEach((nd, j) => {
+        const np = pp + ".notes[" + j + "]";
+        const n = obj(nd, np, ["beat", "note", "velocity", "length_beats"], ["beat", "note"]);
+        notes.push({
+          beat: num(n.beat, np + ".beat", 0, patternBeats),
+          note: int(n.note, np + ".note", 0, 127),
+          velocity: num(get(n, "velocity", 0.8), np + ".velocity", 0, 1),
+          lengthBeats: num(get(n, "length_beats", 0.25), np + ".length_beats", 0, 100000, true),
+        });
+      });
+      if (notes.length > 0 && kind === "input") {
+        throw new SessionError(pp + ".notes", "an input track plays no notes; give it a synth or sampler source");
+      }
+    }
+    const automation = list(get(d, "automation", []), p + ".automation", 10000).map((ad, j) => {
+      const ap = p + ".automation[" + j + "]";
+      const a = obj(ad, ap, ["beat", "param", "value", "ramp_ms", "slot"], ["beat", "param", "value"]);
+      const slot = int(get(a, "slot", 0), ap + ".slot", 0, c.insertsMax);
+      const unitHere = unitInSlot(get(d, "inserts", []), slot);
+      const ok = slot
+        ? (s) => s.scope === "insert" && s.owner === unitHere
+        : (s) => s.scope === "track" || s.scope === "channel" || s.scope === kind;
+      const [name, value] = c.param(
+        a.param, a.value, ap + ".param", ok, "automate a parameter of this track (with slot for an insert's)"
+      );
+      return {
+        beat: num(a.beat, ap + ".beat", 0, lengthBeats),
+        param: name,
+        value,
+        rampMs: num(get(a, "ramp_ms", 0.0), ap + ".ramp_ms", 0, 600000),
+        slot,
+      };
+    });
+    return {
+      name: str(get(d, "name", "Track " + (i + 1)), p + ".name"),
+      source: kind,
+      sample,
+      sourceParams,
+      strip,
+      inserts: c.inserts(get(d, "inserts", []), p + ".inserts"),
+      sends,
+      channel: c.channel(d, p, ["gain_db", "pan", "mute", "solo"]),
+      patternBeats,
+      notes,
+      automation,
+    };
+  });
+  if (tracks.length === 0) throw new SessionError("$.tracks", "a session needs at least one track");
+  const m = obj(get(top, "master", {}), "$.master", ["inserts", "gain_db"]);
+  const gainSpec = c.spec("master_gain_db");
+  return {
+    name: str(get(top, "name", "untitled"), "$.name"),
+    tempoBpm: tempo,
+    lengthBeats,
+    samples,
+    tracks,
+    buses,
+    masterInserts: c.inserts(get(m, "inserts", []), "$.master.inserts"),
+    masterGainDb: num(get(m, "gain_db", 0.0), "$.master.gain_db", gainSpec.min, gainSpec.max),
+  };
+}
+
+/** Duration of one pass of the session (length_beats), seconds: Python's length_seconds(). */
+export function lengthSeconds(session) {
+  return (session.lengthBeats * 60.0) / session.tempoBpm;
+}
+
+/** Frames of one pass at `sampleRate`, as Python's render_session counts them. */
+export function passFrames(session, sampleRate) {
+  return nearestFrame(lengthSeconds(session) * sampleRate);
+}
+
+/**
+ * The worklet configure ops that apply `session`, in apply_session()'s order.
+ * Sample ops come first as {op: "sample", name} placeholders for the loader to fill.
+ */
+export function sessionOps(session, manifest) {
+  const c = new Checker(manifest);
+  const id = (name) => c.spec(name).id;
+  const ops = [];
+  for (const name of session.samples.keys()) ops.push({ op: "sample", name });
+  ops.push({ op: "param", target: 0, id: id("tempo_bpm"), value: session.tempoBpm });
+  ops.push({ op: "param", target: 0, id: id("master_gain_db"), value: session.masterGainDb });
+  const inserts = (channel, list_) => {
+    list_.forEach((ins, i) => {
+      const slot = i + 1;
+      ops.push({ op: "insert", channel, slot, kind: c.units.indexOf(ins.unit) + 1 });
+      for (const [name, value] of ins.params) ops.push({ op: "param", target: channel | (slot << 16), id: id(name), value });
+    });
+  };
+  session.buses.forEach((bus, b) => {
+    const target = encodeTarget(TARGET_BUS, b);
+    for (const [name, value] of bus.channel) ops.push({ op: "param", target, id: id(name), value });
+    inserts(target, bus.inserts);
+  });
+  inserts(encodeTarget(TARGET_MASTER, 0), session.masterInserts);
+  session.tracks.forEach((track, t) => {
+    const target = encodeTarget(TARGET_TRACK, t);
+    ops.push({ op: "source", track: t, kind: c.sources.indexOf(track.source) });
+    if (track.sample !== null) ops.push({ op: "param", target, id: id("sampler_sample"), sample: track.sample });
+    for (const [name, value] of track.sourceParams) ops.push({ op: "param", target, id: id(name), value });
+    for (const [name, value] of track.strip) ops.push({ op: "param", target, id: id(name), value });
+    inserts(target, track.inserts);
+    for (const send of track.sends) {
+      ops.push({ op: "param", target, id: id("send_" + (send.bus + 1) + "_db"), value: send.levelDb });
+      ops.push({ op: "param", target, id: id("send_" + (send.bus + 1) + "_pre"), value: Number(send.pre) });
+    }
+    for (const [name, value] of track.channel) ops.push({ op: "param", target, id: id(name), value });
+  });
+  ops.push({ op: "reset" });
+  return ops;
+}
+
+// Every event of the session in Python's generation order, before sorting:
+// {frame, kind, target, id, value, aux, base} where base is the beat at which
+// the loop (pattern repetition or automation pass) that produced it starts.
+function generate(session, manifest, sampleRate, frames) {
+  const c = new Checker(manifest);
+  const fpb = (60.0 / session.tempoBpm) * sampleRate;
+  const events = [];
+  session.tracks.forEach((track, t) => {
+    const target = encodeTarget(TARGET_TRACK, t);
+    if (track.notes.length > 0) {
+      const loops = Math.ceil(frames / (track.patternBeats * fpb)) + 1;
+      for (let k = 0; k < loops; k++) {
+        const base = k * track.patternBeats;
+        for (const n of track.notes) {
+          const on = nearestFrame((base + n.beat) * fpb);
+          const off = nearestFrame((base + n.beat + n.lengthBeats) * fpb);
+          if (on < frames) events.push({ frame: on, kind: NOTE_ON, target, id: n.note, value: n.velocity, aux: 0, base });
+          if (off < frames) events.push({ frame: off, kind: NOTE_OFF, target, id: n.note, value: 0, aux: 0, base });
+        }
+      }
+    }
+    if (track.automation.length > 0) {
+      const loops = Math.ceil(frames / (session.lengthBeats * fpb)) + 1;
+      for (let k = 0; k < loops; k++) {
+        const base = k * session.lengthBeats;
+        for (const a of track.automation) {
+          const frame = nearestFrame((k * session.lengthBeats + a.beat) * fpb);
+          if (frame >= frames) continue;
+          const spec = c.spec(a.param);
+          const tgt = encodeTarget(TARGET_TRACK, t, a.slot);
+          if (a.rampMs > 0) events.push({ frame, kind: PARAM_RAMP, target: tgt, id: spec.id, value: a.value, aux: a.rampMs, base });
+          else events.push({ frame, kind: PARAM_SET, target: tgt, id: spec.id, value: a.value, aux: 0, base });
+        }
+      }
+    }
+  });
+  return events;
+}
+
+function byFrameOffsFirst(a, b) {
+  return a.frame - b.frame || (a.kind !== NOTE_OFF) - (b.kind !== NOTE_OFF);
+}
+
+/**
+ * Every event of the first `frames` frames of the session, ordered by frame:
+ * exactly python's schedule(). Events are {frame, kind, target, id, value, aux}.
+ */
+export function schedule(session, manifest, sampleRate, frames) {
+  return generate(session, manifest, sampleRate, frames).sort(byFrameOffsFirst); // stable (ES2019)
+}
+
+/**
+ * The worklet pattern for the session: {words, loopFrames, events}.
+ *
+ * loop (default): one pass of `passFrames` frames, played over and over. Its
+ * events are python's schedule() of that pass, plus the events that the
+ * pass's loops produce after its end (a note-off of a note held over the
+ * loop point), wrapped to their frame in a later pass and marked (word 7) with
+ * the first pass they play in. Pass 0 is then exactly schedule(pass frames);
+ * every later pass is the same events plus those held over, which is what
+ * schedule() gives for a longer render whenever the pass is a whole number of
+ * frames and every pattern length divides length_beats (otherwise later
+ * passes restart the patterns at each pass).
+ *
+ * loop false: python's schedule() of `frames` frames, played once.
+ */
+export function sessionPattern(session, manifest, sampleRate, { loop = true, frames } = {}) {
+  let entries;
+  let loopFrames = 0;
+  if (!loop) {
+    const n = frames === undefined ? passFrames(session, sampleRate) : frames;
+    entries = schedule(session, manifest, sampleRate, n).map((e) => ({ ...e, minPass: 0 }));
+  } else {
+    loopFrames = passFrames(session, sampleRate);
+    if (loopFrames < 1) throw new SessionError("$.length_beats", "one pass is shorter than a frame");
+    const fpb = (60.0 / session.tempoBpm) * sampleRate;
+    let longest = 0;
+    for (const t of session.tracks) for (const n of t.notes) longest = Math.max(longest, n.lengthBeats);
+    const horizon = loopFrames + nearestFrame(longest * fpb) + 2;
+    // Pass 0: exactly schedule(loopFrames), in generation order.
+    entries = generate(session, manifest, sampleRate, loopFrames).map((e) => ({ ...e, minPass: 0 }));
+    // Held over: produced by a loop starting inside the pass, landing after it.
+    for (const e of generate(session, manifest, sampleRate, horizon)) {
+      if (e.base >= session.lengthBeats || e.frame < loopFrames) continue;
+      const minPass = Math.floor(e.frame / loopFrames);
+      entries.push({ ...e, frame: e.frame - minPass * loopFrames, minPass });
+    }
+    // At one frame: note-offs first; among equals, what is held over from an
+    // earlier pass first (it comes from an earlier loop, so python generates it first).
+    entries.sort((a, b) => byFrameOffsFirst(a, b) || (a.minPass > 0 ? 0 : 1) - (b.minPass > 0 ? 0 : 1));
+  }
+  return { words: encodeEvents(entries), loopFrames, events: entries };
+}
+
+/** Event records (dawg-ring.js layout) for events {frame, kind, target, id, value, aux, minPass?}. */
+export function encodeEvents(events) {
+  const words = new Uint32Array(events.length * WORDS);
+  const floats = new Float32Array(words.buffer);
+  events.forEach((e, i) => {
+    const w = i * WORDS;
+    words[w] = e.frame % TWO_32;
+    words[w + 1] = e.kind;
+    words[w + 2] = e.target;
+    words[w + 3] = e.id;
+    floats[w + 4] = e.value;
+    floats[w + 5] = e.aux || 0;
+    words[w + 6] = Math.floor(e.frame / TWO_32);
+    words[w + 7] = e.minPass || 0;
+  });
+  return words;
+}
