@@ -1,12 +1,14 @@
-//! The parameter table: the single source of truth for every parameter's
-//! name, unit, range, default and smoothing time.
+//! The row format of the parameter table, and the engine's own rows:
+//! channel strip, fader, pan, mute, solo, sends, master and tempo.
 //!
-//! It is exported through the ABI ([`crate::abi`]); the Python API validates
+//! Effect units and sources define their rows in their own files; the whole
+//! table ([`crate::params`]) is these rows followed by theirs. It is exported
+//! through the ABI ([`crate::abi`]); the Python API and sessions validate
 //! against it, the generated AudioWorklet glue and the demo UI are built from
-//! it. A parameter's id is its index in [`PARAMS`]; ids are stable within an
-//! ABI version.
+//! it. The engine's own ids are the indices into [`PARAMS`]; all ids are
+//! stable within an ABI version.
 
-/// Where a parameter lives: on every track, or once on the master bus.
+/// Where a parameter lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Scope {
