@@ -685,26 +685,7 @@ pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit
     )?))
 }
 
-impl Unit for CompressorUnit {
-    fn set(&mut self, index: usize, value: f32) {
-        CompressorUnit::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        CompressorUnit::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        CompressorUnit::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        CompressorUnit::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        CompressorUnit::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        CompressorUnit::tail_frames(self)
-    }
-}
+forward_unit!(CompressorUnit);
 
 #[cfg(test)]
 mod tests {

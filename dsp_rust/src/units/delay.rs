@@ -444,29 +444,7 @@ impl Delay {
     }
 }
 
-impl Unit for Delay {
-    fn set(&mut self, index: usize, value: f32) {
-        Delay::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        Delay::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        Delay::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        Delay::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        Delay::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        Delay::tail_frames(self)
-    }
-    fn set_tempo_bpm(&mut self, bpm: f32) {
-        Delay::set_tempo_bpm(self, bpm);
-    }
-}
+forward_unit!(Delay, tempo);
 
 /// Constructor for the insert-slot table: a boxed [`Delay`].
 pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit>, ConfigError> {

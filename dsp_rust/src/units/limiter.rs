@@ -507,26 +507,7 @@ pub fn make(sample_rate_hz: f32, _max_block_frames: usize) -> Result<Box<dyn Uni
     Ok(Box::new(unit))
 }
 
-impl Unit for Limiter {
-    fn set(&mut self, index: usize, value: f32) {
-        Limiter::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        Limiter::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        Limiter::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        Limiter::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        Limiter::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        Limiter::tail_frames(self)
-    }
-}
+forward_unit!(Limiter);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,45 @@
 use crate::engine::ConfigError;
 use crate::spec::ParamSpec;
 
+/// Implements [`Unit`] for a unit type whose inherent methods already have
+/// the trait's names and signatures; `forward_unit!(T, tempo)` also forwards
+/// `set_tempo_bpm`.
+macro_rules! forward_unit {
+    ($t:ty) => {
+        forward_unit!($t, {});
+    };
+    ($t:ty, tempo) => {
+        forward_unit!($t, {
+            fn set_tempo_bpm(&mut self, bpm: f32) {
+                <$t>::set_tempo_bpm(self, bpm);
+            }
+        });
+    };
+    ($t:ty, { $($extra:tt)* }) => {
+        impl $crate::units::Unit for $t {
+            fn set(&mut self, index: usize, value: f32) {
+                <$t>::set(self, index, value);
+            }
+            fn get(&self, index: usize) -> f32 {
+                <$t>::get(self, index)
+            }
+            fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+                <$t>::process(self, left, right);
+            }
+            fn reset(&mut self) {
+                <$t>::reset(self);
+            }
+            fn is_quiet(&self) -> bool {
+                <$t>::is_quiet(self)
+            }
+            fn tail_frames(&self) -> usize {
+                <$t>::tail_frames(self)
+            }
+            $($extra)*
+        }
+    };
+}
+
 pub mod biquad;
 pub mod compressor;
 pub mod delay;

@@ -839,26 +839,7 @@ impl ParametricEq {
     }
 }
 
-impl Unit for ParametricEq {
-    fn set(&mut self, index: usize, value: f32) {
-        ParametricEq::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        ParametricEq::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        ParametricEq::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        ParametricEq::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        ParametricEq::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        ParametricEq::tail_frames(self)
-    }
-}
+forward_unit!(ParametricEq);
 
 /// Constructor for the unit table ([`crate::units::MakeUnit`]).
 pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit>, ConfigError> {

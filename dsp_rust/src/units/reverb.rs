@@ -602,26 +602,7 @@ impl Reverb {
     }
 }
 
-impl Unit for Reverb {
-    fn set(&mut self, index: usize, value: f32) {
-        Reverb::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        Reverb::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        Reverb::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        Reverb::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        Reverb::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        Reverb::tail_frames(self)
-    }
-}
+forward_unit!(Reverb);
 
 /// Constructor for the insert-slot table: a boxed [`Reverb`].
 pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit>, ConfigError> {

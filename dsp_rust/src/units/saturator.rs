@@ -415,26 +415,7 @@ pub fn make(sample_rate_hz: f32, _max_block_frames: usize) -> Result<Box<dyn Uni
     Ok(Box::new(unit))
 }
 
-impl Unit for Saturator {
-    fn set(&mut self, index: usize, value: f32) {
-        Saturator::set(self, index, value);
-    }
-    fn get(&self, index: usize) -> f32 {
-        Saturator::get(self, index)
-    }
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        Saturator::process(self, left, right);
-    }
-    fn reset(&mut self) {
-        Saturator::reset(self);
-    }
-    fn is_quiet(&self) -> bool {
-        Saturator::is_quiet(self)
-    }
-    fn tail_frames(&self) -> usize {
-        Saturator::tail_frames(self)
-    }
-}
+forward_unit!(Saturator);
 
 #[cfg(test)]
 mod tests {
