@@ -492,12 +492,7 @@ impl Limiter {
 
 /// `round(ms·fs/1000)` frames.
 fn frames_for_ms(ms: f32, sample_rate_hz: f32) -> usize {
-    let n = (ms as f64 * 1e-3 * sample_rate_hz as f64).round();
-    if n > 0.0 {
-        n as usize
-    } else {
-        0
-    }
+    steps_for_ms(ms, sample_rate_hz) as usize
 }
 
 /// Constructor for the insert-slot table ([`crate::units::UnitInfo::make`]);
