@@ -268,18 +268,61 @@ impl Channel {
         self.quiet_frames = 0;
     }
 
-    /// Bookkeeping after a segment: `source_quiet` and this segment's peak
-    /// decide whether the channel may go to sleep.
-    fn update_bypass(&mut self, source_quiet: bool, peak: f32, frames: usize) {
+    /// Run the inserts on frames `a..b`; returns the peak after them.
+    fn run_inserts(&mut self, a: usize, b: usize) -> f32 {
+        self.inserts
+            .process(&mut self.left[a..b], &mut self.right[a..b]);
+        peak(&self.left[a..b]).max(peak(&self.right[a..b]))
+    }
+
+    /// Add frames `a..b` (after the fader) into the master mix and this
+    /// channel's meter.
+    fn mix_into(
+        &self,
+        mix_l: &mut [f32],
+        mix_r: &mut [f32],
+        meter: &mut [f32],
+        a: usize,
+        b: usize,
+    ) {
+        for i in a..b {
+            mix_l[i] += self.left[i];
+            mix_r[i] += self.right[i];
+        }
+        meter_add(meter, &self.left[a..b], &self.right[a..b]);
+    }
+
+    /// Bypass bookkeeping after a segment of `frames` frames whose source
+    /// was quiet or not and whose post-insert peak was `peak`. Goes to sleep
+    /// (reset, bypassed) once it has been quiet for `hold_base` plus its
+    /// inserts' tails, its own ramps are done and `settled()` agrees (the
+    /// caller's state of the channel: strip lane, sends). True if it slept.
+    fn try_sleep(
+        &mut self,
+        source_quiet: bool,
+        peak: f32,
+        frames: usize,
+        hold_base: usize,
+        settled: impl FnOnce() -> bool,
+    ) -> bool {
         if source_quiet && peak < QUIET {
             self.quiet_frames = self.quiet_frames.saturating_add(frames);
         } else {
             self.quiet_frames = 0;
         }
-    }
-
-    fn hold_frames(&self, hold_base: usize) -> usize {
-        hold_base.saturating_add(self.inserts.tail_frames())
+        let hold = hold_base.saturating_add(self.inserts.tail_frames());
+        if self.quiet_frames >= hold
+            && self.inserts.is_quiet()
+            && !self.mute_gain.is_active()
+            && settled()
+        {
+            self.reset();
+            self.bypassed = true;
+            self.quiet_frames = usize::MAX;
+            true
+        } else {
+            false
+        }
     }
 
     fn reset(&mut self) {
@@ -445,6 +488,10 @@ pub struct Engine {
     groups: Vec<StripGroup>,
     lanes_l: Vec<F4>,
     lanes_r: Vec<F4>,
+}
+
+fn peak(x: &[f32]) -> f32 {
+    x.iter().fold(0.0f32, |p, v| p.max(v.abs()))
 }
 
 fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
@@ -1340,12 +1387,9 @@ impl Engine {
                 Some(t) if !t.skip => t,
                 _ => continue,
             };
-            let source_quiet = t.source_quiet;
             let group = &mut self.groups[ti / LANES];
             let ch = &mut t.ch;
-            ch.inserts.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            let (pl, _) = sum_sq_peak(&ch.left[a..b]);
-            let (pr, _) = sum_sq_peak(&ch.right[a..b]);
+            let post_inserts_peak = ch.run_inserts(a, b);
             ch.apply_mute(a, b);
             add_sends(
                 &mut t.sends,
@@ -1366,23 +1410,15 @@ impl Engine {
                 a,
                 b,
             );
-            for i in a..b {
-                self.master.left[i] += ch.left[i];
-                self.master.right[i] += ch.right[i];
-            }
-            let m = &mut self.meters[ti * METER_STRIDE..(ti + 1) * METER_STRIDE];
-            meter_add(m, &ch.left[a..b], &ch.right[a..b]);
-            ch.update_bypass(source_quiet, pl.max(pr), n);
-            if ch.quiet_frames >= ch.hold_frames(hold_base)
-                && group.lane_is_quiet(ti % LANES)
-                && ch.inserts.is_quiet()
-                && !ch.mute_gain.is_active()
-                && t.sends.iter().all(|s| !s.gain.is_active())
-            {
-                group.reset_lane(ti % LANES);
-                ch.reset();
-                ch.bypassed = true;
-                ch.quiet_frames = usize::MAX;
+            let meter = &mut self.meters[ti * METER_STRIDE..(ti + 1) * METER_STRIDE];
+            ch.mix_into(&mut self.master.left, &mut self.master.right, meter, a, b);
+            let lane = ti % LANES;
+            let sends = &t.sends;
+            let slept = ch.try_sleep(t.source_quiet, post_inserts_peak, n, hold_base, || {
+                group.lane_is_quiet(lane) && sends.iter().all(|s| !s.gain.is_active())
+            });
+            if slept {
+                group.reset_lane(lane);
             }
         }
         for (bi, slot) in self.buses.iter_mut().enumerate() {
@@ -1391,36 +1427,20 @@ impl Engine {
                 None => continue,
             };
             let ch = &mut bus.ch;
-            let (il, _) = sum_sq_peak(&ch.left[a..b]);
-            let (ir, _) = sum_sq_peak(&ch.right[a..b]);
-            let source_quiet = il.max(ir) < QUIET;
+            let source_quiet = peak(&ch.left[a..b]).max(peak(&ch.right[a..b])) < QUIET;
             if ch.bypassed {
                 if source_quiet {
                     continue;
                 }
                 ch.wake();
             }
-            ch.inserts.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            let (pl, _) = sum_sq_peak(&ch.left[a..b]);
-            let (pr, _) = sum_sq_peak(&ch.right[a..b]);
+            let post_inserts_peak = ch.run_inserts(a, b);
             ch.apply_mute(a, b);
             ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            for i in a..b {
-                self.master.left[i] += ch.left[i];
-                self.master.right[i] += ch.right[i];
-            }
             let c = tracks + bi;
-            let m = &mut self.meters[c * METER_STRIDE..(c + 1) * METER_STRIDE];
-            meter_add(m, &ch.left[a..b], &ch.right[a..b]);
-            ch.update_bypass(source_quiet, pl.max(pr), n);
-            if ch.quiet_frames >= ch.hold_frames(hold_base)
-                && ch.inserts.is_quiet()
-                && !ch.mute_gain.is_active()
-            {
-                ch.reset();
-                ch.bypassed = true;
-                ch.quiet_frames = usize::MAX;
-            }
+            let meter = &mut self.meters[c * METER_STRIDE..(c + 1) * METER_STRIDE];
+            ch.mix_into(&mut self.master.left, &mut self.master.right, meter, a, b);
+            ch.try_sleep(source_quiet, post_inserts_peak, n, hold_base, || true);
         }
         let master = &mut self.master;
         master
