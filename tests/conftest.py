@@ -93,8 +93,15 @@ class SourceRenderer(Protocol):
     ) -> Stereo: ...
 
 
-def _max_quanta(quantum_frames: int) -> int:
-    return max(1, 8192 // quantum_frames)
+def _one_track(make_engine: EngineFactory, runtime: str, rate: float, quantum: int) -> Engine:
+    """A one-track engine rendering up to 8192 frames per call."""
+    return make_engine(
+        runtime,
+        sample_rate_hz=rate,
+        tracks=1,
+        quantum_frames=quantum,
+        max_quanta=max(1, 8192 // quantum),
+    )
 
 
 @pytest.fixture
@@ -115,13 +122,7 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
         quantum_frames: int = 128,
         tempo_bpm: float = 120.0,
     ) -> Stereo:
-        e = make_engine(
-            runtime,
-            sample_rate_hz=sample_rate_hz,
-            tracks=1,
-            quantum_frames=quantum_frames,
-            max_quanta=_max_quanta(quantum_frames),
-        )
+        e = _one_track(make_engine, runtime, sample_rate_hz, quantum_frames)
         e.set_insert(1, unit, track=0)
         e.set("tempo_bpm", tempo_bpm)
         e.set_many(dict(params), 0, slot=1)
@@ -154,13 +155,7 @@ def render_source(make_engine: EngineFactory) -> SourceRenderer:
         sample_rate_hz: float = 48000.0,
         quantum_frames: int = 128,
     ) -> Stereo:
-        e = make_engine(
-            runtime,
-            sample_rate_hz=sample_rate_hz,
-            tracks=1,
-            quantum_frames=quantum_frames,
-            max_quanta=_max_quanta(quantum_frames),
-        )
+        e = _one_track(make_engine, runtime, sample_rate_hz, quantum_frames)
         e.set_source(0, source)
         for data, sr in samples:
             e.add_sample(np.asarray(data, np.float32), sr)

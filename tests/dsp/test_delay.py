@@ -24,24 +24,13 @@ import numpy.typing as npt
 import pytest
 
 from tests.models.delay import render_delay
+from tests.signals import impulse, noise
 
 F32 = npt.NDArray[np.float32]
 RenderUnit = Callable[..., tuple[F32, F32]]
 
 SR = 48000.0
 TOL = 1e-6
-
-
-def noise(seed: int, frames: int, peak: float = 0.5) -> tuple[F32, F32]:
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-peak, peak, (2, frames)).astype(np.float32)
-    return x[0], x[1]
-
-
-def impulse(frames: int) -> F32:
-    x = np.zeros(frames, np.float32)
-    x[0] = 1.0
-    return x
 
 
 def echoes(x: F32, period: int, count: int) -> list[F32]:

@@ -44,6 +44,7 @@ from tests.models.peq import (
     magnitude_db,
     params_for,
 )
+from tests.signals import impulse
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -81,12 +82,6 @@ ALL_EIGHT = {
     7: Band(PEAK, 11000.0, 2.0, 2.0),
     8: Band(LOW_PASS, 18000.0, 0.0, 0.707),
 }
-
-
-def impulse(frames: int) -> F32:
-    x = np.zeros(frames, np.float32)
-    x[0] = 1.0
-    return x
 
 
 def engine_impulse(
