@@ -13,7 +13,14 @@ import numpy.typing as npt
 from dawgwasm._engine import Engine
 from dawgwasm._events import Event
 from dawgwasm._reference import reference_session
-from dawgwasm._session import Session, apply_session, nearest_frame, parse_session, schedule
+from dawgwasm._session import (
+    Session,
+    apply_session,
+    nearest_frame,
+    parse_session,
+    render_events,
+    schedule,
+)
 
 __all__ = ["SessionRun", "TrackCost", "prepare_reference", "track_costs"]
 
@@ -30,20 +37,9 @@ class SessionRun:
     frames: int
 
     def render(self) -> npt.NDArray[np.float32]:
-        """Render from the start: reset, queue every event, process all frames."""
-        e = self.engine
-        e.reset()
-        e.queue(self.events)
-        q = e.quantum_frames
-        total = -(-self.frames // q)
-        out = np.zeros((2, total * q), np.float32)
-        done = 0
-        while done < total:
-            n = min(e.max_quanta, total - done)
-            e.process(n)
-            out[:, done * q : (done + n) * q] = e.output[:, : n * q]
-            done += n
-        return out[:, : self.frames]
+        """Render from the start: reset, then every event over all frames."""
+        self.engine.reset()
+        return render_events(self.engine, self.events, self.frames)
 
 
 def prepare_reference(

@@ -60,6 +60,7 @@ __all__ = [
     "load_session",
     "nearest_frame",
     "parse_session",
+    "render_events",
     "render_session",
     "schedule",
 ]
@@ -634,7 +635,13 @@ def render_session(
     on a configured ``engine``; returns the master output ``(2, frames)``."""
     sr = engine.sample_rate_hz
     frames = nearest_frame((session.length_seconds() if seconds is None else seconds) * sr)
-    events = schedule(session, engine.params, sr, frames)
+    return render_events(engine, schedule(session, engine.params, sr, frames), frames)
+
+
+def render_events(engine: Any, events: Sequence[Event], frames: int) -> npt.NDArray[np.float32]:
+    """Render ``frames`` frames on ``engine`` with ``events`` (ordered by
+    frame, counted from now), queuing each call's events just before it;
+    returns the master output ``(2, frames)``."""
     q = engine.quantum_frames
     out = np.zeros((2, frames), np.float32)
     pending = 0
