@@ -30,6 +30,7 @@ from dawgwasm import _paths
 from dawgwasm._abi import ABI_VERSION
 from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._errors import BuildError, WasmNotFoundError
+from dawgwasm._limits import SESSION_LIMITS
 from dawgwasm._runtime import load_wasm
 from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
 
@@ -364,6 +365,7 @@ def build(
             "units": infos[0]["units"],
             "sources": infos[0]["sources"],
             "status": infos[0]["status"],
+            "session_limits": SESSION_LIMITS,
             "wasm": wasm_meta,
             "params": infos[0]["params"],
         }

@@ -14,7 +14,11 @@ and says what is wrong and how to fix it::
     ├── ParameterError              unknown parameter or bad target (also KeyError)
     ├── ParameterRangeError         value NaN, infinite or out of range (also ValueError)
     ├── DspRuntimeError             the DSP failed while rendering
+    │   ├── DspTimeoutError         a wasm call ran past its deadline (the instance is discarded)
+    │   └── EngineBusyError         the engine is in use by another thread
     ├── AudioFileError              an audio file could not be read or written
+    ├── OutputFileError             an output path cannot be written without losing something
+    ├── LimitError                  a request exceeds a stated limit (also ValueError)
     ├── SessionError                a session document is invalid (names its JSON path)
     ├── ServeError                  the dev server could not start
     └── BrowserError                Chromium could not be found or driven
@@ -29,8 +33,12 @@ __all__ = [
     "BuildError",
     "DawgwasmError",
     "DspRuntimeError",
+    "DspTimeoutError",
+    "EngineBusyError",
     "EngineConfigError",
     "InvalidWasmError",
+    "LimitError",
+    "OutputFileError",
     "ParameterError",
     "ParameterRangeError",
     "ServeError",
@@ -88,8 +96,29 @@ class DspRuntimeError(DawgwasmError):
     """The DSP returned an error or trapped while rendering."""
 
 
+class DspTimeoutError(DspRuntimeError):
+    """A wasm call ran past its deadline and was interrupted; the instance
+    is unusable afterwards (its state is whatever the call left)."""
+
+
+class EngineBusyError(DspRuntimeError):
+    """The engine was called from a second thread while a call was running;
+    one engine serves one thread at a time."""
+
+
 class AudioFileError(DawgwasmError):
     """An audio file could not be read or written."""
+
+
+class OutputFileError(DawgwasmError):
+    """An output path cannot be written without losing something: it is the
+    input, not a regular file, write-protected, or in a folder that cannot be
+    written. Nothing was written."""
+
+
+class LimitError(DawgwasmError, ValueError):
+    """A request exceeds one of dawgwasm's stated limits (the message names
+    it); checked before the work starts."""
 
 
 class SessionError(DawgwasmError, ValueError):
