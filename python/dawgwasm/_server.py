@@ -13,7 +13,11 @@ plus ``Cache-Control: no-store`` (a rebuilt ``.wasm`` is never served stale)
 and ``X-Content-Type-Options: nosniff``. Content types come from a fixed
 table, not from the operating system's ``mime.types``.
 
-It is meant for a developer's own machine: it binds 127.0.0.1 by default.
+It is meant for a developer's own machine: it binds 127.0.0.1 by default,
+and answers only requests whose ``Host`` header names the machine by an IP
+address, ``localhost`` (or a ``*.localhost`` name) or the ``--host`` it was
+started with (:func:`host_allowed`): a page on another site that points its
+own domain name at 127.0.0.1 (DNS rebinding) is refused with 421.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = [
     "check_dist",
     "content_type",
     "demo_root",
+    "host_allowed",
     "host_warning",
     "make_server",
     "resolve",
@@ -235,6 +240,45 @@ def host_warning(host: str) -> str | None:
     )
 
 
+def _host_name(header: str) -> str | None:
+    """The host of a ``Host`` header without its port (IPv6 without brackets),
+    lower-cased; None if malformed."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        end = h.find("]")
+        if end < 0 or (h[end + 1 :] and not re.fullmatch(r":\d{1,5}", h[end + 1 :])):
+            return None
+        return h[1:end]
+    name, _, port = h.partition(":")
+    if port and not re.fullmatch(r"\d{1,5}", port):
+        return None
+    return name
+
+
+def host_allowed(header: str | None, bind_host: str) -> bool:
+    """Whether a request's ``Host`` header may be answered.
+
+    Allowed: an IP address (a literal address cannot be rebound to another
+    site's name), ``localhost`` and names under ``.localhost`` (browsers
+    resolve them to loopback themselves), and ``bind_host``, the name the
+    server was told to bind. Refused: every other name, and a missing or
+    malformed header (every browser sends one)."""
+    if header is None:
+        return False
+    name = _host_name(header)
+    if not name:
+        return False
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return name == bind_host.strip().strip("[]").lower().rstrip(".")
+
+
 def demo_root() -> Path:
     """The demo page folder ``web/demo`` of the source tree this package lives in."""
     return Path(__file__).resolve().parents[2] / "web" / "demo"
@@ -263,6 +307,7 @@ class DevServer(ThreadingHTTPServer):
         isolation: bool = True,
         verbose: bool = False,
     ) -> None:
+        self.bind_host = address[0]
         self.mounts: tuple[Mount, ...] = tuple(mounts)
         self.isolation = isolation
         self.verbose = verbose
@@ -325,6 +370,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(send_body=False)
 
     def _serve(self, *, send_body: bool) -> None:
+        if not host_allowed(self.headers.get("Host"), self.server.bind_host):
+            self._send_status(HTTPStatus.MISDIRECTED_REQUEST)
+            return
         try:
             _split_target(self.path)
         except _MalformedPath:

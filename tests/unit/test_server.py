@@ -24,6 +24,7 @@ from dawgwasm._server import (
     check_dist,
     content_type,
     demo_root,
+    host_allowed,
     host_warning,
     make_server,
     resolve,
@@ -128,7 +129,9 @@ def request(server: DevServer, raw: bytes) -> Response:
 
 
 def get(server: DevServer, target: str, method: str = "GET") -> Response:
-    return request(server, f"{method} {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode("latin-1"))
+    return request(
+        server, f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode("latin-1")
+    )
 
 
 # --- SV1: loopback by default, a warning otherwise ---------------------------------
@@ -195,7 +198,7 @@ def test_traversal_is_refused_and_leaks_nothing(server: DevServer, target: str) 
 
 
 def test_raw_nul_byte_is_bad_request(server: DevServer) -> None:
-    response = request(server, b"GET /index.html\x00 HTTP/1.1\r\nHost: x\r\n\r\n")
+    response = request(server, b"GET /index.html\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert response.status == 400
 
 
@@ -388,7 +391,9 @@ def test_methods_other_than_get_and_head_are_405(server: DevServer, method: str)
 
 
 def test_post_with_body_is_405(server: DevServer) -> None:
-    response = request(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+    response = request(
+        server, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello"
+    )
     assert response.status == 405
 
 
@@ -484,3 +489,72 @@ def test_symlink_fixture_really_points_outside(tree: Tree) -> None:
     assert os.path.islink(tree.site / "leak.txt")
     assert (tree.site / "leak.txt").read_bytes() == SECRET
     assert (tree.site / "leakdir" / "SECRET.txt").read_bytes() == SECRET
+
+
+# --- DNS rebinding: only loopback names, IP literals and the --host name ---------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.0.0.1:8000",
+        "localhost",
+        "LOCALHOST:8000",
+        "localhost.",
+        "app.localhost:5173",
+        "[::1]:8000",
+        "[::1]",
+        "192.168.1.20:8000",
+    ],
+)
+def test_loopback_names_and_addresses_are_answered(server: DevServer, host: str) -> None:
+    response = request(server, f"GET /app.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert response.status == 200
+    assert response.body == b"export const x = 1;\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /app.js HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: evil.example:8000\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: localhost.evil.example\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: 127.0.0.1.nip.io\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: localhost:80x\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: \r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\n\r\n",
+    ],
+)
+def test_a_rebound_domain_name_is_refused(server: DevServer, raw: bytes) -> None:
+    """A page on another site that points its own name at 127.0.0.1 (DNS
+    rebinding) reaches the server with that name in Host: refused, no body."""
+    response = request(server, raw)
+    assert response.status == 421
+    assert b"export const x" not in response.raw
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+
+
+def test_the_host_named_by_the_user_is_answered(tree: Tree) -> None:
+    for srv in _start(make_server(tree.mounts, host="localhost", port=0)):
+        assert get(srv, "/app.js").status == 200
+        named = request(srv, b"GET /app.js HTTP/1.1\r\nHost: localhost:1\r\n\r\n")
+        assert named.status == 200
+        other = request(srv, b"GET /app.js HTTP/1.1\r\nHost: example.org\r\n\r\n")
+        assert other.status == 421
+
+
+@pytest.mark.parametrize(
+    ("header", "bind", "allowed"),
+    [
+        ("devbox:8000", "devbox", True),
+        ("DEVBOX", "devbox", True),
+        ("devbox.evil", "devbox", False),
+        ("evil", "0.0.0.0", False),
+        ("10.0.0.5:8000", "0.0.0.0", True),
+        (None, "127.0.0.1", False),
+    ],
+)
+def test_host_allowed_rule(header: str | None, bind: str, allowed: bool) -> None:
+    assert host_allowed(header, bind) is allowed
