@@ -20,6 +20,7 @@ __all__ = [
     "JSON_DEPTH_MAX",
     "JSON_NUMBER_CHARS_MAX",
     "RENDER_SECONDS_MAX",
+    "SAMPLE_FRAMES_MAX",
     "SESSION_FILE_BYTES_MAX",
     "SESSION_LIMITS",
     "WAV_BYTES_MAX",
@@ -62,3 +63,6 @@ DEADLINE_REALTIME_FACTOR: Final = 1000.0
 
 #: Time any wasm call may take before it is interrupted, seconds.
 DEADLINE_BASE_S: Final = 10.0
+
+#: Most frames of one sample file (the engine's per-sample limit, 2**24).
+SAMPLE_FRAMES_MAX: Final = 1 << 24

@@ -31,9 +31,10 @@ is allowed. Patterns loop for the whole render; automation repeats every
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -41,7 +42,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dawgwasm._errors import ParameterError, ParameterRangeError, SessionError
+from dawgwasm._errors import LimitError, ParameterError, ParameterRangeError, SessionError
 from dawgwasm._events import (
     TARGET_TRACK,
     Event,
@@ -51,18 +52,35 @@ from dawgwasm._events import (
     param_ramp,
     param_set,
 )
+from dawgwasm._files import open_input
+from dawgwasm._limits import (
+    JSON_DEPTH_MAX,
+    JSON_NUMBER_CHARS_MAX,
+    RENDER_SECONDS_MAX,
+    SAMPLE_FRAMES_MAX,
+    SESSION_FILE_BYTES_MAX,
+    SESSION_LIMITS,
+)
 from dawgwasm._params import ParamSpec, ParamTable
 
 __all__ = [
     "FORMAT",
     "Session",
     "apply_session",
+    "check_samples",
+    "iter_render",
+    "iter_schedule",
     "load_session",
     "nearest_frame",
+    "parse_json",
     "parse_session",
     "render_events",
+    "render_frames",
     "render_session",
+    "sample_file",
+    "sample_path",
     "schedule",
+    "used_samples",
 ]
 
 FORMAT: Final = "dawgwasm-session"
@@ -306,6 +324,62 @@ class _Checker:
         return out
 
 
+_LIMITS: Final = SESSION_LIMITS
+_SAMPLE_PATH_CHARS_MAX: Final = 1024
+_SAMPLE_PATH_RULE: Final = (
+    "must be a relative path inside the session's folder (no '..', no absolute path or URL)"
+)
+
+
+def sample_path(v: object, path: str) -> str:
+    """Check a sample's ``file``: a relative path with ``/`` separators, no
+    empty, ``.`` or ``..`` segment, no ``\\`` or ``:`` (no drive, no URL
+    scheme), at most 1024 characters. It is read relative to the session's
+    folder (or the folder the caller names), never from outside it."""
+    text = _str(v, path)
+    segments = text.split("/")
+    if (
+        not text
+        or len(text) > _SAMPLE_PATH_CHARS_MAX
+        or "\\" in text
+        or ":" in text
+        or "\0" in text
+        or any(seg in ("", ".", "..") for seg in segments)
+    ):
+        raise SessionError(path, _SAMPLE_PATH_RULE)
+    return text
+
+
+def _check_event_load(tracks: Sequence[Track], length_beats: float, pass_s: float) -> None:
+    """Refuse a session whose patterns and automation would schedule more
+    events than :data:`SESSION_LIMITS` allow, per pass and per second, from
+    an upper bound computed before anything is scheduled: per track
+    ``2 · notes · (floor(length_beats / pattern_beats) + 1)`` note events
+    plus one event per automation point."""
+    total = 0.0
+    for t in tracks:
+        if t.notes:
+            ratio = length_beats / t.pattern_beats
+            loops = math.floor(ratio) + 1 if ratio < 2.0**53 else math.inf
+            total += 2.0 * len(t.notes) * loops
+        total += len(t.automation)
+    per_pass = _LIMITS["events_per_pass_max"]
+    if total > per_pass:
+        shown = f"{total:.0f}" if math.isfinite(total) else "unboundedly many"
+        raise SessionError(
+            "$.tracks",
+            f"schedules up to {shown} events per pass; at most {per_pass} are allowed: "
+            "lengthen the patterns or shorten the session",
+        )
+    per_second = _LIMITS["events_per_second_max"]
+    if total / pass_s > per_second:
+        raise SessionError(
+            "$.tracks",
+            f"schedules up to {total / pass_s:.0f} events per second; at most {per_second} "
+            "are allowed: lengthen the patterns or slow the tempo",
+        )
+
+
 def parse_session(
     doc: object,
     params: ParamTable,
@@ -342,8 +416,9 @@ def parse_session(
     )
     length_beats = _num(top.get("length_beats", 16), "$.length_beats", 0, 100000, lo_open=True)
     samples: dict[str, dict[str, str]] = {}
+    samples_doc = top.get("samples", {})
     for name, spec in _obj(
-        top.get("samples", {}), "$.samples", list(top.get("samples", {}) or [])
+        samples_doc, "$.samples", list(samples_doc) if isinstance(samples_doc, dict) else []
     ).items():
         p = f"$.samples.{name}"
         d = _obj(spec, p, ("builtin", "file"))
@@ -356,7 +431,7 @@ def parse_session(
                 "builtin": _choice(d["builtin"], f"{p}.builtin", list(SAMPLES), "a built-in sample")
             }
         else:
-            samples[name] = {"file": _str(d["file"], f"{p}.file")}
+            samples[name] = {"file": sample_path(d["file"], f"{p}.file")}
     buses_doc = _list(top.get("buses", []), "$.buses", BUSES_MAX)
     buses = []
     for i, b in enumerate(buses_doc):
@@ -438,7 +513,8 @@ def parse_session(
             pattern_beats = _num(
                 pat.get("length_beats", length_beats), f"{pp}.length_beats", 0, 100000, lo_open=True
             )
-            for j, nd in enumerate(_list(pat.get("notes", []), f"{pp}.notes", 100000)):
+            notes_doc = _list(pat.get("notes", []), f"{pp}.notes", _LIMITS["notes_per_pattern_max"])
+            for j, nd in enumerate(notes_doc):
                 np_ = f"{pp}.notes[{j}]"
                 n = _obj(nd, np_, ("beat", "note", "velocity", "length_beats"), ("beat", "note"))
                 notes.append(
@@ -461,7 +537,10 @@ def parse_session(
                     "an input track plays no notes; give it a synth or sampler source",
                 )
         automation = []
-        for j, ad in enumerate(_list(d.get("automation", []), f"{p}.automation", 10000)):
+        automation_doc = _list(
+            d.get("automation", []), f"{p}.automation", _LIMITS["automation_per_track_max"]
+        )
+        for j, ad in enumerate(automation_doc):
             ap = f"{p}.automation[{j}]"
             a = _obj(
                 ad, ap, ("beat", "param", "value", "ramp_ms", "slot"), ("beat", "param", "value")
@@ -502,6 +581,7 @@ def parse_session(
         )
     if not tracks:
         raise SessionError("$.tracks", "a session needs at least one track")
+    _check_event_load(tracks, length_beats, length_beats * 60.0 / tempo)
     m = _obj(top.get("master", {}), "$.master", ("inserts", "gain_db"))
     gain_spec = params["master_gain_db"]
     return Session(
@@ -519,25 +599,130 @@ def parse_session(
     )
 
 
-def load_session(path: Path) -> object:
-    """Read a session file as JSON (not yet validated)."""
+def _json_number(text: str) -> float | int:
+    if len(text) > JSON_NUMBER_CHARS_MAX:
+        raise ValueError(
+            f"a number of {len(text)} characters; at most {JSON_NUMBER_CHARS_MAX} are read"
+        )
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _json_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON; numbers must be finite")
+
+
+def _depth(doc: object) -> int:
+    """Nesting depth of arrays and objects in a parsed document (iterative)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(doc, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+def parse_json(text: bytes, where: str) -> object:
+    """Parse a session document's bytes: strict UTF-8 JSON, finite numbers of
+    at most :data:`JSON_NUMBER_CHARS_MAX` characters, nested at most
+    :data:`JSON_DEPTH_MAX` deep; anything else is a :class:`SessionError`."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SessionError("$", f"cannot read {path}: {e.strerror or e}") from None
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SessionError(
+            "$", f"{where} is not UTF-8 text (byte 0x{text[e.start]:02x} at offset {e.start})"
+        ) from None
     try:
-        return json.loads(text)
+        doc = json.loads(
+            decoded,
+            parse_int=_json_number,
+            parse_float=_json_number,
+            parse_constant=_json_constant,
+        )
     except json.JSONDecodeError as e:
         raise SessionError(
-            "$", f"{path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+            "$", f"{where} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
         ) from None
+    except ValueError as e:
+        raise SessionError("$", f"{where} is not valid JSON: {e}") from None
+    except RecursionError:
+        raise SessionError(
+            "$", f"{where} is nested too deeply; at most {JSON_DEPTH_MAX} levels are read"
+        ) from None
+    if _depth(doc) > JSON_DEPTH_MAX:
+        raise SessionError(
+            "$", f"{where} is nested too deeply; at most {JSON_DEPTH_MAX} levels are read"
+        )
+    return doc
+
+
+def load_session(path: Path) -> object:
+    """Read a session file as JSON (not yet validated): a regular file of at
+    most :data:`SESSION_FILE_BYTES_MAX` bytes, parsed by :func:`parse_json`."""
+    with open_input(
+        path, "the session", SESSION_FILE_BYTES_MAX, lambda m: SessionError("$", m)
+    ) as f:
+        text = f.read(SESSION_FILE_BYTES_MAX + 1)
+    return parse_json(text, str(path))
 
 
 # ---- applying and scheduling ------------------------------------------------------
 
 
+def used_samples(session: Session) -> list[str]:
+    """Names of the samples some track plays, in ``$.samples`` order: only
+    these are read (a declared but unused sample file is never opened)."""
+    used = {t.sample for t in session.tracks if t.sample is not None}
+    return [name for name in session.samples if name in used]
+
+
+def sample_file(session: Session, name: str, root: Path | None = None) -> Path:
+    """The file of sample ``name``: its ``file`` under ``root`` (default: the
+    session's folder, else the working folder). A path that resolves outside
+    that folder (through a symbolic link) is refused with the same message
+    whether or not its target exists."""
+    base = root if root is not None else session.base_dir or Path.cwd()
+    rel = session.samples[name]["file"]
+    where = f"$.samples.{name}.file"
+    try:
+        real_base = base.resolve()
+        real = (base / rel).resolve()
+    except (OSError, RuntimeError):
+        raise SessionError(where, _SAMPLE_PATH_RULE) from None
+    if not real.is_relative_to(real_base):
+        raise SessionError(where, _SAMPLE_PATH_RULE)
+    return base / rel
+
+
+def _sample_fail(name: str) -> Callable[[str], Exception]:
+    return lambda message: SessionError(f"$.samples.{name}.file", message)
+
+
+def check_samples(session: Session, root: Path | None = None) -> None:
+    """Open the header of every used sample file: it must be a regular,
+    readable mono or stereo audio file of at most :data:`SAMPLE_FRAMES_MAX`
+    frames. Errors name the sample's JSON path."""
+    from dawgwasm._audio import open_audio
+
+    for name in used_samples(session):
+        if "file" not in session.samples[name]:
+            continue
+        path = sample_file(session, name, root)
+        with open_audio(path, what="sample file", fail=_sample_fail(name)) as f:
+            if f.frames > SAMPLE_FRAMES_MAX:
+                raise SessionError(
+                    f"$.samples.{name}.file",
+                    f"sample file {path} has {f.frames} frames; at most {SAMPLE_FRAMES_MAX} "
+                    "are loaded",
+                )
+
+
 def _sample_data(
-    session: Session, name: str, sample_rate_hz: float
+    session: Session, name: str, sample_rate_hz: float, root: Path | None
 ) -> tuple[npt.NDArray[np.float32], float]:
     spec = session.samples[name]
     if "builtin" in spec:
@@ -546,19 +731,23 @@ def _sample_data(
         return SAMPLES[spec["builtin"]](sample_rate_hz), sample_rate_hz
     from dawgwasm._audio import read_stereo
 
-    path = Path(spec["file"])
-    if not path.is_absolute() and session.base_dir is not None:
-        path = session.base_dir / path
-    audio, rate = read_stereo(path)
+    audio, rate = read_stereo(
+        sample_file(session, name, root),
+        frames_max=SAMPLE_FRAMES_MAX,
+        what="sample file",
+        fail=_sample_fail(name),
+    )
     return audio, float(rate)
 
 
-def apply_session(session: Session, engine: Any) -> None:
+def apply_session(session: Session, engine: Any, *, sample_root: Path | None = None) -> None:
     """Configure ``engine`` (an :class:`~dawgwasm.Engine` with at least as many
-    tracks as the session) with the session's structure and settings."""
+    tracks as the session) with the session's structure and settings.
+    Sample files are read from ``sample_root`` (default: the session's
+    folder; see :func:`sample_file`)."""
     sample_ids: dict[str, int] = {}
-    for name in session.samples:
-        data, rate = _sample_data(session, name, engine.sample_rate_hz)
+    for name in used_samples(session):
+        data, rate = _sample_data(session, name, engine.sample_rate_hz, sample_root)
         sample_ids[name] = engine.add_sample(data, rate)
     engine.set("tempo_bpm", session.tempo_bpm)
     engine.set("master_gain_db", session.master_gain_db)
@@ -592,40 +781,112 @@ def nearest_frame(x: float) -> int:
     return math.floor(x + 0.5)
 
 
+# An event's place in the schedule: frame, note-offs first, then the order
+# in which the events are generated (track, notes before automation, loop,
+# entry, note-on before its note-off).
+_Key = tuple[int, bool, int, int, int, int, int]
+
+
+@dataclass
+class _Stream:
+    """One track's notes (section 0) or automation (section 1), loop by loop.
+
+    Every event of loop ``k`` lands at or after ``nearest_frame(k · loop
+    beats · frames per beat)``, so the loops can be generated lazily, in
+    frame order, just ahead of the events they must be merged with."""
+
+    track: int
+    section: int
+    loop_beats: float
+    k: int = 0
+
+    def lower(self, fpb: float) -> int:
+        return nearest_frame((self.k * self.loop_beats + 0.0) * fpb)
+
+
+def iter_schedule(
+    session: Session, params: ParamTable, sample_rate_hz: float, frames: int
+) -> Iterator[Event]:
+    """Every event of ``frames`` frames of the session, ordered by frame
+    (note-offs before the other events of a frame, otherwise in generation
+    order), generated lazily: memory holds about one loop of each pattern,
+    whatever the length of the render."""
+    fpb = session.frames_per_beat(sample_rate_hz)
+    streams: list[tuple[int, int, int, _Stream]] = []
+    for t, track in enumerate(session.tracks):
+        if track.notes:
+            streams.append((0, t, 0, _Stream(t, 0, track.pattern_beats)))
+        if track.automation:
+            streams.append((0, t, 1, _Stream(t, 1, session.length_beats)))
+    heapq.heapify(streams)
+    pending: list[tuple[_Key, Event]] = []
+    while streams or pending:
+        while streams and (not pending or streams[0][0] <= pending[0][0][0]):
+            lower, t, section, stream = heapq.heappop(streams)
+            if lower >= frames:
+                continue
+            _generate(session, params, stream, fpb, frames, pending)
+            stream.k += 1
+            heapq.heappush(streams, (stream.lower(fpb), t, section, stream))
+        if pending:
+            yield heapq.heappop(pending)[1]
+
+
+def _generate(
+    session: Session,
+    params: ParamTable,
+    stream: _Stream,
+    fpb: float,
+    frames: int,
+    pending: list[tuple[_Key, Event]],
+) -> None:
+    """Push the events of one loop of ``stream`` (those before ``frames``)."""
+    t, k = stream.track, stream.k
+    track = session.tracks[t]
+    if stream.section == 0:
+        base = k * track.pattern_beats
+        for j, n in enumerate(track.notes):
+            on = nearest_frame((base + n.beat) * fpb)
+            off = nearest_frame((base + n.beat + n.length_beats) * fpb)
+            if on < frames:
+                heapq.heappush(
+                    pending, ((on, True, t, 0, k, j, 0), note_on(on, t, n.note, n.velocity))
+                )
+            if off < frames:
+                heapq.heappush(pending, ((off, False, t, 0, k, j, 1), note_off(off, t, n.note)))
+        return
+    for j, a in enumerate(track.automation):
+        frame = nearest_frame((k * session.length_beats + a.beat) * fpb)
+        if frame >= frames:
+            continue
+        spec = params[a.param]
+        target = encode_target(TARGET_TRACK, t, a.slot)
+        if a.ramp_ms > 0:
+            event = param_ramp(frame, target, spec.id, a.value, a.ramp_ms)
+        else:
+            event = param_set(frame, target, spec.id, a.value)
+        heapq.heappush(pending, ((frame, True, t, 1, k, j, 0), event))
+
+
 def schedule(
     session: Session, params: ParamTable, sample_rate_hz: float, frames: int
 ) -> list[Event]:
-    """Every event of ``frames`` frames of the session, ordered by frame."""
-    fpb = session.frames_per_beat(sample_rate_hz)
-    events: list[Event] = []
-    for t, track in enumerate(session.tracks):
-        if track.notes:
-            loops = math.ceil(frames / (track.pattern_beats * fpb)) + 1
-            for k in range(loops):
-                base = k * track.pattern_beats
-                for n in track.notes:
-                    on = nearest_frame((base + n.beat) * fpb)
-                    off = nearest_frame((base + n.beat + n.length_beats) * fpb)
-                    if on < frames:
-                        events.append(note_on(on, t, n.note, n.velocity))
-                    if off < frames:
-                        events.append(note_off(off, t, n.note))
-        if track.automation:
-            loops = math.ceil(frames / (session.length_beats * fpb)) + 1
-            for k in range(loops):
-                for a in track.automation:
-                    frame = nearest_frame((k * session.length_beats + a.beat) * fpb)
-                    if frame >= frames:
-                        continue
-                    spec = params[a.param]
-                    target = encode_target(TARGET_TRACK, t, a.slot)
-                    if a.ramp_ms > 0:
-                        events.append(param_ramp(frame, target, spec.id, a.value, a.ramp_ms))
-                    else:
-                        events.append(param_set(frame, target, spec.id, a.value))
-    # Note-offs before note-ons at the same frame, so a retriggered note restarts.
-    events.sort(key=lambda e: (e.frame, e.kind != 1))
-    return events
+    """Every event of ``frames`` frames of the session, ordered by frame
+    (:func:`iter_schedule` as a list)."""
+    return list(iter_schedule(session, params, sample_rate_hz, frames))
+
+
+def render_frames(session: Session, sample_rate_hz: float, seconds: float | None) -> int:
+    """Frames of a render of ``seconds`` (default: one pass, ``length_beats``),
+    checked against :data:`RENDER_SECONDS_MAX`."""
+    length = session.length_seconds() if seconds is None else seconds
+    if not (math.isfinite(length) and 0 <= length <= RENDER_SECONDS_MAX):
+        what = "one pass of the session is" if seconds is None else "the render would be"
+        hint = "; render part of it with --seconds" if seconds is None else ""
+        raise LimitError(
+            f"{what} {length:g} s long; renders are limited to {RENDER_SECONDS_MAX:g} s{hint}"
+        )
+    return nearest_frame(length * sample_rate_hz)
 
 
 def render_session(
@@ -634,27 +895,62 @@ def render_session(
     """Render ``seconds`` (default: one pass, ``length_beats``) of ``session``
     on a configured ``engine``; returns the master output ``(2, frames)``."""
     sr = engine.sample_rate_hz
-    frames = nearest_frame((session.length_seconds() if seconds is None else seconds) * sr)
-    return render_events(engine, schedule(session, engine.params, sr, frames), frames)
+    frames = render_frames(session, sr, seconds)
+    return render_events(engine, iter_schedule(session, engine.params, sr, frames), frames)
 
 
-def render_events(engine: Any, events: Sequence[Event], frames: int) -> npt.NDArray[np.float32]:
+def iter_render(
+    engine: Any, events: Iterable[Event], frames: int
+) -> Iterator[npt.NDArray[np.float32]]:
     """Render ``frames`` frames on ``engine`` with ``events`` (ordered by
     frame, counted from now), queuing each call's events just before it;
-    returns the master output ``(2, frames)``."""
+    yields the master output in blocks ``(2, n)`` (copies), so a render of
+    any length holds one block at a time. A call renders fewer quanta when
+    its events would not fit the engine's queue; more events than that in a
+    single quantum is an error."""
     q = engine.quantum_frames
-    out = np.zeros((2, frames), np.float32)
-    pending = 0
+    room = int(engine.limits["events_queued_max"]) - int(engine.queued_events)
+    source = iter(events)
+    ahead: list[Event] = []  # events read but not yet queued, in order
+    exhausted = False
     done = 0
     while done < frames:
         n = min(engine.max_quanta, -(-(frames - done) // q))
         end = done + n * q
-        first = pending
-        while pending < len(events) and events[pending].frame < end:
-            pending += 1
-        engine.queue(events[first:pending], base_frame=done)
+        while not exhausted and (not ahead or ahead[-1].frame < end):
+            nxt = next(source, None)
+            if nxt is None:
+                exhausted = True
+            else:
+                ahead.append(nxt)
+        take = 0
+        while take < len(ahead) and ahead[take].frame < end:
+            take += 1
+        if take > room:
+            # Render up to the quantum holding the first event that does not fit.
+            n = (ahead[room].frame - done) // q
+            if n == 0:
+                raise LimitError(
+                    f"more than {room} events fall in the quantum at frame {done}; the "
+                    "engine's queue holds at most that many"
+                )
+            end = done + n * q
+            take = 0
+            while take < len(ahead) and ahead[take].frame < end:
+                take += 1
+        engine.queue(ahead[:take], base_frame=done)
+        del ahead[:take]
         engine.process(n)
-        take = min(n * q, frames - done)
-        out[:, done : done + take] = engine.output[:, :take]
+        keep = min(n * q, frames - done)
+        yield np.array(engine.output[:, :keep])
         done += n * q
+
+
+def render_events(engine: Any, events: Iterable[Event], frames: int) -> npt.NDArray[np.float32]:
+    """:func:`iter_render` into one array ``(2, frames)``."""
+    out = np.zeros((2, frames), np.float32)
+    at = 0
+    for block in iter_render(engine, events, frames):
+        out[:, at : at + block.shape[1]] = block
+        at += block.shape[1]
     return out

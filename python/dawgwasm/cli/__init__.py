@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -37,32 +38,47 @@ def _register() -> None:
 _register()
 
 
+def _os_error_text(e: OSError) -> str:
+    """``path: reason`` for an OS error on a file the user named."""
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or e}"
+
+
+def _fail(message: str, verbose: bool, code: int) -> NoReturn:
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the CLI; map dawgwasm errors to exit 1 and Ctrl-C to exit 130."""
+    """Run the CLI; map dawgwasm errors to exit 1 and Ctrl-C to exit 130.
+
+    Without ``-v`` no traceback is ever printed: an error that is not one of
+    dawgwasm's own (a defect) is one line too, with the hint to rerun with
+    ``-v``."""
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     try:
         cli.main(args=args, prog_name="dawgwasm", standalone_mode=False)
     except DawgwasmError as e:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        _fail(str(e), verbose, 1)
     except OSError as e:  # a file or folder the user named cannot be used
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+        _fail(_os_error_text(e), verbose, 1)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         sys.exit(130)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except MemoryError:
+        _fail("out of memory", verbose, 1)
+    except Exception as e:
+        _fail(
+            f"internal error ({type(e).__name__}: {e}); rerun with -v for the traceback "
+            "and report it",
+            verbose,
+            1,
+        )

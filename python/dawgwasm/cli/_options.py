@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["dist_option"]
+__all__ = ["FiniteFloatRange", "dist_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,3 +25,14 @@ def dist_option(help_text: str) -> Callable[[F], F]:
         metavar="DIR",
         help=help_text,
     )
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float within a range that refuses NaN and infinities by name
+    (``click.FloatRange`` lets NaN through: every comparison with it is false)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        x = super().convert(value, param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return x

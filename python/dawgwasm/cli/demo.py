@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from dawgwasm.cli._options import dist_option
+from dawgwasm.cli._options import FiniteFloatRange, dist_option
 
 __all__ = ["command"]
 
@@ -26,7 +26,7 @@ __all__ = ["command"]
 )
 @click.option(
     "--seconds",
-    type=click.FloatRange(0.5, 600),
+    type=FiniteFloatRange(0.5, 600),
     default=None,
     help="Length of the render  [default: one pass of the reference session, 4 bars]",
 )
@@ -60,13 +60,23 @@ def command(dist: Path, out_path: Path, seconds: float | None, repeat: int, nati
     from rich.console import Console
     from rich.table import Table
 
-    from dawgwasm._audio import write_audio
+    from dawgwasm._audio import plan_output, write_audio
     from dawgwasm._build import build_native
     from dawgwasm._demo import SessionRun, prepare_reference, track_costs
     from dawgwasm._engine import Engine
+    from dawgwasm._files import check_output, replacing
     from dawgwasm._measure import quantum_loads, time_repeated
 
     sr = 48000.0
+    # Both outputs are checked before minutes of rendering, not after.
+    json_path = out_path.with_suffix(".json")
+    if json_path == out_path:
+        raise click.BadParameter(
+            "needs a file name with an audio suffix, e.g. out/demo.wav", param_hint="--out"
+        )
+    for path in (out_path, json_path):
+        check_output(path)
+    plan_output(out_path, int((seconds or 60.0) * sr), int(sr), "FLOAT")
     makers: dict[str, Any] = {
         "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
         "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
@@ -180,8 +190,8 @@ def command(dist: Path, out_path: Path, seconds: float | None, repeat: int, nati
         "file": str(out_path),
     }
     write_audio(out_path, out, int(sr))
-    json_path = out_path.with_suffix(".json")
-    json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    with replacing(json_path) as tmp:
+        tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     console = Console(width=160)
     console.print(table)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import cast
 
 import click
 
-from dawgwasm.cli._options import dist_option
+from dawgwasm._limits import RENDER_SECONDS_MAX
+from dawgwasm.cli._options import FiniteFloatRange, dist_option
 
 __all__ = ["command", "parse_assignments"]
 
@@ -64,17 +66,23 @@ SUBTYPES = ["FLOAT", "DOUBLE", "PCM_32", "PCM_24", "PCM_16"]
 )
 @click.option(
     "--seconds",
-    type=click.FloatRange(0.01, 3600),
+    type=FiniteFloatRange(0.01, RENDER_SECONDS_MAX),
     default=None,
     help="Session renders: length in seconds (default: one pass of the session).",
 )
 @click.option(
     "--sample-rate",
     "sample_rate_hz",
-    type=click.FloatRange(22050, 192000),
+    type=FiniteFloatRange(22050, 192000),
     default=48000.0,
     show_default=True,
     help="Session renders: sample rate in Hz.",
+)
+@click.option(
+    "--sample-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Session renders: read sample files from this folder instead of the session's.",
 )
 @click.option(
     "--list-params", is_flag=True, help="List the parameters and their ranges, then exit."
@@ -88,6 +96,7 @@ def command(
     subtype: str,
     seconds: float | None,
     sample_rate_hz: float,
+    sample_root: Path | None,
     list_params: bool,
 ) -> None:
     """Render IN into OUT (WAV, FLAC, ...): a session (.json) or an audio file.
@@ -97,10 +106,17 @@ def command(
     mix rendered for --seconds. An audio file goes through one track's
     channel strip. Either way it is the same .wasm the browser runs,
     executed headless under wasmtime. Each --param is checked against the
-    engine's own table (for a session it applies to the master).
+    engine's own table; for a session it must be a master parameter
+    (master_gain_db, tempo_bpm, auto_bypass) and overrides the document.
+
+    OUT is checked before rendering: it must not be IN (or a sample the
+    session reads), nor a folder, device or FIFO, nor write-protected. It is
+    streamed to a hidden file that replaces OUT only when complete, keeping
+    OUT's mode; a WAV over 4 GiB is written as RF64. Sample files are read
+    from the session's folder (or --sample-root) and never from outside it.
     """
-    from dawgwasm._audio import read_stereo, write_audio
     from dawgwasm._engine import Engine, Variant
+    from dawgwasm._render import render_audio_file, render_session_file
 
     assignments = parse_assignments(params)
     if list_params:
@@ -116,55 +132,37 @@ def command(
         raise click.UsageError("render needs IN and OUT (or --list-params)")
     subtype = subtype.upper()
     if input_path.suffix.lower() == ".json":
-        _render_session(input_path, output_path, dist, variant, subtype, seconds, sample_rate_hz)
-        return
-    audio, rate = read_stereo(input_path)
-    with Engine.from_dist(dist, cast(Variant, variant), sample_rate_hz=rate) as engine:
-        for name, value in assignments:
-            engine.set(name, value)
-        engine.reset()
-        out = engine.render(audio)
-    write_audio(output_path, out, rate, subtype)
-    import numpy as np
-
-    peak = float(np.max(np.abs(out))) if out.size else 0.0
-    peak_db = 20 * np.log10(peak) if peak > 0 else float("-inf")
-    click.echo(f"wrote {output_path}: {out.shape[1]} frames at {rate} Hz, peak {peak_db:.1f} dBFS")
-    if peak > 1.0 and subtype != "FLOAT":
-        click.echo("warning: output exceeds 0 dBFS and will clip in a fixed-point format", err=True)
-
-
-def _render_session(
-    path: Path,
-    out_path: Path,
-    dist: Path,
-    variant: str,
-    subtype: str,
-    seconds: float | None,
-    sample_rate_hz: float,
-) -> None:
-    import numpy as np
-
-    from dawgwasm._audio import write_audio
-    from dawgwasm._engine import Engine, Variant
-    from dawgwasm._session import apply_session, load_session, parse_session, render_session
-
-    doc = load_session(path)
-    with Engine.from_dist(dist, cast(Variant, variant), sample_rate_hz=sample_rate_hz) as probe:
-        session = parse_session(doc, probe.params, probe.units, probe.sources, base_dir=path.parent)
-    with Engine.from_dist(
-        dist,
-        cast(Variant, variant),
-        sample_rate_hz=sample_rate_hz,
-        tracks=len(session.tracks),
-        max_quanta=64,
-    ) as engine:
-        apply_session(session, engine)
-        out = render_session(session, engine, seconds)
-    write_audio(out_path, out, int(sample_rate_hz), subtype)
-    peak = float(np.max(np.abs(out))) if out.size else 0.0
-    peak_db = 20 * np.log10(peak) if peak > 0 else float("-inf")
+        result = render_session_file(
+            input_path,
+            output_path,
+            dist=dist,
+            variant=cast(Variant, variant),
+            subtype=subtype,
+            seconds=seconds,
+            sample_rate_hz=sample_rate_hz,
+            params=assignments,
+            sample_root=sample_root,
+        )
+    else:
+        if seconds is not None or sample_root is not None:
+            raise click.UsageError("--seconds and --sample-root apply to session renders only")
+        result = render_audio_file(
+            input_path,
+            output_path,
+            dist=dist,
+            variant=cast(Variant, variant),
+            subtype=subtype,
+            params=assignments,
+        )
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
+    peak_db = 20 * math.log10(result.peak) if result.peak > 0 else float("-inf")
+    what = ""
+    if result.session is not None:
+        what = f"session {result.session.name!r}, {len(result.session.tracks)} tracks, "
     click.echo(
-        f"wrote {out_path}: session {session.name!r}, {len(session.tracks)} tracks, "
-        f"{out.shape[1]} frames at {sample_rate_hz:g} Hz, peak {peak_db:.1f} dBFS"
+        f"wrote {result.path}: {what}{result.frames} frames at {result.sample_rate_hz:g} Hz, "
+        f"peak {peak_db:.1f} dBFS"
     )
+    if result.peak > 1.0 and subtype != "FLOAT":
+        click.echo("warning: output exceeds 0 dBFS and will clip in a fixed-point format", err=True)

@@ -20,26 +20,41 @@ __all__ = ["command"]
     help="Write the built-in reference session to PATH (then edit or render it).",
 )
 @dist_option("Build folder whose engine checks the session (see `dawgwasm build`).")
-def command(path: Path, write_reference: bool, dist: Path) -> None:
+@click.option(
+    "--sample-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Read sample files from this folder instead of the session's.",
+)
+def command(path: Path, write_reference: bool, dist: Path, sample_root: Path | None) -> None:
     """Check the session document PATH against the engine, or write one.
 
     A session is one JSON document: tracks (source, strip, inserts, sends,
     fader, pan, pattern of notes, automation), buses, master, tempo and
     samples. Checking names the JSON path of the first bad field and what is
-    allowed there. `dawgwasm render PATH OUT.wav` renders it.
+    allowed there, and opens every sample file a track plays (relative to
+    the session's folder, or --sample-root, never outside it). `dawgwasm
+    render PATH OUT.wav` renders it.
     """
     from dawgwasm._engine import Engine
+    from dawgwasm._errors import LimitError
+    from dawgwasm._files import replacing
     from dawgwasm._reference import reference_session
-    from dawgwasm._session import load_session, parse_session
+    from dawgwasm._session import check_samples, load_session, parse_session, render_frames
 
     if write_reference:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(reference_session(), indent=1) + "\n", encoding="utf-8")
+        with replacing(path) as tmp:
+            tmp.write_text(json.dumps(reference_session(), indent=1) + "\n", encoding="utf-8")
         click.echo(f"wrote the reference session to {path}")
         return
     doc = load_session(path)
     with Engine.from_dist(dist, "simd") as engine:
         s = parse_session(doc, engine.params, engine.units, engine.sources, base_dir=path.parent)
+    check_samples(s, sample_root)
+    try:
+        render_frames(s, 48000.0, None)
+    except LimitError as e:
+        click.echo(f"note: {e}", err=True)
     notes = sum(len(t.notes) for t in s.tracks)
     click.echo(
         f"{path}: valid session {s.name!r}: {len(s.tracks)} tracks, {len(s.buses)} buses, "
