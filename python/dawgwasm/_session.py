@@ -604,7 +604,12 @@ def _json_number(text: str) -> float | int:
         raise ValueError(
             f"a number of {len(text)} characters; at most {JSON_NUMBER_CHARS_MAX} are read"
         )
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    if not any(c in text for c in ".eE"):
+        return int(text)
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(f"{text} is not a finite number")
+    return x
 
 
 def _json_constant(name: str) -> float:
