@@ -14,17 +14,13 @@ import pytest
 import dawgwasm
 from dawgwasm import BuildError, Engine, ToolchainMissingError, _paths
 from dawgwasm._toolchain import find_rust_toolchain
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+from tests.build.folders import assert_complete_build, snapshot
 
 
 def test_output_folder_contents(built_dist: Path) -> None:
     names = {p.name for p in built_dist.iterdir()}
     assert names == {
+        ".dawgwasm-build",
         "manifest.json",
         "dawg_dsp.simd.wasm",
         "dawg_dsp.scalar.wasm",
@@ -52,6 +48,21 @@ def test_output_folder_contents(built_dist: Path) -> None:
     assert manifest["sources"] == engine.sources
     assert manifest["limits"] == engine.limits
     engine.close()
+
+
+def test_every_build_is_marked_with_every_file_it_wrote(built_dist: Path) -> None:
+    """``.dawgwasm-build`` names the tool and its format and lists every
+    file of the build with its size and SHA-256."""
+    marker = json.loads((built_dist / ".dawgwasm-build").read_text())
+    assert marker["tool"] == "dawgwasm"
+    assert marker["format"] == 1
+    assert marker["kind"] == "build"
+    assert marker["dawgwasm_version"] == dawgwasm.__version__
+    assert marker["abi_version"] == dawgwasm._abi.ABI_VERSION
+    for rel, meta in marker["files"].items():
+        data = (built_dist / rel).read_bytes()
+        assert meta == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}, rel
+    assert_complete_build(built_dist)
 
 
 def test_built_in_samples_and_the_reference_session(built_dist: Path) -> None:
@@ -119,15 +130,6 @@ def test_broken_template_leaves_previous_output_intact(
         dawgwasm.build(out)
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-
-
-def test_refuses_to_replace_a_folder_that_is_not_a_build(tmp_path: Path) -> None:
-    out = tmp_path / "mine"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep me")
-    with pytest.raises(BuildError, match=r"holds no dawgwasm build \(manifest\.json\)"):
-        dawgwasm.build(out)
-    assert (out / "notes.txt").read_text() == "keep me"
 
 
 def test_missing_toolchain_says_what_to_install(
@@ -203,19 +205,6 @@ def test_readers_never_see_the_output_missing_during_a_rebuild(
         reader.join()
     assert reads > 100
     assert missing == 0
-
-
-def test_a_build_that_died_mid_swap_is_recovered(built_dist: Path, tmp_path: Path) -> None:
-    """If a build died with the old output renamed aside and the new one not
-    yet in place, the next build restores the old one first."""
-    from dawgwasm._build import _recover
-
-    stranded = tmp_path / ".dist.old-4242"
-    shutil.copytree(built_dist, stranded)
-    (tmp_path / ".dist.tmp-4242").mkdir()
-    _recover(tmp_path / "dist")
-    assert (tmp_path / "dist" / "manifest.json").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
 
 def test_toolchain_without_a_wasm_linker_is_not_taken(
