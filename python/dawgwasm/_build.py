@@ -95,6 +95,7 @@ __all__ = [
     "build_problem",
     "build_wasm",
     "check_out_dir",
+    "marker_problem",
     "native_library_name",
     "wasm_path",
 ]
@@ -125,13 +126,23 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def marker_problem(folder: Path) -> str | None:
+    """Why ``folder`` carries no valid build marker (``.dawgwasm-build``),
+    or None if it does. Unlike :func:`build_problem` this does not check
+    the files, so a build someone added files to still counts as one."""
+    found = _read_marker(folder, "build")
+    return found if isinstance(found, str) else None
+
+
 def wasm_path(dist: Path, variant: str) -> Path:
-    """The wasm file of ``variant`` in a build folder, checked to exist."""
+    """The wasm file of ``variant`` in a build folder (one with a valid
+    marker), checked to exist."""
     if variant not in WASM_FILES:
         raise ValueError(f"variant must be one of {sorted(WASM_FILES)}, not {variant!r}")
-    if not (dist / MANIFEST_NAME).is_file():
+    problem = marker_problem(dist)
+    if problem is not None:
         raise WasmNotFoundError(
-            f"{dist} holds no dawgwasm build; run `dawgwasm build --out {dist}`"
+            f"{dist} holds no dawgwasm build ({problem}); run `dawgwasm build --out {dist}`"
         )
     path = dist / WASM_FILES[variant]
     if not path.is_file():

@@ -43,7 +43,6 @@ __all__ = [
     "MIME_TYPES",
     "DevServer",
     "Mount",
-    "check_dist",
     "content_type",
     "demo_root",
     "host_allowed",
@@ -282,13 +281,6 @@ def host_allowed(header: str | None, bind_host: str) -> bool:
 def demo_root() -> Path:
     """The demo page folder ``web/demo`` of the source tree this package lives in."""
     return Path(__file__).resolve().parents[2] / "web" / "demo"
-
-
-def check_dist(dist: Path) -> Path:
-    """Return ``dist`` if it holds a ``manifest.json``, else raise :class:`ServeError`."""
-    if not (dist / "manifest.json").is_file():
-        raise ServeError(f"{dist} has no manifest.json — run 'dawgwasm build' first")
-    return dist
 
 
 class DevServer(ThreadingHTTPServer):

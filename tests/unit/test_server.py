@@ -8,7 +8,6 @@ clients normalise ``..`` and percent escapes before sending.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,6 @@ from dawgwasm._errors import ServeError
 from dawgwasm._server import (
     DevServer,
     Mount,
-    check_dist,
     content_type,
     demo_root,
     host_allowed,
@@ -460,18 +458,6 @@ def test_server_version_does_not_reveal_python(server: DevServer) -> None:
 # --- CLI helpers ----------------------------------------------------------------
 
 
-def test_check_dist_requires_manifest(tree: Tree, tmp_path: Path) -> None:
-    assert check_dist(tree.dist) == tree.dist
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(
-        ServeError, match=re.escape("has no manifest.json — run 'dawgwasm build' first")
-    ):
-        check_dist(empty)
-    with pytest.raises(ServeError, match=r"has no manifest\.json"):
-        check_dist(tmp_path / "does-not-exist")
-
-
 def test_demo_root_is_web_demo_of_the_source_tree() -> None:
     root = demo_root()
     assert root.parts[-2:] == ("web", "demo")
@@ -558,3 +544,32 @@ def test_the_host_named_by_the_user_is_answered(tree: Tree) -> None:
 )
 def test_host_allowed_rule(header: str | None, bind: str, allowed: bool) -> None:
     assert host_allowed(header, bind) is allowed
+
+
+def test_serve_refuses_a_folder_that_is_not_a_build(tmp_path: Path) -> None:
+    """A web app's folder with a PWA manifest.json is not a build: `serve`
+    says so instead of serving it as /dist/."""
+    import subprocess
+    import sys
+
+    app = tmp_path / "webapp"
+    app.mkdir()
+    (app / "manifest.json").write_text('{"name": "My PWA"}')
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dawgwasm")),
+            "serve",
+            "--dist",
+            str(app),
+            "--port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"error: {app} is not a dawgwasm build (no .dawgwasm-build marker); "
+        f"run 'dawgwasm build --out {app}' first"
+    )

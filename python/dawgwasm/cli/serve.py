@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from dawgwasm._build import marker_problem
 from dawgwasm._errors import ServeError
-from dawgwasm._server import Mount, check_dist, demo_root, host_warning, make_server
+from dawgwasm._server import Mount, demo_root, host_warning, make_server
 from dawgwasm.cli._options import dist_option
 
 __all__ = ["command"]
@@ -53,7 +54,11 @@ def command(dist: Path, host: str, port: int, no_isolation: bool, verbose_log: b
 
     Binds 127.0.0.1 unless --host says otherwise. Stop with Ctrl-C.
     """
-    check_dist(dist)
+    problem = marker_problem(dist)
+    if problem is not None:
+        raise ServeError(
+            f"{dist} is not a dawgwasm build ({problem}); run 'dawgwasm build --out {dist}' first"
+        )
     demo = demo_root()
     if not demo.is_dir():
         raise ServeError(
