@@ -73,6 +73,7 @@ from dawgwasm import _paths
 from dawgwasm._abi import ABI_VERSION
 from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._errors import BuildError, WasmNotFoundError
+from dawgwasm._files import describe_kind
 from dawgwasm._limits import SESSION_LIMITS
 from dawgwasm._runtime import load_wasm
 from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
@@ -395,22 +396,6 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "a file"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a folder"
-
-
 # --- markers --------------------------------------------------------------------
 
 _MARKER_MAX_BYTES = 1 << 20
@@ -550,7 +535,10 @@ def _inspect(folder: Path) -> tuple[bool, str] | None:
                     continue
                 listed = files.get(rel)
                 if not stat.S_ISREG(mode) or not isinstance(listed, dict):
-                    return True, f"it holds {rel} ({_kind(mode)}), which dawgwasm did not write"
+                    return (
+                        True,
+                        f"it holds {rel} ({describe_kind(mode)}), which dawgwasm did not write",
+                    )
                 if st.st_size != listed.get("bytes") or _file_digest(path) != (
                     listed.get("bytes"),
                     listed.get("sha256"),
@@ -632,7 +620,7 @@ def _check_target(out: _Out) -> None:
         raise BuildError(f"--out {out.shown} cannot be used: {e.strerror}") from e
     if not stat.S_ISDIR(st.st_mode):
         raise BuildError(
-            f"--out {out.shown} is {_kind(st.st_mode)}, not a folder; "
+            f"--out {out.shown} is {describe_kind(st.st_mode)}, not a folder; "
             "choose a new or empty folder (nothing is written over a file)"
         )
     if os.path.ismount(out.path):

@@ -190,7 +190,7 @@ def test_an_out_that_is_not_a_folder_or_links_to_something_else_is_refused(
         match = r"\(a symbolic link to \S+app\) is not empty and is not a dawgwasm build"
     else:
         os.mkfifo(out)
-        match = r"--out \S+ is a FIFO, not a folder"
+        match = r"--out \S+ is a FIFO \(named pipe\), not a folder"
     before = snapshot(tmp_path)
     with pytest.raises(BuildError, match=match):
         dawgwasm.build(out)
