@@ -54,8 +54,10 @@ const SIMD_PROBE = new Uint8Array([
 
 const VARIANTS = ["auto", "simd", "scalar"];
 const EVENT_TRANSPORTS = ["auto", "ring", "message"];
-const OPTION_KEYS = ["tracks", "variant", "params", "events", "session", "samples", "loop", "start", "meterQuanta"];
-const SESSION_OPTION_KEYS = ["samples", "loop", "start", "frames"];
+const OPTION_KEYS = [
+  "tracks", "variant", "params", "events", "session", "sessionUrl", "samples", "loop", "start", "meterQuanta",
+];
+const SESSION_OPTION_KEYS = ["samples", "sessionUrl", "loop", "start", "frames"];
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const KEY_STRIDE = 65536; // coalescing key = target * KEY_STRIDE + id
 const FLUSH_FALLBACK_MS = 50; // flush even if requestAnimationFrame never fires (tab hidden)
@@ -515,9 +517,10 @@ export class DawgEngine {
   }
 
   /**
-   * Load a session document: validate it against this build (SessionError
-   * names the bad field), load its samples (built-ins from dist/samples/,
-   * others from options.samples or fetched and decoded), configure the
+   * Load a session document: validate it against this build and its session
+   * limits (SessionError names the bad field), load the samples its tracks play
+   * (built-ins from dist/samples/, others from options.samples or fetched from
+   * the folder of options.sessionUrl, default the page's, and decoded), configure the
    * processor as python's apply_session() does, and hand it the session's
    * events as a pattern (schedule()'s frames). With `start` (context time,
    * seconds) the pattern starts playing then; otherwise call play().
@@ -797,7 +800,7 @@ function planar(buffer) {
   return { channels, frames, sampleRate: buffer.sampleRate, data };
 }
 
-async function sampleData(name, spec, provided, baseUrl, context, index) {
+async function sampleData(name, spec, provided, baseUrl, sessionFolder, context, index) {
   const given = provided && Object.prototype.hasOwnProperty.call(provided, name) ? provided[name] : undefined;
   if (given !== undefined) {
     if (typeof AudioBuffer === "function" && given instanceof AudioBuffer) return planar(given);
@@ -818,10 +821,28 @@ async function sampleData(name, spec, provided, baseUrl, context, index) {
     }
     return { channels: info.channels, frames: info.frames, sampleRate: info.sample_rate_hz, data };
   }
-  const base = typeof document !== "undefined" ? document.baseURI : baseUrl;
-  const url = new URL(spec.file, base);
+  // checkSampleFile() allowed only plain relative segments; each is encoded, so
+  // that "%2e%2e", "?" or "#" name a file and cannot leave the session's folder.
+  let url;
+  try {
+    url = new URL(spec.file.split("/").map(encodeURIComponent).join("/"), sessionFolder);
+  } catch (err) {
+    throw new Error("could not load the sample file " + JSON.stringify(spec.file) + ": " + errorText(err), { cause: err });
+  }
   const bytes = await (await fetchOk(url, "the sample file")).arrayBuffer();
   return planar(await context.decodeAudioData(bytes));
+}
+
+/** The URL sample files are resolved against: the session document's URL, else the page's. */
+function sessionBase(sessionUrl) {
+  if (sessionUrl === undefined) {
+    return typeof document !== "undefined" ? document.baseURI : String(globalThis.location || "");
+  }
+  try {
+    return String(new URL(sessionUrl, typeof document !== "undefined" ? document.baseURI : undefined));
+  } catch (err) {
+    throw new TypeError("sessionUrl = " + describeValue(String(sessionUrl)) + " is not a URL", { cause: err });
+  }
 }
 
 /** Validate, load samples, build the ops and the pattern of a session document. */
@@ -831,6 +852,7 @@ async function prepareSession(manifest, baseUrl, context, doc, options, tracks) 
     Object.values(doc.samples).some((s) => s && typeof s === "object" && "builtin" in s);
   if (wantsBuiltins) index = await sampleIndex(baseUrl);
   const session = parseSession(doc, manifest, Object.keys(index));
+  const sessionFolder = sessionBase(options.sessionUrl);
   if (tracks !== undefined && session.tracks.length > tracks) {
     throw new RangeError("the session has " + session.tracks.length + " tracks; this engine has " + tracks);
   }
@@ -839,7 +861,7 @@ async function prepareSession(manifest, baseUrl, context, doc, options, tracks) 
   for (const op of ops) {
     if (op.op !== "sample") continue;
     loads.push(
-      sampleData(op.name, session.samples.get(op.name), options.samples, baseUrl, context, index).then((s) => {
+      sampleData(op.name, session.samples.get(op.name), options.samples, baseUrl, sessionFolder, context, index).then((s) => {
         Object.assign(op, s);
       })
     );
@@ -952,7 +974,8 @@ function addWorkletModule(context, url) {
  * @param {{tracks?: number, variant?: "auto"|"simd"|"scalar",
  *          params?: Array<{name: string, value: number, track?: number}>,
  *          events?: "auto"|"ring"|"message", session?: object, samples?: object,
- *          loop?: boolean, start?: number, meterQuanta?: number}} [options]
+ *          sessionUrl?: string|URL, loop?: boolean, start?: number, meterQuanta?: number}} [options]
+ *        sessionUrl: the session document's URL; its `file` samples are fetched from its folder.
  * @returns {Promise<DawgEngine>}
  */
 export async function createEngine(context, manifest, baseUrl, options = {}) {
@@ -991,10 +1014,14 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   if (options.session !== undefined) {
     prepared = await prepareSession(manifest, baseUrl, context, options.session, {
       samples: options.samples,
+      sessionUrl: options.sessionUrl,
       loop: options.loop,
     }, undefined);
-  } else if (options.samples !== undefined || options.loop !== undefined || options.start !== undefined) {
-    throw new TypeError("options samples, loop and start go with options.session");
+  } else if (
+    options.samples !== undefined || options.sessionUrl !== undefined || options.loop !== undefined ||
+    options.start !== undefined
+  ) {
+    throw new TypeError("options samples, sessionUrl, loop and start go with options.session");
   }
   const sessionTracks = prepared === null ? 1 : prepared.session.tracks.length;
   const tracks = options.tracks === undefined ? sessionTracks : options.tracks;

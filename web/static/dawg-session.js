@@ -11,6 +11,13 @@
 //   events sorted by frame, note-offs before the other events of a frame,
 //   otherwise in generation order (track, notes then automation, loop, entry).
 // So the browser and wasmtime queue the very same events on the very same frames.
+//
+// Validation also bounds the work a document can ask for, with the limits of
+// the build's manifest (`session_limits`, python/dawgwasm/_limits.py) and the
+// wording of python's parse_session(): notes per pattern, automation points
+// per track, and the events one pass schedules (checkEventLoad) are refused
+// before anything is generated. A sample `file` must be a relative path inside
+// the session's folder (checkSampleFile).
 
 export const FORMAT = "dawgwasm-session";
 export const VERSION = 1;
@@ -52,6 +59,11 @@ function kindOf(v) {
   if (typeof v === "boolean") return "true/false";
   if (typeof v === "number") return "a number";
   return typeof v;
+}
+
+/** Decimal digits of an integral number, however large (Python's str(int(x))). */
+function digits(x) {
+  return BigInt(x).toString();
 }
 
 function g(x) {
@@ -132,6 +144,11 @@ class Checker {
     this.units = Array.isArray(manifest.units) ? manifest.units : [];
     this.sources = Array.isArray(manifest.sources) ? manifest.sources : ["input"];
     const limits = manifest.limits || {};
+    const sessionLimits = manifest.session_limits;
+    if (sessionLimits === null || typeof sessionLimits !== "object") {
+      throw new TypeError("the manifest has no session_limits; serve the dist/ folder of one `dawgwasm build`");
+    }
+    this.sessionLimits = sessionLimits;
     this.insertsMax = limits.inserts_max || 8;
     this.busesMax = limits.buses_max || 8;
     this.tracksMax = limits.tracks_max || 256;
@@ -206,6 +223,75 @@ class Checker {
   }
 }
 
+const SAMPLE_PATH_CHARS_MAX = 1024;
+const SAMPLE_PATH_RULE = "must be a relative path inside the session's folder (no '..', no absolute path or URL)";
+
+/** Unicode code points in `text` (Python's len()); a pair of UTF-16 surrogates is one. */
+function codePoints(text) {
+  let n = 0;
+  for (let i = 0; i < text.length; i++, n++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) i++;
+    }
+  }
+  return n;
+}
+
+/**
+ * A sample's `file`: a relative path with "/" separators, no empty, "." or ".."
+ * segment (so no leading "/"), no backslash, ":" (no drive, no URL scheme) or
+ * NUL, at most 1024 characters (code points). Python's sample_path(), same rule.
+ */
+export function checkSampleFile(v, path) {
+  const text = str(v, path);
+  const chars = text.length > 2 * SAMPLE_PATH_CHARS_MAX ? text.length : codePoints(text);
+  if (
+    text === "" || chars > SAMPLE_PATH_CHARS_MAX || text.includes("\\") || text.includes(":") ||
+    text.includes("\0") || text.split("/").some((seg) => seg === "" || seg === "." || seg === "..")
+  ) {
+    throw new SessionError(path, SAMPLE_PATH_RULE);
+  }
+  return text;
+}
+
+/**
+ * Refuse a session whose patterns and automation would schedule more events
+ * than the manifest's session_limits allow, per pass and per second, from an
+ * upper bound computed before anything is generated: per track
+ * 2 · notes · (floor(length_beats / pattern_beats) + 1) note events plus one
+ * event per automation point, summed over the tracks (float64, in track order,
+ * as python's _check_event_load()).
+ */
+function checkEventLoad(tracks, lengthBeats, tempoBpm, limits) {
+  let total = 0;
+  for (const t of tracks) {
+    if (t.notes.length > 0) {
+      const ratio = lengthBeats / t.patternBeats;
+      const loops = ratio < 2 ** 53 ? Math.floor(ratio) + 1 : Infinity;
+      total += 2 * t.notes.length * loops;
+    }
+    total += t.automation.length;
+  }
+  const passSeconds = (lengthBeats * 60) / tempoBpm;
+  const perSecond = total === 0 ? 0 : total / passSeconds; // a pass may underflow to 0 s
+  const shown = (x) => (Number.isFinite(x) ? digits(Math.ceil(x)) : "unboundedly many");
+  const load = "schedules up to " + shown(total) + " events per pass (" + shown(perSecond) + " per second)";
+  const perPassMax = limits.events_per_pass_max;
+  const perSecondMax = limits.events_per_second_max;
+  if (!(total <= perPassMax)) {
+    throw new SessionError(
+      "$.tracks", load + "; at most " + perPassMax + " are allowed: lengthen the patterns or shorten the session"
+    );
+  }
+  if (!(perSecond <= perSecondMax)) {
+    throw new SessionError(
+      "$.tracks", load + "; at most " + perSecondMax + " per second are allowed: lengthen the patterns or slow the tempo"
+    );
+  }
+}
+
 function unitInSlot(inserts, slot) {
   if (slot && Array.isArray(inserts) && slot <= inserts.length) {
     const d = inserts[slot - 1];
@@ -240,7 +326,7 @@ export function parseSession(doc, manifest, builtins) {
     const d = obj(spec, p, ["builtin", "file"]);
     if (Object.keys(d).length !== 1) throw new SessionError(p, "give exactly one of builtin or file");
     if (has(d, "builtin")) samples.set(name, { builtin: choice(d.builtin, p + ".builtin", builtins, "a built-in sample") });
-    else samples.set(name, { file: str(d.file, p + ".file") });
+    else samples.set(name, { file: checkSampleFile(d.file, p + ".file") });
   }
   const buses = list(get(top, "buses", []), "$.buses", c.busesMax).map((b, i) => {
     const p = "$.buses[" + i + "]";
@@ -290,7 +376,7 @@ export function parseSession(doc, manifest, builtins) {
       const pp = p + ".pattern";
       const pat = obj(d.pattern, pp, ["length_beats", "notes"]);
       patternBeats = num(get(pat, "length_beats", lengthBeats), pp + ".length_beats", 0, 100000, true);
-      list(get(pat, "notes", []), pp + ".notes", 100000).forEach((nd, j) => {
+      list(get(pat, "notes", []), pp + ".notes", c.sessionLimits.notes_per_pattern_max).forEach((nd, j) => {
         const np = pp + ".notes[" + j + "]";
         const n = obj(nd, np, ["beat", "note", "velocity", "length_beats"], ["beat", "note"]);
         notes.push({
@@ -304,7 +390,7 @@ export function parseSession(doc, manifest, builtins) {
         throw new SessionError(pp + ".notes", "an input track plays no notes; give it a synth or sampler source");
       }
     }
-    const automation = list(get(d, "automation", []), p + ".automation", 10000).map((ad, j) => {
+    const automation = list(get(d, "automation", []), p + ".automation", c.sessionLimits.automation_per_track_max).map((ad, j) => {
       const ap = p + ".automation[" + j + "]";
       const a = obj(ad, ap, ["beat", "param", "value", "ramp_ms", "slot"], ["beat", "param", "value"]);
       const slot = int(get(a, "slot", 0), ap + ".slot", 0, c.insertsMax);
@@ -338,6 +424,7 @@ export function parseSession(doc, manifest, builtins) {
     };
   });
   if (tracks.length === 0) throw new SessionError("$.tracks", "a session needs at least one track");
+  checkEventLoad(tracks, lengthBeats, tempo, c.sessionLimits);
   const m = obj(get(top, "master", {}), "$.master", ["inserts", "gain_db"]);
   const gainSpec = c.spec("master_gain_db");
   return {
@@ -363,14 +450,24 @@ export function passFrames(session, sampleRate) {
 }
 
 /**
+ * Names of the samples some track plays, in $.samples order (python's
+ * used_samples()): only these are loaded; a declared but unused file is never fetched.
+ */
+export function usedSamples(session) {
+  const used = new Set(session.tracks.map((t) => t.sample).filter((name) => name !== null));
+  return Array.from(session.samples.keys()).filter((name) => used.has(name));
+}
+
+/**
  * The worklet configure ops that apply `session`, in apply_session()'s order.
- * Sample ops come first as {op: "sample", name} placeholders for the loader to fill.
+ * Sample ops come first as {op: "sample", name} placeholders for the loader to
+ * fill, one per sample some track plays.
  */
 export function sessionOps(session, manifest) {
   const c = new Checker(manifest);
   const id = (name) => c.spec(name).id;
   const ops = [];
-  for (const name of session.samples.keys()) ops.push({ op: "sample", name });
+  for (const name of usedSamples(session)) ops.push({ op: "sample", name });
   ops.push({ op: "param", target: 0, id: id("tempo_bpm"), value: session.tempoBpm });
   ops.push({ op: "param", target: 0, id: id("master_gain_db"), value: session.masterGainDb });
   const inserts = (channel, list_) => {
@@ -405,8 +502,9 @@ export function sessionOps(session, manifest) {
 
 // Every event of the session in Python's generation order, before sorting:
 // {frame, kind, target, id, value, aux, base} where base is the beat at which
-// the loop (pattern repetition or automation pass) that produced it starts.
-function generate(session, manifest, sampleRate, frames) {
+// the loop (pattern repetition or automation pass) that produced it starts;
+// only loops starting before beat `baseBefore` (default: all).
+function generate(session, manifest, sampleRate, frames, baseBefore = Infinity) {
   const c = new Checker(manifest);
   const fpb = (60.0 / session.tempoBpm) * sampleRate;
   const events = [];
@@ -416,6 +514,7 @@ function generate(session, manifest, sampleRate, frames) {
       const loops = Math.ceil(frames / (track.patternBeats * fpb)) + 1;
       for (let k = 0; k < loops; k++) {
         const base = k * track.patternBeats;
+        if (base >= baseBefore) break;
         for (const n of track.notes) {
           const on = nearestFrame((base + n.beat) * fpb);
           const off = nearestFrame((base + n.beat + n.lengthBeats) * fpb);
@@ -428,6 +527,7 @@ function generate(session, manifest, sampleRate, frames) {
       const loops = Math.ceil(frames / (session.lengthBeats * fpb)) + 1;
       for (let k = 0; k < loops; k++) {
         const base = k * session.lengthBeats;
+        if (base >= baseBefore) break;
         for (const a of track.automation) {
           const frame = nearestFrame((k * session.lengthBeats + a.beat) * fpb);
           if (frame >= frames) continue;
@@ -451,6 +551,22 @@ function byFrameOffsFirst(a, b) {
  * exactly python's schedule(). Events are {frame, kind, target, id, value, aux}.
  */
 export function schedule(session, manifest, sampleRate, frames) {
+  if (!Number.isSafeInteger(frames) || frames < 0) {
+    throw new RangeError("frames = " + String(frames) + " must be a whole number of frames, at least 0");
+  }
+  const fpb = (60.0 / session.tempoBpm) * sampleRate;
+  let bound = 0;
+  for (const t of session.tracks) {
+    if (t.notes.length > 0) bound += 2 * t.notes.length * (Math.ceil(frames / (t.patternBeats * fpb)) + 1);
+    if (t.automation.length > 0) bound += t.automation.length * (Math.ceil(frames / (session.lengthBeats * fpb)) + 1);
+  }
+  const most = new Checker(manifest).sessionLimits.events_per_pass_max;
+  if (!(bound <= most)) {
+    throw new RangeError(
+      "scheduling " + frames + " frames gives up to " + (Number.isFinite(bound) ? digits(bound) : "unboundedly many") +
+        " events; at most " + most + " are allowed: schedule fewer frames, or loop the session"
+    );
+  }
   return generate(session, manifest, sampleRate, frames).sort(byFrameOffsFirst); // stable (ES2019)
 }
 
@@ -485,7 +601,7 @@ export function sessionPattern(session, manifest, sampleRate, { loop = true, fra
     // Pass 0: exactly schedule(loopFrames), in generation order.
     entries = generate(session, manifest, sampleRate, loopFrames).map((e) => ({ ...e, minPass: 0 }));
     // Held over: produced by a loop starting inside the pass, landing after it.
-    for (const e of generate(session, manifest, sampleRate, horizon)) {
+    for (const e of generate(session, manifest, sampleRate, horizon, session.lengthBeats)) {
       if (e.base >= session.lengthBeats || e.frame < loopFrames) continue;
       const minPass = Math.floor(e.frame / loopFrames);
       entries.push({ ...e, frame: e.frame - minPass * loopFrames, minPass });
