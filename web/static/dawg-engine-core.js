@@ -15,7 +15,18 @@
 //             wait-free SPSC ring the processor drains every render quantum.
 //   "message" (otherwise, or forced with {events: "message"}): batched, one
 //             {type: "events", words: Uint32Array} message per animation frame
-//             (parameter sets coalesced: last write per target and parameter wins).
+//             (parameter sets coalesced: last write per target and parameter wins);
+//             on an OfflineAudioContext, which renders without animation frames,
+//             every call is posted at once.
+//
+// Offline rendering. Parameter sets that reach the processor before its first
+// render quantum are initial values: they hold from the first sample, without
+// a ramp (dawg-worklet-core.js). Through the ring a change made before
+// startRendering() is always there in time (it is in shared memory at once).
+// A message is not (Chromium may start rendering before delivering it), so a
+// message sent before rendering started is marked `beforeStart` and the
+// processor reports it through onError if it arrives late; `await
+// engine.sync()` before startRendering() guarantees it does not.
 // Meters come back the same two ways: a seqlock-published SharedArrayBuffer
 // block, or {type: "meters", data} messages (buffers handed back for reuse).
 //
@@ -279,7 +290,8 @@ export class DawgEngine {
   #meterHeader = null;
   #meterShared = null;
   #meterData;
-  #meterStats = { windows: 0, rejected: 0, overflow: 0 };
+  #meterStats = { windows: 0, rejected: 0, overflow: 0, dropped: 0 };
+  #offline = false;
   #seq = 0;
   #requests = new Map();
   #baseUrl;
@@ -310,6 +322,7 @@ export class DawgEngine {
     /** The session loaded last (normalised), or null. */
     this.session = null;
     this.limits = manifest.limits || {};
+    this.#offline = typeof OfflineAudioContext === "function" && this.context instanceof OfflineAudioContext;
     this.#byName = paramTable(manifest);
     for (const spec of manifest.params) this.#byId.set(spec.id, spec);
     this.#structure = new Structure(manifest, tracks);
@@ -356,7 +369,13 @@ export class DawgEngine {
 
   /**
    * Set a parameter; validated now, applied at the start of the next render quantum
-   * (ring), or with the next flush (message: one message per animation frame).
+   * (ring), or with the next flush (message: one message per animation frame; at once
+   * on an OfflineAudioContext). A change that reaches the processor before its first
+   * render quantum is an initial value: it holds from the first sample, without a ramp.
+   * On an OfflineAudioContext that has not started rendering that is certain with the
+   * ring transport; with messages, `await engine.sync()` before `startRendering()`
+   * (a change that arrives after rendering began is applied late and reported through
+   * onError). Later changes ramp over the parameter's smoothing time.
    * @param {string} name    parameter name from the manifest
    * @param {number} value   in the parameter's unit and range
    * @param {number|{track?: number, bus?: number, master?: boolean, slot?: number}} [where]
@@ -387,7 +406,9 @@ export class DawgEngine {
 
   /**
    * Ramp a parameter linearly to `value` over `ms` milliseconds, starting at context time `when`
-   * (default: as soon as possible). The channel (and insert) must exist.
+   * (default: as soon as possible). The channel (and insert) must exist. Like every timed
+   * event it lands on its frame if it reaches the processor before that frame (offline with
+   * messages: `await engine.sync()` before `startRendering()`).
    */
   rampParam(name, value, ms, where = 0, when = undefined) {
     this.#live();
@@ -473,7 +494,7 @@ export class DawgEngine {
         i += 3;
       }
       this.#pendingParams.clear();
-      this.node.port.postMessage({ type: "params", changes }, [changes.buffer]);
+      this.node.port.postMessage({ type: "params", changes, beforeStart: this.#beforeStart() }, [changes.buffer]);
     }
     const sets = this.#pendingSets.size;
     const timed = this.#pendingEvents.length;
@@ -491,7 +512,7 @@ export class DawgEngine {
     words.set(this.#pendingEvents, w);
     this.#pendingSets.clear();
     this.#pendingEvents = [];
-    this.node.port.postMessage({ type: "events", words }, [words.buffer]);
+    this.node.port.postMessage({ type: "events", words, beforeStart: this.#beforeStart() }, [words.buffer]);
   }
 
   /**
@@ -548,17 +569,25 @@ export class DawgEngine {
     this.#live();
     this.flush();
     const frame = when === undefined ? -1 : this.frameAt(when);
-    this.node.port.postMessage({ type: "transport", playing: true, frame });
+    this.node.port.postMessage({ type: "transport", playing: true, frame, beforeStart: this.#beforeStart() });
   }
 
   /** Stop the pattern now and release every note at context time `when` (default: now). */
   stop(when = undefined) {
     this.#live();
     this.flush();
-    this.node.port.postMessage({ type: "transport", playing: false, frame: this.frameAt(when) });
+    this.node.port.postMessage({
+      type: "transport",
+      playing: false,
+      frame: this.frameAt(when),
+      beforeStart: this.#beforeStart(),
+    });
   }
 
-  /** Resolves once the processor has handled every message sent before. */
+  /**
+   * Resolves once the processor has handled every message sent before (so every change
+   * made before it is delivered), and meters().rejected, overflow and dropped are current.
+   */
   async sync() {
     this.#live();
     this.flush();
@@ -568,7 +597,9 @@ export class DawgEngine {
   /**
    * The latest meter window (about 8 render quanta): per track, bus and the
    * master, peak and RMS (linear, left and right) and the state ("absent",
-   * "active" or "bypassed": auto-bypassed, costing nothing), plus counters of
+   * "active" or "bypassed": auto-bypassed, costing nothing), plus counters: meter
+   * windows received, windows dropped (messages only: the processor had no free
+   * buffer; after `await sync()`, windows + dropped is every window completed),
    * events the engine rejected and events dropped for lack of room.
    */
   meters() {
@@ -579,6 +610,7 @@ export class DawgEngine {
         this.#meterStats.rejected = Atomics.load(this.#meterHeader, 1);
         this.#meterStats.overflow = Atomics.load(this.#meterHeader, 2);
         this.#meterStats.windows = Atomics.load(this.#meterHeader, 3);
+        this.#meterStats.dropped = Atomics.load(this.#meterHeader, 4);
       }
     }
     const stride = this.limits.meter_stride || 6;
@@ -597,6 +629,7 @@ export class DawgEngine {
     for (let b = 0; b < buses; b++) busRows.push(row(this.tracks + b));
     return {
       windows: this.#meterStats.windows,
+      dropped: this.#meterStats.dropped,
       rejected: this.#meterStats.rejected,
       overflow: this.#meterStats.overflow + this.#ringRefusals,
       tracks,
@@ -679,6 +712,7 @@ export class DawgEngine {
         if (data.data.length === this.#meterData.length) this.#meterData.set(data.data);
         this.#meterStats.rejected = data.rejected;
         this.#meterStats.overflow = data.overflow;
+        this.#meterStats.dropped = data.dropped;
         this.#meterStats.windows++;
         if (!this.#disposed) this.node.port.postMessage({ type: "meter-buffer", data: data.data }, [data.data.buffer]);
       }
@@ -687,6 +721,12 @@ export class DawgEngine {
     if (data.type === "error") {
       this.#report({ message: String(data.message), fatal: data.fatal !== false });
       return;
+    }
+    if (data.type === "pong" && this.#meterShared === null) {
+      // Counters as of every window completed before the ping (meter messages come first).
+      this.#meterStats.rejected = data.rejected;
+      this.#meterStats.overflow = data.overflow;
+      this.#meterStats.dropped = data.dropped;
     }
     if (data.seq !== undefined && this.#requests.has(data.seq)) {
       const { resolve } = this.#requests.get(data.seq);
@@ -714,7 +754,17 @@ export class DawgEngine {
     }
   }
 
+  /** An OfflineAudioContext that has not rendered a quantum yet (not started, or suspended at 0). */
+  #beforeStart() {
+    return this.#offline && this.context.currentTime === 0 && this.context.state === "suspended";
+  }
+
   #schedule() {
+    if (this.#offline) {
+      // No animation frames drive an offline render: send at once.
+      this.flush();
+      return;
+    }
     if (this.#rafId !== null || this.#timerId !== null || this.#microtaskQueued) return;
     const visible =
       typeof document === "undefined" || document.visibilityState === undefined ||
@@ -1058,6 +1108,9 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   const [module] = await Promise.all([compileWasm(wasmUrl), addWorkletModule(context, processorUrl)]);
 
   const processorOptions = { module, tracks, params, maxQuanta: 1 };
+  if (typeof OfflineAudioContext === "function" && context instanceof OfflineAudioContext) {
+    processorOptions.renderFrames = context.length; // sizes the meter pool for the whole render
+  }
   if (options.meterQuanta !== undefined) processorOptions.meterQuanta = options.meterQuanta;
   let ring = null;
   let meters = null;

@@ -18,7 +18,20 @@
 //   pattern?: {words, loopFrames, startFrame} (as the "pattern" message),
 //   ring?: SharedArrayBuffer (dawg-ring.js event ring; this side reads),
 //   meters?: SharedArrayBuffer (seqlock block the meters are published in),
-//   meterQuanta?: quanta per meter window (default 8)}
+//   meterQuanta?: quanta per meter window (default 8),
+//   renderFrames?: length of the OfflineAudioContext, frames (sizes the meter pool)}
+//
+// Before the first render quantum. A parameter set that reaches the processor
+// before its first process() (a PARAM_SET record due at or before that
+// quantum's first frame, from the ring or an "events" message, or a "params"
+// or "configure" message) is an initial value: the first process() applies
+// the records with dawg_set_param and then dawg_reset, so every such value
+// holds from the first sample with no ramp (like the constructor's params, and
+// Python's set-then-reset). Timed events (notes, ramps) then land on their
+// frames as usual. Messages the main thread sent before an
+// OfflineAudioContext started rendering carry `beforeStart: true`; one that
+// arrives after rendering began is applied late and reported (a non-fatal
+// error naming the frame), never silently.
 //
 // Messages from the main thread (port):
 //   {type: "configure", seq, ops}  structure, applied in order (these allocate in
@@ -40,14 +53,20 @@
 //       track (ALL_NOTES_OFF) at `frame`.
 //   {type: "params", changes}  [target, id, value, ...]: dawg_set_param at once (may
 //       create a track or bus).
+//   "events", "params" and "transport" may carry beforeStart: true (see above).
 //   {type: "meter-buffer", data}  a meters Float32Array handed back for reuse.
-//   {type: "ping", seq}  replied {type: "pong", seq} (every earlier message is applied).
+//   {type: "ping", seq}  replied {type: "pong", seq, windows, dropped, rejected, overflow}
+//       (every earlier message is applied; the counters are current).
 //   {type: "reset"}            clear audio state; every parameter ramp jumps to its target.
 //   {type: "dispose"}          free the engine; process() then returns false.
 // Messages to the main thread (port):
-//   {type: "meters", data: Float32Array, rejected, overflow, frame}  without a meters
-//       SharedArrayBuffer, every meter window (buffers come from a pool of 4 and are
-//       transferred; the main thread hands them back with "meter-buffer").
+//   {type: "meters", data: Float32Array, rejected, overflow, dropped, frame}  without a
+//       meters SharedArrayBuffer, every meter window. Buffers come from a pool and are
+//       transferred; the main thread hands them back with "meter-buffer". A window
+//       completed while no buffer is free is dropped and counted (`dropped`). The pool
+//       holds 4 buffers, or for an OfflineAudioContext (renderFrames) one per window of
+//       the render, at most METER_POOL_BYTES_MAX bytes in all: allocated here in the
+//       constructor, never in process().
 //   {type: "error", message, fatal}  fatal: the processor outputs silence from now
 //       on (posted once); not fatal: a rejected parameter change.
 //
@@ -64,7 +83,10 @@ import { EventRing, RECORD_WORDS, SEQLOCK_HEADER_WORDS } from "./dawg-ring.js";
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const PENDING_MAX = 8192; // events held in the worklet until their quantum
 const LATE_MAX_FRAMES = 1 << 15; // pattern events later than this (0.68 s at 48 kHz) are skipped
-const METER_POOL = 4;
+const METER_POOL = 4; // meter buffers in flight (realtime)
+const METER_POOL_BYTES_MAX = 8 * 1024 * 1024; // meter buffers of an offline render, bytes
+const EVENT_PARAM_SET = 2;
+const TARGET_BUS = 1;
 const STATUS_EVENTS_FULL = -14;
 const EVENT_ALL_NOTES_OFF = 4;
 const TWO_32 = 4294967296;
@@ -73,6 +95,7 @@ const M_SEQ = 0;
 const M_REJECTED = 1;
 const M_OVERFLOW = 2;
 const M_WINDOWS = 3;
+const M_DROPPED = 4;
 
 const REQUIRED_EXPORTS = [
   "memory",
@@ -166,10 +189,16 @@ export function registerDawgProcessor(config) {
       this.stagingMax = 0;
       this.staging = null; // Uint32Array over the engine's staging area
       this.pending = new Uint32Array(PENDING_MAX * RECORD_WORDS);
+      this.pendingFloats = new Float32Array(this.pending.buffer);
       this.pendingCount = 0;
       this.ring = null;
       this.rejected = 0; // events the engine refused (bad target or value)
       this.overflow = 0; // events dropped: pending store or engine queue full
+      // Before the first render quantum (see the header).
+      this.started = false; // process() has rendered a quantum
+      this.nextFrame = 0; // first frame of the next quantum to render
+      this.resetAtStart = false; // a parameter was set by message before the first quantum
+      this.busExists = null; // Uint8Array: bus b created (dawg_set_param on it cannot allocate)
       // Pattern (session transport).
       this.patWords = null;
       this.patCount = 0;
@@ -187,12 +216,14 @@ export function registerDawgProcessor(config) {
       this.meterQuanta = 8;
       this.meterAcc = null; // Float32Array window accumulator
       this.meterCount = 0; // quanta in the window so far
-      this.meterWindows = 0;
+      this.meterWindows = 0; // windows completed (published or dropped)
+      this.meterDropped = 0; // windows dropped: no free buffer in the pool
+      this.meterPoolSize = METER_POOL;
       this.meterHeader = null; // Int32Array (SharedArrayBuffer) or null
       this.meterShared = null; // Float32Array (SharedArrayBuffer) or null
       this.meterPool = null; // Float32Arrays to post, without a SharedArrayBuffer
       this.meterPoolCount = 0;
-      this.meterMessage = { type: "meters", data: null, rejected: 0, overflow: 0, frame: 0 };
+      this.meterMessage = { type: "meters", data: null, rejected: 0, overflow: 0, dropped: 0, frame: 0 };
       this.meterTransfer = [null];
       this.port.onmessage = (event) => this.onMessage(event.data);
       try {
@@ -232,6 +263,11 @@ export function registerDawgProcessor(config) {
         this.meterQuanta = opts.meterQuanta;
       }
 
+      const renderFrames = opts.renderFrames === undefined ? 0 : opts.renderFrames;
+      if (!Number.isSafeInteger(renderFrames) || renderFrames < 0) {
+        throw new RangeError("processorOptions.renderFrames must be a non-negative integer");
+      }
+
       const instance = new WebAssembly.Instance(opts.module, {});
       const ex = instance.exports;
       const missing = REQUIRED_EXPORTS.filter((name) => !(name in ex));
@@ -262,6 +298,7 @@ export function registerDawgProcessor(config) {
       this.inputList = new Int32Array(tracks);
       this.inL = new Array(tracks).fill(null);
       this.inR = new Array(tracks).fill(null);
+      this.busExists = new Uint8Array(limits.buses_max > 0 ? limits.buses_max : 8);
 
       this.capacity = ex.dawg_capacity_frames(handle) >>> 0;
       if (this.capacity < WEB_AUDIO_QUANTUM_FRAMES) {
@@ -308,9 +345,14 @@ export function registerDawgProcessor(config) {
         this.meterHeader = new Int32Array(opts.meters, 0, SEQLOCK_HEADER_WORDS);
         this.meterShared = new Float32Array(opts.meters, SEQLOCK_HEADER_WORDS * 4, this.metersLen);
       } else {
-        this.meterPool = new Array(METER_POOL);
-        for (let i = 0; i < METER_POOL; i++) this.meterPool[i] = new Float32Array(this.metersLen);
-        this.meterPoolCount = METER_POOL;
+        // Offline, the whole render may be done before the main thread hands a
+        // buffer back: hold one per window of the render, within the cap.
+        const windows = Math.floor(Math.ceil(renderFrames / WEB_AUDIO_QUANTUM_FRAMES) / this.meterQuanta);
+        const most = Math.max(METER_POOL, Math.floor(METER_POOL_BYTES_MAX / (this.metersLen * 4)));
+        this.meterPoolSize = Math.max(METER_POOL, Math.min(windows, most));
+        this.meterPool = new Array(this.meterPoolSize);
+        for (let i = 0; i < this.meterPoolSize; i++) this.meterPool[i] = new Float32Array(this.metersLen);
+        this.meterPoolCount = this.meterPoolSize;
       }
       if (shared && opts.ring instanceof SharedArrayBuffer) this.ring = new EventRing(opts.ring);
       this.mapInputs();
@@ -367,7 +409,14 @@ export function registerDawgProcessor(config) {
       if (typeof value !== "number") return paramLabel(id) + " value must be a number, got " + typeof value;
       const code = this.exports.dawg_set_param(this.handle, target, id, value);
       if (code < 0) return paramLabel(id) + " on target " + target + " = " + value + ": " + statusText(code);
+      this.noteBus(target);
       return null;
+    }
+
+    // Remember that the bus of `target` exists (a call on it succeeded).
+    noteBus(target) {
+      const index = target & 0xfff;
+      if (((target >>> 12) & 0xf) === TARGET_BUS && index < this.busExists.length) this.busExists[index] = 1;
     }
 
     // ---- configuration (message handler / constructor only: allocates) ----------
@@ -412,7 +461,9 @@ export function registerDawgProcessor(config) {
             return "channel, slot and kind must be non-negative integers";
           }
           const code = ex.dawg_insert_set(h, op.channel, op.slot, op.kind);
-          return code < 0 ? statusText(code) : null;
+          if (code < 0) return statusText(code);
+          this.noteBus(op.channel);
+          return null;
         }
         case "sample":
           return this.addSample(op);
@@ -525,6 +576,7 @@ export function registerDawgProcessor(config) {
         switch (data.type) {
           case "configure": {
             const result = this.applyOps(data.ops);
+            if (!this.started) this.resetAtStart = true;
             this.port.postMessage({
               type: "configured",
               seq: data.seq,
@@ -535,6 +587,7 @@ export function registerDawgProcessor(config) {
             break;
           }
           case "events":
+            if (data.beforeStart === true && this.started) this.reportLateEvents(data.words);
             this.addEvents(data.words);
             break;
           case "pattern": {
@@ -544,6 +597,9 @@ export function registerDawgProcessor(config) {
           }
           case "transport":
             if (typeof data.frame !== "number" || !(data.frame >= -1)) break;
+            if (data.beforeStart === true && this.started && data.frame < this.nextFrame) {
+              this.reportLate(data.playing ? "play()" : "stop()");
+            }
             if (data.playing) {
               this.startPattern(Math.max(0, Math.floor(data.frame)));
               this.patStartNext = data.frame === -1;
@@ -552,16 +608,25 @@ export function registerDawgProcessor(config) {
             }
             break;
           case "params":
+            if (data.beforeStart === true && this.started) this.reportLate("a parameter change");
             this.applyChanges(data.changes);
+            if (!this.started) this.resetAtStart = true;
             break;
           case "meter-buffer":
             if (this.meterPool !== null && data.data instanceof Float32Array &&
-                data.data.length === this.metersLen && this.meterPoolCount < METER_POOL) {
+                data.data.length === this.metersLen && this.meterPoolCount < this.meterPoolSize) {
               this.meterPool[this.meterPoolCount++] = data.data;
             }
             break;
           case "ping":
-            this.port.postMessage({ type: "pong", seq: data.seq });
+            this.port.postMessage({
+              type: "pong",
+              seq: data.seq,
+              windows: this.meterWindows,
+              dropped: this.meterDropped,
+              rejected: this.rejected,
+              overflow: this.overflow,
+            });
             break;
           case "reset":
             this.exports.dawg_reset(this.handle);
@@ -575,6 +640,25 @@ export function registerDawgProcessor(config) {
       } catch (err) {
         this.fail("message handler failed: " + errorText(err));
       }
+    }
+
+    // Events sent before rendering started, arriving after it: report those already due.
+    reportLateEvents(words) {
+      if (!(words instanceof Uint32Array)) return;
+      let late = 0;
+      for (let w = 0; w + RECORD_WORDS <= words.length; w += RECORD_WORDS) {
+        if (words[w] + words[w + 6] * TWO_32 < this.nextFrame) late++;
+      }
+      if (late > 0) this.reportLate(late === 1 ? "an event" : late + " events");
+    }
+
+    reportLate(what) {
+      this.postError(
+        what + " sent before the OfflineAudioContext started rendering arrived after " + this.nextFrame +
+          " frames were rendered, so it applies from frame " + this.nextFrame +
+          " instead of its own: await engine.sync() before startRendering()",
+        false
+      );
     }
 
     reply(data, ok, error) {
@@ -695,6 +779,36 @@ export function registerDawgProcessor(config) {
       return n;
     }
 
+    // First quantum: parameter sets already due are initial values. Apply them
+    // at once and reset, so they hold from the first sample without a ramp.
+    // dawg_set_param creates nothing here: every track exists, and a bus target
+    // is taken only if the bus does (otherwise the record stays an event, which
+    // the engine refuses like any event to a missing channel).
+    applyInitial(qStart) {
+      const p = this.pending;
+      const ex = this.exports;
+      const count = this.pendingCount;
+      let keep = 0;
+      let applied = 0;
+      for (let i = 0; i < count; i++) {
+        const w = i * RECORD_WORDS;
+        const target = p[w + 2];
+        const channel = target & 0xffff;
+        const isBus = ((channel >>> 12) & 0xf) === TARGET_BUS;
+        if (p[w + 1] === EVENT_PARAM_SET && p[w] + p[w + 6] * TWO_32 <= qStart &&
+            (!isBus || ((channel & 0xfff) < this.busExists.length && this.busExists[channel & 0xfff] === 1))) {
+          if (ex.dawg_set_param(this.handle, target, p[w + 3], this.pendingFloats[w + 4]) < 0) this.rejected++;
+          else applied++;
+        } else {
+          if (keep !== i) p.copyWithin(keep * RECORD_WORDS, w, w + RECORD_WORDS);
+          keep++;
+        }
+      }
+      this.pendingCount = keep;
+      if (applied > 0 || this.resetAtStart) ex.dawg_reset(this.handle);
+      this.resetAtStart = false;
+    }
+
     // Stage pending events before qEnd (in arrival order), keep the rest.
     stagePending(qStart, qEnd, n) {
       const p = this.pending;
@@ -760,6 +874,7 @@ export function registerDawgProcessor(config) {
         h[M_REJECTED] = this.rejected;
         h[M_OVERFLOW] = this.overflow;
         h[M_WINDOWS] = this.meterWindows;
+        h[M_DROPPED] = this.meterDropped;
         Atomics.add(h, M_SEQ, 1); // even: consistent again
       } else if (this.meterPoolCount > 0) {
         const buf = this.meterPool[--this.meterPoolCount];
@@ -769,11 +884,14 @@ export function registerDawgProcessor(config) {
         msg.data = buf;
         msg.rejected = this.rejected;
         msg.overflow = this.overflow;
+        msg.dropped = this.meterDropped;
         msg.frame = currentFrame;
         this.meterTransfer[0] = buf.buffer;
         this.port.postMessage(msg, this.meterTransfer);
         msg.data = null;
         this.meterTransfer[0] = null;
+      } else {
+        this.meterDropped++;
       }
       acc.fill(0);
       this.meterCount = 0;
@@ -795,6 +913,10 @@ export function registerDawgProcessor(config) {
         const qEnd = qStart + WEB_AUDIO_QUANTUM_FRAMES;
         if (this.ring !== null && this.pendingCount < PENDING_MAX) {
           this.pendingCount += this.ring.readInto(this.pending, this.pendingCount, PENDING_MAX - this.pendingCount);
+        }
+        if (!this.started) {
+          this.started = true;
+          this.applyInitial(qStart);
         }
         let n = 0;
         if (this.patStartNext) {
@@ -835,6 +957,7 @@ export function registerDawgProcessor(config) {
           for (let c = 2; c < out.length; c++) out[c].fill(0);
         }
         this.meter();
+        this.nextFrame = qEnd;
       } catch (err) {
         this.fail("process() failed: " + errorText(err));
         fillSilence(out);
