@@ -44,3 +44,20 @@ export async function main(context: AudioContext, source: AudioNode): Promise<nu
   const bypassed = meters.tracks.filter((t) => t.state === "bypassed").length;
   return spec.max + MANIFEST.quantum_frames + MANIFEST.limits.buses_max + loaded.passFrames + bypassed;
 }
+
+export async function offline(doc: SessionDocument): Promise<number> {
+  const context = new OfflineAudioContext(2, 48000, 48000);
+  const engine = await createDawgEngine(context, {
+    session: doc,
+    sessionUrl: new URL("./songs/song.json", "https://example.test/"),
+    start: 0,
+  });
+  engine.node.connect(context.destination);
+  engine.setParam("gain_db", -6, 0);
+  await engine.sync();
+  await context.startRendering();
+  await engine.sync();
+  const meters: Meters = engine.meters();
+  await engine.loadSession(doc, { sessionUrl: "songs/song.json", loop: false, frames: 4800 });
+  return meters.windows + meters.dropped + MANIFEST.session_limits.events_per_pass_max;
+}

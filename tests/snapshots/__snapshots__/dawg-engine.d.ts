@@ -208,6 +208,18 @@ export interface Limits {
   readonly samples_max?: number;
 }
 
+/** How much work a session document may ask for (python/dawgwasm/_limits.py). */
+export interface SessionLimits {
+  /** Events (note-ons, note-offs, automation) one pass of a session may schedule. */
+  readonly events_per_pass_max: number;
+  /** Events per second of audio, averaged over a pass. */
+  readonly events_per_second_max: number;
+  /** Notes in one track's pattern. */
+  readonly notes_per_pattern_max: number;
+  /** Automation points of one track. */
+  readonly automation_per_track_max: number;
+}
+
 /** The build's manifest (manifest.json). */
 export interface Manifest {
   readonly abi_version: number;
@@ -215,6 +227,7 @@ export interface Manifest {
   readonly processor_name: string;
   readonly quantum_frames: number;
   readonly limits: Limits;
+  readonly session_limits: SessionLimits;
   readonly units: readonly UnitName[];
   readonly sources: readonly SourceName[];
   /** Text for each ABI status code, keyed by the code as a string. */
@@ -253,6 +266,10 @@ export interface SessionDocument {
   name?: string;
   tempo_bpm?: number;
   length_beats?: number;
+  /**
+   * A `file` is a relative path with "/" separators inside the session's folder: no empty,
+   * "." or ".." segment, no leading "/", no backslash, ":" or NUL, at most 1024 characters.
+   */
   samples?: { [name: string]: { builtin: string } | { file: string } };
   tracks: SessionTrack[];
   buses?: { name?: string; inserts?: SessionInsert[]; gain_db?: number; pan?: number; mute?: boolean }[];
@@ -284,6 +301,8 @@ export interface SessionTrack {
 export interface SessionOptions {
   /** Sample data by the session's sample name, instead of loading built-ins or fetching files. */
   samples?: { [name: string]: AudioBuffer | SampleData };
+  /** URL of the session document: `file` samples are fetched from its folder (default: the page's). */
+  sessionUrl?: string | URL;
   /** true (default): loop one pass of length_beats; false: play `frames` frames once. */
   loop?: boolean;
   /** Context time (s) at which the pattern starts; default: stopped until play(). */
@@ -303,6 +322,7 @@ export interface EngineOptions {
   /** A session applied in the processor's constructor, before the first sample. */
   session?: SessionDocument;
   samples?: SessionOptions["samples"];
+  sessionUrl?: SessionOptions["sessionUrl"];
   loop?: boolean;
   start?: number;
   /** Render quanta per meter window (default 8). */
@@ -329,8 +349,14 @@ export interface ChannelMeter {
 }
 
 export interface Meters {
-  /** Meter windows published so far. */
+  /** Meter windows received so far. */
   readonly windows: number;
+  /**
+   * Meter windows the processor dropped because none of its buffers was free (message
+   * transport only; the pool covers a whole OfflineAudioContext render up to 8 MiB of
+   * buffers). After `await engine.sync()`, windows + dropped counts every window completed.
+   */
+  readonly dropped: number;
   /** Events the engine refused (target missing or cannot take them). */
   readonly rejected: number;
   /** Events dropped for lack of room (ring, worklet store or engine queue full). */
@@ -372,7 +398,12 @@ export declare class DawgEngine {
   /**
    * Validate now (RangeError for a non-finite or out-of-range value, a fractional
    * value of a stepped parameter, or a bad channel or slot), apply at the start of
-   * the next render quantum (ring) or with the next animation frame (message).
+   * the next render quantum (ring) or with the next animation frame (message; at once
+   * on an OfflineAudioContext). A change that reaches the processor before its first
+   * render quantum holds from the first sample, without a ramp: on an
+   * OfflineAudioContext, always with the ring; with messages, `await engine.sync()`
+   * before `startRendering()` (a change arriving later is applied late and reported
+   * through onError).
    */
   setParam(name: TrackParamName, value: number, where?: number | { track: number }): void;
   setParam(name: ChannelParamName, value: number, where: { bus: number }): void;
@@ -399,7 +430,7 @@ export declare class DawgEngine {
   play(when?: number): void;
   /** Stop the pattern; release every note at context time `when` (default: now). */
   stop(when?: number): void;
-  /** Resolves once the processor has handled every message sent before. */
+  /** Resolves once the processor has handled every message sent before; meter counters are then current. */
   sync(): Promise<void>;
   /** The latest meter window. */
   meters(): Meters;
