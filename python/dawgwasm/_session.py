@@ -363,20 +363,25 @@ def _check_event_load(tracks: Sequence[Track], length_beats: float, pass_s: floa
             loops = math.floor(ratio) + 1 if ratio < 2.0**53 else math.inf
             total += 2.0 * len(t.notes) * loops
         total += len(t.automation)
-    per_pass = _LIMITS["events_per_pass_max"]
-    if total > per_pass:
-        shown = f"{total:.0f}" if math.isfinite(total) else "unboundedly many"
+    per_second = 0.0 if total == 0 else total / pass_s if pass_s > 0 else math.inf
+
+    def shown(x: float) -> str:
+        return str(math.ceil(x)) if math.isfinite(x) else "unboundedly many"
+
+    load = f"schedules up to {shown(total)} events per pass ({shown(per_second)} per second)"
+    per_pass_max = _LIMITS["events_per_pass_max"]
+    if total > per_pass_max:
         raise SessionError(
             "$.tracks",
-            f"schedules up to {shown} events per pass; at most {per_pass} are allowed: "
-            "lengthen the patterns or shorten the session",
+            f"{load}; at most {per_pass_max} are allowed: lengthen the patterns or shorten "
+            "the session",
         )
-    per_second = _LIMITS["events_per_second_max"]
-    if total / pass_s > per_second:
+    per_second_max = _LIMITS["events_per_second_max"]
+    if per_second > per_second_max:
         raise SessionError(
             "$.tracks",
-            f"schedules up to {total / pass_s:.0f} events per second; at most {per_second} "
-            "are allowed: lengthen the patterns or slow the tempo",
+            f"{load}; at most {per_second_max} per second are allowed: lengthen the patterns "
+            "or slow the tempo",
         )
 
 

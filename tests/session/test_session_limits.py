@@ -76,12 +76,19 @@ def test_a_subnormal_pattern_length_is_refused_not_overflowed(engine: Engine) ->
         parse(engine, doc)
 
 
+def test_a_pass_too_short_to_last_a_frame_is_refused_not_divided_by_zero(engine: Engine) -> None:
+    doc = doc_with([synth(pattern={"notes": [{"beat": 0, "note": 60}]})], length_beats=5e-324)
+    with pytest.raises(SessionError, match=r"\(unboundedly many per second\)"):
+        parse(engine, doc)
+
+
 def test_too_many_events_per_second_are_refused(engine: Engine) -> None:
     # 300 BPM, a pass of 0.25 beat (0.05 s) with 1000 automation points.
     points = [{"beat": 0, "param": "gain_db", "value": -1.0} for _ in range(1001)]
     doc = doc_with([{"automation": points}], tempo_bpm=300, length_beats=0.25)
     limit = SESSION_LIMITS["events_per_second_max"]
-    with pytest.raises(SessionError, match=f"events per second; at most {limit} are allowed"):
+    needle = f"per second\\); at most {limit} per second are allowed"
+    with pytest.raises(SessionError, match=needle):
         parse(engine, doc)
 
 
