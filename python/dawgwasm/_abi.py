@@ -4,24 +4,44 @@ signatures, status codes, and readers for the parameter table and limits.
 This mirrors ``dsp_rust/src/abi.rs``; :data:`ABI_VERSION` must match its
 ``ABI_VERSION``. Types: ``i32``/``u32`` are 32-bit integers, ``f32`` a
 float, ``ptr`` a pointer (a 32-bit offset into linear memory under wasm32).
+
+Everything a module says about itself is checked before it is used, so a
+hostile module fails to load with :class:`AbiMismatchError` naming the export
+and the value: counts within :data:`PARAMS_MAX` and :data:`KINDS_MAX` (a
+count of 4 billion never starts a loop), texts valid UTF-8 within
+:data:`TEXT_BYTES_MAX` (names are lowercase identifiers, unique in their
+table), scopes and unit kinds within their tables, parameter ranges finite
+with ``min <= default <= max``, and every limit finite and within
+:data:`LIMIT_RANGES`.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final, Protocol
 
-from dawgwasm._params import ParamSpec, Scope
+from dawgwasm._errors import AbiMismatchError
+from dawgwasm._params import ParamSpec, ParamTable, Scope
 
 __all__ = [
     "ABI_VERSION",
     "EXPORTS",
+    "KINDS_MAX",
+    "LIMIT_RANGES",
+    "PARAMS_MAX",
     "STATUS_CLAMPED",
     "STATUS_OK",
+    "TEXT_BYTES_MAX",
     "AbiCaller",
+    "AbiTables",
     "read_kinds",
     "read_limits",
     "read_param_table",
     "read_status_texts",
+    "read_tables",
     "status_name",
 ]
 
@@ -127,10 +147,77 @@ class AbiCaller(Protocol):
     def read_bytes(self, ptr: int, length: int) -> bytes: ...
 
 
-def _text(abi: AbiCaller, name: str, arg: int) -> str:
-    ptr = int(abi.call(name, arg))
+#: Most rows of the parameter table a module may declare.
+PARAMS_MAX: Final = 4096
+
+#: Most effect units, and most sources, a module may declare.
+KINDS_MAX: Final = 255
+
+#: Longest text (name, unit, doc, status text) read from a module, bytes.
+TEXT_BYTES_MAX: Final = 4096
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+#: Legal range of each limit (inclusive). Track and bus indices live in 12
+#: bits of a target, so neither may exceed 4096; meters need the state column (4).
+LIMIT_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "sample_rate_min_hz": (1.0, 1e7),
+    "sample_rate_max_hz": (1.0, 1e7),
+    "tracks_max": (1, 4096),
+    "quantum_min_frames": (1, 1 << 20),
+    "quantum_max_frames": (1, 1 << 20),
+    "quanta_per_call_max": (1, 1 << 20),
+    "buses_max": (0, 4096),
+    "inserts_max": (0, 255),
+    "events_per_push_max": (1, 1 << 20),
+    "events_queued_max": (1, 1 << 24),
+    "meter_stride": (5, 64),
+    "quiet": (0.0, 1.0),
+    "samples_max": (0, 1 << 16),
+}
+
+
+def _bad(message: str) -> AbiMismatchError:
+    return AbiMismatchError(f"the module breaks the dawg_dsp ABI: {message}")
+
+
+def _count(abi: AbiCaller, export: str, maximum: int) -> int:
+    n = int(abi.call(export))
+    if not 0 <= n <= maximum:
+        raise _bad(f"{export} returned {n}; at most {maximum} is allowed")
+    return n
+
+
+def _text(abi: AbiCaller, name: str, arg: int, *, identifier: bool = False) -> str:
+    """The text export ``name(arg)`` (pointer) and ``name_len(arg)`` describe."""
     length = int(abi.call(name + "_len", arg))
-    return abi.read_bytes(ptr, length).decode("utf-8") if length else ""
+    if length > TEXT_BYTES_MAX:
+        raise _bad(f"{name}_len({arg}) returned {length}; texts are at most {TEXT_BYTES_MAX} bytes")
+    if not length:
+        text = ""
+    else:
+        ptr = int(abi.call(name, arg))
+        raw = abi.read_bytes(ptr, length)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _bad(f"{name}({arg}) is not UTF-8 ({e.reason} at byte {e.start})") from None
+    if identifier and not _NAME.fullmatch(text):
+        raise _bad(
+            f"{name}({arg}) is {text!r}; names are lowercase identifiers "
+            "([a-z][a-z0-9_]*, at most 64 characters)"
+        )
+    if not text.isprintable():
+        raise _bad(f"{name}({arg}) holds control characters: {text!r}")
+    return text
+
+
+def _finite(abi: AbiCaller, export: str, *args: int) -> float:
+    v = _f32(abi.call(export, *args))
+    if not math.isfinite(v):
+        where = f"{export}({', '.join(map(str, args))})" if args else export
+        raise _bad(f"{where} returned {v}; it must be finite")
+    return v
 
 
 def _f32(x: int | float) -> float:
@@ -140,65 +227,118 @@ def _f32(x: int | float) -> float:
     return float(np.format_float_positional(np.float32(x), unique=True, trim="-"))
 
 
+def _unique(names: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise _bad(f"two {what} are named {n!r}")
+        seen.add(n)
+    return names
+
+
 def read_param_table(abi: AbiCaller) -> list[ParamSpec]:
-    """Every row of the engine's parameter table, in id order."""
+    """Every row of the engine's parameter table, in id order (checked)."""
     specs: list[ParamSpec] = []
     units = read_kinds(abi, "unit")
-    for i in range(int(abi.call("dawg_param_count"))):
-        scope = SCOPES[int(abi.call("dawg_param_scope", i))]
+    for i in range(_count(abi, "dawg_param_count", PARAMS_MAX)):
+        scope_index = int(abi.call("dawg_param_scope", i))
+        if not 0 <= scope_index < len(SCOPES):
+            raise _bad(
+                f"dawg_param_scope({i}) returned {scope_index}; scopes are 0 to "
+                f"{len(SCOPES) - 1} ({', '.join(SCOPES)})"
+            )
+        scope = SCOPES[scope_index]
         owner: str = scope if scope in ("synth", "sampler") else ""
         if scope == "insert":
-            owner = units[int(abi.call("dawg_param_unit_kind", i)) - 1]
+            kind = int(abi.call("dawg_param_unit_kind", i))
+            if not 1 <= kind <= len(units):
+                raise _bad(
+                    f"dawg_param_unit_kind({i}) returned {kind}; unit kinds are 1 to {len(units)}"
+                )
+            owner = units[kind - 1]
+        name = _text(abi, "dawg_param_name", i, identifier=True)
+        lo = _finite(abi, "dawg_param_min", i)
+        hi = _finite(abi, "dawg_param_max", i)
+        default = _finite(abi, "dawg_param_default", i)
+        smoothing = _finite(abi, "dawg_param_smoothing_ms", i)
+        if not lo <= default <= hi:
+            raise _bad(
+                f"parameter {i} ({name}) has min {lo:g}, default {default:g}, max {hi:g}; "
+                "it needs min <= default <= max"
+            )
+        if smoothing < 0:
+            raise _bad(f"parameter {i} ({name}) has a negative smoothing time {smoothing}")
         specs.append(
             ParamSpec(
                 id=i,
-                name=_text(abi, "dawg_param_name", i),
+                name=name,
                 unit=_text(abi, "dawg_param_unit", i),
                 scope=scope,
                 owner=owner,
-                min=_f32(abi.call("dawg_param_min", i)),
-                max=_f32(abi.call("dawg_param_max", i)),
-                default=_f32(abi.call("dawg_param_default", i)),
-                smoothing_ms=_f32(abi.call("dawg_param_smoothing_ms", i)),
+                min=lo,
+                max=hi,
+                default=default,
+                smoothing_ms=smoothing,
                 stepped=bool(int(abi.call("dawg_param_flags", i)) & 1),
                 doc=_text(abi, "dawg_param_doc", i),
             )
         )
+    _unique([p.name for p in specs], "parameters")
     return specs
 
 
 def read_limits(abi: AbiCaller) -> dict[str, float]:
-    """The engine's configuration limits."""
-    return {
-        "sample_rate_min_hz": _f32(abi.call("dawg_limit_sample_rate_min_hz")),
-        "sample_rate_max_hz": _f32(abi.call("dawg_limit_sample_rate_max_hz")),
-        "tracks_max": int(abi.call("dawg_limit_tracks_max")),
-        "quantum_min_frames": int(abi.call("dawg_limit_quantum_min_frames")),
-        "quantum_max_frames": int(abi.call("dawg_limit_quantum_max_frames")),
-        "quanta_per_call_max": int(abi.call("dawg_limit_quanta_per_call_max")),
-        "buses_max": int(abi.call("dawg_limit_buses_max")),
-        "inserts_max": int(abi.call("dawg_limit_inserts_max")),
-        "events_per_push_max": int(abi.call("dawg_limit_events_per_push_max")),
-        "events_queued_max": int(abi.call("dawg_limit_events_queued_max")),
-        "meter_stride": int(abi.call("dawg_limit_meter_stride")),
-        "quiet": _f32(abi.call("dawg_limit_quiet")),
-        "samples_max": int(abi.call("dawg_limit_samples_max")),
-    }
+    """The engine's configuration limits, each checked against :data:`LIMIT_RANGES`."""
+    out: dict[str, float] = {}
+    for key, (lo, hi) in LIMIT_RANGES.items():
+        export = f"dawg_limit_{key}"
+        value: float = _finite(abi, export) if isinstance(lo, float) else int(abi.call(export))
+        if not lo <= value <= hi:
+            raise _bad(f"{export} returned {value}; it must be {lo:g} to {hi:g}")
+        out[key] = value
+    for a, b in (
+        ("sample_rate_min_hz", "sample_rate_max_hz"),
+        ("quantum_min_frames", "quantum_max_frames"),
+    ):
+        if out[a] > out[b]:
+            raise _bad(f"dawg_limit_{a} ({out[a]:g}) exceeds dawg_limit_{b} ({out[b]:g})")
+    return out
 
 
 def read_kinds(abi: AbiCaller, what: str) -> list[str]:
     """Names of the effect units (``what="unit"``; kind ``i + 1``) or the
-    sources (``what="source"``; kind ``i``), in kind order."""
+    sources (``what="source"``; kind ``i``), in kind order (checked)."""
     first = 1 if what == "unit" else 0
-    count = int(abi.call(f"dawg_{what}_count"))
-    return [_text(abi, f"dawg_{what}_name", k) for k in range(first, first + count)]
+    count = _count(abi, f"dawg_{what}_count", KINDS_MAX)
+    names = [
+        _text(abi, f"dawg_{what}_name", k, identifier=True) for k in range(first, first + count)
+    ]
+    return _unique(names, f"{what}s")
 
 
 def read_status_texts(abi: AbiCaller) -> dict[str, str]:
-    """Status code → text, as the engine describes them."""
-    out: dict[str, str] = {}
-    for code in STATUS_CODES:
-        ptr = int(abi.call("dawg_status_text", code))
-        length = int(abi.call("dawg_status_text_len", code))
-        out[str(code)] = abi.read_bytes(ptr, length).decode("utf-8")
-    return out
+    """Status code → text, as the engine describes them (checked)."""
+    return {str(code): _text(abi, "dawg_status_text", code) for code in STATUS_CODES}
+
+
+@dataclass(frozen=True)
+class AbiTables:
+    """What a module says about itself, read once and checked."""
+
+    limits: Mapping[str, float]
+    status_texts: Mapping[str, str]
+    params: ParamTable
+    units: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+def read_tables(abi: AbiCaller) -> AbiTables:
+    """Read and check every table of the module (AbiMismatchError if one
+    breaks the rules in this module's documentation)."""
+    return AbiTables(
+        limits=read_limits(abi),
+        status_texts=read_status_texts(abi),
+        params=ParamTable(read_param_table(abi)),
+        units=tuple(read_kinds(abi, "unit")),
+        sources=tuple(read_kinds(abi, "source")),
+    )
