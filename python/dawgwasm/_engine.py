@@ -1,29 +1,31 @@
 """`Engine`: the mixer DSP, hosted by a runtime (wasmtime or native), with
-numpy views over its buffers and parameters checked against its own table."""
+numpy views over its buffers and parameters checked against its own table.
+
+Every engine call claims its runtime for the calling thread (a second thread
+gets :class:`EngineBusyError` at once); :meth:`Engine.render` holds it across
+its whole loop. Integer arguments are checked, never wrapped around."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
+import numbers
+import operator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from dawgwasm._abi import (
-    STATUS_CLAMPED,
-    STATUS_OK,
-    read_kinds,
-    read_limits,
-    read_param_table,
-    read_status_texts,
-    status_name,
-)
+from dawgwasm._abi import STATUS_CLAMPED, STATUS_OK, status_name
 from dawgwasm._errors import (
     DspRuntimeError,
+    EngineBusyError,
     EngineConfigError,
+    LimitError,
     ParameterError,
 )
 from dawgwasm._events import (
@@ -34,12 +36,54 @@ from dawgwasm._events import (
     Event,
     encode_target,
 )
-from dawgwasm._params import ParamSpec, ParamTable
+from dawgwasm._params import ParamSpec
 from dawgwasm._runtime import F32Array, Runtime, load_native, load_wasm
 
 __all__ = ["Engine", "Variant"]
 
 Variant = Literal["simd", "scalar"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+_BUSY = -12
+_U32_MAX = (1 << 32) - 1
+
+
+def _exclusive(method: F) -> F:
+    """Run ``method`` holding the engine's runtime for this thread."""
+
+    @functools.wraps(method)
+    def wrapper(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        with self.runtime.exclusive():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _HandleKeeper:
+    """Owns an engine's ABI handle: frees it once the engine is closed and
+    no numpy view over the engine's buffers remains (every view holds one).
+    The memory under a view therefore stays the engine's while it exists."""
+
+    __slots__ = ("handle", "runtime")
+
+    def __init__(self, runtime: Runtime, handle: int) -> None:
+        self.runtime = runtime
+        self.handle = handle
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # never raise from a finaliser
+            self.runtime.release_engine(self.handle)
+
+
+def _whole(value: object, what: str) -> int:
+    """``value`` as an int if it is an integer (not a bool), else LimitError."""
+    if isinstance(value, bool):
+        raise LimitError(f"{what} must be a whole number, not {value!r}")
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise LimitError(f"{what} must be a whole number, not {value!r}") from None
+
 
 _CONFIG_FIELDS = {
     -2: "sample_rate_hz",
@@ -81,25 +125,34 @@ class Engine:
         max_quanta: int = 64,
     ) -> None:
         self._handle = 0
+        self._keeper: _HandleKeeper | None = None
         self.runtime = runtime
-        self.limits = read_limits(runtime)
-        self.status_texts = read_status_texts(runtime)
-        self.params = ParamTable(read_param_table(runtime))
-        self.units = read_kinds(runtime, "unit")
-        self.sources = read_kinds(runtime, "source")
-        args = (float(sample_rate_hz), int(tracks), int(quantum_frames), int(max_quanta))
-        status = int(runtime.call("dawg_config_check", *args))
-        if status != STATUS_OK:
-            raise EngineConfigError(self._config_message(status, args))
-        handle = int(runtime.call("dawg_engine_new", *args))
-        if handle <= 0:
-            raise EngineConfigError(self._config_message(handle, args))
+        tables = runtime.tables
+        self.limits = dict(tables.limits)
+        self.status_texts = dict(tables.status_texts)
+        self.params = tables.params
+        self.units = list(tables.units)
+        self.sources = list(tables.sources)
+        args = self._config_args(sample_rate_hz, tracks, quantum_frames, max_quanta)
+        with runtime.exclusive():
+            status = int(runtime.call("dawg_config_check", *args))
+            if status != STATUS_OK:
+                raise EngineConfigError(self._config_message(status, args))
+            handle = int(runtime.call("dawg_engine_new", *args))
+            if handle <= 0:
+                raise EngineConfigError(self._config_message(handle, args))
+            keeper = _HandleKeeper(runtime, handle)
+            capacity = int(runtime.call("dawg_capacity_frames", handle))
+        self.sample_rate_hz = float(np.float32(args[0]))
+        self.tracks, self.quantum_frames, self.max_quanta = args[1], args[2], args[3]
+        if capacity != self.quantum_frames * self.max_quanta:
+            raise DspRuntimeError(
+                f"{runtime.label}: dawg_capacity_frames returned {capacity}; the ABI promises "
+                f"quantum_frames x max_quanta = {self.quantum_frames * self.max_quanta}"
+            )
         self._handle = handle
-        self.sample_rate_hz = float(np.float32(sample_rate_hz))
-        self.tracks = int(tracks)
-        self.quantum_frames = int(quantum_frames)
-        self.max_quanta = int(max_quanta)
-        self.capacity_frames = int(runtime.call("dawg_capacity_frames", handle))
+        self._keeper = keeper
+        self.capacity_frames = capacity
         self._views_key: tuple[int, int] | None = None
         self._inputs: dict[int, F32Array] = {}
         self._output: F32Array = np.zeros((2, 0), np.float32)
@@ -109,19 +162,36 @@ class Engine:
     # ---- construction helpers ------------------------------------------------
 
     @classmethod
-    def from_wasm(cls, wasm: Path | bytes, *, simd: bool = True, **config: Any) -> Engine:
+    def from_wasm(
+        cls,
+        wasm: Path | bytes,
+        *,
+        simd: bool = True,
+        deadline_base_s: float | None = None,
+        deadline_realtime_factor: float | None = None,
+        **config: Any,
+    ) -> Engine:
         """An engine from a ``.wasm`` file or its bytes, under wasmtime.
 
         ``simd=False`` disables wasm SIMD in wasmtime (for the scalar build).
-        Keyword arguments are the engine configuration (see the class).
+        ``deadline_base_s`` and ``deadline_realtime_factor`` override the
+        deadlines of its wasm calls (defaults in :mod:`dawgwasm._limits`).
+        Other keyword arguments are the engine configuration (see the class).
         """
-        return cls(load_wasm(wasm, simd=simd), **config)
+        runtime = load_wasm(
+            wasm,
+            simd=simd,
+            deadline_base_s=deadline_base_s,
+            deadline_realtime_factor=deadline_realtime_factor,
+        )
+        return cls(runtime, **config)
 
     @classmethod
     def from_dist(
         cls, dist: str | Path = "dist", variant: Variant = "simd", **config: Any
     ) -> Engine:
-        """An engine from a folder written by ``dawgwasm build``."""
+        """An engine from a folder written by ``dawgwasm build`` (keyword
+        arguments as for :meth:`from_wasm`)."""
         from dawgwasm._build import wasm_path
 
         path = wasm_path(Path(dist), variant)
@@ -132,18 +202,51 @@ class Engine:
         """An engine from the crate compiled for this machine (``libdawg_dsp.so``)."""
         return cls(load_native(library), **config)
 
-    def _config_message(self, status: int, args: tuple[float, int, int, int]) -> str:
+    def _config_args(
+        self, sample_rate_hz: object, tracks: object, quantum_frames: object, max_quanta: object
+    ) -> tuple[float, int, int, int]:
+        """The configuration as ABI arguments; EngineConfigError (with the
+        legal values) for a non-number, a bool, a fraction or a count beyond
+        ``u32`` that the ABI could only see wrapped around."""
+        if isinstance(sample_rate_hz, bool) or not isinstance(sample_rate_hz, numbers.Real):
+            raise EngineConfigError(
+                f"sample_rate_hz must be a number, not {sample_rate_hz!r}; legal values are "
+                + self._legal("sample_rate_hz")
+            )
+        counts: list[int] = []
+        for field, value in (
+            ("tracks", tracks),
+            ("quantum_frames", quantum_frames),
+            ("max_quanta", max_quanta),
+        ):
+            ok = not isinstance(value, bool)
+            try:
+                n = operator.index(value)  # type: ignore[arg-type]
+            except TypeError:
+                ok = False
+            if not ok or not 0 <= n <= _U32_MAX:
+                raise EngineConfigError(
+                    f"engine refused {field} = {value!r}: it must be a whole number; legal "
+                    f"values are {self._legal(field)}"
+                )
+            counts.append(n)
+        return (float(sample_rate_hz), counts[0], counts[1], counts[2])
+
+    def _legal(self, field: str) -> str:
         lim = self.limits
-        text = self.status_texts.get(str(status), "")
-        if status not in _CONFIG_FIELDS:
-            return f"cannot create an engine: {text} ({status_name(status)})"
-        field = _CONFIG_FIELDS[status]
-        legal = {
+        return {
             "sample_rate_hz": f"{lim['sample_rate_min_hz']:g} to {lim['sample_rate_max_hz']:g} Hz",
             "tracks": f"1 to {lim['tracks_max']:g}",
             "quantum_frames": f"{lim['quantum_min_frames']:g} to {lim['quantum_max_frames']:g}",
             "max_quanta": f"1 to {lim['quanta_per_call_max']:g} (and buffers within budget)",
         }[field]
+
+    def _config_message(self, status: int, args: tuple[float, int, int, int]) -> str:
+        text = self.status_texts.get(str(status), "")
+        if status not in _CONFIG_FIELDS:
+            return f"cannot create an engine: {text} ({status_name(status)})"
+        field = _CONFIG_FIELDS[status]
+        legal = self._legal(field)
         names = ["sample_rate_hz", "tracks", "quantum_frames", "max_quanta"]
         value = dict(zip(names, args, strict=True))
         return (
@@ -159,23 +262,28 @@ class Engine:
         return self._handle
 
     def close(self) -> None:
-        """Free the engine; the object is unusable afterwards.
+        """Close the engine; the object is unusable afterwards.
 
-        Arrays obtained from :meth:`input` and :attr:`output` become read-only
-        and must not be used after this: they map memory that is released.
-        (Views keep the engine alive, so it is never freed under them by
-        garbage collection; only an explicit close frees it.)"""
+        Arrays obtained from :meth:`input`, :attr:`output` and :attr:`meters`
+        become read-only; they stay readable (their last contents), because
+        the engine's ABI handle and its buffers are freed only once no such
+        array remains. EngineBusyError if another thread is using the engine."""
+        with self.runtime.exclusive():
+            self._close()
+
+    def _close(self) -> None:
         if self._handle > 0:
             for view in [*self._inputs.values(), self._output, self._meters]:
                 view.flags.writeable = False
-            self.runtime.call("dawg_engine_free", self._handle)
             self._handle = 0
             self._inputs = {}
             self._output = np.zeros((2, 0), np.float32)
+            self._meters = np.zeros((0, 6), np.float32)
+            self._keeper = None  # the handle is freed when the last view goes
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # never raise from a finaliser
-            self.close()
+            self._close()
 
     def __enter__(self) -> Engine:
         return self
@@ -193,6 +301,18 @@ class Engine:
             raise DspRuntimeError("this engine is closed")
         return self._handle
 
+    def _map(self, ptr: int, count: int) -> F32Array:
+        """A view of ``count`` floats at ``ptr`` that keeps this engine and its handle alive."""
+        return self.runtime.f32_view(ptr, count, (self, self._keeper))
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this engine (its runtime) for the current thread across
+        several calls, so no other thread can interleave; EngineBusyError at
+        once if another thread holds it."""
+        with self.runtime.exclusive():
+            yield
+
     # ---- buffers ---------------------------------------------------------------
 
     def _views(self) -> None:
@@ -205,11 +325,17 @@ class Engine:
         h = self._live_handle()
         cap = self.capacity_frames
         out_ptr = int(self.runtime.call("dawg_output_ptr", h))
-        self._output = self.runtime.f32_view(out_ptr, 2 * cap, self).reshape(2, cap)
+        self._output = self._map(out_ptr, 2 * cap).reshape(2, cap)
         stride = int(self.limits["meter_stride"])
+        rows = self.tracks + int(self.limits["buses_max"]) + 1
         m_ptr = int(self.runtime.call("dawg_meters_ptr", h))
         m_len = int(self.runtime.call("dawg_meters_len", h))
-        self._meters = self.runtime.f32_view(m_ptr, m_len, self).reshape(-1, stride)
+        if m_len != rows * stride:
+            raise DspRuntimeError(
+                f"{self.runtime.label}: dawg_meters_len returned {m_len}; the ABI promises "
+                f"(tracks + buses + 1) x stride = {rows * stride}"
+            )
+        self._meters = self._map(m_ptr, m_len).reshape(rows, stride)
         self._inputs = {}
         for t in sorted(self._used_inputs):
             self._map_input(t)
@@ -220,10 +346,11 @@ class Engine:
         ptr = int(self.runtime.call("dawg_input_ptr", self._live_handle(), track))
         if ptr == 0:
             raise DspRuntimeError(f"engine could not create track {track}'s input (out of memory)")
-        view = self.runtime.f32_view(ptr, 2 * cap, self).reshape(2, cap)
+        view = self._map(ptr, 2 * cap).reshape(2, cap)
         self._inputs[track] = view
         return view
 
+    @_exclusive
     def input(self, track: int = 0) -> F32Array:
         """Track ``track``'s input buffer, shape ``(2, capacity_frames)``, writable.
 
@@ -237,12 +364,14 @@ class Engine:
         return self._inputs[track]
 
     @property
+    @_exclusive
     def output(self) -> F32Array:
         """The master output buffer, shape ``(2, capacity_frames)``."""
         self._views()
         return self._output
 
     @property
+    @_exclusive
     def meters(self) -> F32Array:
         """Meters of the last :meth:`process` call, shape ``(tracks + 9, 6)``:
         rows are tracks, then the 8 buses, then the master; columns are peak
@@ -289,8 +418,10 @@ class Engine:
     def _status(self, status: int, what: str) -> None:
         if status not in (STATUS_OK, STATUS_CLAMPED):
             text = self.status_texts.get(str(status), "")
-            raise DspRuntimeError(f"{what}: {text} ({status_name(status)})")
+            error = EngineBusyError if status == _BUSY else DspRuntimeError
+            raise error(f"{what}: {text} ({status_name(status)})")
 
+    @_exclusive
     def set_source(self, track: int, source: str) -> None:
         """Make ``source`` (one of :attr:`sources`) feed ``track``; allocates."""
         self._check_track(track)
@@ -305,6 +436,7 @@ class Engine:
         )
         self._status(status, f"track {track}: source {source!r} refused")
 
+    @_exclusive
     def set_insert(
         self,
         slot: int,
@@ -388,11 +520,13 @@ class Engine:
         status = self.set_raw(target, spec.id, v)
         if status not in (STATUS_OK, STATUS_CLAMPED):
             where = _where(track, bus, master, slot)
-            raise DspRuntimeError(
+            error = EngineBusyError if status == _BUSY else DspRuntimeError
+            raise error(
                 f"engine refused {name} = {v:g}{where}: {self.status_texts.get(str(status), '')} "
                 f"({status_name(status)})"
             )
 
+    @_exclusive
     def set_many(
         self,
         values: dict[str, float],
@@ -406,12 +540,14 @@ class Engine:
         for name, value in values.items():
             self.set(name, value, track, bus=bus, master=master, slot=slot)
 
+    @_exclusive
     def set_raw(self, target: int, param_id: int, value: float) -> int:
         """Call ``dawg_set_param`` unchecked and return its status code."""
         return int(
             self.runtime.call("dawg_set_param", self._live_handle(), target, param_id, value)
         )
 
+    @_exclusive
     def get(
         self,
         name: str,
@@ -431,6 +567,7 @@ class Engine:
             )
         return value
 
+    @_exclusive
     def add_sample(self, data: npt.ArrayLike, sample_rate_hz: float) -> int:
         """Load a sample into the engine's bank once, before playback; returns
         its id for ``sampler_sample``. ``data`` is ``(channels, frames)`` (1 or 2
@@ -449,7 +586,7 @@ class Engine:
         if sid < 0:
             self._status(sid, f"sample of {channels} x {frames} frames refused")
         ptr = int(self.runtime.call("dawg_sample_ptr", h, sid))
-        view = self.runtime.f32_view(ptr, channels * frames, self)
+        view = self._map(ptr, channels * frames)
         view[:] = x.reshape(-1)
         self._status(int(self.runtime.call("dawg_sample_commit", h, sid)), "sample commit")
         self._views()  # loading may have grown memory
@@ -457,6 +594,7 @@ class Engine:
 
     # ---- events ----------------------------------------------------------------
 
+    @_exclusive
     def queue(self, events: list[Event] | tuple[Event, ...], *, base_frame: int = 0) -> None:
         """Queue events; each ``frame`` minus ``base_frame`` is its offset from
         the start of the next :meth:`process` call. All or nothing per
@@ -464,23 +602,32 @@ class Engine:
         if not events:
             return
         h = self._live_handle()
+        base = _whole(base_frame, "base_frame")
         cap = int(self.limits["events_per_push_max"])
         ptr = int(self.runtime.call("dawg_events_ptr", h))
         for start in range(0, len(events), cap):
             chunk = events[start : start + cap]
             rec = np.zeros(len(chunk), EVENT_DTYPE)
             for i, e in enumerate(chunk):
-                offset = e.frame - base_frame
+                offset = _whole(e.frame, "an event's frame") - base
                 if offset < 0:
                     raise ParameterError(f"event at frame {e.frame} is before frame {base_frame}")
-                rec[i] = (offset, e.kind, e.target, e.id, e.value, e.aux, (0, 0))
+                words_ = (offset, e.kind, e.target, e.id)
+                for what, w in zip(("frame offset", "kind", "target", "id"), words_, strict=True):
+                    if not 0 <= _whole(w, f"an event's {what}") <= _U32_MAX:
+                        raise LimitError(
+                            f"event {start + i}: {what} {w} does not fit the ABI's u32 "
+                            f"(0 to {_U32_MAX})"
+                        )
+                rec[i] = (*words_, e.value, e.aux, (0, 0))
             words = rec.view(np.float32)
-            staging = self.runtime.f32_view(ptr, words.size, self)
+            staging = self._map(ptr, words.size)
             staging[:] = words
             status = int(self.runtime.call("dawg_events_push", h, len(chunk)))
             self._status(status, f"events {start} to {start + len(chunk) - 1} refused")
 
     @property
+    @_exclusive
     def queued_events(self) -> int:
         """Events waiting in the engine's queue."""
         return int(self.runtime.call("dawg_events_queued", self._live_handle()))
@@ -492,18 +639,34 @@ class Engine:
     # ---- rendering -------------------------------------------------------------
 
     def process(self, quanta: int = 1) -> None:
-        """Render ``quanta`` quanta from the input buffers into the output buffer."""
-        status = int(self.runtime.call("dawg_process", self._live_handle(), int(quanta)))
+        """Render ``quanta`` quanta (1 to ``max_quanta``) from the input buffers
+        into the output buffer.
+
+        LimitError (a ValueError) for a count outside 1 to ``max_quanta``, a
+        fraction or a bool. Under wasmtime the call may take
+        ``deadline_base_s + deadline_realtime_factor x`` the audio it renders
+        (DspTimeoutError past that)."""
+        n = _whole(quanta, "process(quanta): quanta")
+        if not 1 <= n <= self.max_quanta:
+            raise LimitError(
+                f"process({n}): quanta must be 1 to {self.max_quanta} (this engine's max_quanta); "
+                f"at most {self.max_quanta} quanta per call"
+            )
+        deadline = self.runtime.process_deadline(n * self.quantum_frames / self.sample_rate_hz)
+        status = int(self.runtime.call("dawg_process", self._live_handle(), n, deadline_s=deadline))
         if status != STATUS_OK:
-            raise DspRuntimeError(
-                f"process({quanta}) failed: {self.status_texts.get(str(status), '')} "
-                f"({status_name(status)}); at most {self.max_quanta} quanta per call"
+            error = EngineBusyError if status == _BUSY else DspRuntimeError
+            raise error(
+                f"process({n}) failed: {self.status_texts.get(str(status), '')} "
+                f"({status_name(status)})"
             )
 
+    @_exclusive
     def reset(self) -> None:
         """Clear all audio state and jump every parameter ramp to its target."""
         self.runtime.call("dawg_reset", self._live_handle())
 
+    @_exclusive
     def render(self, inputs: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Run a whole signal through the engine and return the master output.
 
