@@ -10,7 +10,8 @@ import pytest
 import wasmtime
 
 from dawgwasm import AbiMismatchError, Engine, InvalidWasmError, WasmNotFoundError
-from dawgwasm._abi import ABI_VERSION, EXPORTS
+from dawgwasm._abi import ABI_VERSION
+from tests.hostile_modules import hostile_module
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -33,33 +34,16 @@ def test_text_is_not_taken_for_a_path() -> None:
         Engine.from_wasm("dist/dawg_dsp.simd.wasm")  # type: ignore[arg-type]
 
 
-def fake_module(version: int, without: str = "") -> bytes:
-    """A module with the ABI's exports (all returning constants)."""
-    wat = {"i32": "i32", "u32": "i32", "ptr": "i32", "f32": "f32"}
-    funcs = []
-    for name, (params, result) in EXPORTS.items():
-        if name == without:
-            continue
-        ps = " ".join(f"(param {wat[p]})" for p in params)
-        body = (
-            f"i32.const {version}"
-            if name == "dawg_abi_version"
-            else ("f32.const 0" if wat[result] == "f32" else "i32.const 0")
-        )
-        funcs.append(f'(func (export "{name}") {ps} (result {wat[result]}) {body})')
-    return wasmtime.wat2wasm('(module (memory (export "memory") 1) ' + " ".join(funcs) + ")")
-
-
 def test_wrong_abi_version_names_both_versions() -> None:
     with pytest.raises(
         AbiMismatchError, match=rf"ABI v{ABI_VERSION + 1} .* expects v{ABI_VERSION}"
     ):
-        Engine.from_wasm(fake_module(ABI_VERSION + 1))
+        Engine.from_wasm(hostile_module(bodies={"dawg_abi_version": ABI_VERSION + 1}))
 
 
 def test_missing_export_is_named() -> None:
     with pytest.raises(AbiMismatchError, match="missing dawg_process"):
-        Engine.from_wasm(fake_module(ABI_VERSION, without="dawg_process"))
+        Engine.from_wasm(hostile_module(omit={"dawg_process"}))
 
 
 def test_wrong_signature_is_named() -> None:
