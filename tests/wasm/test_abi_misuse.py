@@ -11,6 +11,7 @@ import pytest
 from dawgwasm import (
     DspRuntimeError,
     EngineConfigError,
+    LimitError,
     ParameterError,
     ParameterRangeError,
 )
@@ -74,9 +75,10 @@ def test_too_many_quanta_renders_nothing(make_engine, runtime: str) -> None:
     status = int(e.runtime.call("dawg_process", e.handle, 5))
     assert status_name(status) == "DAWG_ERR_TOO_MANY_QUANTA"
     assert np.all(e.output == 7.0)
-    with pytest.raises(DspRuntimeError, match="at most 4 quanta per call"):
+    with pytest.raises(LimitError, match="at most 4 quanta per call"):
         e.process(5)
-    e.process(0)
+    with pytest.raises(LimitError, match="quanta must be 1 to 4"):
+        e.process(0)
     assert np.all(e.output == 7.0)
     e.process(4)
     assert np.all(e.output == 0.5)
