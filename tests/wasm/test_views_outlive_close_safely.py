@@ -1,8 +1,8 @@
 """A numpy view over an engine's buffers stays valid after ``close()`` on
 every runtime: it turns read-only and keeps its last contents, because the
 engine's ABI handle (and with it the native build's heap buffers) is freed
-only once the engine is closed and no view remains. Reading a native view
-after close used to read freed memory.
+only once the engine is closed and no view remains, so a native view never
+reads freed memory.
 
 Run in a child process: a use-after-free there is a failed test, not a
 crashed test run."""
