@@ -225,9 +225,10 @@ class Engine:
             except TypeError:
                 ok = False
             if not ok or not 0 <= n <= _U32_MAX:
+                why = "not a whole number" if not ok else "beyond the ABI's u32"
                 raise EngineConfigError(
-                    f"engine refused {field} = {value!r}: it must be a whole number; legal "
-                    f"values are {self._legal(field)}"
+                    f"engine refused {field} = {value!r}: {why}; legal values are "
+                    f"{self._legal(field)}"
                 )
             counts.append(n)
         return (float(sample_rate_hz), counts[0], counts[1], counts[2])
