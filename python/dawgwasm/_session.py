@@ -917,7 +917,16 @@ def iter_render(
     yields the master output in blocks ``(2, n)`` (copies), so a render of
     any length holds one block at a time. A call renders fewer quanta when
     its events would not fit the engine's queue; more events than that in a
-    single quantum is an error."""
+    single quantum is an error. The engine is held for the whole render
+    (``Engine.exclusive``): another thread's call meanwhile is an
+    EngineBusyError, never an interleaved call."""
+    with engine.exclusive():
+        yield from _render_blocks(engine, events, frames)
+
+
+def _render_blocks(
+    engine: Any, events: Iterable[Event], frames: int
+) -> Iterator[npt.NDArray[np.float32]]:
     q = engine.quantum_frames
     room = int(engine.limits["events_queued_max"]) - int(engine.queued_events)
     source = iter(events)

@@ -85,7 +85,9 @@ def test_an_unreadable_input_is_named_not_a_system_error(built_dist: Path, tmp_p
     usage_error(proc, f"'IN': File '{inp}' is not readable")
 
 
-def test_an_unreadable_session_is_named_not_a_system_error(built_dist: Path, tmp_path: Path) -> None:
+def test_an_unreadable_session_is_named_not_a_system_error(
+    built_dist: Path, tmp_path: Path
+) -> None:
     session = tmp_path / "s.json"
     session.write_text(json.dumps({"format": "dawgwasm-session", "version": 1, "tracks": [{}]}))
     session.chmod(0o000)

@@ -146,3 +146,60 @@ def test_render_holds_the_engine_for_its_whole_loop(
     busy, identical = proc.stdout.split()
     assert int(busy) >= 1
     assert identical == "True", "another thread's call landed inside render"
+
+
+SESSION_WHILE_ANOTHER_THREAD_CALLS = """
+    import threading, time
+    from pathlib import Path
+    import numpy as np
+    from dawgwasm import Engine, EngineBusyError
+    from dawgwasm._reference import reference_session
+    from dawgwasm._session import (
+        apply_session, iter_schedule, nearest_frame, parse_session, render_events,
+    )
+
+    def make():
+        e = {make}
+        s = parse_session(reference_session(), e.params, e.units, e.sources)
+        apply_session(s, e)
+        return e, s
+
+    frames = nearest_frame(2.0 * 48000)
+    e, s = make()
+    want = render_events(e, iter_schedule(s, e.params, 48000.0, frames), frames)
+    e, s = make()
+    started = threading.Event()
+    result = {{}}
+
+    def events():
+        # Pulled inside the render, while it holds the engine: the first pull
+        # says so, and each pull lets the other thread run for a moment.
+        started.set()
+        for event in iter_schedule(s, e.params, 48000.0, frames):
+            time.sleep(0.0005)
+            yield event
+
+    def render():
+        result["out"] = render_events(e, events(), frames)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    started.wait()
+    busy = 0
+    while thread.is_alive():
+        try:
+            e.process(1)  # would advance every voice and tail if it interleaved
+        except EngineBusyError:
+            busy += 1
+    thread.join()
+    print(busy, bool(np.array_equal(result["out"], want)))
+"""
+
+
+def test_a_session_render_holds_the_engine_for_its_whole_loop(built_dist: Path) -> None:
+    make = maker("simd", built_dist, built_dist, "tracks=20, max_quanta=1")
+    proc = run_child(SESSION_WHILE_ANOTHER_THREAD_CALLS.format(make=make), timeout=300)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
+    busy, identical = proc.stdout.split()
+    assert int(busy) >= 1
+    assert identical == "True", "another thread's call landed inside the session render"
