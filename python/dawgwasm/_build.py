@@ -509,11 +509,60 @@ def _write_marker(folder: Path, **fields: Any) -> None:
     (folder / MARKER_NAME).write_bytes(data)
 
 
+_UNMARKED_NAMES = re.compile(r"dawg-[a-z-]+\.js|dawg-engine\.d\.ts|reference-session\.json")
+
+
+def _is_unmarked_build(folder: Path) -> bool:
+    """Whether ``folder`` is, beyond doubt, a build of a dawgwasm from before
+    builds were marked: a ``manifest.json`` naming the dawgwasm processor
+    and both wasm files with their SHA-256, which the files match, and
+    nothing else but the glue, the reference session and ``samples/``
+    (``index.json`` and ``*.f32``), all regular files."""
+    fd = _open_regular(folder / MANIFEST_NAME, _MARKER_MAX_BYTES)
+    if fd is None:
+        return False
+    try:
+        manifest = json.loads(_read_small(fd, _MARKER_MAX_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return False
+    finally:
+        os.close(fd)
+    if not isinstance(manifest, dict) or manifest.get("processor_name") != PROCESSOR_NAME:
+        return False
+    wasm = manifest.get("wasm")
+    if not isinstance(wasm, dict) or set(wasm) != set(WASM_FILES):
+        return False
+    for variant, name in WASM_FILES.items():
+        meta = wasm[variant]
+        path = folder / name
+        if not isinstance(meta, dict) or meta.get("file") != name or not path.is_file():
+            return False
+        if path.is_symlink() or _file_digest(path) != (meta.get("bytes"), meta.get("sha256")):
+            return False
+    for entry in os.scandir(folder):
+        name = entry.name
+        if entry.is_dir(follow_symlinks=False) and name == SAMPLES_DIR:
+            for sample in os.scandir(entry.path):
+                if not sample.is_file(follow_symlinks=False) or not (
+                    sample.name == "index.json" or sample.name.endswith(".f32")
+                ):
+                    return False
+            continue
+        known = name == MANIFEST_NAME or name in WASM_FILES.values()
+        if not entry.is_file(follow_symlinks=False) or not (
+            known or _UNMARKED_NAMES.fullmatch(name)
+        ):
+            return False
+    return True
+
+
 def _inspect(folder: Path) -> tuple[bool, str] | None:
     """None if ``folder`` is exactly a build dawgwasm wrote (missing files
     allowed); else (whether it has a valid marker, what is wrong)."""
     marker = _read_marker(folder, "build")
     if isinstance(marker, str):
+        if not os.path.lexists(folder / MARKER_NAME) and _is_unmarked_build(folder):
+            return None
         return False, marker
     files = marker.get("files")
     if not isinstance(files, dict):

@@ -15,7 +15,7 @@ import pytest
 
 import dawgwasm
 from dawgwasm import BuildError, _paths
-from tests.build.folders import DAWGWASM, assert_complete_build, entries, snapshot
+from tests.build.folders import DAWGWASM, MARKER_NAME, assert_complete_build, entries, snapshot
 
 PWA_MANIFEST = {"name": "My App", "start_url": "/", "display": "standalone", "icons": []}
 
@@ -241,3 +241,39 @@ def test_a_write_protected_folder_is_refused(tmp_path: Path) -> None:
         assert entries(out) == []
     finally:
         out.chmod(0o755)
+
+
+def test_a_build_from_before_markers_is_recognised_by_its_manifest_and_hashes(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    """A dist/ written before builds were marked is replaced when it is
+    beyond doubt a build: its manifest names the dawgwasm processor and both
+    wasm files with hashes they match, and it holds nothing else but the
+    glue, the reference session and samples/. Anything added, changed or
+    unlike that is refused as before."""
+
+    def unmarked(name: str) -> Path:
+        copy = tmp_path / name
+        shutil.copytree(built_dist, copy, symlinks=True)
+        (copy / MARKER_NAME).unlink()
+        return copy
+
+    assert dawgwasm._build.build_problem(unmarked("plain")) is None
+    added = unmarked("added")
+    (added / "index.html").write_text("<!doctype html>")
+    changed = unmarked("changed")
+    wasm = changed / "dawg_dsp.simd.wasm"
+    wasm.write_bytes(wasm.read_bytes()[:-1] + b"\x00")
+    renamed = unmarked("renamed")
+    manifest = json.loads((renamed / "manifest.json").read_text())
+    (renamed / "manifest.json").write_text(json.dumps({**manifest, "processor_name": "pwa"}))
+    sample = unmarked("sample")
+    (sample / "samples" / "notes.txt").write_text("mine")
+    for folder in (added, changed, renamed, sample):
+        before = snapshot(folder)
+        with pytest.raises(BuildError, match=r"no \.dawgwasm-build marker"):
+            dawgwasm.build(folder)
+        assert snapshot(folder) == before
+    old = unmarked("old")
+    dawgwasm.build(old)
+    assert_complete_build(old)
