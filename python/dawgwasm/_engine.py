@@ -620,7 +620,9 @@ class Engine:
                             f"event {start + i}: {what} {w} does not fit the ABI's u32 "
                             f"(0 to {_U32_MAX})"
                         )
-                rec[i] = (*words_, e.value, e.aux, (0, 0))
+                # A value beyond float32 becomes infinite, which the engine refuses.
+                with np.errstate(over="ignore"):
+                    rec[i] = (*words_, e.value, e.aux, (0, 0))
             words = rec.view(np.float32)
             staging = self._map(ptr, words.size)
             staging[:] = words
