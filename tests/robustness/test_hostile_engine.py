@@ -175,7 +175,8 @@ def apply(e: Engine, op: tuple[Any, ...]) -> None:
     elif kind == "source":
         e.set_source(op[1], op[2])
     elif kind == "input":
-        e.input(op[1])[:] = op[2]
+        with np.errstate(over="ignore"):  # 1e300 as float32 is inf: hostile input on purpose
+            e.input(op[1])[:] = op[2]
     elif kind == "queue":
         e.queue(op[1], base_frame=op[2])
     elif kind == "sample":
