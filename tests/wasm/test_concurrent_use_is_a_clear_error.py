@@ -136,16 +136,23 @@ RENDER_WHILE_ANOTHER_THREAD_CALLS = """
 """
 
 
+def assert_never_interleaved(child: str, what: str) -> None:
+    """Run a child that renders in one thread while another calls process(1)
+    until the render ends; it prints how often that call was refused and
+    whether the render equals one made alone."""
+    proc = run_child(child, timeout=300)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
+    busy, identical = proc.stdout.split()
+    assert int(busy) >= 1
+    assert identical == "True", f"another thread's call landed inside {what}"
+
+
 @pytest.mark.parametrize("runtime", ["simd", "scalar", "native"])
 def test_render_holds_the_engine_for_its_whole_loop(
     built_dist: Path, native_lib: Path, runtime: str
 ) -> None:
     make = maker(runtime, built_dist, native_lib, "tracks=1, max_quanta=1")
-    proc = run_child(RENDER_WHILE_ANOTHER_THREAD_CALLS.format(make=make), timeout=300)
-    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
-    busy, identical = proc.stdout.split()
-    assert int(busy) >= 1
-    assert identical == "True", "another thread's call landed inside render"
+    assert_never_interleaved(RENDER_WHILE_ANOTHER_THREAD_CALLS.format(make=make), "render")
 
 
 SESSION_WHILE_ANOTHER_THREAD_CALLS = """
@@ -198,8 +205,6 @@ SESSION_WHILE_ANOTHER_THREAD_CALLS = """
 
 def test_a_session_render_holds_the_engine_for_its_whole_loop(built_dist: Path) -> None:
     make = maker("simd", built_dist, built_dist, "tracks=20, max_quanta=1")
-    proc = run_child(SESSION_WHILE_ANOTHER_THREAD_CALLS.format(make=make), timeout=300)
-    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
-    busy, identical = proc.stdout.split()
-    assert int(busy) >= 1
-    assert identical == "True", "another thread's call landed inside the session render"
+    assert_never_interleaved(
+        SESSION_WHILE_ANOTHER_THREAD_CALLS.format(make=make), "the session render"
+    )
