@@ -22,19 +22,7 @@
   }
   const errors = [];
   engine.onError((e) => errors.push(e.message));
-  if (inputs) {
-    const bytes = Uint8Array.from(atob(inputs.b64), (c) => c.charCodeAt(0));
-    const data = new Float32Array(bytes.buffer);
-    const n = inputs.frames;
-    for (let t = 0; t < inputs.tracks; t++) {
-      const buf = ctx.createBuffer(2, n, rate);
-      buf.copyToChannel(data.subarray(2 * t * n, (2 * t + 1) * n), 0);
-      buf.copyToChannel(data.subarray((2 * t + 1) * n, (2 * t + 2) * n), 1);
-      const src = new AudioBufferSourceNode(ctx, { buffer: buf });
-      src.connect(engine.node, 0, t);
-      src.start(0);
-    }
-  }
+  if (inputs) feedTracks(ctx, engine, decodeF32(inputs.b64), inputs.tracks, inputs.frames, rate);
   const call = (c) => {
     const args = c.args.slice();
     if (c.frame !== undefined) args.push(c.frame / rate);
@@ -60,13 +48,5 @@
   const out = await ctx.startRendering();
   await engine.sync(); // meter messages posted during rendering have arrived
   const meters = engine.meters();
-  const res = new Float32Array(2 * frames);
-  res.set(out.getChannelData(0), 0);
-  res.set(out.getChannelData(1), frames);
-  const u8 = new Uint8Array(res.buffer);
-  let s = "";
-  for (let i = 0; i < u8.length; i += 0x8000) {
-    s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000));
-  }
-  return { b64: btoa(s), variant: engine.variant, transport: engine.transport, meters, errors };
+  return { b64: encodeStereo(out, frames), variant: engine.variant, transport: engine.transport, meters, errors };
 });

@@ -25,13 +25,14 @@ import dawgwasm
 from dawgwasm import Engine
 from dawgwasm._events import Event, encode_target
 from dawgwasm._session import apply_session, parse_session
+from tests.browser.harness import harness
 
 pytestmark = pytest.mark.browser
 
 RATE = 48000
 FRAMES = 190 * 128
 REPS = 4
-HARNESS = (Path(__file__).parent / "render_before_start.js").read_text(encoding="utf-8")
+HARNESS = harness("render_before_start.js")
 
 # A synth track (notes), an input track fed a signal with a delay insert, no bus.
 DOC: dict[str, Any] = {

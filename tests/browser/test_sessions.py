@@ -28,13 +28,14 @@ import dawgwasm
 from dawgwasm import Engine
 from dawgwasm._events import Event, encode_target
 from dawgwasm._session import apply_session, parse_session, render_session, schedule
+from tests.browser.harness import harness
 
 from .conftest import start_server
 
 pytestmark = pytest.mark.browser
 
 RATE = 48000
-RENDER_JS = (Path(__file__).parent / "render_session.js").read_text(encoding="utf-8")
+RENDER_JS = harness("render_session.js")
 
 # A session without samples: a synth track with a 2-beat pattern (repeating
 # inside the 4-beat pass), strip settings, a delay insert, a send to a bus with

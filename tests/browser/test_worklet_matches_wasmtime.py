@@ -12,12 +12,13 @@ import pytest
 from playwright.sync_api import Page
 
 from dawgwasm import Engine
+from tests.browser.harness import harness
 
 pytestmark = pytest.mark.browser
 
 RATE = 48000
 
-RENDER_JS = (Path(__file__).parent / "render_offline.js").read_text(encoding="utf-8")
+RENDER_JS = harness("render_offline.js")
 
 
 def chromium_render(
