@@ -9,7 +9,7 @@
 //!
 //! Capacity is fixed at creation: pushing never allocates.
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
 
 /// Start a note: `id` is the MIDI note (0..=127), `value` the velocity (0..=1).
 pub const EVENT_NOTE_ON: u32 = 0;

@@ -9,7 +9,7 @@
 //! [`sources::synth`]) → channel strip (3-band EQ and compressor, four tracks
 //! at a time in the f32x4 lanes of a [`strip::StripGroup`]; see [`simd`]) →
 //! insert units ([`units`]) → mute/solo → pre-fader sends → fader and pan
-//! ([`units::gain_pan`]) → post-fader sends → master; buses and the master
+//! ([`dsp::gain_pan`]) → post-fader sends → master; buses and the master
 //! run their own inserts and faders. Events ([`events`]) apply at their
 //! sample; parameters come from one table ([`params`], [`spec`]).
 //!
@@ -21,6 +21,8 @@
 #![warn(missing_docs, missing_debug_implementations, trivial_numeric_casts)]
 
 pub mod abi;
+pub mod config;
+pub mod dsp;
 pub mod engine;
 pub mod events;
 pub mod math;

@@ -29,7 +29,7 @@
 use core::fmt;
 use core::ops::{Add, Div, Mul, Sub};
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
 use crate::math::FLUSH_THRESHOLD;
 
 pub use imp::{F4, I4, M4};

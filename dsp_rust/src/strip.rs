@@ -1,5 +1,5 @@
 //! Channel strips, four tracks at a time: [`StripGroup`] runs the 3-band EQ
-//! ([`crate::units::eq`]) and the compressor ([`crate::units::compressor`])
+//! ([`crate::dsp::eq`]) and the compressor ([`crate::units::compressor`])
 //! of up to [`LANES`] tracks, track `k` in lane `k` of every [`F4`].
 //!
 //! With wasm SIMD one f32x4 recurrence does the work of four serial ones, so
@@ -16,15 +16,15 @@
 //! (auto-bypass) is paused ([`StripGroup::set_lane_paused`]): it stands
 //! still and later resumes where it stopped.
 //!
-//! The fader, pan and mute ([`crate::units::gain_pan`]) stay per track; the
+//! The fader, pan and mute ([`crate::dsp::gain_pan`]) stay per track; the
 //! engine applies them after the inserts.
 
-use crate::engine::QUIET;
+use crate::config::QUIET;
+use crate::dsp::eq::{EqLaneSnapshot, EqLanes, EqParam, EqSettings};
 use crate::simd::{F4, M4};
 use crate::smooth::steps_for_ms;
 use crate::spec::ParamId;
 use crate::units::compressor::{apply_param, Compressor, CompressorLaneSnapshot, CompressorParam};
-use crate::units::eq::{EqLaneSnapshot, EqLanes, EqParam, EqSettings};
 
 pub use crate::simd::LANES;
 
@@ -237,10 +237,10 @@ impl StripGroup {
 #[cfg(test)]
 #[allow(dead_code, clippy::all)]
 pub(crate) mod reference {
+    use crate::dsp::biquad::{BiquadCoefs, BiquadState};
     use crate::math::{fast_exp2, fast_log2, flush, DB_PER_LOG2};
     use crate::smooth::{steps_for_ms, Linear};
     use crate::spec::ParamId;
-    use crate::units::biquad::{BiquadCoefs, BiquadState};
 
     /// Frames between coefficient updates while a parameter is ramping.
     pub const COEF_UPDATE_FRAMES: u32 = 16;

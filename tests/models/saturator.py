@@ -3,7 +3,7 @@ float64 numpy.
 
 Per channel: ``d = clip(x * drive, ±65536)``; 4x oversampling through two
 linear-phase halfband FIR stages (the taps below are copies of
-``TAPS_2X``/``TAPS_4X`` in dsp_rust/src/units/halfband.rs); on every 4x
+``TAPS_2X``/``TAPS_4X`` in dsp_rust/src/dsp/halfband.rs); on every 4x
 sample the curve, ``(1 - a) soft(w) + a cubic(w)`` with ``a`` the curve
 crossfade (0 or 1 at rest); back down through the same two stages with one
 2x sample of delay between them; ``out = output ((1 - mix) dry + mix wet)``
@@ -45,7 +45,7 @@ LATENCY_FRAMES = 27
 DRIVEN_LIMIT = 65536.0
 FLUSH_THRESHOLD = 1e-20
 
-# Copies of TAPS_2X and TAPS_4X in dsp_rust/src/units/halfband.rs (f32 values):
+# Copies of TAPS_2X and TAPS_4X in dsp_rust/src/dsp/halfband.rs (f32 values):
 # the first K taps of each stage's symmetric 2K-tap branch G.
 TAPS_2X = (
     -0.0003957823,

@@ -37,7 +37,7 @@
 //! starts (sample, root note, tune, mode, attack, choke) or is released
 //! (release), so changing them never makes a sounding voice step.
 
-use crate::engine::{ConfigError, SAMPLE_RATE_MAX_HZ, SAMPLE_RATE_MIN_HZ};
+use crate::config::{ConfigError, SAMPLE_RATE_MAX_HZ, SAMPLE_RATE_MIN_HZ};
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::sources::bank::{SampleBank, SampleRef};

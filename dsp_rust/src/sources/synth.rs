@@ -70,7 +70,7 @@
 //! state value is flushed ([`flush`]); once every voice has ended the output is
 //! exactly 0.0. Output does not depend on how a render is split into blocks.
 
-use crate::engine::{zeroed, ConfigError};
+use crate::config::{zeroed, ConfigError};
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};

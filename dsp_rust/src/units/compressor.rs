@@ -42,7 +42,7 @@
 //! Each shortcut gives the same bits as the full computation, so a lane's
 //! output never depends on the other lanes.
 
-use crate::engine::{ConfigError, QUIET};
+use crate::config::{ConfigError, QUIET};
 use crate::math::DB_PER_LOG2;
 use crate::simd::Lanes;
 use crate::smooth::steps_for_ms;

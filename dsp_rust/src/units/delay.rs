@@ -32,7 +32,7 @@
 //! noise floor) are set to exactly zero, so a tail ends in exact silence
 //! instead of creeping down towards the subnormal range.
 
-use crate::engine::{zeroed, ConfigError, QUIET};
+use crate::config::{zeroed, ConfigError, QUIET};
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};

@@ -48,7 +48,7 @@
 //! for it to end; after [`Limiter::reset`] the latest value applies at once.
 //! Release changes apply immediately (a time constant: no step in the gain).
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope};

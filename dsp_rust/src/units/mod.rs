@@ -1,11 +1,12 @@
-//! DSP units, one per file. Each owns its state, takes parameter targets,
-//! and processes stereo blocks in place; none allocates after construction.
+//! The insertable effect units, one per file. Each owns its state, takes
+//! parameter targets, and processes stereo blocks in place; none allocates
+//! after construction. Their building blocks live in [`crate::dsp`].
 //!
 //! The effect units that can sit in an insert slot implement [`Unit`] and
 //! are listed in [`UNITS`]; a slot's unit kind is its index there plus one
 //! (kind 0 is an empty slot).
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
 use crate::spec::ParamSpec;
 
 /// Implements [`Unit`] for a unit type whose inherent methods already have
@@ -47,12 +48,8 @@ macro_rules! forward_unit {
     };
 }
 
-pub mod biquad;
 pub mod compressor;
 pub mod delay;
-pub mod eq;
-pub mod gain_pan;
-pub mod halfband;
 pub mod limiter;
 pub mod peq;
 pub mod reverb;

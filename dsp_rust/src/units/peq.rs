@@ -18,7 +18,7 @@
 //! parameter ramps rely on.
 //!
 //! Frequencies are held within [`MIN_FREQ_HZ`], `MAX_FREQ_RATIO × rate`
-//! (10 Hz to 0.45 × the sample rate), as in [`crate::units::biquad`].
+//! (10 Hz to 0.45 × the sample rate), as in [`crate::dsp::biquad`].
 //!
 //! Parameter changes ramp: a band's frequency moves linearly in log2(Hz), its
 //! gain in dB and its Q linearly, over the row's smoothing time. While a
@@ -40,11 +40,11 @@
 //! output equals its input bit for bit (apart from NaN, ±infinity and
 //! magnitudes below 1e-20, which become 0).
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
+use crate::dsp::biquad::{MAX_FREQ_RATIO, MIN_FREQ_HZ};
 use crate::math::{flush, FLUSH_THRESHOLD};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
-use crate::units::biquad::{MAX_FREQ_RATIO, MIN_FREQ_HZ};
 use crate::units::Unit;
 
 /// Number of bands.

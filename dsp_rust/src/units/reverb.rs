@@ -33,7 +33,7 @@
 //! noise floor) are set to exactly zero, so a tail ends in exact silence:
 //! at the default size an impulse's tail is exactly zero within 10 s.
 
-use crate::engine::{zeroed, ConfigError, QUIET};
+use crate::config::{zeroed, ConfigError, QUIET};
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope};

@@ -40,11 +40,11 @@
 //! each output's terms in a fixed order, so the output does not depend on
 //! the block size, bit for bit.
 
-use crate::engine::ConfigError;
+use crate::config::ConfigError;
+use crate::dsp::halfband::{self, Downsampler, Upsampler};
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
-use crate::units::halfband::{self, Downsampler, Upsampler};
 use crate::units::Unit;
 
 /// Ramp time of drive, mix and output changes, ms.

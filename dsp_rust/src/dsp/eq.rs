@@ -1,12 +1,12 @@
 //! Stereo 3-band EQ for four tracks at once: low shelf, peaking band and
-//! high shelf (RBJ cookbook, [`crate::units::biquad`]), track `k` in lane
+//! high shelf (RBJ cookbook, [`crate::dsp::biquad`]), track `k` in lane
 //! `k` of every [`F4`], with separate filter state per channel and lane.
 //!
 //! Per frame the six sections (three bands, two channels) run fused in one
 //! pass, each on four lanes, so one vector recurrence does the work of four
 //! scalar ones. Each section is transposed direct form II,
 //! `y = b0·x + s1; s1 = b1·x − a1·y + s2; s2 = b2·x − a2·y`, the arithmetic
-//! of [`crate::units::biquad::BiquadState`]; the output of the last band is
+//! of [`crate::dsp::biquad::BiquadState`]; the output of the last band is
 //! flushed ([`F4::flush`]).
 //!
 //! Each lane has update points every [`COEF_UPDATE_FRAMES`] frames, counted
@@ -28,10 +28,10 @@
 //! `b0 = 1`, `b1 = a1`, `b2 = a2`) and all state is zero, a segment passes
 //! through untouched; that is bit-identical to filtering it.
 
+use crate::dsp::biquad::BiquadCoefs;
 use crate::math::FLUSH_THRESHOLD;
 use crate::simd::{F4, I4, LANES, M4};
 use crate::smooth::Linear;
-use crate::units::biquad::BiquadCoefs;
 
 /// Frames between a lane's update points (coefficient updates while a
 /// parameter ramps, state settling), counted from the lane's last reset.
