@@ -2,8 +2,8 @@
 //! channel strip, fader, pan, mute, solo, sends, master and tempo.
 //!
 //! Effect units and sources define their rows in their own files; the whole
-//! table ([`crate::params`]) is these rows followed by theirs. It is exported
-//! through the ABI ([`crate::abi`]); the Python API and sessions validate
+//! table (the `params` module) is these rows followed by theirs. It is exported
+//! through the ABI; the Python API and sessions validate
 //! against it, the generated AudioWorklet glue and the demo UI are built from
 //! it. The engine's own ids are the indices into [`PARAMS`]; all ids are
 //! stable within an ABI version.

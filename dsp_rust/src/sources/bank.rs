@@ -1,5 +1,5 @@
 //! The sample bank: one-shot and sustained samples held in memory for the
-//! [`crate::sources::sampler::Sampler`] to play.
+//! sampler to play.
 //!
 //! A sample is loaded once, before playback: [`SampleBank::add`] allocates
 //! zeroed storage and returns the sample's id, the host writes the audio into

@@ -1,7 +1,7 @@
 //! Feed-forward compressor, written once for any number of lanes
 //! ([`Lanes`]): `Compressor<f32>` is one track ([`CompressorUnit`], the
 //! insert), `Compressor<F4>` four tracks side by side (the channel strips,
-//! [`crate::strip::StripGroup`]). Both give the same bits per lane.
+//! `strip::StripGroup`). Both give the same bits per lane.
 //!
 //! Per frame and channel `c` (all levels and gains in log2 units of
 //! amplitude, 1 = 6.02 dB):
