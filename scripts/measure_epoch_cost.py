@@ -36,7 +36,7 @@ import numpy as np
 import dawgwasm
 from dawgwasm import Engine
 from dawgwasm._demo import STRIP, prepare_reference
-from dawgwasm._runtime import load_wasm
+from dawgwasm._wasm_runtime import load_wasm
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 48000.0

@@ -75,8 +75,8 @@ from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._errors import BuildError, WasmNotFoundError
 from dawgwasm._files import describe_kind
 from dawgwasm._limits import SESSION_LIMITS
-from dawgwasm._runtime import load_wasm
 from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
+from dawgwasm._wasm_runtime import load_wasm
 
 if sys.platform != "win32":
     import fcntl

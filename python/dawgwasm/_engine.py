@@ -36,8 +36,10 @@ from dawgwasm._events import (
     Event,
     encode_target,
 )
+from dawgwasm._native_runtime import load_native
 from dawgwasm._params import ParamSpec
-from dawgwasm._runtime import F32Array, Runtime, load_native, load_wasm
+from dawgwasm._runtime import F32Array, Runtime
+from dawgwasm._wasm_runtime import load_wasm
 
 __all__ = ["Engine", "Variant"]
 

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from dawgwasm import DspRuntimeError, DspTimeoutError, Engine
-from dawgwasm._runtime import load_wasm
+from dawgwasm._wasm_runtime import load_wasm
 from tests.hostile_modules import LOOP_FOREVER, hostile_module
 from tests.wasm.children import ROOT, child_env, python_child
 
