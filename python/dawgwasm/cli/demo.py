@@ -61,7 +61,7 @@ def command(dist: Path, out_path: Path, seconds: float | None, repeat: int, nati
     from rich.table import Table
 
     from dawgwasm._audio import plan_output, write_audio
-    from dawgwasm._build import build_native
+    from dawgwasm._cargo import build_native
     from dawgwasm._demo import SessionRun, prepare_reference, track_costs
     from dawgwasm._engine import Engine
     from dawgwasm._files import check_output, replacing
