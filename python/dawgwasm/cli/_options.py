@@ -36,8 +36,8 @@ def engine_option(help_text: str) -> Callable[[F], F]:
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
         metavar="DIR",
-        help=f"{help_text}  [default: the engine bundled with dawgwasm, never ./dist; "
-        "`--dist dist` runs a build of your own]",
+        help=f"{help_text}  [default: the engine bundled with dawgwasm, not ./dist; "
+        "`--dist dist` runs your own build]",
     )
 
 
