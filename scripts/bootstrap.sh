@@ -3,8 +3,9 @@
 # what is missing: a Rust toolchain that can build wasm32-unknown-unknown
 # (Debian's rustc, cargo, libstd-rust-dev-wasm32 and lld unless one is already
 # there), Chromium, Node.js with npm, the JavaScript lint tools (web/node_modules),
-# and a .venv with dawgwasm and its dev tools.
-# Safe to run again: a second run installs nothing.
+# a .venv with dawgwasm and its dev tools, the engine bundled inside the package
+# (python/dawgwasm/engine/) and the wheel that ships it (build/wheel/).
+# Safe to run again: a second run installs and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,4 +77,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/daw
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e '.[dev]'
     echo "$want" >"$stamp"
+fi
+
+# The engine bundled inside the package: a whole `dawgwasm build` output in
+# python/dawgwasm/engine/, rebuilt only when the sources it is made from changed.
+.venv/bin/python -m dawgwasm._bundle
+
+# The wheel, with that engine in it: `pip install build/wheel/dawgwasm-*.whl`
+# gives a dawgwasm that renders with no Rust toolchain and no dist/.
+wheel_sum=$(find pyproject.toml README.md python/dawgwasm -type f ! -path '*/__pycache__/*' \
+    ! -name .engine-sources -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if ! compgen -G "build/wheel/dawgwasm-*.whl" >/dev/null \
+    || [ "$(cat build/wheel/.dawgwasm-sources 2>/dev/null)" != "$wheel_sum" ]; then
+    say "building the wheel into build/wheel"
+    .venv/bin/python scripts/build_wheel.py build/wheel >/dev/null
+    echo "$wheel_sum" >build/wheel/.dawgwasm-sources
 fi

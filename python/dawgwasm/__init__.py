@@ -9,9 +9,8 @@ and the exception tree rooted at :class:`DawgwasmError`.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from dawgwasm._build import BuildReport, build, build_native
+from dawgwasm._build import BuildReport, build
+from dawgwasm._cargo import build_native
 from dawgwasm._engine import Engine, Variant
 from dawgwasm._errors import (
     AbiMismatchError,
@@ -36,6 +35,7 @@ from dawgwasm._errors import (
 )
 from dawgwasm._events import Event, all_notes_off, note_off, note_on, param_ramp, param_set
 from dawgwasm._params import ParamSpec, ParamTable
+from dawgwasm._version import __version__
 
 __all__ = [
     "AbiMismatchError",

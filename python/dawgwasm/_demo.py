@@ -1,17 +1,32 @@
-"""Workloads of the main job (``dawgwasm demo``): the reference session on
-each runtime, and the cost of an idle track against an active one."""
+"""The main job (``dawgwasm demo``): the reference session rendered on each
+runtime (wasmtime SIMD and scalar, and the crate compiled natively when a
+Rust toolchain and the crate are here), interleaved, one warm-up and
+repeated timed runs each; the load of single quanta; the largest difference
+between runtimes; and the cost of an idle track against an active one.
+:func:`run_demo` measures, writes the SIMD render and the numbers, and
+returns them as a :class:`DemoResult`."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from dawgwasm import _paths
+from dawgwasm._audio import plan_output, write_audio
+from dawgwasm._cargo import build_native
 from dawgwasm._engine import Engine
+from dawgwasm._errors import ToolchainMissingError
 from dawgwasm._events import Event
+from dawgwasm._files import check_output, replacing
+from dawgwasm._measure import quantum_loads, time_repeated
 from dawgwasm._reference import reference_session
 from dawgwasm._session import (
     Session,
@@ -21,8 +36,18 @@ from dawgwasm._session import (
     render_events,
     schedule,
 )
+from dawgwasm._toolchain import find_rust_toolchain
 
-__all__ = ["SessionRun", "TrackCost", "prepare_reference", "track_costs"]
+__all__ = [
+    "DemoResult",
+    "RuntimeResult",
+    "SessionRun",
+    "TrackCost",
+    "native_library",
+    "prepare_reference",
+    "run_demo",
+    "track_costs",
+]
 
 EngineMaker = Callable[..., Engine]
 
@@ -134,3 +159,189 @@ def _process_frames(e: Engine, frames: int) -> None:
         n = min(e.max_quanta, total)
         e.process(n)
         total -= n
+
+
+def native_library() -> tuple[Path | None, str]:
+    """The crate compiled for this machine, or None and why it cannot be:
+    no Rust toolchain, or no crate next to this dawgwasm (an installed
+    wheel has none). A failing compile is an error, not a reason."""
+    crate = _paths.crate_dir()
+    try:
+        toolchain = find_rust_toolchain()
+    except ToolchainMissingError:
+        return None, "no Rust toolchain here to compile the crate (see `dawgwasm doctor`)"
+    if not (crate / "Cargo.toml").is_file():
+        return None, "this dawgwasm has no Rust crate to compile (run it from a source checkout)"
+    return build_native(toolchain, crate), ""
+
+
+@dataclass(frozen=True)
+class RuntimeResult:
+    """What was measured on one runtime."""
+
+    #: Seconds of each timed render of the whole session.
+    samples: tuple[float, ...]
+    realtime_factor: float
+    ratio_to_baseline: float
+    #: p50, p99 and max load of single quanta, and the host call overhead in µs.
+    quantum_load: dict[str, float]
+    max_abs_diff_to_baseline: float
+    track_cost: TrackCost
+
+    @property
+    def median_s(self) -> float:
+        return float(np.median(self.samples))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "render_ms_median": self.median_s * 1e3,
+            "render_ms_best": min(self.samples) * 1e3,
+            "samples_ms": [s * 1e3 for s in self.samples],
+            "realtime_factor": self.realtime_factor,
+            "ratio_to_baseline": self.ratio_to_baseline,
+            "quantum_load": self.quantum_load,
+            "max_abs_diff_to_baseline": self.max_abs_diff_to_baseline,
+            "track_cost_ns_per_track_sample": {
+                "active": self.track_cost.active_ns,
+                "idle": self.track_cost.idle_ns,
+                "idle_to_active": self.track_cost.idle_to_active,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Everything :func:`run_demo` measured and where it wrote it."""
+
+    session: Session
+    seconds: float
+    sample_rate_hz: float
+    quantum_frames: int
+    events: int
+    repeat: int
+    baseline: str
+    runtimes: dict[str, RuntimeResult]
+    peak_dbfs: float
+    rms_dbfs: float
+    out_path: Path
+    json_path: Path
+    #: Why the native runtime was left out, or "" if it ran (or was not asked for).
+    native_skipped: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The document written to :attr:`json_path`."""
+        return {
+            "session": {
+                "name": self.session.name,
+                "tracks": [t.name for t in self.session.tracks],
+                "seconds": self.seconds,
+                "sample_rate_hz": self.sample_rate_hz,
+                "events": self.events,
+            },
+            "repeat": self.repeat,
+            "baseline": self.baseline,
+            "runtimes": {name: r.to_json() for name, r in self.runtimes.items()},
+            "output": {
+                "peak_dbfs": self.peak_dbfs,
+                "rms_dbfs": self.rms_dbfs,
+                "file": str(self.out_path),
+            },
+        }
+
+
+def run_demo(
+    dist: Path | None,
+    out_path: Path,
+    json_path: Path,
+    *,
+    seconds: float | None = None,
+    repeat: int = 5,
+    native: bool = True,
+) -> DemoResult:
+    """Render the reference session on every runtime and measure it (see
+    the module docs); write the SIMD render to ``out_path`` and the numbers
+    to ``json_path``, both checked before anything renders. ``dist`` is a
+    build folder (None: the bundled engine). The native runtime is the
+    baseline when it runs; without a Rust toolchain or crate it is left out
+    and :attr:`DemoResult.native_skipped` says why."""
+    sr = 48000.0
+    q = 128
+    for path in (out_path, json_path):
+        check_output(path)
+    plan_output(out_path, int((seconds or 60.0) * sr), int(sr), "FLOAT")
+    makers: dict[str, EngineMaker] = {
+        "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
+        "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
+    }
+    skipped = ""
+    if native:
+        library, skipped = native_library()
+        if library is not None:
+            makers["native"] = partial(Engine.native, library)
+    runs = {name: prepare_reference(make, seconds, sr) for name, make in makers.items()}
+    first = next(iter(runs.values()))
+    frames = first.frames
+
+    # Interleave the runtimes so drift in machine load hits them all alike. The
+    # untimed warm-up render is also the output each runtime is judged by.
+    outputs: dict[str, npt.NDArray[np.float32]] = {}
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for rep in range(repeat + 1):
+        for name, run in runs.items():
+            if rep == 0:
+                outputs[name] = run.render()
+                continue
+            samples[name].extend(time_repeated(run.render, warmup=0, repeat=1).samples)
+
+    loads: dict[str, dict[str, float]] = {}
+    for name, run in runs.items():
+        e = run.engine
+        e.reset()
+        e.queue(run.events)
+        loads[name] = quantum_loads(
+            partial(e.runtime.call, "dawg_process", e.handle, 1),
+            partial(e.runtime.call, "dawg_process", e.handle, 0),
+            frames // q,
+            q / sr,
+        )
+    costs = {name: track_costs(make, repeat=repeat) for name, make in makers.items()}
+    for run in runs.values():
+        run.engine.close()
+
+    length_s = frames / sr
+    baseline = "native" if "native" in runs else "wasmtime simd"
+    base_median = float(np.median(samples[baseline]))
+    ref = outputs[baseline]
+    runtimes: dict[str, RuntimeResult] = {}
+    for name in runs:
+        med = float(np.median(samples[name]))
+        runtimes[name] = RuntimeResult(
+            samples=tuple(samples[name]),
+            realtime_factor=length_s / med,
+            ratio_to_baseline=med / base_median,
+            quantum_load=loads[name],
+            max_abs_diff_to_baseline=float(np.max(np.abs(outputs[name] - ref))),
+            track_cost=costs[name],
+        )
+    out = outputs["wasmtime simd"]
+    peak = float(np.max(np.abs(out)))
+    rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
+    result = DemoResult(
+        session=first.session,
+        seconds=length_s,
+        sample_rate_hz=sr,
+        quantum_frames=q,
+        events=len(first.events),
+        repeat=repeat,
+        baseline=baseline,
+        runtimes=runtimes,
+        peak_dbfs=20 * float(np.log10(peak)),
+        rms_dbfs=20 * float(np.log10(rms)),
+        out_path=out_path,
+        json_path=json_path,
+        native_skipped=skipped,
+    )
+    write_audio(out_path, out, int(sr))
+    with replacing(json_path) as tmp:
+        tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    return result

@@ -190,13 +190,14 @@ class Engine:
 
     @classmethod
     def from_dist(
-        cls, dist: str | Path = "dist", variant: Variant = "simd", **config: Any
+        cls, dist: str | Path | None = None, variant: Variant = "simd", **config: Any
     ) -> Engine:
-        """An engine from a folder written by ``dawgwasm build`` (keyword
-        arguments as for :meth:`from_wasm`)."""
-        from dawgwasm._build import wasm_path
+        """An engine from a folder written by ``dawgwasm build``; without one,
+        from the engine bundled inside the package (keyword arguments as for
+        :meth:`from_wasm`)."""
+        from dawgwasm._dist import wasm_path
 
-        path = wasm_path(Path(dist), variant)
+        path = wasm_path(None if dist is None else Path(dist), variant)
         return cls.from_wasm(path, simd=variant == "simd", **config)
 
     @classmethod

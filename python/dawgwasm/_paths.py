@@ -1,11 +1,19 @@
 """Where dawgwasm's own files live: the Rust crate, templates, static JS and
-the demo page, all next to the Python package in the source tree."""
+the demo page, next to the Python package in the source tree, and the engine
+bundled inside the package."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["crate_dir", "demo_dir", "repo_root", "static_dir", "templates_dir"]
+__all__ = [
+    "bundled_engine_dir",
+    "crate_dir",
+    "demo_dir",
+    "repo_root",
+    "static_dir",
+    "templates_dir",
+]
 
 
 def repo_root() -> Path:
@@ -31,3 +39,10 @@ def static_dir() -> Path:
 def demo_dir() -> Path:
     """The demo page served by ``dawgwasm serve``."""
     return repo_root() / "web" / "demo"
+
+
+def bundled_engine_dir() -> Path:
+    """The engine shipped inside the package: a whole ``dawgwasm build``
+    output in ``dawgwasm/engine/`` (in the wheel; in a source checkout,
+    ``scripts/bootstrap.sh`` builds it)."""
+    return Path(__file__).resolve().parent / "engine"

@@ -82,7 +82,7 @@ def test_a_dead_builds_staging_folder_is_removed_but_a_live_ones_is_not(
         assert_complete_build(out)
     finally:
         live.die()
-    from dawgwasm._build import _recover
+    from dawgwasm._staging import _recover
 
     _recover(out)
     assert entries(tmp_path) == ["dist"]
@@ -98,7 +98,7 @@ def test_a_build_that_died_mid_swap_is_recovered(built_dist: Path, tmp_path: Pat
     inode = out.stat().st_ino
     StagingChild(out, "mid-swap").die()
     assert not out.exists()
-    from dawgwasm._build import _recover
+    from dawgwasm._staging import _recover
 
     _recover(out)
     assert out.stat().st_ino == inode
@@ -166,7 +166,7 @@ def test_without_flock_a_staging_folder_is_abandoned_only_when_its_process_is_go
 ) -> None:
     """Where ``flock`` does not work, a staging folder counts as abandoned
     only if it was made on this host by a process that no longer exists."""
-    from dawgwasm._build import _abandoned
+    from dawgwasm._staging import _abandoned
 
     out = tmp_path / "dist"
     gone = subprocess.run(

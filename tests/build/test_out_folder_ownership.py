@@ -258,7 +258,7 @@ def test_a_build_from_before_markers_is_recognised_by_its_manifest_and_hashes(
         (copy / MARKER_NAME).unlink()
         return copy
 
-    assert dawgwasm._build.build_problem(unmarked("plain")) is None
+    assert dawgwasm._dist.build_problem(unmarked("plain")) is None
     added = unmarked("added")
     (added / "index.html").write_text("<!doctype html>")
     changed = unmarked("changed")

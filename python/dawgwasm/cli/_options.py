@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FiniteFloatRange", "dist_option"]
+__all__ = ["FiniteFloatRange", "dist_option", "engine_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +24,20 @@ def dist_option(help_text: str) -> Callable[[F], F]:
         show_default=True,
         metavar="DIR",
         help=help_text,
+    )
+
+
+def engine_option(help_text: str) -> Callable[[F], F]:
+    """``--dist DIR``: the build folder whose engine runs; without it
+    (None), the engine bundled with dawgwasm."""
+    return click.option(
+        "--dist",
+        "dist",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        metavar="DIR",
+        help=f"{help_text}  [default: the engine bundled with dawgwasm, not ./dist; "
+        "`--dist dist` runs your own build]",
     )
 
 

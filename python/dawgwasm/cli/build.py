@@ -56,7 +56,9 @@ def command(out_dir: Path, crate: Path | None, native: bool) -> None:
     one DIR all succeed; leftovers of a build that died are removed by the
     next one, and nothing that is not provably dawgwasm's is ever deleted.
     """
-    from dawgwasm._build import build, build_native, check_out_dir
+    from dawgwasm._build import build
+    from dawgwasm._cargo import build_native
+    from dawgwasm._staging import check_out_dir
     from dawgwasm._toolchain import find_rust_toolchain
 
     def log(message: str) -> None:

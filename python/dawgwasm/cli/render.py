@@ -9,7 +9,7 @@ from typing import cast
 import click
 
 from dawgwasm._limits import RENDER_SECONDS_MAX
-from dawgwasm.cli._options import FiniteFloatRange, dist_option
+from dawgwasm.cli._options import FiniteFloatRange, engine_option
 
 __all__ = ["command", "parse_assignments"]
 
@@ -49,7 +49,7 @@ SUBTYPES = ["FLOAT", "DOUBLE", "PCM_32", "PCM_24", "PCM_16"]
     metavar="NAME=VALUE",
     help="Set a parameter before rendering (repeatable), e.g. --param gain_db=-6.",
 )
-@dist_option("Build folder holding the .wasm (see `dawgwasm build`).")
+@engine_option("Build folder holding the .wasm (see `dawgwasm build`).")
 @click.option(
     "--variant",
     type=click.Choice(["simd", "scalar"]),
@@ -91,7 +91,7 @@ def command(
     input_path: Path | None,
     output_path: Path | None,
     params: tuple[str, ...],
-    dist: Path,
+    dist: Path | None,
     variant: str,
     subtype: str,
     seconds: float | None,
@@ -115,6 +115,7 @@ def command(
     OUT's mode; a WAV over 4 GiB is written as RF64. Sample files are read
     from the session's folder (or --sample-root) and never from outside it.
     """
+    from dawgwasm._dist import engine_dir
     from dawgwasm._engine import Engine, Variant
     from dawgwasm._render import render_audio_file, render_session_file
 
@@ -135,7 +136,7 @@ def command(
         result = render_session_file(
             input_path,
             output_path,
-            dist=dist,
+            dist=engine_dir(dist),
             variant=cast(Variant, variant),
             subtype=subtype,
             seconds=seconds,
@@ -149,7 +150,7 @@ def command(
         result = render_audio_file(
             input_path,
             output_path,
-            dist=dist,
+            dist=engine_dir(dist),
             variant=cast(Variant, variant),
             subtype=subtype,
             params=assignments,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dawgwasm._build import marker_problem
+from dawgwasm._dist import marker_problem
 from dawgwasm._errors import ServeError
 from dawgwasm._server import Mount, demo_root, host_warning, make_server
 from dawgwasm.cli._options import dist_option

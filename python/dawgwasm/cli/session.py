@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dawgwasm.cli._options import dist_option
+from dawgwasm.cli._options import engine_option
 
 __all__ = ["command"]
 
@@ -19,14 +19,14 @@ __all__ = ["command"]
     is_flag=True,
     help="Write the built-in reference session to PATH (then edit or render it).",
 )
-@dist_option("Build folder whose engine checks the session (see `dawgwasm build`).")
+@engine_option("Build folder whose engine checks the session (see `dawgwasm build`).")
 @click.option(
     "--sample-root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
     help="Read sample files from this folder instead of the session's.",
 )
-def command(path: Path, write_reference: bool, dist: Path, sample_root: Path | None) -> None:
+def command(path: Path, write_reference: bool, dist: Path | None, sample_root: Path | None) -> None:
     """Check the session document PATH against the engine, or write one.
 
     A session is one JSON document: tracks (source, strip, inserts, sends,
