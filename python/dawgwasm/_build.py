@@ -75,6 +75,7 @@ from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._errors import BuildError, WasmNotFoundError
 from dawgwasm._files import describe_kind
 from dawgwasm._limits import SESSION_LIMITS
+from dawgwasm._rules import host_rules
 from dawgwasm._runtime import load_wasm
 from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
 
@@ -256,6 +257,7 @@ def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, A
             "units": engine.units,
             "sources": engine.sources,
             "status": engine.status_texts,
+            **host_rules(engine.runtime.tables),
         }
 
 
@@ -939,6 +941,8 @@ def build(
             "session_limits": SESSION_LIMITS,
             "wasm": wasm_meta,
             "params": infos[0]["params"],
+            "groups": infos[0]["groups"],
+            "rules": infos[0]["rules"],
         }
         t0 = time.perf_counter()
         (new / MANIFEST_NAME).write_text(
