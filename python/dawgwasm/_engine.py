@@ -510,8 +510,7 @@ class Engine:
             error = EngineBusyError if status == _BUSY else DspRuntimeError
             text = self.status_texts.get(str(status), "")
             raise error(
-                f"engine refused {name} = {format_number(v)}{where}: {text} "
-                f"({status_name(status)})"
+                f"engine refused {name} = {format_number(v)}{where}: {text} ({status_name(status)})"
             )
 
     @_exclusive
