@@ -104,6 +104,7 @@ def _texts() -> dict[str, tuple[int, bytes]]:
         ("param_name", b"gain_db"),
         ("param_unit", b"dB"),
         ("param_doc", b"fader gain"),
+        ("param_group", b"fader"),
         ("unit_name", b"peq"),
         ("source_name", b"input"),
     ):
@@ -163,6 +164,12 @@ DEFAULT_BODIES: Final[Mapping[str, Body]] = {
     "dawg_param_scope": 0,
     "dawg_param_unit_kind": 0,
     "dawg_param_flags": 0,
+    "dawg_param_group": _ptr("param_group"),
+    "dawg_param_group_len": _len("param_group"),
+    "dawg_target": (
+        "(i32.or (i32.or (i32.shl (local.get 2) (i32.const 16))"
+        " (i32.shl (local.get 0) (i32.const 12))) (local.get 1))"
+    ),
     "dawg_param_min": -96.0,
     "dawg_param_max": 12.0,
     "dawg_param_default": 0.0,

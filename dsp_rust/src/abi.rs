@@ -321,6 +321,37 @@ pub extern "C" fn dawg_param_flags(id: u32) -> u32 {
     params::spec(id).map(|p| p.flags).unwrap_or(u32::MAX)
 }
 
+fn param_group(id: u32) -> &'static str {
+    match params::lookup(id) {
+        Some((params::Owner::Core(pid), _)) => pid.group(),
+        Some((params::Owner::Unit { kind, .. }, _)) => unit_name(kind),
+        Some((params::Owner::Source { kind, .. }, _)) => kind.name(),
+        None => "",
+    }
+}
+
+/// UTF-8 name of the group of parameter `id`: for the engine's own rows
+/// the group of `spec::GROUPS` holding it, for a unit's or source's rows
+/// the unit's or source's name; empty for an unknown id.
+#[no_mangle]
+pub extern "C" fn dawg_param_group(id: u32) -> *const u8 {
+    param_group(id).as_ptr()
+}
+
+/// Length in bytes of [`dawg_param_group`].
+#[no_mangle]
+pub extern "C" fn dawg_param_group_len(id: u32) -> u32 {
+    param_group(id).len() as u32
+}
+
+/// The target that addresses insert `slot` (0: the channel itself) of
+/// channel `index` of target kind `kind` (0 track, 1 bus, 2 master), as
+/// [`dawg_set_param`] and events take it. Hosts read the bit layout from it.
+#[no_mangle]
+pub extern "C" fn dawg_target(kind: u32, index: u32, slot: u32) -> u32 {
+    engine::target(kind, index, slot)
+}
+
 // ---- units and sources -----------------------------------------------------
 
 /// Number of effect unit kinds; kinds are `1..=count` (0 is an empty slot).

@@ -460,6 +460,73 @@ pub const PARAMS: &[ParamSpec] = &[
     send_pre_row!("8"),
 ];
 
+/// A group of the engine's own rows: the rows `first..=last` of [`PARAMS`],
+/// which live together (the parameters a session's `strip` section holds,
+/// a channel's fader, the sends...). Hosts list, check and document
+/// parameters by group; effect unit and source rows are grouped by their
+/// owner (the unit's or source's name), so no group here takes such a name.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamGroup {
+    /// Lowercase identifier, unique among groups, unit and source names.
+    pub name: &'static str,
+    /// First row of the group.
+    pub first: ParamId,
+    /// Last row of the group (inclusive).
+    pub last: ParamId,
+}
+
+/// The groups of the engine's own rows, in table order; together they
+/// cover [`PARAMS`] exactly once.
+pub const GROUPS: &[ParamGroup] = &[
+    ParamGroup {
+        name: "strip",
+        first: ParamId::LowHz,
+        last: ParamId::CompLink,
+    },
+    ParamGroup {
+        name: "fader",
+        first: ParamId::GainDb,
+        last: ParamId::Mute,
+    },
+    ParamGroup {
+        name: "master",
+        first: ParamId::MasterGainDb,
+        last: ParamId::MasterGainDb,
+    },
+    ParamGroup {
+        name: "solo",
+        first: ParamId::Solo,
+        last: ParamId::Solo,
+    },
+    ParamGroup {
+        name: "tempo",
+        first: ParamId::TempoBpm,
+        last: ParamId::TempoBpm,
+    },
+    ParamGroup {
+        name: "auto_bypass",
+        first: ParamId::AutoBypass,
+        last: ParamId::AutoBypass,
+    },
+    ParamGroup {
+        name: "sends",
+        first: ParamId::Send1Db,
+        last: ParamId::Send8Pre,
+    },
+];
+
+impl ParamId {
+    /// The name of the group this row belongs to.
+    pub fn group(self) -> &'static str {
+        let id = self as u32;
+        GROUPS
+            .iter()
+            .find(|g| g.first as u32 <= id && id <= g.last as u32)
+            .map(|g| g.name)
+            .unwrap_or("")
+    }
+}
+
 /// Clamp `value` into the legal range of `spec` (rounding stepped values).
 /// Returns the value and whether it had to change. `value` must be finite.
 pub fn clamp_to_spec(spec: &ParamSpec, value: f32) -> (f32, bool) {
@@ -492,6 +559,35 @@ mod tests {
                 assert_ne!(p.name, q.name);
             }
         }
+    }
+
+    #[test]
+    fn groups_cover_every_row_once_in_order() {
+        let mut next = 0u32;
+        for g in GROUPS {
+            assert_eq!(
+                g.first as u32, next,
+                "{} starts where the previous ends",
+                g.name
+            );
+            assert!(g.first as u32 <= g.last as u32, "{}", g.name);
+            next = g.last as u32 + 1;
+        }
+        assert_eq!(next as usize, PARAMS.len());
+        for id in ParamId::ALL {
+            assert!(!id.group().is_empty());
+        }
+        for (i, g) in GROUPS.iter().enumerate() {
+            let scope = g.first.spec().scope;
+            for id in g.first as u32..=g.last as u32 {
+                assert_eq!(PARAMS[id as usize].scope, scope, "{} mixes scopes", g.name);
+            }
+            for h in &GROUPS[i + 1..] {
+                assert_ne!(g.name, h.name);
+            }
+        }
+        assert_eq!(ParamId::CompLink.group(), "strip");
+        assert_eq!(ParamId::Send8Pre.group(), "sends");
     }
 
     #[test]

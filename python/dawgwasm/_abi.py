@@ -11,8 +11,11 @@ and the value: counts within :data:`PARAMS_MAX` and :data:`KINDS_MAX` (a
 count of 4 billion never starts a loop), texts valid UTF-8 within
 :data:`TEXT_BYTES_MAX` (names are lowercase identifiers, unique in their
 table), scopes and unit kinds within their tables, parameter ranges finite
-with ``min <= default <= max``, and every limit finite and within
-:data:`LIMIT_RANGES`.
+with ``min <= default <= max``, every limit finite and within
+:data:`LIMIT_RANGES`, parameter groups named like parameters, each one
+contiguous in id order with one scope and owner (a unit's or source's rows
+form the group named after it, and no other group takes a unit's or source's
+name), and targets encoded with :data:`TARGET_LAYOUT`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from dawgwasm._errors import AbiMismatchError
+from dawgwasm._events import TARGET_LAYOUT, TargetLayout, encode_target
 from dawgwasm._params import ParamSpec, ParamTable, Scope
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "PARAMS_MAX",
     "STATUS_CLAMPED",
     "STATUS_OK",
+    "TARGET_LAYOUT",
     "TEXT_BYTES_MAX",
     "AbiCaller",
     "AbiTables",
@@ -42,6 +47,7 @@ __all__ = [
     "read_param_table",
     "read_status_texts",
     "read_tables",
+    "read_target_layout",
     "status_name",
 ]
 
@@ -63,6 +69,9 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_param_scope": (("u32",), "u32"),
     "dawg_param_unit_kind": (("u32",), "u32"),
     "dawg_param_flags": (("u32",), "u32"),
+    "dawg_param_group": (("u32",), "ptr"),
+    "dawg_param_group_len": (("u32",), "u32"),
+    "dawg_target": (("u32", "u32", "u32"), "u32"),
     "dawg_param_min": (("u32",), "f32"),
     "dawg_param_max": (("u32",), "f32"),
     "dawg_param_default": (("u32",), "f32"),
@@ -281,10 +290,54 @@ def read_param_table(abi: AbiCaller) -> list[ParamSpec]:
                 smoothing_ms=smoothing,
                 stepped=bool(int(abi.call("dawg_param_flags", i)) & 1),
                 doc=_text(abi, "dawg_param_doc", i),
+                group=_text(abi, "dawg_param_group", i, identifier=True),
             )
         )
     _unique([p.name for p in specs], "parameters")
+    _check_groups(specs, units, read_kinds(abi, "source"))
     return specs
+
+
+def _check_groups(specs: list[ParamSpec], units: list[str], sources: list[str]) -> None:
+    """Each group is a run of consecutive ids sharing one scope and owner; an
+    owner's rows are the group named after it; no other group takes a unit's
+    or source's name."""
+    first: dict[str, ParamSpec] = {}
+    previous = ""
+    for p in specs:
+        g = first.setdefault(p.group, p)
+        if g is not p and previous != p.group:
+            raise _bad(f"group {p.group!r} is split: parameter {p.id} ({p.name}) is not next to it")
+        if (g.scope, g.owner) != (p.scope, p.owner):
+            raise _bad(
+                f"group {p.group!r} mixes parameters of scope {g.scope!r} and {p.scope!r} "
+                f"(owners {g.owner!r} and {p.owner!r})"
+            )
+        if p.owner and p.group != p.owner:
+            raise _bad(f"parameter {p.id} ({p.name}) of {p.owner!r} is in group {p.group!r}")
+        if not p.owner and p.group in (*units, *sources):
+            raise _bad(f"group {p.group!r} of parameter {p.id} ({p.name}) takes an owner's name")
+        previous = p.group
+
+
+def read_target_layout(abi: AbiCaller, limits: Mapping[str, float]) -> TargetLayout:
+    """The target layout, checked: ``dawg_target`` must encode every kind,
+    the largest track and bus index and every insert slot as
+    :data:`TARGET_LAYOUT` does (which the manifest's ``rules`` publish)."""
+    kinds = TARGET_LAYOUT["kinds"]
+    indices = {"track": int(limits["tracks_max"]) - 1, "bus": max(0, int(limits["buses_max"]) - 1)}
+    for name, kind in kinds.items():
+        for index in sorted({0, 1, indices.get(name, 0)}):
+            for slot in range(int(limits["inserts_max"]) + 1):
+                got = int(abi.call("dawg_target", kind, index, slot))
+                want = encode_target(kind, index, slot)
+                if got != want:
+                    raise _bad(
+                        f"dawg_target({kind}, {index}, {slot}) returned {got:#x}; the layout "
+                        f"slot << {TARGET_LAYOUT['slot_shift']} | kind << "
+                        f"{TARGET_LAYOUT['kind_shift']} | index gives {want:#x}"
+                    )
+    return TARGET_LAYOUT
 
 
 def read_limits(abi: AbiCaller) -> dict[str, float]:
@@ -330,15 +383,18 @@ class AbiTables:
     params: ParamTable
     units: tuple[str, ...]
     sources: tuple[str, ...]
+    targets: TargetLayout
 
 
 def read_tables(abi: AbiCaller) -> AbiTables:
     """Read and check every table of the module (AbiMismatchError if one
     breaks the rules in this module's documentation)."""
+    limits = read_limits(abi)
     return AbiTables(
-        limits=read_limits(abi),
+        limits=limits,
         status_texts=read_status_texts(abi),
         params=ParamTable(read_param_table(abi)),
         units=tuple(read_kinds(abi, "unit")),
         sources=tuple(read_kinds(abi, "source")),
+        targets=read_target_layout(abi, limits),
     )

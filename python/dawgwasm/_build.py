@@ -42,6 +42,7 @@ from dawgwasm._engine import Engine
 from dawgwasm._errors import BuildError
 from dawgwasm._limits import SESSION_LIMITS
 from dawgwasm._reference import reference_session
+from dawgwasm._rules import host_rules
 from dawgwasm._samples import SAMPLES
 from dawgwasm._staging import Staging, check_target, folder_lock, prepare_out, swap
 from dawgwasm._toolchain import RustToolchain, find_rust_toolchain
@@ -86,6 +87,7 @@ def _check_variant(path: Path, variant: str, quantum_frames: int) -> dict[str, A
             "units": engine.units,
             "sources": engine.sources,
             "status": engine.status_texts,
+            **host_rules(engine.runtime.tables),
         }
 
 
@@ -116,7 +118,7 @@ def assemble_manifest(
 ) -> dict[str, Any]:
     """``manifest.json``: what the browser glue and any host need to know
     about a build. ``table`` is what :func:`_check_variant` read from the
-    engine (parameters, limits, units, sources, status texts), ``wasm`` the
+    engine (parameters, limits, units, sources, status texts, groups, host rules), ``wasm`` the
     file, size and SHA-256 of each variant."""
     return {
         "abi_version": ABI_VERSION,
@@ -130,6 +132,8 @@ def assemble_manifest(
         "session_limits": SESSION_LIMITS,
         "wasm": wasm,
         "params": table["params"],
+        "groups": table["groups"],
+        "rules": table["rules"],
     }
 
 

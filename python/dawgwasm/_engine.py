@@ -37,7 +37,8 @@ from dawgwasm._events import (
     encode_target,
 )
 from dawgwasm._native_runtime import load_native
-from dawgwasm._params import ParamSpec
+from dawgwasm._params import ParamSpec, check_value, format_number
+from dawgwasm._rules import resolve_target
 from dawgwasm._runtime import F32Array, Runtime
 from dawgwasm._wasm_runtime import load_wasm
 
@@ -130,6 +131,7 @@ class Engine:
         self._keeper: _HandleKeeper | None = None
         self.runtime = runtime
         tables = runtime.tables
+        self._targets = tables.targets
         self.limits = dict(tables.limits)
         self.status_texts = dict(tables.status_texts)
         self.params = tables.params
@@ -477,28 +479,12 @@ class Engine:
 
         Master parameters take no channel; track and channel parameters
         default to track 0; insert parameters need the ``slot`` holding
-        their unit."""
-        if spec.scope == "master":
-            if track not in (None, 0) or bus is not None or slot:
-                raise ParameterError(f"{spec.name} is a master parameter; name no channel or slot")
-            return 0
-        if track is None and bus is None and not master:
-            track = 0
-        if spec.scope == "insert":
-            n = int(self.limits["inserts_max"])
-            if not 1 <= slot <= n:
-                raise ParameterError(
-                    f"{spec.name} belongs to the {spec.owner} unit; name the insert slot "
-                    f"(1 to {n}) that holds it"
-                )
-            return self.channel_target(track=track, bus=bus, master=master) | slot << 16
-        if slot:
-            raise ParameterError(f"{spec.name} is not an insert parameter; leave slot at 0")
-        if spec.scope in ("track", "synth", "sampler") and (bus is not None or master):
-            raise ParameterError(f"{spec.name} is a track parameter; name a track")
-        if spec.scope == "channel" and master:
-            raise ParameterError(f"{spec.name} is set on tracks and buses; use master_gain_db")
-        return self.channel_target(track=track, bus=bus)
+        their unit (:func:`dawgwasm._rules.resolve_target`, the rules the
+        manifest publishes)."""
+        where: dict[str, object] = {"track": track, "bus": bus, "master": master, "slot": slot}
+        return resolve_target(
+            spec, where, tracks=self.tracks, limits=self.limits, layout=self._targets
+        )
 
     def set(
         self,
@@ -519,15 +505,15 @@ class Engine:
         The change ramps over the parameter's smoothing time.
         """
         spec = self.params[name]
-        v = spec.validate(value)
+        v = check_value(spec, value)
         target = self.target(spec, track, bus=bus, master=master, slot=slot)
         status = self.set_raw(target, spec.id, v)
         if status not in (STATUS_OK, STATUS_CLAMPED):
             where = _where(track, bus, master, slot)
             error = EngineBusyError if status == _BUSY else DspRuntimeError
+            text = self.status_texts.get(str(status), "")
             raise error(
-                f"engine refused {name} = {v:g}{where}: {self.status_texts.get(str(status), '')} "
-                f"({status_name(status)})"
+                f"engine refused {name} = {format_number(v)}{where}: {text} ({status_name(status)})"
             )
 
     @_exclusive

@@ -8,16 +8,18 @@ reserved words.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypedDict
 
 import numpy as np
 
 __all__ = [
     "EVENT_DTYPE",
     "TARGET_BUS",
+    "TARGET_LAYOUT",
     "TARGET_MASTER",
     "TARGET_TRACK",
     "Event",
+    "TargetLayout",
     "all_notes_off",
     "encode_target",
     "note_off",
@@ -36,6 +38,28 @@ TARGET_TRACK: Final = 0
 TARGET_BUS: Final = 1
 TARGET_MASTER: Final = 2
 
+
+class TargetLayout(TypedDict):
+    """How a target packs a channel and an insert slot into 32 bits."""
+
+    kinds: dict[str, int]
+    kind_shift: int
+    slot_shift: int
+    index_bits: int
+    kind_bits: int
+
+
+#: The target layout: ``slot << 16 | kind << 12 | index``; slot 0 is the
+#: channel itself, 1.. its inserts. Modules are held to it through
+#: ``dawg_target`` when they load; the manifest's ``rules`` publish it.
+TARGET_LAYOUT: Final[TargetLayout] = {
+    "kinds": {"track": TARGET_TRACK, "bus": TARGET_BUS, "master": TARGET_MASTER},
+    "kind_shift": 12,
+    "slot_shift": 16,
+    "index_bits": 12,
+    "kind_bits": 4,
+}
+
 EVENT_DTYPE: Final = np.dtype(
     [
         ("offset_frames", "<u4"),
@@ -50,8 +74,10 @@ EVENT_DTYPE: Final = np.dtype(
 
 
 def encode_target(kind: int, index: int, slot: int = 0) -> int:
-    """``slot << 16 | kind << 12 | index``: slot 0 is the channel, 1..8 its inserts."""
-    return slot << 16 | kind << 12 | index
+    """``slot << 16 | kind << 12 | index`` (:data:`TARGET_LAYOUT`): slot 0 is
+    the channel, 1..8 its inserts."""
+    layout = TARGET_LAYOUT
+    return slot << layout["slot_shift"] | kind << layout["kind_shift"] | index
 
 
 class Event(NamedTuple):

@@ -31,6 +31,7 @@ def test_output_folder_contents(built_dist: Path) -> None:
         "dawg-engine-core.js",
         "dawg-ring.js",
         "dawg-session.js",
+        "dawg-rules.js",
         "reference-session.json",
         "samples",
     }

@@ -83,7 +83,7 @@ def test_render_of_a_mono_file_gives_stereo(built_dist: Path, tmp_path: Path) ->
     ("param", "message"),
     [
         ("gain_db=99", "error: gain_db = 99 is out of range; legal values are -96 to 12 dB"),
-        ("gain_db=nan", "error: gain_db = nan is not a finite number"),
+        ("gain_db=nan", "error: gain_db = NaN is not a finite number"),
         ("volume=1", "error: unknown parameter 'volume'; known parameters: low_hz"),
         ("mute=0.5", "error: mute = 0.5 must be a whole number"),
     ],
@@ -237,7 +237,7 @@ def test_session_render_end_to_end(built_dist: Path, tmp_path: Path) -> None:
         (
             '{"format": "dawgwasm-session", "version": 1, '
             '"tracks": [{"inserts": [{"unit": "x"}]}]}',
-            "$.tracks[0].inserts[0].unit: 'x' is not an effect unit; allowed: peq, compressor",
+            '$.tracks[0].inserts[0].unit: "x" is not an effect unit; allowed: peq, compressor',
         ),
     ],
 )

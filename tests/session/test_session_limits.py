@@ -18,15 +18,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dawgwasm import Engine, LimitError, SessionError
-from dawgwasm._events import Event, note_off, note_on, param_ramp, param_set
+from dawgwasm._events import (
+    TARGET_TRACK,
+    Event,
+    encode_target,
+    note_off,
+    note_on,
+    param_ramp,
+    param_set,
+)
 from dawgwasm._limits import JSON_DEPTH_MAX, RENDER_SECONDS_MAX, SESSION_LIMITS
 from dawgwasm._params import ParamTable
 from dawgwasm._session import (
-    TARGET_TRACK,
     Session,
     apply_session,
     check_samples,
-    encode_target,
     iter_schedule,
     nearest_frame,
     parse_json,

@@ -53,12 +53,16 @@ def _render(
 BAD = [
     ({"format": "x"}, "$.format", "must be 'dawgwasm-session'"),
     ({"tracks": "no"}, "$.tracks", "must be a list"),
-    ({"tempo_bpm": 1000}, "$.tempo_bpm", "out of range; allowed: 20 to 300"),
+    (
+        {"tempo_bpm": 1000},
+        "$.tempo_bpm",
+        "tempo_bpm = 1000 is out of range; legal values are 20 to 300 BPM",
+    ),
     ({"colour": 1}, "$.colour", "unknown field; allowed fields are"),
     (
         {"tracks[5].inserts[0].unit": "delai"},
         "$.tracks[5].inserts[0].unit",
-        "'delai' is not an effect unit",
+        '"delai" is not an effect unit',
     ),
     ({"tracks[0].gain_db": 40}, "$.tracks[0].gain_db", "legal values are -96 to 12 dB"),
     (

@@ -61,6 +61,12 @@ HOSTILE_TABLES: dict[str, tuple[dict[str, Body], str]] = {
     "meter stride 0": ({"dawg_limit_meter_stride": 0}, r"dawg_limit_meter_stride returned 0"),
     "tracks beyond a target's index": ({"dawg_limit_tracks_max": 5000}, r"must be 1 to 4096"),
     "table export traps": ({"dawg_param_flags": TRAP}, r"dawg_param_flags trapped"),
+    "group not an identifier": (text_at("dawg_param_group", 0x100, 11), r"dawg_param_group\(0\)"),
+    "a unit's parameter in another group": (
+        {"dawg_param_scope": 3, "dawg_param_unit_kind": 1},
+        r"parameter 0 \(gain_db\) of 'peq' is in group 'fader'",
+    ),
+    "targets in another layout": ({"dawg_target": 0}, r"dawg_target\(0, 0, 1\) returned 0x0"),
 }
 
 

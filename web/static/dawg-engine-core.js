@@ -31,13 +31,15 @@
 // block, or {type: "meters", data} messages (buffers handed back for reuse).
 //
 // Everything is validated here against the manifest (parameter table with
-// scopes and owners, unit and source names, limits) before it is sent.
+// scopes, owners and groups, unit and source names, limits) before it is sent;
+// values and targets by dawg-rules.js, the rules python/dawgwasm applies.
 // Other messages to the processor: {type: "configure", seq, ops},
 // {type: "pattern", seq, words, loopFrames, startFrame}, {type: "transport",
 // playing, frame}, {type: "params", changes}, {type: "ping", seq},
 // {type: "reset"}, {type: "dispose"} (see dawg-worklet-core.js).
 
 import { EventRing, SEQLOCK_HEADER_WORDS, seqlockBytes, seqlockRead } from "./dawg-ring.js";
+import { checkValue, decodeTarget, describe, encodeTarget, resolveTarget } from "./dawg-rules.js";
 import {
   ALL_NOTES_OFF,
   NOTE_OFF,
@@ -45,10 +47,6 @@ import {
   PARAM_RAMP,
   PARAM_SET,
   SessionError,
-  TARGET_BUS,
-  TARGET_MASTER,
-  TARGET_TRACK,
-  encodeTarget,
   parseSession,
   passFrames,
   sessionOps,
@@ -100,117 +98,12 @@ export function sharedMemorySupported() {
   return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === "function";
 }
 
-/** Shortest decimal that reads back as the same float32 (0.1, not 0.10000000149011612). */
-function formatNumber(x) {
-  if (typeof x !== "number" || !Number.isFinite(x)) return String(x);
-  const f = Math.fround(x);
-  if (f !== x) return String(x);
-  for (let digits = 1; digits <= 9; digits++) {
-    const text = String(Number(f.toPrecision(digits)));
-    if (Math.fround(Number(text)) === f) return text;
-  }
-  return String(x);
-}
-
-function describeValue(value) {
-  if (typeof value === "number") return formatNumber(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  return typeof value;
-}
-
-function rangeText(spec) {
-  const range = "[" + formatNumber(spec.min) + ", " + formatNumber(spec.max) + "]";
-  return spec.unit ? range + " " + spec.unit : range;
-}
-
 function errorText(err) {
   return err && err.message ? err.message : String(err);
 }
 
-/** Check a value against a parameter's row; returns it or throws RangeError. */
-function checkValue(spec, value) {
-  const name = spec.name;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(
-      name + " must be a finite number in " + rangeText(spec) + "; got " + describeValue(value)
-    );
-  }
-  // Compare as float32, like the engine: a table minimum of 0.1 is stored as the
-  // float32 nearest 0.1, and 0.1 itself must still pass.
-  const v = Math.fround(value);
-  if (v < Math.fround(spec.min) || v > Math.fround(spec.max)) {
-    throw new RangeError(name + " = " + formatNumber(value) + " is out of range " + rangeText(spec));
-  }
-  if (spec.stepped && !Number.isInteger(value)) {
-    throw new RangeError(
-      name + " = " + formatNumber(value) + " must be a whole number in " + rangeText(spec)
-    );
-  }
-  return value;
-}
-
 function countText(n, what) {
   return n + " " + what + (n === 1 ? "" : "s") + " (0.." + (n - 1) + ")";
-}
-
-/**
- * Where a parameter lives → its ABI target. `where` is a track index, or
- * {track} | {bus} | {master: true}, plus {slot} (1..inserts_max) for an insert's parameter.
- */
-function resolveTarget(table, spec, where) {
-  const limits = table.limits;
-  const w = typeof where === "number" || where === undefined ? { track: where === undefined ? 0 : where } : where;
-  if (w === null || typeof w !== "object") {
-    throw new TypeError(spec.name + ": the channel must be a track index or {track | bus | master, slot}");
-  }
-  const named = (w.track !== undefined) + (w.bus !== undefined) + (w.master === true);
-  if (named > 1) throw new TypeError(spec.name + ": name one channel: track, bus or master");
-  const slot = w.slot === undefined ? 0 : w.slot;
-  const insertsMax = limits.inserts_max || 8;
-  if (!Number.isInteger(slot) || slot < 0 || slot > insertsMax) {
-    throw new RangeError(spec.name + ": slot = " + describeValue(slot) + " must be 0.." + insertsMax);
-  }
-  if (spec.scope === "master") {
-    if ((w.track !== undefined && w.track !== 0) || w.bus !== undefined || slot !== 0) {
-      throw new RangeError(
-        spec.name + " is a master parameter; its track must be 0, got " + describeValue(w.bus !== undefined ? "a bus" : w.track)
-      );
-    }
-    return 0;
-  }
-  let channel;
-  if (w.master === true) {
-    if (spec.scope !== "insert") {
-      throw new RangeError(spec.name + " is not a master parameter" + (spec.scope === "channel" ? "; use master_gain_db" : ""));
-    }
-    channel = encodeTarget(TARGET_MASTER, 0);
-  } else if (w.bus !== undefined) {
-    const busesMax = limits.buses_max || 8;
-    if (!Number.isInteger(w.bus) || w.bus < 0 || w.bus >= busesMax) {
-      throw new RangeError("bus = " + describeValue(w.bus) + " is out of range for " + spec.name + ": there are " + countText(busesMax, "bus"));
-    }
-    if (spec.scope !== "channel" && spec.scope !== "insert") {
-      throw new RangeError(spec.name + " is a track parameter; name a track");
-    }
-    channel = encodeTarget(TARGET_BUS, w.bus);
-  } else {
-    const track = w.track === undefined ? 0 : w.track;
-    if (!Number.isInteger(track) || track < 0 || track >= table.tracks) {
-      throw new RangeError(
-        "track = " + describeValue(track) + " is out of range for " + spec.name + ": this engine has " +
-          (table.tracks === 1 ? "1 track (0)" : table.tracks + " tracks (0.." + (table.tracks - 1) + ")")
-      );
-    }
-    channel = encodeTarget(TARGET_TRACK, track);
-  }
-  if (spec.scope === "insert") {
-    if (slot === 0) {
-      throw new RangeError(spec.name + " belongs to the " + spec.owner + " unit; name the insert slot (1.." + insertsMax + ") that holds it");
-    }
-    return (channel | (slot << 16)) >>> 0;
-  }
-  if (slot !== 0) throw new RangeError(spec.name + " is not an insert parameter; leave slot at 0");
-  return channel;
 }
 
 function paramTable(manifest) {
@@ -221,7 +114,7 @@ function paramTable(manifest) {
 
 function unknownParamError(byName, name) {
   return new Error(
-    "unknown parameter " + describeValue(name) + "; known: " + Array.from(byName.keys()).join(", ")
+    "unknown parameter " + describe(name) + "; known: " + Array.from(byName.keys()).join(", ")
   );
 }
 
@@ -231,6 +124,7 @@ class Structure {
     this.units = Array.isArray(manifest.units) ? manifest.units : [];
     this.sourceNames = Array.isArray(manifest.sources) ? manifest.sources : ["input"];
     this.sources = new Array(tracks).fill("input");
+    this.layout = manifest.rules.targets;
     this.buses = new Set();
     this.inserts = new Map(); // channel target → unit name per slot (index slot - 1)
   }
@@ -245,22 +139,25 @@ class Structure {
         slots[op.slot - 1] = op.kind === 0 ? undefined : this.units[op.kind - 1];
       } else if (op.op === "param") {
         const spec = byId.get(op.id);
-        if (spec && spec.scope !== "master") this.#touch(op.target & 0xffff);
+        if (spec && spec.scope !== "master") this.#touch(op.target);
       }
     }
   }
 
-  #touch(channel) {
-    if (((channel >>> 12) & 0xf) === TARGET_BUS) this.buses.add(channel & 0xfff);
+  /** Note that the channel of `target` exists (buses are created on first use). */
+  #touch(target) {
+    const { kind, index } = decodeTarget(this.layout, target);
+    if (kind === this.layout.kinds.bus) this.buses.add(index);
+  }
+
+  touch(target) {
+    this.#touch(target);
   }
 
   /** Whether an event to `target` for `spec` would be accepted (events never create anything). */
   accepts(target, spec) {
-    const channel = target & 0xffff;
-    const kind = (channel >>> 12) & 0xf;
-    const index = channel & 0xfff;
-    const slot = target >>> 16;
-    if (kind === TARGET_BUS && !this.buses.has(index)) return false;
+    const { channel, kind, index, slot } = decodeTarget(this.layout, target);
+    if (kind === this.layout.kinds.bus && !this.buses.has(index)) return false;
     if (spec.scope === "insert") {
       const slots = this.inserts.get(channel);
       return slots !== undefined && slots[slot - 1] === spec.owner;
@@ -362,7 +259,7 @@ export class DawgEngine {
   frameAt(when) {
     if (when === undefined || when === null) return 0;
     if (typeof when !== "number" || !Number.isFinite(when) || when < 0) {
-      throw new RangeError("when = " + describeValue(when) + " must be a context time in seconds, at least 0");
+      throw new RangeError("when = " + describe(when) + " must be a context time in seconds, at least 0");
     }
     return Math.round(when * this.sampleRate);
   }
@@ -385,14 +282,14 @@ export class DawgEngine {
     this.#live();
     const spec = this.param(name);
     const v = checkValue(spec, value);
-    const target = resolveTarget(this, spec, where);
+    const target = resolveTarget(this.manifest, spec, where, this.tracks);
     if (!this.#structure.accepts(target, spec)) {
       // Only dawg_set_param creates a missing bus (at once, in the message handler).
       if (spec.scope === "insert" || spec.scope === "synth" || spec.scope === "sampler") {
         throw new RangeError(this.#missing(spec, target));
       }
       this.#pendingParams.set(target * KEY_STRIDE + spec.id, [target, spec.id, v]);
-      if (((target >>> 12) & 0xf) === TARGET_BUS) this.#structure.buses.add(target & 0xfff);
+      this.#structure.touch(target);
       this.#schedule();
       return;
     }
@@ -415,9 +312,9 @@ export class DawgEngine {
     const spec = this.param(name);
     const v = checkValue(spec, value);
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError("ramp time = " + describeValue(ms) + " ms must be a finite number of milliseconds, at least 0");
+      throw new RangeError("ramp time = " + describe(ms) + " ms must be a finite number of milliseconds, at least 0");
     }
-    const target = resolveTarget(this, spec, where);
+    const target = resolveTarget(this.manifest, spec, where, this.tracks);
     if (!this.#structure.accepts(target, spec)) throw new RangeError(this.#missing(spec, target));
     this.#event(this.frameAt(when), PARAM_RAMP, target, spec.id, v, ms);
   }
@@ -427,7 +324,7 @@ export class DawgEngine {
     this.#live();
     const target = this.#noteTarget(track, note);
     if (typeof velocity !== "number" || !(velocity >= 0 && velocity <= 1)) {
-      throw new RangeError("velocity = " + describeValue(velocity) + " must be a number from 0 to 1");
+      throw new RangeError("velocity = " + describe(velocity) + " must be a number from 0 to 1");
     }
     this.#event(this.frameAt(when), NOTE_ON, target, note, velocity, 0);
   }
@@ -446,20 +343,21 @@ export class DawgEngine {
 
   #noteTarget(track, note) {
     if (!Number.isInteger(track) || track < 0 || track >= this.tracks) {
-      throw new RangeError("track = " + describeValue(track) + " is out of range: this engine has " + countText(this.tracks, "track"));
+      throw new RangeError("track = " + describe(track) + " is out of range: this engine has " + countText(this.tracks, "track"));
     }
     if (!Number.isInteger(note) || note < 0 || note > 127) {
-      throw new RangeError("note = " + describeValue(note) + " must be a MIDI note, a whole number from 0 to 127");
+      throw new RangeError("note = " + describe(note) + " must be a MIDI note, a whole number from 0 to 127");
     }
-    return encodeTarget(TARGET_TRACK, track);
+    const layout = this.manifest.rules.targets;
+    return encodeTarget(layout, layout.kinds.track, track);
   }
 
   #missing(spec, target) {
-    const channel = target & 0xffff;
-    const kind = (channel >>> 12) & 0xf;
-    const where = kind === TARGET_BUS ? "bus " + (channel & 0xfff) : kind === TARGET_MASTER ? "the master" : "track " + (channel & 0xfff);
+    const layout = this.manifest.rules.targets;
+    const { kind, index, slot } = decodeTarget(layout, target);
+    const where = kind === layout.kinds.bus ? "bus " + index : kind === layout.kinds.master ? "the master" : "track " + index;
     if (spec.scope === "insert") {
-      return spec.name + ": insert " + (target >>> 16) + " of " + where + " does not hold a " + spec.owner + " unit";
+      return spec.name + ": insert " + slot + " of " + where + " does not hold a " + spec.owner + " unit";
     }
     if (spec.scope === "synth" || spec.scope === "sampler") {
       return spec.name + ": " + where + " has no " + spec.scope + " source";
@@ -891,7 +789,7 @@ function sessionBase(sessionUrl) {
   try {
     return String(new URL(sessionUrl, typeof document !== "undefined" ? document.baseURI : undefined));
   } catch (err) {
-    throw new TypeError("sessionUrl = " + describeValue(String(sessionUrl)) + " is not a URL", { cause: err });
+    throw new TypeError("sessionUrl = " + describe(String(sessionUrl)) + " is not a URL", { cause: err });
   }
 }
 
@@ -927,7 +825,7 @@ async function prepareSession(manifest, baseUrl, context, doc, options, tracks) 
 function chooseVariant(requested) {
   if (!VARIANTS.includes(requested)) {
     throw new RangeError(
-      "variant = " + describeValue(requested) + " is not one of " + VARIANTS.map((v) => JSON.stringify(v)).join(", ")
+      "variant = " + describe(requested) + " is not one of " + VARIANTS.map((v) => JSON.stringify(v)).join(", ")
     );
   }
   if (requested === "simd") {
@@ -946,7 +844,7 @@ function chooseVariant(requested) {
 function chooseTransport(requested) {
   if (!EVENT_TRANSPORTS.includes(requested)) {
     throw new RangeError(
-      "events = " + describeValue(requested) + " is not one of " + EVENT_TRANSPORTS.map((v) => JSON.stringify(v)).join(", ")
+      "events = " + describe(requested) + " is not one of " + EVENT_TRANSPORTS.map((v) => JSON.stringify(v)).join(", ")
     );
   }
   const shared = sharedMemorySupported();
@@ -1076,7 +974,7 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   const sessionTracks = prepared === null ? 1 : prepared.session.tracks.length;
   const tracks = options.tracks === undefined ? sessionTracks : options.tracks;
   if (!Number.isInteger(tracks) || tracks < 1 || tracks > tracksMax) {
-    throw new RangeError("tracks = " + describeValue(tracks) + " is out of range [1, " + tracksMax + "]");
+    throw new RangeError("tracks = " + describe(tracks) + " is out of range [1, " + tracksMax + "]");
   }
   if (tracks < sessionTracks) {
     throw new RangeError("tracks = " + tracks + " is fewer than the session's " + sessionTracks + " tracks");
@@ -1084,7 +982,6 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
 
   // Initial parameters: checked against the table, applied before the first sample.
   const byName = paramTable(manifest);
-  const table = { tracks, limits };
   const initial = options.params === undefined ? [] : options.params;
   if (!Array.isArray(initial)) throw new TypeError("options.params must be an array of {name, value, track}");
   const params = initial.map((p) => {
@@ -1093,7 +990,8 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
     if (spec === undefined) throw unknownParamError(byName, p.name);
     const where = p.track !== undefined ? p.track : p.bus !== undefined || p.master !== undefined || p.slot !== undefined
       ? { bus: p.bus, master: p.master, slot: p.slot } : 0;
-    return [resolveTarget(table, spec, where), spec.id, checkValue(spec, p.value)];
+    const value = checkValue(spec, p.value);
+    return [resolveTarget(manifest, spec, where, tracks), spec.id, value];
   });
   if (options.meterQuanta !== undefined && (!Number.isInteger(options.meterQuanta) || options.meterQuanta < 1)) {
     throw new RangeError("meterQuanta must be a positive integer");

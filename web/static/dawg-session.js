@@ -1,8 +1,10 @@
 // dawg-session.js — session documents in the browser (hand-written; not generated).
 //
 // The same JSON document `dawgwasm render --session` reads: validated here
-// against the build's manifest (parameter table with scope and owner, unit
-// and source names, limits) with the rules of python/dawgwasm/_session.py,
+// against the build's manifest (parameter table with groups, unit and source
+// names, limits, and its host rules through dawg-rules.js: the value checker,
+// which groups a section may hold, the target layout) with the rules of
+// python/dawgwasm/_sessiondoc.py,
 // turned into the worklet's configure ops in the order apply_session() makes
 // its calls, and scheduled with schedule()'s exact arithmetic:
 //   frames per beat = 60 / tempo_bpm * sampleRate,
@@ -19,6 +21,8 @@
 // before anything is generated. A sample `file` must be a relative path inside
 // the session's folder (checkSampleFile).
 
+import { checkValue, decodeTarget, describe, encodeTarget, formatNumber, inGroups, kindText } from "./dawg-rules.js";
+
 export const FORMAT = "dawgwasm-session";
 export const VERSION = 1;
 export const NOTE_ON = 0;
@@ -26,15 +30,13 @@ export const NOTE_OFF = 1;
 export const PARAM_SET = 2;
 export const PARAM_RAMP = 3;
 export const ALL_NOTES_OFF = 4;
-export const TARGET_TRACK = 0;
-export const TARGET_BUS = 1;
-export const TARGET_MASTER = 2;
 const WORDS = 8;
 const TWO_32 = 4294967296;
 
-/** `slot << 16 | kind << 12 | index`. */
-export function encodeTarget(kind, index, slot = 0) {
-  return ((slot << 16) | (kind << 12) | index) >>> 0;
+/** The target of channel `index` of kind `kindName` ("track", "bus", "master"), insert `slot`. */
+function channelTarget(manifest, kindName, index, slot = 0) {
+  const layout = manifest.rules.targets;
+  return encodeTarget(layout, layout.kinds[kindName], index, slot);
 }
 
 /** A session document that does not validate; `path` is the JSON path of the bad field. */
@@ -51,28 +53,14 @@ export function nearestFrame(x) {
   return Math.floor(x + 0.5);
 }
 
-function kindOf(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "an object";
-  if (typeof v === "string") return "a string";
-  if (typeof v === "boolean") return "true/false";
-  if (typeof v === "number") return "a number";
-  return typeof v;
-}
-
 /** Decimal digits of an integral number, however large (Python's str(int(x))). */
 function digits(x) {
   return BigInt(x).toString();
 }
 
-function g(x) {
-  return String(Number(x.toPrecision(6)));
-}
-
 function obj(v, path, allowed, required = []) {
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
-    throw new SessionError(path, "must be an object, not " + kindOf(v));
+    throw new SessionError(path, "must be an object, not " + kindText(v));
   }
   for (const key of Object.keys(v)) {
     if (!allowed.includes(key)) {
@@ -86,7 +74,7 @@ function obj(v, path, allowed, required = []) {
 }
 
 function list(v, path, most) {
-  if (!Array.isArray(v)) throw new SessionError(path, "must be a list, not " + kindOf(v));
+  if (!Array.isArray(v)) throw new SessionError(path, "must be a list, not " + kindText(v));
   if (v.length > most) {
     throw new SessionError(path, "has " + v.length + " entries; at most " + most + " are allowed");
   }
@@ -95,34 +83,35 @@ function list(v, path, most) {
 
 function num(v, path, lo, hi, loOpen = false) {
   if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new SessionError(path, "must be a finite number, not " + (typeof v === "number" ? String(v) : kindOf(v)));
+    throw new SessionError(path, "must be a finite number, not " + (typeof v === "number" ? formatNumber(v) : kindText(v)));
   }
   if (v < lo || v > hi || (loOpen && v === lo)) {
-    throw new SessionError(path, g(v) + " is out of range; allowed: " + (loOpen ? "above " + g(lo) : g(lo)) + " to " + g(hi));
+    const low = loOpen ? "above " + formatNumber(lo) : formatNumber(lo);
+    throw new SessionError(path, formatNumber(v) + " is out of range; allowed: " + low + " to " + formatNumber(hi));
   }
   return v;
 }
 
 function int(v, path, lo, hi) {
   const x = num(v, path, lo, hi);
-  if (!Number.isInteger(x)) throw new SessionError(path, g(x) + " must be a whole number from " + lo + " to " + hi);
+  if (!Number.isInteger(x)) throw new SessionError(path, formatNumber(x) + " must be a whole number from " + lo + " to " + hi);
   return x;
 }
 
 function str(v, path) {
-  if (typeof v !== "string") throw new SessionError(path, "must be a string, not " + kindOf(v));
+  if (typeof v !== "string") throw new SessionError(path, "must be a string, not " + kindText(v));
   return v;
 }
 
 function bool(v, path) {
-  if (typeof v !== "boolean") throw new SessionError(path, "must be true or false, not " + kindOf(v));
+  if (typeof v !== "boolean") throw new SessionError(path, "must be true or false, not " + kindText(v));
   return v;
 }
 
 function choice(v, path, choices, what) {
   const s = str(v, path);
   if (!choices.includes(s)) {
-    throw new SessionError(path, JSON.stringify(s) + " is not " + what + "; allowed: " + choices.join(", "));
+    throw new SessionError(path, describe(s) + " is not " + what + "; allowed: " + choices.join(", "));
   }
   return s;
 }
@@ -135,7 +124,7 @@ function get(o, key, fallback) {
   return has(o, key) ? o[key] : fallback;
 }
 
-/** Validates documents against one build's tables (python's _Checker). */
+/** Validates documents against one build's tables (python's _Checker in _sessiondoc.py). */
 class Checker {
   constructor(manifest) {
     this.byName = new Map();
@@ -149,6 +138,11 @@ class Checker {
       throw new TypeError("the manifest has no session_limits; serve the dist/ folder of one `dawgwasm build`");
     }
     this.sessionLimits = sessionLimits;
+    const rules = manifest.rules;
+    if (rules === null || typeof rules !== "object") {
+      throw new TypeError("the manifest has no rules; serve the dist/ folder of one `dawgwasm build`");
+    }
+    this.sessionGroups = rules.session;
     this.insertsMax = limits.inserts_max || 8;
     this.busesMax = limits.buses_max || 8;
     this.tracksMax = limits.tracks_max || 256;
@@ -164,35 +158,27 @@ class Checker {
     return this.params.filter(ok).map((s) => s.name).join(", ");
   }
 
-  validate(spec, value, path) {
-    const range = (spec.stepped ? "whole numbers " : "") + g(spec.min) + " to " + g(spec.max) + (spec.unit ? " " + spec.unit : "");
-    if (typeof value !== "number") {
-      throw new SessionError(path, spec.name + " must be a number, not " + kindOf(value) + "; legal values are " + range);
+  /** `value` checked against `spec` by the one value checker (dawg-rules.js). */
+  value(spec, value, path) {
+    try {
+      return checkValue(spec, value);
+    } catch (err) {
+      if (err instanceof RangeError) throw new SessionError(path, err.message);
+      throw err;
     }
-    if (!Number.isFinite(value)) {
-      throw new SessionError(path, spec.name + " = " + value + " is not a finite number; legal values are " + range);
-    }
-    if (value < spec.min || value > spec.max) {
-      throw new SessionError(path, spec.name + " = " + g(value) + " is out of range; legal values are " + range);
-    }
-    if (spec.stepped && value !== Math.round(value)) {
-      throw new SessionError(path, spec.name + " = " + g(value) + " must be a whole number; legal values are " + range);
-    }
-    return value;
   }
 
   param(name, value, path, ok, what) {
     const key = str(name, path);
     const spec = this.byName.get(key);
-    if (spec === undefined) throw new SessionError(path, "unknown parameter " + JSON.stringify(key) + "; " + what);
-    if (!ok(spec)) throw new SessionError(path, JSON.stringify(key) + " cannot be set here; " + what);
-    const v = typeof value === "boolean" ? Number(value) : value;
-    return [key, this.validate(spec, v, path)];
+    if (spec === undefined) throw new SessionError(path, "unknown parameter " + describe(key) + "; " + what);
+    if (!ok(spec)) throw new SessionError(path, describe(key) + " cannot be set here; " + what);
+    return [key, this.value(spec, value, path)];
   }
 
   paramMap(v, path, ok, what) {
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
-      throw new SessionError(path, "must be an object of parameter values, not " + kindOf(v));
+      throw new SessionError(path, "must be an object of parameter values, not " + kindText(v));
     }
     const out = [];
     for (const [k, x] of Object.entries(v)) out.push(this.param(k, x, path + "." + k, ok, what));
@@ -205,7 +191,7 @@ class Checker {
       const p = path + "[" + i + "]";
       const d = obj(item, p, ["unit", "params"], ["unit"]);
       const unit = choice(d.unit, p + ".unit", this.units, "an effect unit");
-      const ok = (s) => s.scope === "insert" && s.owner === unit;
+      const ok = inGroups(unit);
       const params = this.paramMap(get(d, "params", {}), p + ".params", ok, unit + " parameters are " + this.names(ok));
       out.push({ unit, params });
     });
@@ -316,7 +302,7 @@ export function parseSession(doc, manifest, builtins) {
   if (top.format !== FORMAT) throw new SessionError("$.format", "must be " + JSON.stringify(FORMAT));
   int(top.version, "$.version", VERSION, VERSION);
   const tempoSpec = c.spec("tempo_bpm");
-  const tempo = num(get(top, "tempo_bpm", tempoSpec.default), "$.tempo_bpm", tempoSpec.min, tempoSpec.max);
+  const tempo = c.value(tempoSpec, get(top, "tempo_bpm", tempoSpec.default), "$.tempo_bpm");
   const lengthBeats = num(get(top, "length_beats", 16), "$.length_beats", 0, 100000, true);
   const samples = new Map();
   const samplesDoc = get(top, "samples", {});
@@ -340,13 +326,12 @@ export function parseSession(doc, manifest, builtins) {
   const trackFields = [
     "name", "source", "strip", "inserts", "sends", "gain_db", "pan", "mute", "solo", "pattern", "automation",
   ];
-  const sendSpec = c.spec("send_1_db");
   const tracks = list(top.tracks, "$.tracks", c.tracksMax).map((t, i) => {
     const p = "$.tracks[" + i + "]";
     const d = obj(t, p, trackFields);
     const src = obj(get(d, "source", { type: "input" }), p + ".source", ["type", "params", "sample"], ["type"]);
     const kind = choice(src.type, p + ".source.type", c.sources, "a source");
-    const okSrc = (s) => s.scope === kind;
+    const okSrc = inGroups(kind);
     const sourceParams = c.paramMap(
       get(src, "params", {}), p + ".source.params", okSrc, kind + " parameters are " + (c.names(okSrc) || "none")
     );
@@ -355,7 +340,7 @@ export function parseSession(doc, manifest, builtins) {
       if (kind !== "sampler") throw new SessionError(p + ".source.sample", "only a sampler source plays a sample");
       sample = choice(src.sample, p + ".source.sample", Array.from(samples.keys()), "a sample named in $.samples");
     }
-    const okStrip = (s) => s.scope === "track" && !s.name.startsWith("send_") && !s.name.startsWith("solo");
+    const okStrip = inGroups(...c.sessionGroups.strip);
     const strip = c.paramMap(get(d, "strip", {}), p + ".strip", okStrip, "strip parameters are " + c.names(okStrip));
     const sends = list(get(d, "sends", []), p + ".sends", c.busesMax).map((sd, j) => {
       const sp = p + ".sends[" + j + "]";
@@ -366,7 +351,7 @@ export function parseSession(doc, manifest, builtins) {
       }
       return {
         bus,
-        levelDb: num(get(s, "level_db", 0.0), sp + ".level_db", sendSpec.min, sendSpec.max),
+        levelDb: c.value(c.spec("send_" + (bus + 1) + "_db"), get(s, "level_db", 0.0), sp + ".level_db"),
         pre: bool(get(s, "pre", false), sp + ".pre"),
       };
     });
@@ -395,9 +380,7 @@ export function parseSession(doc, manifest, builtins) {
       const a = obj(ad, ap, ["beat", "param", "value", "ramp_ms", "slot"], ["beat", "param", "value"]);
       const slot = int(get(a, "slot", 0), ap + ".slot", 0, c.insertsMax);
       const unitHere = unitInSlot(get(d, "inserts", []), slot);
-      const ok = slot
-        ? (s) => s.scope === "insert" && s.owner === unitHere
-        : (s) => s.scope === "track" || s.scope === "channel" || s.scope === kind;
+      const ok = slot ? inGroups(unitHere === null ? "" : unitHere) : inGroups(...c.sessionGroups.automation, kind);
       const [name, value] = c.param(
         a.param, a.value, ap + ".param", ok, "automate a parameter of this track (with slot for an insert's)"
       );
@@ -435,7 +418,7 @@ export function parseSession(doc, manifest, builtins) {
     tracks,
     buses,
     masterInserts: c.inserts(get(m, "inserts", []), "$.master.inserts"),
-    masterGainDb: num(get(m, "gain_db", 0.0), "$.master.gain_db", gainSpec.min, gainSpec.max),
+    masterGainDb: c.value(gainSpec, get(m, "gain_db", 0.0), "$.master.gain_db"),
   };
 }
 
@@ -474,17 +457,20 @@ export function sessionOps(session, manifest) {
     list_.forEach((ins, i) => {
       const slot = i + 1;
       ops.push({ op: "insert", channel, slot, kind: c.units.indexOf(ins.unit) + 1 });
-      for (const [name, value] of ins.params) ops.push({ op: "param", target: channel | (slot << 16), id: id(name), value });
+      const layout = manifest.rules.targets;
+      const { kind, index } = decodeTarget(layout, channel);
+      const at = encodeTarget(layout, kind, index, slot);
+      for (const [name, value] of ins.params) ops.push({ op: "param", target: at, id: id(name), value });
     });
   };
   session.buses.forEach((bus, b) => {
-    const target = encodeTarget(TARGET_BUS, b);
+    const target = channelTarget(manifest, "bus", b);
     for (const [name, value] of bus.channel) ops.push({ op: "param", target, id: id(name), value });
     inserts(target, bus.inserts);
   });
-  inserts(encodeTarget(TARGET_MASTER, 0), session.masterInserts);
+  inserts(channelTarget(manifest, "master", 0), session.masterInserts);
   session.tracks.forEach((track, t) => {
-    const target = encodeTarget(TARGET_TRACK, t);
+    const target = channelTarget(manifest, "track", t);
     ops.push({ op: "source", track: t, kind: c.sources.indexOf(track.source) });
     if (track.sample !== null) ops.push({ op: "param", target, id: id("sampler_sample"), sample: track.sample });
     for (const [name, value] of track.sourceParams) ops.push({ op: "param", target, id: id(name), value });
@@ -509,7 +495,7 @@ function generate(session, manifest, sampleRate, frames, baseBefore = Infinity) 
   const fpb = (60.0 / session.tempoBpm) * sampleRate;
   const events = [];
   session.tracks.forEach((track, t) => {
-    const target = encodeTarget(TARGET_TRACK, t);
+    const target = channelTarget(manifest, "track", t);
     if (track.notes.length > 0) {
       const loops = Math.ceil(frames / (track.patternBeats * fpb)) + 1;
       for (let k = 0; k < loops; k++) {
@@ -532,7 +518,7 @@ function generate(session, manifest, sampleRate, frames, baseBefore = Infinity) 
           const frame = nearestFrame((k * session.lengthBeats + a.beat) * fpb);
           if (frame >= frames) continue;
           const spec = c.spec(a.param);
-          const tgt = encodeTarget(TARGET_TRACK, t, a.slot);
+          const tgt = channelTarget(manifest, "track", t, a.slot);
           if (a.rampMs > 0) events.push({ frame, kind: PARAM_RAMP, target: tgt, id: spec.id, value: a.value, aux: a.rampMs, base });
           else events.push({ frame, kind: PARAM_SET, target: tgt, id: spec.id, value: a.value, aux: 0, base });
         }

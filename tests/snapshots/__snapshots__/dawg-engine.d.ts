@@ -151,6 +151,24 @@ export type UnitName =
   | "reverb"
   | "limiter";
 
+/** Groups of parameters that live together (a unit's or source's are named after it). */
+export type GroupName =
+  | "strip"
+  | "fader"
+  | "master"
+  | "solo"
+  | "tempo"
+  | "auto_bypass"
+  | "sends"
+  | "peq"
+  | "compressor"
+  | "saturator"
+  | "delay"
+  | "reverb"
+  | "limiter"
+  | "synth"
+  | "sampler";
+
 /** What can feed a track (kind = index). */
 export type SourceName =
   | "input"
@@ -181,6 +199,42 @@ export interface ParamSpec {
   readonly stepped: boolean;
   /** One sentence: what it does, units and range. */
   readonly doc: string;
+  /** The group it belongs to (Manifest.groups). */
+  readonly group: GroupName;
+}
+
+/** Parameters that live together, in id order, and where they live. */
+export interface ParamGroup {
+  readonly name: GroupName;
+  readonly scope: ParamSpec["scope"];
+  readonly owner: string;
+  /** The channels its parameters live on. */
+  readonly channels: readonly ("track" | "bus" | "master")[];
+  /** Its parameters live in an insert slot (name the slot). */
+  readonly slot: boolean;
+  /** The one target of a parameter with no channel to name (master scope: 0), else null. */
+  readonly target: number | null;
+  readonly params: readonly ParamName[];
+}
+
+/** What a host needs to check values and resolve targets (dawg-rules.js reads it). */
+export interface HostRules {
+  /** The value rule, in words. */
+  readonly value: string;
+  /** Target layout: slot << slot_shift | kind << kind_shift | index. */
+  readonly targets: {
+    readonly kinds: { readonly track: number; readonly bus: number; readonly master: number };
+    readonly kind_shift: number;
+    readonly slot_shift: number;
+    readonly index_bits: number;
+    readonly kind_bits: number;
+  };
+  /** Per scope: its channels, whether it needs an insert slot, its fixed target. */
+  readonly scopes: {
+    readonly [scope: string]: { readonly channels: readonly string[]; readonly slot: boolean; readonly target?: number };
+  };
+  /** The groups a session's track `strip` and `automation` (without slot) may hold. */
+  readonly session: { readonly strip: readonly GroupName[]; readonly automation: readonly GroupName[] };
 }
 
 export interface WasmFile {
@@ -234,6 +288,8 @@ export interface Manifest {
   readonly status: { readonly [code: string]: string };
   readonly wasm: { readonly simd: WasmFile; readonly scalar: WasmFile };
   readonly params: readonly ParamSpec[];
+  readonly groups: readonly ParamGroup[];
+  readonly rules: HostRules;
 }
 
 export type Variant = "simd" | "scalar";
