@@ -64,6 +64,7 @@ def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -
                 "limits": manifest["limits"],
                 "params": manifest["params"],
                 "status": manifest["status"],
+                "rules": {"targets": manifest["rules"]["targets"]},
             },
         }
     }

@@ -86,7 +86,6 @@ const LATE_MAX_FRAMES = 1 << 15; // pattern events later than this (0.68 s at 48
 const METER_POOL = 4; // meter buffers in flight (realtime)
 const METER_POOL_BYTES_MAX = 8 * 1024 * 1024; // meter buffers of an offline render, bytes
 const EVENT_PARAM_SET = 2;
-const TARGET_BUS = 1;
 const STATUS_EVENTS_FULL = -14;
 const EVENT_ALL_NOTES_OFF = 4;
 const TWO_32 = 4294967296;
@@ -151,6 +150,16 @@ export function registerDawgProcessor(config) {
   const limits = config.limits && typeof config.limits === "object" ? config.limits : {};
   const paramNames = new Map();
   for (const p of Array.isArray(config.params) ? config.params : []) paramNames.set(p.id, p.name);
+  // The target layout (manifest.rules.targets), as plain numbers for the audio thread.
+  const layout = config.rules && config.rules.targets;
+  if (layout === null || typeof layout !== "object" || layout.kinds === null || typeof layout.kinds !== "object") {
+    throw new TypeError("registerDawgProcessor: config.rules.targets must be the manifest's target layout");
+  }
+  const KIND_SHIFT = layout.kind_shift;
+  const KIND_MASK = (1 << layout.kind_bits) - 1;
+  const INDEX_MASK = (1 << layout.index_bits) - 1;
+  const CHANNEL_MASK = (1 << layout.slot_shift) - 1;
+  const TARGET_BUS = layout.kinds.bus;
 
   function statusText(code) {
     const text = status[String(code)];
@@ -415,8 +424,8 @@ export function registerDawgProcessor(config) {
 
     // Remember that the bus of `target` exists (a call on it succeeded).
     noteBus(target) {
-      const index = target & 0xfff;
-      if (((target >>> 12) & 0xf) === TARGET_BUS && index < this.busExists.length) this.busExists[index] = 1;
+      const index = target & INDEX_MASK;
+      if (((target >>> KIND_SHIFT) & KIND_MASK) === TARGET_BUS && index < this.busExists.length) this.busExists[index] = 1;
     }
 
     // ---- configuration (message handler / constructor only: allocates) ----------
@@ -793,10 +802,11 @@ export function registerDawgProcessor(config) {
       for (let i = 0; i < count; i++) {
         const w = i * RECORD_WORDS;
         const target = p[w + 2];
-        const channel = target & 0xffff;
-        const isBus = ((channel >>> 12) & 0xf) === TARGET_BUS;
+        const channel = target & CHANNEL_MASK;
+        const isBus = ((channel >>> KIND_SHIFT) & KIND_MASK) === TARGET_BUS;
+        const index = channel & INDEX_MASK;
         if (p[w + 1] === EVENT_PARAM_SET && p[w] + p[w + 6] * TWO_32 <= qStart &&
-            (!isBus || ((channel & 0xfff) < this.busExists.length && this.busExists[channel & 0xfff] === 1))) {
+            (!isBus || (index < this.busExists.length && this.busExists[index] === 1))) {
           if (ex.dawg_set_param(this.handle, target, p[w + 3], this.pendingFloats[w + 4]) < 0) this.rejected++;
           else applied++;
         } else {
