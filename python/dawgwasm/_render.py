@@ -1,5 +1,6 @@
-"""Offline renders to files (``dawgwasm render``): a session document, or an
-audio file through one track's channel strip.
+"""Session and audio files as the commands see them (``dawgwasm render``,
+``dawgwasm session``): render a session document, or an audio file through
+one track's channel strip; check a session file; write the reference session.
 
 Everything that can be checked is checked before the engine renders a
 sample: the output path (:func:`dawgwasm._files.check_output`), the render
@@ -14,6 +15,7 @@ is complete.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +23,10 @@ from pathlib import Path
 from dawgwasm._audio import open_audio, plan_output, stereo_blocks, writing_audio
 from dawgwasm._engine import Engine, Variant
 from dawgwasm._errors import LimitError, ParameterError
-from dawgwasm._files import check_output
+from dawgwasm._files import check_output, replacing
 from dawgwasm._limits import RENDER_SECONDS_MAX
 from dawgwasm._params import ParamTable
+from dawgwasm._reference import reference_session
 from dawgwasm._session import (
     Session,
     apply_session,
@@ -37,7 +40,15 @@ from dawgwasm._session import (
     used_samples,
 )
 
-__all__ = ["RenderResult", "master_overrides", "render_audio_file", "render_session_file"]
+__all__ = [
+    "RenderResult",
+    "SessionCheck",
+    "check_session_file",
+    "master_overrides",
+    "render_audio_file",
+    "render_session_file",
+    "write_reference_session",
+]
 
 Assignments = Sequence[tuple[str, float]]
 
@@ -172,3 +183,43 @@ def render_session_file(
             for block in iter_render(engine, events, frames):
                 out.write(block)
     return RenderResult(output_path, out.frames, sample_rate_hz, out.peak, plan.note, session)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """A session file that passed every check."""
+
+    session: Session
+    #: Notes per pass over all tracks.
+    notes: int
+    #: A limit the session reaches at the default render length, or "".
+    note: str = ""
+
+
+def check_session_file(
+    path: Path, *, dist: Path | None = None, sample_root: Path | None = None
+) -> SessionCheck:
+    """Check the session document at ``path`` against the engine in
+    ``dist`` (default: the bundled engine) and open every sample file its
+    tracks play; SessionError (and the errors of the files) name the first
+    problem."""
+    doc = load_session(path)
+    with Engine.from_dist(dist, "simd") as engine:
+        session = parse_session(
+            doc, engine.params, engine.units, engine.sources, base_dir=path.parent
+        )
+    check_samples(session, sample_root)
+    note = ""
+    try:
+        render_frames(session, 48000.0, None)
+    except LimitError as e:
+        note = str(e)
+    notes = sum(len(t.notes) for t in session.tracks)
+    return SessionCheck(session, notes, note)
+
+
+def write_reference_session(path: Path) -> None:
+    """Write the built-in reference session to ``path`` (replacing it only
+    once the document is complete; see :func:`dawgwasm._files.replacing`)."""
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(reference_session(), indent=1) + "\n", encoding="utf-8")

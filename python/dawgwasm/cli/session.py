@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -36,27 +35,17 @@ def command(path: Path, write_reference: bool, dist: Path | None, sample_root: P
     the session's folder, or --sample-root, never outside it). `dawgwasm
     render PATH OUT.wav` renders it.
     """
-    from dawgwasm._engine import Engine
-    from dawgwasm._errors import LimitError
-    from dawgwasm._files import replacing
-    from dawgwasm._reference import reference_session
-    from dawgwasm._session import check_samples, load_session, parse_session, render_frames
+    from dawgwasm._render import check_session_file, write_reference_session
 
     if write_reference:
-        with replacing(path) as tmp:
-            tmp.write_text(json.dumps(reference_session(), indent=1) + "\n", encoding="utf-8")
+        write_reference_session(path)
         click.echo(f"wrote the reference session to {path}")
         return
-    doc = load_session(path)
-    with Engine.from_dist(dist, "simd") as engine:
-        s = parse_session(doc, engine.params, engine.units, engine.sources, base_dir=path.parent)
-    check_samples(s, sample_root)
-    try:
-        render_frames(s, 48000.0, None)
-    except LimitError as e:
-        click.echo(f"note: {e}", err=True)
-    notes = sum(len(t.notes) for t in s.tracks)
+    result = check_session_file(path, dist=dist, sample_root=sample_root)
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
+    s = result.session
     click.echo(
         f"{path}: valid session {s.name!r}: {len(s.tracks)} tracks, {len(s.buses)} buses, "
-        f"{s.tempo_bpm:g} BPM, {s.length_beats:g} beats, {notes} notes per pass"
+        f"{s.tempo_bpm:g} BPM, {s.length_beats:g} beats, {result.notes} notes per pass"
     )
