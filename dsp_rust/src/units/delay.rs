@@ -33,6 +33,7 @@
 //! instead of creeping down towards the subnormal range.
 
 use crate::config::{zeroed, ConfigError, QUIET};
+use crate::dsp::quiet::QuietFrames;
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
@@ -177,7 +178,7 @@ pub struct Delay {
     ping_pong: Linear,
     lp_left: f32,
     lp_right: f32,
-    quiet_frames: usize,
+    quiet: QuietFrames,
     clean: bool,
 }
 
@@ -222,7 +223,7 @@ impl Delay {
             ping_pong: Linear::new(0.0),
             lp_left: 0.0,
             lp_right: 0.0,
-            quiet_frames: usize::MAX,
+            quiet: QuietFrames::SETTLED,
             clean: true,
         };
         for (i, p) in PARAMS.iter().enumerate() {
@@ -338,7 +339,7 @@ impl Delay {
         let mut write = self.write.min(len - 1);
         let mut lp_l = self.lp_left;
         let mut lp_r = self.lp_right;
-        let mut quiet = self.quiet_frames;
+        let mut quiet = self.quiet;
         let wrap = |i: usize| if i >= len { i - len } else { i };
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let fb = self.feedback.tick();
@@ -392,13 +393,13 @@ impl Delay {
             *r = flush(dry * xr + mix * yr);
 
             let loud = wl.abs().max(wr.abs()).max(xl.abs()).max(xr.abs()) > QUIET;
-            quiet = if loud { 0 } else { quiet.saturating_add(1) };
+            quiet.frame(loud);
         }
         self.glide = glide;
         self.write = write;
         self.lp_left = lp_l;
         self.lp_right = lp_r;
-        self.quiet_frames = quiet;
+        self.quiet = quiet;
     }
 
     /// Clear the lines and filters to exact zeros and end every ramp and glide.
@@ -411,7 +412,7 @@ impl Delay {
         self.write = 0;
         self.lp_left = 0.0;
         self.lp_right = 0.0;
-        self.quiet_frames = usize::MAX;
+        self.quiet = QuietFrames::SETTLED;
         self.snap();
     }
 
@@ -421,7 +422,7 @@ impl Delay {
     /// with silent input and unchanged settings the output stays below
     /// −120 dBFS.
     pub fn is_quiet(&self) -> bool {
-        self.quiet_frames >= self.tail_frames()
+        self.quiet.covers(self.tail_frames())
             && self.lp_left.abs() <= QUIET
             && self.lp_right.abs() <= QUIET
     }
@@ -430,9 +431,7 @@ impl Delay {
     /// length: whatever delay is chosen next reads nothing audible, so
     /// parameter changes may jump instead of ramping.
     fn is_empty(&self) -> bool {
-        self.quiet_frames >= self.len()
-            && self.lp_left.abs() <= QUIET
-            && self.lp_right.abs() <= QUIET
+        self.quiet.covers(self.len()) && self.lp_left.abs() <= QUIET && self.lp_right.abs() <= QUIET
     }
 
     /// How far back the read head reaches, in frames: the longer of the

@@ -49,6 +49,7 @@
 //! Release changes apply immediately (a time constant: no step in the gain).
 
 use crate::config::ConfigError;
+use crate::dsp::quiet::QuietFrames;
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope};
@@ -275,7 +276,7 @@ pub struct Limiter {
     fade_len: u32,
     fade_pos: u32,
     clamps: u64,
-    quiet_frames: usize,
+    quiet: QuietFrames,
 }
 
 impl Limiter {
@@ -302,7 +303,7 @@ impl Limiter {
             fade_len: 0,
             fade_pos: 0,
             clamps: 0,
-            quiet_frames: usize::MAX,
+            quiet: QuietFrames::SETTLED,
         };
         for (i, p) in PARAMS.iter().enumerate() {
             lim.set(i, p.default);
@@ -355,7 +356,7 @@ impl Limiter {
 
     /// True when no input frame above −120 dBFS is still in the delay line.
     pub fn is_quiet(&self) -> bool {
-        self.quiet_frames > self.tail_frames()
+        self.quiet.exceeds(self.tail_frames())
     }
 
     /// How many output samples the final safety clamp has changed since the
@@ -389,7 +390,7 @@ impl Limiter {
         self.fade_len = 0;
         self.fade_pos = 0;
         self.frame = 0;
-        self.quiet_frames = usize::MAX;
+        self.quiet = QuietFrames::SETTLED;
     }
 
     /// True when the delay line is all zeros and the gain is exactly 1.
@@ -449,18 +450,14 @@ impl Limiter {
         let fade_len = self.fade_len as f32;
         let mut frame = self.frame;
         let mut clamps = 0u64;
-        let mut quiet = self.quiet_frames;
+        let mut quiet = self.quiet;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let c = self.ceiling.tick();
             let mut ahead = self.ceiling;
             let c_det = c.min(ahead.advance(lookahead_max));
             let (xl, xr) = (flush(*l), flush(*r));
             let peak = xl.abs().max(xr.abs());
-            quiet = if peak > QUIET {
-                0
-            } else {
-                quiet.saturating_add(1)
-            };
+            quiet.frame(peak > QUIET);
             // p = 0 gives +inf, capped to unity.
             let q = ((c_det as f64 * CEILING_MARGIN_Q) / peak as f64).min(GAIN_ONE as f64) as u64;
             let slot = frame as usize & mask;
@@ -486,7 +483,7 @@ impl Limiter {
         }
         self.frame = frame;
         self.clamps = self.clamps.wrapping_add(clamps);
-        self.quiet_frames = quiet;
+        self.quiet = quiet;
     }
 }
 

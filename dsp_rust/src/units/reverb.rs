@@ -34,6 +34,7 @@
 //! at the default size an impulse's tail is exactly zero within 10 s.
 
 use crate::config::{zeroed, ConfigError, QUIET};
+use crate::dsp::quiet::QuietFrames;
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope};
@@ -311,7 +312,7 @@ pub struct Reverb {
     dry: Linear,
     longest_comb: usize,
     span: usize,
-    quiet_frames: usize,
+    quiet: QuietFrames,
 }
 
 impl Reverb {
@@ -385,7 +386,7 @@ impl Reverb {
             dry: Linear::new(0.0),
             longest_comb,
             span: predelay_len.max(longest_comb).max(longest_allpass),
-            quiet_frames: usize::MAX,
+            quiet: QuietFrames::SETTLED,
         };
         for (i, p) in PARAMS.iter().enumerate() {
             r.steps[i] = steps_for_ms(p.smoothing_ms, sample_rate_hz);
@@ -531,7 +532,7 @@ impl Reverb {
             Allpass::run_pair(al, ar, &mut acc_l[..m], &mut acc_r[..m], &mut peak[..m]);
         }
 
-        let mut quiet = self.quiet_frames;
+        let mut quiet = self.quiet;
         for f in 0..m {
             let wet = self.wet.tick();
             let dry = self.dry.tick();
@@ -543,13 +544,13 @@ impl Reverb {
             left[f] = flush(al * wet1 + ar * wet2 + il * dry);
             right[f] = flush(ar * wet1 + al * wet2 + ir * dry);
             let loud = peak[f] > 0.0 || il.abs().max(ir.abs()) > QUIET;
-            quiet = if loud { 0 } else { quiet.saturating_add(1) };
+            quiet.frame(loud);
         }
-        self.quiet_frames = quiet;
+        self.quiet = quiet;
     }
 
     fn state_is_zero(&self) -> bool {
-        self.quiet_frames >= self.span
+        self.quiet.covers(self.span)
             && self
                 .combs_left
                 .iter()
@@ -578,7 +579,7 @@ impl Reverb {
             self.predelay_buf.iter_mut().for_each(|v| *v = 0.0);
         }
         self.predelay_write = 0;
-        self.quiet_frames = usize::MAX;
+        self.quiet = QuietFrames::SETTLED;
         self.snap();
     }
 

@@ -42,6 +42,7 @@
 
 use crate::config::ConfigError;
 use crate::dsp::halfband::{self, Downsampler, Upsampler};
+use crate::dsp::quiet::QuietFrames;
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
@@ -238,7 +239,7 @@ pub struct Saturator {
     dry_left: [f32; LATENCY_FRAMES],
     dry_right: [f32; LATENCY_FRAMES],
     dry_pos: usize,
-    quiet_frames: usize,
+    quiet: QuietFrames,
 }
 
 impl Saturator {
@@ -259,7 +260,7 @@ impl Saturator {
             dry_left: [0.0; LATENCY_FRAMES],
             dry_right: [0.0; LATENCY_FRAMES],
             dry_pos: 0,
-            quiet_frames: TAIL_FRAMES,
+            quiet: QuietFrames::new(TAIL_FRAMES),
         };
         for (i, p) in PARAMS.iter().enumerate() {
             s.set(i, p.default);
@@ -310,7 +311,7 @@ impl Saturator {
     /// True when the last [`TAIL_FRAMES`] input frames were all below
     /// −174 dBFS: the output then stays below −120 dBFS for silent input.
     pub fn is_quiet(&self) -> bool {
-        self.quiet_frames >= TAIL_FRAMES
+        self.quiet.covers(TAIL_FRAMES)
     }
 
     /// Jump every ramp to its target and clear all filter state and the dry
@@ -325,7 +326,7 @@ impl Saturator {
         self.dry_left = [0.0; LATENCY_FRAMES];
         self.dry_right = [0.0; LATENCY_FRAMES];
         self.dry_pos = 0;
-        self.quiet_frames = TAIL_FRAMES;
+        self.quiet = QuietFrames::new(TAIL_FRAMES);
     }
 
     /// True when all filter state and the dry delay are exactly zero.
@@ -372,19 +373,15 @@ impl Saturator {
         }
         let (mut xl, mut xr) = ([0.0f32; P], [0.0f32; P]);
         let (mut dl, mut dr) = ([0.0f32; P], [0.0f32; P]);
-        let mut quiet = self.quiet_frames;
+        let mut quiet = self.quiet;
         for j in 0..m {
             xl[j] = flush(left[j]);
             xr[j] = flush(right[j]);
-            quiet = if xl[j].abs().max(xr[j].abs()) > QUIET_INPUT {
-                0
-            } else {
-                quiet.saturating_add(1)
-            };
+            quiet.frame(xl[j].abs().max(xr[j].abs()) > QUIET_INPUT);
             dl[j] = (xl[j] * drive[j]).clamp(-DRIVEN_LIMIT, DRIVEN_LIMIT);
             dr[j] = (xr[j] * drive[j]).clamp(-DRIVEN_LIMIT, DRIVEN_LIMIT);
         }
-        self.quiet_frames = quiet;
+        self.quiet = quiet;
         let (mut wl, mut wr) = ([0.0f32; P], [0.0f32; P]);
         self.left.run(&dl[..m], curve, &a[..m], &mut wl[..m]);
         self.right.run(&dr[..m], curve, &a[..m], &mut wr[..m]);
