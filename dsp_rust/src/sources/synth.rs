@@ -71,7 +71,7 @@
 //! exactly 0.0. Output does not depend on how a render is split into blocks.
 
 use crate::config::{zeroed, ConfigError};
-use crate::math::flush;
+use crate::math::{db_gain, exp2_f64, flush, flush_f64, log2_f64, sin_half_pi, tan_pi_f64};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
 
@@ -108,18 +108,8 @@ const LOG2_DECAY_SPAN: f64 = 9.965_784_284_662_087;
 const LOG2_RELEASE_SPAN: f64 = 9.967_226_258_835_993;
 /// log2(20): resonance 1 gives Q = 0.5 · 20.
 const LOG2_Q_SPAN: f64 = 4.321_928_094_887_363;
-/// log2(10) / 20: decibels to log2 of amplitude.
-const LOG2_PER_DB: f64 = 0.166_096_404_744_368_1;
 /// A held note with sustain 0 ends below this envelope level.
 const SILENT_LEVEL: f64 = 1e-9;
-
-/// Odd polynomial for `sin(π/2 · x)` on `[-1, 1]`, a weighted least-squares
-/// fit with the linear term fixed at π/2 (max error 1.7e-7 evaluated in f32).
-const SIN_C1: f32 = core::f32::consts::FRAC_PI_2;
-const SIN_C3: f32 = -0.645_964_26;
-const SIN_C5: f32 = 0.079_691_41;
-const SIN_C7: f32 = -0.004_675_879_6;
-const SIN_C9: f32 = 0.000_152_367_68;
 
 /// Row index of `synth_osc1_wave`.
 pub const OSC1_WAVE: usize = 0;
@@ -348,101 +338,6 @@ pub const PARAMS: [ParamSpec; PARAM_COUNT] = [
         doc: "Synth output level, -48 to +12 dB; a full-velocity note peaks near this level.",
     },
 ];
-
-// ---------------------------------------------------------------------------
-// Control-rate math in plain f64 arithmetic: the same bits on every runtime.
-
-/// `2^x`, relative error below 1e-15; `x` is clamped to `[-1022, 1023]`.
-fn exp2_f64(x: f64) -> f64 {
-    let x = if x > 1023.0 {
-        1023.0
-    } else if x >= -1022.0 {
-        x
-    } else {
-        -1022.0
-    };
-    let xi = x.floor();
-    let f = (x - xi) * core::f64::consts::LN_2; // [0, ln 2)
-    let mut p = 1.0;
-    let mut k = 15;
-    while k > 0 {
-        p = 1.0 + f * p * INV_INT[k];
-        k -= 1;
-    }
-    p * f64::from_bits(((xi as i64 + 1023) as u64) << 52)
-}
-
-/// `1/k` for k = 0..=22 (entry 0 unused).
-const INV_INT: [f64; 23] = [
-    0.0,
-    1.0,
-    1.0 / 2.0,
-    1.0 / 3.0,
-    1.0 / 4.0,
-    1.0 / 5.0,
-    1.0 / 6.0,
-    1.0 / 7.0,
-    1.0 / 8.0,
-    1.0 / 9.0,
-    1.0 / 10.0,
-    1.0 / 11.0,
-    1.0 / 12.0,
-    1.0 / 13.0,
-    1.0 / 14.0,
-    1.0 / 15.0,
-    1.0 / 16.0,
-    1.0 / 17.0,
-    1.0 / 18.0,
-    1.0 / 19.0,
-    1.0 / 20.0,
-    1.0 / 21.0,
-    1.0 / 22.0,
-];
-
-/// `log2(x)` for positive finite `x` (smaller inputs count as the smallest
-/// normal f64); absolute error below 1e-15.
-fn log2_f64(x: f64) -> f64 {
-    let x = if (f64::MIN_POSITIVE..=f64::MAX).contains(&x) {
-        x
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if m > core::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
-    // ln m = 2·atanh(t), t = (m − 1)/(m + 1), |t| ≤ 0.1716.
-    let t = (m - 1.0) / (m + 1.0);
-    let t2 = t * t;
-    let mut s = 0.0;
-    let mut k = 21;
-    while k > 1 {
-        s = t2 * (INV_INT[k] + s);
-        k -= 2;
-    }
-    e as f64 + 2.0 * t * (1.0 + s) * core::f64::consts::LOG2_E
-}
-
-/// `tan(π·r)` for `r` in `[0, 0.45]`, from Taylor series of sin and cos
-/// (relative error below 1e-12).
-fn tan_pi_f64(r: f64) -> f64 {
-    let x = core::f64::consts::PI * r;
-    let x2 = x * x;
-    // sin x = x(1 − x²/(2·3)(1 − x²/(4·5)(…))), cos x = 1 − x²/(1·2)(1 − x²/(3·4)(…)).
-    let mut s = 1.0;
-    let mut c = 1.0;
-    let mut k = 10;
-    while k > 0 {
-        let n = 2 * k;
-        s = 1.0 - x2 * INV_INT[n] * INV_INT[n + 1] * s;
-        c = 1.0 - x2 * INV_INT[n - 1] * INV_INT[n] * c;
-        k -= 1;
-    }
-    x * s / c
-}
 
 // ---------------------------------------------------------------------------
 // Envelopes
@@ -835,9 +730,7 @@ impl Voice {
             };
             let o2 = if O2 {
                 let tri = 1.0 - (4.0 * p2 - 2.0).abs();
-                let t2 = tri * tri;
-                let sine =
-                    tri * (SIN_C1 + t2 * (SIN_C3 + t2 * (SIN_C5 + t2 * (SIN_C7 + t2 * SIN_C9))));
+                let sine = sin_half_pi(tri);
                 let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
                 let tri_bl = tri + dt2x4 * corners;
                 wc * sine + wd * tri_bl
@@ -1288,20 +1181,6 @@ impl Synth {
     }
 }
 
-/// `x`, or 0 when it is below [`crate::math::FLUSH_THRESHOLD`] in magnitude or not finite.
-fn flush_f64(x: f64) -> f64 {
-    if (crate::math::FLUSH_THRESHOLD as f64..=f64::MAX).contains(&x.abs()) {
-        x
-    } else {
-        0.0
-    }
-}
-
-/// Linear gain of `db` decibels, in plain arithmetic.
-fn db_gain(db: f32) -> f32 {
-    exp2_f64(db as f64 * LOG2_PER_DB) as f32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1368,36 +1247,6 @@ mod tests {
         x.windows(2)
             .map(|w| (w[1] - w[0]).abs())
             .fold(0.0, f32::max)
-    }
-
-    #[test]
-    fn control_math_is_accurate() {
-        for i in -2000..2000 {
-            let x = i as f64 * 0.0137;
-            let rel = (exp2_f64(x) / 2f64.powf(x) - 1.0).abs();
-            assert!(rel < 1e-14, "exp2({x}) rel {rel}");
-        }
-        let mut x = 1e-3;
-        while x < 1e6 {
-            assert!((log2_f64(x) - x.log2()).abs() < 1e-14, "log2({x})");
-            x *= 1.37;
-        }
-        for i in 1..=450 {
-            let r = i as f64 * 1e-3;
-            let want = (core::f64::consts::PI * r).tan();
-            assert!((tan_pi_f64(r) / want - 1.0).abs() < 1e-12, "tan(pi {r})");
-        }
-    }
-
-    #[test]
-    fn sine_polynomial_is_accurate() {
-        for i in 0..=1000 {
-            let x = i as f32 / 1000.0;
-            let t2 = x * x;
-            let s = x * (SIN_C1 + t2 * (SIN_C3 + t2 * (SIN_C5 + t2 * (SIN_C7 + t2 * SIN_C9))));
-            let want = (core::f64::consts::FRAC_PI_2 * x as f64).sin();
-            assert!((s as f64 - want).abs() < 3e-7, "x={x}");
-        }
     }
 
     #[test]
