@@ -1,4 +1,5 @@
-//! What the integration tests share: one seeded random number generator.
+//! What the integration tests share: one seeded random number generator and
+//! the two noise signals the unit tests feed.
 //!
 //! Every test binary includes this module and uses part of it.
 #![allow(dead_code)]
@@ -54,4 +55,30 @@ impl Rng {
             v
         }
     }
+}
+
+/// `n` frames of uniform noise in [-0.5, 0.5) from a 32-bit LCG seeded by
+/// `seed`.
+pub fn lcg_noise(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(747_796_405).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
+/// `len` frames of uniform noise in [-amp, amp] from a 32-bit xorshift
+/// (13, 17, 5) seeded by `seed`.
+pub fn xorshift_noise(len: usize, seed: u32, amp: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp
+        })
+        .collect()
 }

@@ -1,15 +1,6 @@
+use crate::common::lcg_noise;
 use dawg_dsp::config::QUIET;
 use dawg_dsp::units::delay::*;
-
-fn noise(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(747_796_405).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        })
-        .collect()
-}
 
 fn run(d: &mut Delay, l: &mut [f32], r: &mut [f32], block: usize) {
     for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
@@ -78,8 +69,8 @@ fn hostile_input_never_leaves_nan_or_subnormals() {
 
 #[test]
 fn block_split_does_not_change_output() {
-    let x = noise(40000, 3);
-    let y = noise(40000, 4);
+    let x = lcg_noise(40000, 3);
+    let y = lcg_noise(40000, 4);
     let render = |sizes: &[usize]| {
         let mut d = Delay::new(48000.0, 512).unwrap();
         d.set(Delay::FEEDBACK, 0.7);
@@ -111,8 +102,8 @@ fn quiet_after_the_tail_and_reset_leaves_zeros() {
     let mut d = Delay::new(48000.0, 128).unwrap();
     assert!(d.is_quiet());
     d.set(Delay::FEEDBACK, 0.5);
-    let mut l = noise(4800, 9);
-    let mut r = noise(4800, 10);
+    let mut l = lcg_noise(4800, 9);
+    let mut r = lcg_noise(4800, 10);
     run(&mut d, &mut l, &mut r, 128);
     assert!(!d.is_quiet());
     let mut frames = 0;

@@ -1,20 +1,9 @@
+use crate::common::xorshift_noise;
 use dawg_dsp::math::db_to_gain;
 use dawg_dsp::smooth::{steps_for_ms, Linear};
 use dawg_dsp::units::limiter::*;
 
 const SR: f32 = 48000.0;
-
-fn noise(len: usize, seed: u32, amp: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp
-        })
-        .collect()
-}
 
 fn limiter(ceiling_db: f32, release_ms: f32, lookahead_ms: f32) -> Limiter {
     let mut lim = Limiter::new(SR).unwrap();
@@ -66,10 +55,14 @@ fn hostile_signals() -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
         ("3e38", vec![3e38; len], vec![-3e38; len]),
         ("alternating 3e38", alternating.clone(), alternating),
         ("bursts of 3e38", bursts.clone(), bursts),
-        ("noise +40 dB", noise(len, 3, 100.0), noise(len, 4, 100.0)),
+        (
+            "noise +40 dB",
+            xorshift_noise(len, 3, 100.0),
+            xorshift_noise(len, 4, 100.0),
+        ),
         (
             "noise +40 dB left only",
-            noise(len, 5, 100.0),
+            xorshift_noise(len, 5, 100.0),
             vec![0.0; len],
         ),
     ]
@@ -113,8 +106,8 @@ fn non_finite_input_is_treated_as_silence() {
 #[test]
 fn ceiling_ramps_are_never_exceeded() {
     let len = 48000;
-    let l = noise(len, 7, 4.0);
-    let r = noise(len, 8, 3.0);
+    let l = xorshift_noise(len, 7, 4.0);
+    let r = xorshift_noise(len, 8, 3.0);
     let changes: Vec<(usize, f32)> = (1..24)
         .map(|k| {
             (
@@ -163,8 +156,8 @@ fn ceiling_ramps_are_never_exceeded() {
 #[test]
 fn lookahead_changes_crossfade_and_stay_under_the_ceiling() {
     let len = 30000;
-    let l = noise(len, 9, 10.0);
-    let r = noise(len, 10, 1.0);
+    let l = xorshift_noise(len, 9, 10.0);
+    let r = xorshift_noise(len, 10, 1.0);
     let run = |block: usize| {
         let mut lim = limiter(-6.0, 30.0, 2.0);
         let c = db_to_gain(-6.0) as f32;
@@ -191,8 +184,8 @@ fn lookahead_changes_crossfade_and_stay_under_the_ceiling() {
 #[test]
 fn below_the_ceiling_the_output_is_the_input_delayed() {
     let len = 20000;
-    let l = noise(len, 11, 0.95);
-    let r = noise(len, 12, 0.5);
+    let l = xorshift_noise(len, 11, 0.95);
+    let r = xorshift_noise(len, 12, 0.5);
     for lookahead in [0.0, 2.0, 5.0] {
         let mut lim = limiter(-0.3, 100.0, lookahead);
         let lat = lim.latency_frames();
@@ -207,8 +200,8 @@ fn below_the_ceiling_the_output_is_the_input_delayed() {
 #[test]
 fn block_splits_give_bit_identical_output() {
     let len = 20000;
-    let l = noise(len, 13, 6.0);
-    let r = noise(len, 14, 2.0);
+    let l = xorshift_noise(len, 13, 6.0);
+    let r = xorshift_noise(len, 14, 2.0);
     let run = |block: usize| {
         let mut lim = limiter(-1.0, 50.0, 3.0);
         let (mut a, mut b) = render(&mut lim, &l[..9600], &r[..9600], block);

@@ -1,14 +1,5 @@
+use crate::common::lcg_noise;
 use dawg_dsp::units::reverb::*;
-
-fn noise(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(747_796_405).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        })
-        .collect()
-}
 
 fn run(u: &mut Reverb, l: &mut [f32], r: &mut [f32], block: usize) {
     for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
@@ -61,8 +52,8 @@ fn hostile_input_never_leaves_nan_or_subnormals() {
 
 #[test]
 fn block_split_does_not_change_output() {
-    let x = noise(30000, 5);
-    let y = noise(30000, 6);
+    let x = lcg_noise(30000, 5);
+    let y = lcg_noise(30000, 6);
     let render = |sizes: &[usize]| {
         let mut u = Reverb::new(48000.0, 512).unwrap();
         let (mut l, mut r) = (x.clone(), y.clone());
@@ -92,8 +83,8 @@ fn block_split_does_not_change_output() {
 fn quiet_after_the_tail_and_reset_leaves_zeros() {
     let mut u = Reverb::new(48000.0, 128).unwrap();
     assert!(u.is_quiet());
-    let mut l = noise(4800, 9);
-    let mut r = noise(4800, 10);
+    let mut l = lcg_noise(4800, 9);
+    let mut r = lcg_noise(4800, 10);
     run(&mut u, &mut l, &mut r, 128);
     assert!(!u.is_quiet());
     let mut probe = u.clone();
@@ -117,8 +108,8 @@ fn width_zero_gives_identical_sides() {
     let mut u = Reverb::new(48000.0, 128).unwrap();
     u.set(Reverb::WIDTH, 0.0);
     u.set(Reverb::MIX, 1.0);
-    let mut l = noise(20000, 1);
-    let mut r = noise(20000, 2);
+    let mut l = lcg_noise(20000, 1);
+    let mut r = lcg_noise(20000, 2);
     run(&mut u, &mut l, &mut r, 128);
     assert!(l == r);
     assert!(l.iter().any(|v| *v != 0.0));

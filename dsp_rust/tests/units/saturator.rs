@@ -1,18 +1,7 @@
+use crate::common::xorshift_noise;
 use dawg_dsp::units::saturator::*;
 
 const SR: f32 = 48000.0;
-
-fn noise(len: usize, seed: u32, amp: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp
-        })
-        .collect()
-}
 
 fn render(sat: &mut Saturator, l: &[f32], r: &[f32], blocks: &[usize]) -> (Vec<f32>, Vec<f32>) {
     let (mut l, mut r) = (l.to_vec(), r.to_vec());
@@ -77,8 +66,8 @@ fn hostile_input_never_produces_nan_inf_or_subnormal() {
 
 #[test]
 fn block_splits_give_bit_identical_output() {
-    let l = noise(6000, 1, 1.5);
-    let r = noise(6000, 2, 0.7);
+    let l = xorshift_noise(6000, 1, 1.5);
+    let r = xorshift_noise(6000, 2, 0.7);
     let run = |blocks: &[usize]| {
         let mut s = Saturator::new(SR).unwrap();
         s.set(DRIVE_DB, 18.0);
