@@ -2,6 +2,9 @@
 //! allocations on the rendering thread across thousands of quanta with
 //! random parameter changes, random events (notes, ramps) and resets, once
 //! the engine, its tracks, sources, inserts and buses exist.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -13,6 +16,8 @@ use dawg_dsp::params::{self, Owner};
 use dawg_dsp::sources::SourceKind;
 use dawg_dsp::spec::{ParamId, Scope};
 use dawg_dsp::units::UNITS;
+
+use common::Rng;
 
 struct Counting;
 
@@ -46,21 +51,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
-fn random_target(rng: &mut XorShift, id: u32, tracks: u32) -> u32 {
+fn random_target(rng: &mut Rng, id: u32, tracks: u32) -> u32 {
     let (owner, spec) = params::lookup(id).unwrap();
     let t = (rng.next() % tracks as u64) as u32;
     match owner {
@@ -131,7 +122,7 @@ fn rendering_allocates_nothing() {
             .unwrap();
     }
     let count = params::count();
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     ARMED.with(|a| a.set(true));
     for i in 0..10_000u32 {
         for _ in 0..3 {

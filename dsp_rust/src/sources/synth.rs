@@ -71,7 +71,7 @@
 //! exactly 0.0. Output does not depend on how a render is split into blocks.
 
 use crate::config::{zeroed, ConfigError};
-use crate::math::flush;
+use crate::math::{db_gain, exp2_f64, flush, flush_f64, log2_f64, sin_half_pi, tan_pi_f64};
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
 
@@ -108,18 +108,8 @@ const LOG2_DECAY_SPAN: f64 = 9.965_784_284_662_087;
 const LOG2_RELEASE_SPAN: f64 = 9.967_226_258_835_993;
 /// log2(20): resonance 1 gives Q = 0.5 · 20.
 const LOG2_Q_SPAN: f64 = 4.321_928_094_887_363;
-/// log2(10) / 20: decibels to log2 of amplitude.
-const LOG2_PER_DB: f64 = 0.166_096_404_744_368_1;
 /// A held note with sustain 0 ends below this envelope level.
 const SILENT_LEVEL: f64 = 1e-9;
-
-/// Odd polynomial for `sin(π/2 · x)` on `[-1, 1]`, a weighted least-squares
-/// fit with the linear term fixed at π/2 (max error 1.7e-7 evaluated in f32).
-const SIN_C1: f32 = core::f32::consts::FRAC_PI_2;
-const SIN_C3: f32 = -0.645_964_26;
-const SIN_C5: f32 = 0.079_691_41;
-const SIN_C7: f32 = -0.004_675_879_6;
-const SIN_C9: f32 = 0.000_152_367_68;
 
 /// Row index of `synth_osc1_wave`.
 pub const OSC1_WAVE: usize = 0;
@@ -348,101 +338,6 @@ pub const PARAMS: [ParamSpec; PARAM_COUNT] = [
         doc: "Synth output level, -48 to +12 dB; a full-velocity note peaks near this level.",
     },
 ];
-
-// ---------------------------------------------------------------------------
-// Control-rate math in plain f64 arithmetic: the same bits on every runtime.
-
-/// `2^x`, relative error below 1e-15; `x` is clamped to `[-1022, 1023]`.
-fn exp2_f64(x: f64) -> f64 {
-    let x = if x > 1023.0 {
-        1023.0
-    } else if x >= -1022.0 {
-        x
-    } else {
-        -1022.0
-    };
-    let xi = x.floor();
-    let f = (x - xi) * core::f64::consts::LN_2; // [0, ln 2)
-    let mut p = 1.0;
-    let mut k = 15;
-    while k > 0 {
-        p = 1.0 + f * p * INV_INT[k];
-        k -= 1;
-    }
-    p * f64::from_bits(((xi as i64 + 1023) as u64) << 52)
-}
-
-/// `1/k` for k = 0..=22 (entry 0 unused).
-const INV_INT: [f64; 23] = [
-    0.0,
-    1.0,
-    1.0 / 2.0,
-    1.0 / 3.0,
-    1.0 / 4.0,
-    1.0 / 5.0,
-    1.0 / 6.0,
-    1.0 / 7.0,
-    1.0 / 8.0,
-    1.0 / 9.0,
-    1.0 / 10.0,
-    1.0 / 11.0,
-    1.0 / 12.0,
-    1.0 / 13.0,
-    1.0 / 14.0,
-    1.0 / 15.0,
-    1.0 / 16.0,
-    1.0 / 17.0,
-    1.0 / 18.0,
-    1.0 / 19.0,
-    1.0 / 20.0,
-    1.0 / 21.0,
-    1.0 / 22.0,
-];
-
-/// `log2(x)` for positive finite `x` (smaller inputs count as the smallest
-/// normal f64); absolute error below 1e-15.
-fn log2_f64(x: f64) -> f64 {
-    let x = if (f64::MIN_POSITIVE..=f64::MAX).contains(&x) {
-        x
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if m > core::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
-    // ln m = 2·atanh(t), t = (m − 1)/(m + 1), |t| ≤ 0.1716.
-    let t = (m - 1.0) / (m + 1.0);
-    let t2 = t * t;
-    let mut s = 0.0;
-    let mut k = 21;
-    while k > 1 {
-        s = t2 * (INV_INT[k] + s);
-        k -= 2;
-    }
-    e as f64 + 2.0 * t * (1.0 + s) * core::f64::consts::LOG2_E
-}
-
-/// `tan(π·r)` for `r` in `[0, 0.45]`, from Taylor series of sin and cos
-/// (relative error below 1e-12).
-fn tan_pi_f64(r: f64) -> f64 {
-    let x = core::f64::consts::PI * r;
-    let x2 = x * x;
-    // sin x = x(1 − x²/(2·3)(1 − x²/(4·5)(…))), cos x = 1 − x²/(1·2)(1 − x²/(3·4)(…)).
-    let mut s = 1.0;
-    let mut c = 1.0;
-    let mut k = 10;
-    while k > 0 {
-        let n = 2 * k;
-        s = 1.0 - x2 * INV_INT[n] * INV_INT[n + 1] * s;
-        c = 1.0 - x2 * INV_INT[n - 1] * INV_INT[n] * c;
-        k -= 1;
-    }
-    x * s / c
-}
 
 // ---------------------------------------------------------------------------
 // Envelopes
@@ -835,9 +730,7 @@ impl Voice {
             };
             let o2 = if O2 {
                 let tri = 1.0 - (4.0 * p2 - 2.0).abs();
-                let t2 = tri * tri;
-                let sine =
-                    tri * (SIN_C1 + t2 * (SIN_C3 + t2 * (SIN_C5 + t2 * (SIN_C7 + t2 * SIN_C9))));
+                let sine = sin_half_pi(tri);
                 let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
                 let tri_bl = tri + dt2x4 * corners;
                 wc * sine + wd * tri_bl
@@ -1288,20 +1181,6 @@ impl Synth {
     }
 }
 
-/// `x`, or 0 when it is below [`crate::math::FLUSH_THRESHOLD`] in magnitude or not finite.
-fn flush_f64(x: f64) -> f64 {
-    if (crate::math::FLUSH_THRESHOLD as f64..=f64::MAX).contains(&x.abs()) {
-        x
-    } else {
-        0.0
-    }
-}
-
-/// Linear gain of `db` decibels, in plain arithmetic.
-fn db_gain(db: f32) -> f32 {
-    exp2_f64(db as f64 * LOG2_PER_DB) as f32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1371,126 +1250,6 @@ mod tests {
     }
 
     #[test]
-    fn control_math_is_accurate() {
-        for i in -2000..2000 {
-            let x = i as f64 * 0.0137;
-            let rel = (exp2_f64(x) / 2f64.powf(x) - 1.0).abs();
-            assert!(rel < 1e-14, "exp2({x}) rel {rel}");
-        }
-        let mut x = 1e-3;
-        while x < 1e6 {
-            assert!((log2_f64(x) - x.log2()).abs() < 1e-14, "log2({x})");
-            x *= 1.37;
-        }
-        for i in 1..=450 {
-            let r = i as f64 * 1e-3;
-            let want = (core::f64::consts::PI * r).tan();
-            assert!((tan_pi_f64(r) / want - 1.0).abs() < 1e-12, "tan(pi {r})");
-        }
-    }
-
-    #[test]
-    fn sine_polynomial_is_accurate() {
-        for i in 0..=1000 {
-            let x = i as f32 / 1000.0;
-            let t2 = x * x;
-            let s = x * (SIN_C1 + t2 * (SIN_C3 + t2 * (SIN_C5 + t2 * (SIN_C7 + t2 * SIN_C9))));
-            let want = (core::f64::consts::FRAC_PI_2 * x as f64).sin();
-            assert!((s as f64 - want).abs() < 3e-7, "x={x}");
-        }
-    }
-
-    #[test]
-    fn params_are_prefixed_unique_and_defaults_in_range() {
-        for (i, p) in PARAMS.iter().enumerate() {
-            assert!(p.name.starts_with("synth_"), "{}", p.name);
-            assert_eq!(p.scope, Scope::Synth);
-            assert!(p.min <= p.default && p.default <= p.max, "{}", p.name);
-            for q in &PARAMS[i + 1..] {
-                assert_ne!(p.name, q.name);
-            }
-        }
-        let mut s = Synth::new(SR, 64).unwrap();
-        s.set(CUTOFF_HZ, 440.0);
-        assert_eq!(s.get(CUTOFF_HZ), 440.0);
-        assert_eq!(s.get(99), 0.0);
-        s.set(99, 1.0);
-    }
-
-    #[test]
-    fn note_is_zero_at_its_frame_and_sounds_from_the_next() {
-        let mut s = synth(&[]);
-        let out = play(&mut s, &[(37, 69, 1.0)], 200, &[128]);
-        assert!(out[..38].iter().all(|&v| v == 0.0));
-        assert!(out[38] != 0.0);
-    }
-
-    #[test]
-    fn output_is_independent_of_block_size() {
-        let params = [
-            (OSC_MIX, 0.4),
-            (OSC1_WAVE, 1.0),
-            (OSC2_WAVE, 1.0),
-            (RESONANCE, 0.6),
-            (FILTER_ENV_OCTAVES, 3.0),
-            (RELEASE_MS, 30.0),
-        ];
-        let events = [
-            (0, 60, 0.8),
-            (100, 64, 0.5),
-            (333, 67, 1.0),
-            (1000, 60, 0.0),
-            (1500, 64, 0.3),
-            (3000, 64, 0.0),
-            (3001, 67, 0.0),
-        ];
-        let sets = [
-            (50, CUTOFF_HZ, 400.0),
-            (777, OSC_MIX, 0.9),
-            (800, OSC1_WAVE, 0.0),
-            (1201, SUSTAIN, 0.2),
-            (1300, DECAY_MS, 20.0),
-            (2000, OSC2_DETUNE_CENTS, -40.0),
-            (2100, OSC2_SEMITONES, 5.0),
-            (2222, GAIN_DB, 3.0),
-            (2500, RESONANCE, 0.0),
-            (2600, FENV_SUSTAIN, 0.5),
-        ];
-        let mut s = synth(&params);
-        let want = play_with(&mut s, &events, &sets, 6000, &[128]);
-        assert!(want.iter().any(|&v| v != 0.0));
-        for blocks in [&[1usize][..], &[7, 64, 3], &[128, 5], &[17]] {
-            let mut s2 = synth(&params);
-            let got = play_with(&mut s2, &events, &sets, 6000, blocks);
-            assert_eq!(got, want, "blocks {blocks:?}");
-        }
-        // a long render is split internally
-        s.reset();
-        s.note_on(60, 0.8);
-        let mut l = vec![0.0; 1000];
-        let mut r = vec![0.0; 1000];
-        s.render(&mut l, &mut r);
-        s.reset();
-        let want = play(&mut s, &[(0, 60, 0.8)], 1000, &[128]);
-        assert_eq!(l, want);
-    }
-
-    #[test]
-    fn release_reaches_exact_zero_and_voices_end() {
-        let mut s = synth(&[(RELEASE_MS, 50.0), (RESONANCE, 1.0)]);
-        s.note_on(48, 1.0);
-        s.note_on(55, 0.7);
-        render(&mut s, 4800);
-        assert_eq!(s.active_voices(), 2);
-        s.all_notes_off();
-        // 50 ms = 2400 frames from the peak; the sustain level ends sooner.
-        let tail = render(&mut s, 2500);
-        assert!(tail[..100].iter().any(|&v| v != 0.0));
-        assert!(s.is_quiet());
-        assert!(render(&mut s, 48000).iter().all(|&v| v == 0.0));
-    }
-
-    #[test]
     fn release_starts_from_the_current_level() {
         // Slow attack: release midway must fall from where the attack is.
         let mut s = synth(&[(ATTACK_MS, 1000.0), (RELEASE_MS, 200.0), (SUSTAIN, 1.0)]);
@@ -1502,20 +1261,6 @@ mod tests {
         render(&mut s, 1);
         let after = s.voices.iter().find(|v| v.is_active()).unwrap().amp.level;
         assert!(after < lvl && after > lvl * 0.99, "{lvl} -> {after}");
-    }
-
-    #[test]
-    fn retrigger_starts_from_the_current_level() {
-        let mut s = synth(&[(ATTACK_MS, 50.0), (RELEASE_MS, 500.0)]);
-        let out = play(
-            &mut s,
-            &[(0, 57, 1.0), (9600, 57, 0.0), (12000, 57, 0.6)],
-            16000,
-            &[128],
-        );
-        assert_eq!(s.active_voices(), 1);
-        let steady = max_step(&out[4800..9600]);
-        assert!(max_step(&out[11000..13000]) <= steady * 1.01);
     }
 
     #[test]
@@ -1566,73 +1311,6 @@ mod tests {
             .map(|v| v.note)
             .collect();
         assert!(!notes.contains(&50) && notes.contains(&45) && notes.contains(&40));
-    }
-
-    #[test]
-    fn many_simultaneous_steals_stay_bounded() {
-        let mut s = synth(&[(ATTACK_MS, 0.5)]);
-        for n in 0..128u8 {
-            s.note_on(n, 1.0);
-        }
-        let out = render(&mut s, 4800);
-        assert!(s.active_voices() <= VOICES);
-        assert!(out.iter().all(|v| v.is_finite() && v.abs() < 20.0));
-        s.note_on(200, f32::NAN); // note-off of 127
-        s.note_on(60, 7.0);
-        render(&mut s, 128);
-    }
-
-    #[test]
-    fn pitch_matches_equal_temperament() {
-        for (note, semis, cents, mix) in [
-            (69u8, 0.0, 0.0, 0.0),
-            (45, 0.0, 0.0, 0.0),
-            (60, 7.0, -13.0, 1.0),
-        ] {
-            let mut s = synth(&[
-                (SUSTAIN, 1.0),
-                (OSC_MIX, mix),
-                (OSC2_SEMITONES, semis),
-                (OSC2_DETUNE_CENTS, cents),
-                (CUTOFF_HZ, 1000.0),
-            ]);
-            s.note_on(note, 1.0);
-            let out = render(&mut s, 96000);
-            let x = &out[4800..];
-            let mut crossings = Vec::new();
-            for (i, w) in x.windows(2).enumerate() {
-                if w[0] < 0.0 && w[1] >= 0.0 {
-                    crossings.push(i as f64 + (w[0] / (w[0] - w[1])) as f64);
-                }
-            }
-            let periods = (crossings.len() - 1) as f64;
-            let f = periods * SR as f64 / (crossings[crossings.len() - 1] - crossings[0]);
-            let want = 440.0
-                * 2f64.powf((note as f64 - 69.0 + semis as f64 + cents as f64 / 100.0) / 12.0);
-            let cents_off = 1200.0 * (f / want).log2();
-            assert!(cents_off.abs() < 0.1, "note {note}: {f} vs {want}");
-        }
-    }
-
-    #[test]
-    fn silence_costs_nothing_and_reset_is_exact() {
-        let mut s = synth(&[(FILTER_ENV_OCTAVES, 5.0), (RESONANCE, 0.9)]);
-        assert!(s.is_quiet());
-        assert!(render(&mut s, 256).iter().all(|&v| v == 0.0));
-        s.note_on(30, 1.0);
-        let a = render(&mut s, 3000);
-        s.reset();
-        assert!(s.is_quiet() && s.active_voices() == 0);
-        s.note_on(30, 1.0);
-        assert_eq!(render(&mut s, 3000), a);
-    }
-
-    #[test]
-    fn held_note_with_zero_sustain_ends() {
-        let mut s = synth(&[(SUSTAIN, 0.0), (DECAY_MS, 10.0)]);
-        s.note_on(60, 1.0);
-        render(&mut s, 48000);
-        assert!(s.is_quiet());
     }
 
     #[test]

@@ -33,6 +33,7 @@
 //! instead of creeping down towards the subnormal range.
 
 use crate::config::{zeroed, ConfigError, QUIET};
+use crate::dsp::quiet::QuietFrames;
 use crate::math::flush;
 use crate::smooth::{steps_for_ms, Linear};
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
@@ -177,7 +178,7 @@ pub struct Delay {
     ping_pong: Linear,
     lp_left: f32,
     lp_right: f32,
-    quiet_frames: usize,
+    quiet: QuietFrames,
     clean: bool,
 }
 
@@ -222,7 +223,7 @@ impl Delay {
             ping_pong: Linear::new(0.0),
             lp_left: 0.0,
             lp_right: 0.0,
-            quiet_frames: usize::MAX,
+            quiet: QuietFrames::SETTLED,
             clean: true,
         };
         for (i, p) in PARAMS.iter().enumerate() {
@@ -338,7 +339,7 @@ impl Delay {
         let mut write = self.write.min(len - 1);
         let mut lp_l = self.lp_left;
         let mut lp_r = self.lp_right;
-        let mut quiet = self.quiet_frames;
+        let mut quiet = self.quiet;
         let wrap = |i: usize| if i >= len { i - len } else { i };
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let fb = self.feedback.tick();
@@ -392,13 +393,13 @@ impl Delay {
             *r = flush(dry * xr + mix * yr);
 
             let loud = wl.abs().max(wr.abs()).max(xl.abs()).max(xr.abs()) > QUIET;
-            quiet = if loud { 0 } else { quiet.saturating_add(1) };
+            quiet.frame(loud);
         }
         self.glide = glide;
         self.write = write;
         self.lp_left = lp_l;
         self.lp_right = lp_r;
-        self.quiet_frames = quiet;
+        self.quiet = quiet;
     }
 
     /// Clear the lines and filters to exact zeros and end every ramp and glide.
@@ -411,7 +412,7 @@ impl Delay {
         self.write = 0;
         self.lp_left = 0.0;
         self.lp_right = 0.0;
-        self.quiet_frames = usize::MAX;
+        self.quiet = QuietFrames::SETTLED;
         self.snap();
     }
 
@@ -421,7 +422,7 @@ impl Delay {
     /// with silent input and unchanged settings the output stays below
     /// −120 dBFS.
     pub fn is_quiet(&self) -> bool {
-        self.quiet_frames >= self.tail_frames()
+        self.quiet.covers(self.tail_frames())
             && self.lp_left.abs() <= QUIET
             && self.lp_right.abs() <= QUIET
     }
@@ -430,9 +431,24 @@ impl Delay {
     /// length: whatever delay is chosen next reads nothing audible, so
     /// parameter changes may jump instead of ramping.
     fn is_empty(&self) -> bool {
-        self.quiet_frames >= self.len()
-            && self.lp_left.abs() <= QUIET
-            && self.lp_right.abs() <= QUIET
+        self.quiet.covers(self.len()) && self.lp_left.abs() <= QUIET && self.lp_right.abs() <= QUIET
+    }
+
+    /// True when both lines and both feedback filters hold exact zeros.
+    pub fn state_is_silent(&self) -> bool {
+        self.left.iter().chain(self.right.iter()).all(|v| *v == 0.0)
+            && self.lp_left == 0.0
+            && self.lp_right == 0.0
+    }
+
+    /// True when every value in the lines and feedback filters is exactly
+    /// zero or a normal float (never subnormal, NaN or infinite).
+    pub fn state_is_clean(&self) -> bool {
+        self.left
+            .iter()
+            .chain(self.right.iter())
+            .chain([self.lp_left, self.lp_right].iter())
+            .all(|v| *v == 0.0 || v.is_normal())
     }
 
     /// How far back the read head reaches, in frames: the longer of the
@@ -455,26 +471,10 @@ pub fn make(sample_rate_hz: f32, max_block_frames: usize) -> Result<Box<dyn Unit
 mod tests {
     use super::*;
 
-    fn noise(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(747_796_405).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    }
-
     fn run(d: &mut Delay, l: &mut [f32], r: &mut [f32], block: usize) {
         for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
             d.process(a, b);
         }
-    }
-
-    fn state_is_zero(d: &Delay) -> bool {
-        d.left.iter().chain(d.right.iter()).all(|v| *v == 0.0)
-            && d.lp_left == 0.0
-            && d.lp_right == 0.0
     }
 
     /// The part of the state the read head can reach (the last
@@ -486,14 +486,6 @@ mod tests {
             d.left[i] == 0.0 && d.right[i] == 0.0
         }) && d.lp_left == 0.0
             && d.lp_right == 0.0
-    }
-
-    fn state_is_clean(d: &Delay) -> bool {
-        d.left
-            .iter()
-            .chain(d.right.iter())
-            .chain([d.lp_left, d.lp_right].iter())
-            .all(|v| *v == 0.0 || v.is_normal())
     }
 
     #[test]
@@ -515,168 +507,5 @@ mod tests {
             assert!(reachable_state_is_zero(&d), "sr {sr}");
             assert!(d.is_quiet());
         }
-    }
-
-    #[test]
-    fn echo_lands_at_the_delay_time_in_frames() {
-        let mut d = Delay::new(48000.0, 128).unwrap();
-        d.set(Delay::TIME_MS, 250.0);
-        d.set(Delay::MIX, 1.0);
-        let mut l = vec![0.0f32; 30000];
-        let mut r = vec![0.0f32; 30000];
-        l[0] = 1.0;
-        r[0] = 0.5;
-        run(&mut d, &mut l, &mut r, 128);
-        assert_eq!(l.iter().position(|v| *v != 0.0), Some(12000));
-        assert_eq!(l[12000], 1.0);
-        assert_eq!(r[12000], 0.5);
-        assert_eq!(l[12001..24000].iter().filter(|v| **v != 0.0).count(), 0);
-        assert!(l[24000] > 0.0, "the second echo starts one delay later");
-    }
-
-    #[test]
-    fn sync_follows_the_tempo() {
-        let mut d = Delay::new(48000.0, 128).unwrap();
-        d.set(Delay::SYNC, 1.0);
-        assert_eq!(d.delay_frames(), 24000.0);
-        d.set_tempo_bpm(90.0);
-        assert_eq!(d.delay_frames(), 32000.0);
-        d.set(Delay::SYNC, 3.0);
-        assert_eq!(d.delay_frames(), 24000.0);
-        d.set_tempo_bpm(5.0);
-        d.set(Delay::SYNC, 6.0);
-        assert_eq!(d.delay_frames(), 288000.0);
-        d.set_tempo_bpm(120.0);
-        d.set(Delay::SYNC, 0.0);
-        assert_eq!(d.delay_frames(), 18000.0);
-    }
-
-    #[test]
-    fn hostile_input_never_leaves_nan_or_subnormals() {
-        let mut d = Delay::new(44100.0, 128).unwrap();
-        d.set(Delay::FEEDBACK, 0.95);
-        d.set(Delay::TIME_MS, 1.0);
-        d.set(Delay::PING_PONG, 1.0);
-        d.set(Delay::DAMPING_HZ, 20000.0);
-        let bad = [
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::MAX,
-            -f32::MAX,
-            1e-40,
-            -1e-39,
-            1e30,
-        ];
-        let mut l: Vec<f32> = (0..20000).map(|i| bad[i % bad.len()]).collect();
-        let mut r: Vec<f32> = (0..20000).map(|i| bad[(i * 3 + 1) % bad.len()]).collect();
-        d.set(Delay::TIME_MS, 700.0);
-        run(&mut d, &mut l, &mut r, 97);
-        assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
-        assert!(state_is_clean(&d));
-    }
-
-    #[test]
-    fn block_split_does_not_change_output() {
-        let x = noise(40000, 3);
-        let y = noise(40000, 4);
-        let render = |sizes: &[usize]| {
-            let mut d = Delay::new(48000.0, 512).unwrap();
-            d.set(Delay::FEEDBACK, 0.7);
-            d.set(Delay::TIME_MS, 33.3);
-            let (mut l, mut r) = (x.clone(), y.clone());
-            let mut k = 0;
-            for (a, b) in [(0, 12288), (12288, l.len())] {
-                let mut i = a;
-                while i < b {
-                    let n = sizes[k % sizes.len()].min(b - i);
-                    d.process(&mut l[i..i + n], &mut r[i..i + n]);
-                    i += n;
-                    k += 1;
-                }
-                d.set(Delay::PING_PONG, 1.0);
-                d.set(Delay::TIME_MS, 51.7);
-                d.set(Delay::DAMPING_HZ, 1200.0);
-                d.set(Delay::MIX, 0.8);
-            }
-            (l, r)
-        };
-        let a = render(&[128]);
-        assert!(a == render(&[1, 7, 64, 56, 512, 3]));
-        assert!(a == render(&[4096]));
-    }
-
-    #[test]
-    fn quiet_after_the_tail_and_reset_leaves_zeros() {
-        let mut d = Delay::new(48000.0, 128).unwrap();
-        assert!(d.is_quiet());
-        d.set(Delay::FEEDBACK, 0.5);
-        let mut l = noise(4800, 9);
-        let mut r = noise(4800, 10);
-        run(&mut d, &mut l, &mut r, 128);
-        assert!(!d.is_quiet());
-        let mut frames = 0;
-        let (mut l, mut r) = (vec![0.0f32; 128], vec![0.0f32; 128]);
-        while !d.is_quiet() {
-            l.iter_mut().chain(r.iter_mut()).for_each(|v| *v = 0.0);
-            d.process(&mut l, &mut r);
-            frames += 128;
-            assert!(frames < 48000 * 30);
-        }
-        assert!(frames > 18000, "quiet only after the echoes died down");
-        let mut l = vec![0.0f32; 96000];
-        let mut r = vec![0.0f32; 96000];
-        let mut copy = d.clone();
-        copy.process(&mut l, &mut r);
-        assert!(l.iter().chain(&r).all(|v| v.abs() < QUIET));
-        d.reset();
-        assert!(state_is_zero(&d));
-        assert!(d.is_quiet());
-    }
-
-    #[test]
-    fn time_change_glides_without_a_jump() {
-        let mut d = Delay::new(48000.0, 128).unwrap();
-        d.set(Delay::MIX, 1.0);
-        d.set(Delay::FEEDBACK, 0.0);
-        let n = 96000;
-        let sine: Vec<f32> = (0..n)
-            .map(|i| (i as f32 * 2.0 * core::f32::consts::PI * 220.0 / 48000.0).sin() * 0.5)
-            .collect();
-        let (mut l, mut r) = (sine.clone(), sine.clone());
-        d.process(&mut l[..24000], &mut r[..24000]);
-        d.set(Delay::TIME_MS, 600.0);
-        d.process(&mut l[24000..], &mut r[24000..]);
-        let max_step = l[20000..]
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0f32, f32::max);
-        // A 220 Hz sine of amplitude 0.5 moves at most 0.0144 per frame; the
-        // read head runs at most 1.5x as fast during the glide.
-        assert!(max_step < 0.0144 * 1.5 + 1e-3, "max step {max_step}");
-        assert!((d.delay_frames() - 28800.0).abs() < 1.0);
-    }
-
-    #[test]
-    fn ping_pong_alternates_sides() {
-        let mut d = Delay::new(48000.0, 128).unwrap();
-        d.set(Delay::TIME_MS, 100.0);
-        d.set(Delay::PING_PONG, 1.0);
-        d.set(Delay::MIX, 1.0);
-        d.set(Delay::FEEDBACK, 0.5);
-        let mut l = vec![0.0f32; 20000];
-        let mut r = vec![0.0f32; 20000];
-        l[0] = 1.0;
-        r[0] = 1.0;
-        run(&mut d, &mut l, &mut r, 128);
-        let energy = |x: &[f32], k: usize| {
-            x[k * 4800..k * 4800 + 4800]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f32>()
-        };
-        assert!(energy(&l, 1) > 0.9 && energy(&r, 1) == 0.0);
-        assert!(energy(&r, 2) > 0.01 && energy(&l, 2) == 0.0);
-        assert!(energy(&l, 3) > 0.001 && energy(&r, 3) == 0.0);
     }
 }

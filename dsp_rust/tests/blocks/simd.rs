@@ -1,0 +1,130 @@
+use crate::common::Rng;
+use dawg_dsp::math::FLUSH_THRESHOLD;
+use dawg_dsp::math::{fast_exp2, fast_log2, flush};
+use dawg_dsp::simd::*;
+
+fn check4(xs: [f32; 4]) {
+    let v = F4::from_array(xs);
+    let (l, e, f) = (
+        v.fast_log2().to_array(),
+        v.fast_exp2().to_array(),
+        v.flush().to_array(),
+    );
+    for k in 0..4 {
+        let x = xs[k];
+        assert_eq!(l[k].to_bits(), fast_log2(x).to_bits(), "log2({x:e})");
+        assert_eq!(e[k].to_bits(), fast_exp2(x).to_bits(), "exp2({x:e})");
+        assert_eq!(f[k].to_bits(), flush(x).to_bits(), "flush({x:e})");
+    }
+}
+
+#[test]
+fn lane_log2_exp2_flush_are_bit_identical_to_scalar() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    // Random bit patterns cover every exponent, NaN, ±inf, subnormals.
+    for _ in 0..1_000_000 {
+        check4([rng.any_f32(), rng.any_f32(), rng.any_f32(), rng.any_f32()]);
+    }
+    // Dense sweeps over the ranges the compressor uses.
+    let mut x = -140.0f32;
+    while x < 140.0 {
+        check4([x, -x, x * 0.37, x + 0.5]);
+        x += 0.000_731;
+    }
+    let mut x = 1e-30f32;
+    while x < 1e30 {
+        check4([
+            x,
+            x * 1.000_001,
+            x * core::f32::consts::SQRT_2,
+            x * core::f32::consts::FRAC_1_SQRT_2,
+        ]);
+        x *= 1.000_37;
+    }
+    let special = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        f32::MIN_POSITIVE,
+        f32::MAX,
+        -f32::MAX,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        FLUSH_THRESHOLD,
+        -FLUSH_THRESHOLD,
+        core::f32::consts::SQRT_2,
+        127.0,
+        -126.0,
+        126.999_99,
+        -125.999_99,
+        -0.5,
+        0.5,
+    ];
+    for a in special {
+        for b in special {
+            check4([a, b, -a, b * 0.5]);
+        }
+    }
+}
+
+#[test]
+fn primitives_match_scalar_semantics() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..200_000 {
+        let a = [rng.any_f32(), rng.any_f32(), rng.any_f32(), rng.any_f32()];
+        let b = [rng.any_f32(), rng.any_f32(), rng.any_f32(), rng.any_f32()];
+        let (va, vb) = (F4::from_array(a), F4::from_array(b));
+        let mx = va.max(vb).to_array();
+        let mn = va.min(vb).to_array();
+        let sel = F4::select(va.lt(vb), va, vb).to_array();
+        for k in 0..4 {
+            let pmax = if a[k] < b[k] { b[k] } else { a[k] };
+            let pmin = if b[k] < a[k] { b[k] } else { a[k] };
+            assert_eq!(mx[k].to_bits(), pmax.to_bits());
+            assert_eq!(mn[k].to_bits(), pmin.to_bits());
+            let s = if a[k] < b[k] { a[k] } else { b[k] };
+            assert_eq!(sel[k].to_bits(), s.to_bits());
+        }
+    }
+    // floor and the exact integer conversion over the exp2 range.
+    let mut x = -130.0f32;
+    while x < 130.0 {
+        let v = F4::from_array([x, -x, x + 0.25, x - 0.75]);
+        let fl = v.floor().to_array();
+        let ints = v.floor().to_int_exact().to_array();
+        for (k, want) in v.to_array().iter().enumerate() {
+            assert_eq!(fl[k], want.floor(), "floor({want})");
+            assert_eq!(ints[k], want.floor() as i32);
+        }
+        x += 0.013_7;
+    }
+}
+
+#[test]
+fn lanes_trait_agrees_for_f32_and_f4() {
+    let xs = [0.3f32, -2.0, 1e-25, 7.5];
+    let v = F4::from_array(xs);
+    for (k, &x) in xs.iter().enumerate() {
+        assert_eq!(Lanes::fast_log2(v).lane(k), Lanes::fast_log2(x));
+        assert_eq!(Lanes::fast_exp2(v).lane(k), Lanes::fast_exp2(x));
+        assert_eq!(Lanes::flush(v).lane(k), Lanes::flush(x));
+    }
+    assert_eq!(v.with_lane(2, 9.0).lane(2), 9.0);
+    assert_eq!(v.lane(7), 0.0);
+    assert_eq!(v.with_lane(7, 1.0).to_array(), xs);
+}
+
+#[test]
+fn interleave_round_trips() {
+    let a = [1.0f32, 2.0, 3.0];
+    let b = [4.0f32, 5.0];
+    let mut lanes = [F4::splat(9.0); 3];
+    interleave([Some(&a), None, Some(&b), Some(&a)], &mut lanes);
+    assert_eq!(lanes[1].to_array(), [2.0, 0.0, 5.0, 2.0]);
+    assert_eq!(lanes[2].to_array(), [3.0, 0.0, 0.0, 3.0]);
+    let mut out = [0.0f32; 3];
+    deinterleave(&lanes, 2, &mut out);
+    assert_eq!(out, [4.0, 5.0, 0.0]);
+}
