@@ -1,6 +1,6 @@
 """Sessions at work: loading their samples, applying them to an engine,
 scheduling their patterns and automation as sample-accurate events, and
-rendering them (``web/static/dawg-session.js`` schedules with the same
+rendering them (``web/static/dawg-schedule.js`` schedules with the same
 arithmetic, so the browser queues the same events on the same frames)."""
 
 from __future__ import annotations

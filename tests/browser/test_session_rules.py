@@ -181,12 +181,13 @@ def test_scheduling_a_long_render_at_once_is_bounded_too(page: Page) -> None:
     got = page.evaluate(
         """async (doc) => {
             const m = await import("/dist/dawg-session.js");
+            const sched = await import("/dist/dawg-schedule.js");
             const { MANIFEST } = await import("/dist/dawg-engine.js");
             const manifest = { ...MANIFEST, session_limits: { ...MANIFEST.session_limits,
                 events_per_pass_max: 100 } };
             const s = m.parseSession(doc, manifest, []);
-            const ok = m.schedule(s, manifest, 48000, 48000).length;
-            try { m.schedule(s, manifest, 48000, 48000 * 60); return [ok, "accepted"]; }
+            const ok = sched.schedule(s, manifest, 48000, 48000).length;
+            try { sched.schedule(s, manifest, 48000, 48000 * 60); return [ok, "accepted"]; }
             catch (err) { return [ok, err.name + ": " + err.message]; }
         }""",
         session([synth(1, 1)]),

@@ -204,7 +204,7 @@ def test_session_with_synth_input_bus_and_automation_is_bit_identical(
 
 
 def test_the_browser_schedules_python_frames_and_order(page: Page, built_dist: Path) -> None:
-    """dawg-session.js's schedule() is python's schedule(): same events, same
+    """dawg-schedule.js's schedule() is python's schedule(): same events, same
     frames, same order, for an awkward tempo and fractional beats."""
     doc = json.loads(json.dumps(SMALL))
     doc["tempo_bpm"] = 97.3
@@ -213,9 +213,10 @@ def test_the_browser_schedules_python_frames_and_order(page: Page, built_dist: P
     got = page.evaluate(
         """async ({doc, rate, frames}) => {
             const m = await import("/dist/dawg-session.js");
+            const sched = await import("/dist/dawg-schedule.js");
             const {MANIFEST} = await import("/dist/dawg-engine.js");
             const s = m.parseSession(doc, MANIFEST, []);
-            return m.schedule(s, MANIFEST, rate, frames).map(
+            return sched.schedule(s, MANIFEST, rate, frames).map(
                 (e) => [e.frame, e.kind, e.target, e.id, Math.fround(e.value), Math.fround(e.aux)]);
         }""",
         {"doc": doc, "rate": RATE, "frames": frames},

@@ -30,6 +30,7 @@ def test_output_folder_contents(built_dist: Path) -> None:
         "dawg-worklet-core.js",
         "dawg-engine-core.js",
         "dawg-ring.js",
+        "dawg-schedule.js",
         "dawg-session.js",
         "dawg-rules.js",
         "reference-session.json",

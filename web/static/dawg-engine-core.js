@@ -48,10 +48,8 @@ import {
   PARAM_SET,
   SessionError,
   parseSession,
-  passFrames,
-  sessionOps,
-  sessionPattern,
 } from "./dawg-session.js";
+import { passFrames, sessionOps, sessionPattern } from "./dawg-schedule.js";
 
 export { SessionError };
 
