@@ -194,7 +194,7 @@ def test_parameter_changes_wake_a_bypassed_track(make_engine) -> None:
 
 def test_track_parameters_are_refused_on_buses(make_engine) -> None:
     e = make_engine("native", tracks=1)
-    with pytest.raises(ParameterError, match="is a track parameter; name a track"):
+    with pytest.raises(ParameterError, match="cannot be set on a bus; it lives on tracks"):
         e.set("send_1_db", 0.0, bus=0)
     target = e.channel_target(bus=0)
     assert e.set_raw(target, e.params["send_1_db"].id, 0.0) == -7  # DAWG_ERR_BAD_TARGET
