@@ -27,7 +27,12 @@ export default [
   { ignores: ["node_modules/**"] },
   js.configs.recommended,
   {
-    files: ["static/dawg-worklet-core.js"],
+    files: [
+      "static/dawg-worklet-core.js",
+      "static/dawg-worklet-events.js",
+      "static/dawg-worklet-meters.js",
+      "static/dawg-worklet-wasm.js",
+    ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: audioWorklet },
     rules: strict,
   },
