@@ -27,7 +27,12 @@ export default [
   { ignores: ["node_modules/**"] },
   js.configs.recommended,
   {
-    files: ["static/dawg-worklet-core.js"],
+    files: [
+      "static/dawg-worklet-core.js",
+      "static/dawg-worklet-events.js",
+      "static/dawg-worklet-meters.js",
+      "static/dawg-worklet-wasm.js",
+    ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: audioWorklet },
     rules: strict,
   },
@@ -38,7 +43,17 @@ export default [
     rules: strict,
   },
   {
-    files: ["static/dawg-engine-core.js", "static/dawg-session.js", "demo/**/*.js"],
+    files: [
+      "static/dawg-engine-core.js",
+      "static/dawg-engine-class.js",
+      "static/dawg-checks.js",
+      "static/dawg-meters.js",
+      "static/dawg-outbox.js",
+      "static/dawg-structure.js",
+      "static/dawg-session.js",
+      "static/dawg-session-load.js",
+      "demo/**/*.js",
+    ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
     rules: strict,
   },
