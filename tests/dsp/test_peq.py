@@ -1,4 +1,4 @@
-"""The parametric EQ insert (dsp_rust/src/units/peq.rs) is the RBJ cookbook
+"""The parametric EQ insert (dsp_rust/src/units/peq/) is the RBJ cookbook
 biquad cascade of its float64 model (tests/models/peq.py, scipy.signal):
 each band type alone and all eight bands together match ``sosfilt``'s
 impulse response at 22050, 48000 and 192000 Hz and ``sosfreqz``'s magnitude;

@@ -2,7 +2,7 @@
 
 The channel strips (3-band EQ and compressor) run four tracks at a time:
 in the SIMD build each strip operation is one f32x4 instruction with one
-track per lane (``dsp_rust/src/simd.rs``, ``dsp_rust/src/strip.rs``); the
+track per lane (``dsp_rust/src/simd/``, ``dsp_rust/src/strip.rs``); the
 scalar and native builds run the same lane code on ``[f32; 4]``. Each
 lane must behave exactly like a strip of its own, so here every track of a
 six-track mix (two groups: four lanes and two) with its own EQ, compressor

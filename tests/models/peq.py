@@ -1,4 +1,4 @@
-"""Reference model of the parametric EQ (dsp_rust/src/units/peq.rs) in
+"""Reference model of the parametric EQ (dsp_rust/src/units/peq/) in
 float64: eight bands in series, band 1 first, each an RBJ Audio EQ Cookbook
 biquad (Robert Bristow-Johnson; W3C "Audio EQ Cookbook" note) evaluated with
 scipy.signal (``sosfilt``, ``sosfreqz``).

@@ -1,6 +1,6 @@
 """Reference model of ONE synth voice, in plain per-sample Python.
 
-Written from the synth's documented behaviour (dsp_rust/src/sources/synth.rs):
+Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
 
 * oscillator 1: saw ``2t - 1`` minus a 2-sample polyBLEP residual; the square
   is ``saw(t + 1/2) - saw(t)``; waveform weight w1 gives
