@@ -22,41 +22,18 @@ fn render(s: &mut Synth, n: usize) -> Vec<f32> {
     l
 }
 
-/// Play `events` (frame, note, velocity; velocity 0 = off) into `n` frames,
-/// rendering in blocks of the sizes in `blocks` (cycled).
-fn play(s: &mut Synth, events: &[(usize, u8, f32)], n: usize, blocks: &[usize]) -> Vec<f32> {
-    play_with(s, events, &[], n, blocks)
-}
-
-/// [`play`] plus parameter changes `sets` (frame, row, value).
-fn play_with(
-    s: &mut Synth,
-    events: &[(usize, u8, f32)],
-    sets: &[(usize, usize, f32)],
-    n: usize,
-    blocks: &[usize],
-) -> Vec<f32> {
+/// Play `events` (frame, note, velocity, in frame order) into `n` frames,
+/// in blocks of at most 128 frames that end at each event.
+fn play(s: &mut Synth, events: &[(usize, u8, f32)], n: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(n);
-    let mut pos = 0;
-    let mut bi = 0;
-    while pos < n {
-        for &(_, note, vel) in events.iter().filter(|e| e.0 == pos) {
+    for &(frame, note, vel) in events.iter().chain(core::iter::once(&(n, 0, 0.0))) {
+        while out.len() < frame {
+            let len = (frame - out.len()).min(128);
+            out.extend(render(s, len));
+        }
+        if frame < n {
             s.note_on(note, vel);
         }
-        for &(_, i, v) in sets.iter().filter(|e| e.0 == pos) {
-            s.set(i, v);
-        }
-        let next = events
-            .iter()
-            .map(|e| e.0)
-            .chain(sets.iter().map(|e| e.0))
-            .filter(|&f| f > pos)
-            .min()
-            .unwrap_or(n);
-        let len = blocks[bi % blocks.len()].min(next - pos).min(n - pos);
-        bi += 1;
-        out.extend(render(s, len));
-        pos += len;
     }
     out
 }
@@ -91,7 +68,7 @@ fn sixteen_voices_play_and_the_seventeenth_steals_without_a_click() {
     let mut events = chord.clone();
     events.push((steal_at, 90, 1.0));
     let mut s = synth(&params);
-    let out = play(&mut s, &events, steal_at + 10, &[128]);
+    let out = play(&mut s, &events, steal_at + 10);
     assert_eq!(s.active_voices(), VOICES + 1, "the stolen voice is fading");
     let more = render(&mut s, 4800);
     assert_eq!(s.active_voices(), VOICES, "the stolen voice has ended");
