@@ -1,5 +1,5 @@
 //! What the integration tests share: one seeded random number generator and
-//! the two noise signals the unit tests feed.
+//! the noise and hostile signals the unit tests feed.
 //!
 //! Every test binary includes this module and uses part of it.
 #![allow(dead_code)]
@@ -81,4 +81,26 @@ pub fn xorshift_noise(len: usize, seed: u32, amp: f32) -> Vec<f32> {
             (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp
         })
         .collect()
+}
+
+/// Values no unit may pass on: NaN, infinities, the float32 extremes,
+/// subnormals and an overflow-bound 1e30.
+pub const HOSTILE: [f32; 8] = [
+    f32::NAN,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::MAX,
+    -f32::MAX,
+    1e-40,
+    -1e-39,
+    1e30,
+];
+
+/// `n` frames of [`HOSTILE`] values, cycled differently on each channel.
+pub fn hostile_stereo(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let left = (0..n).map(|i| HOSTILE[i % HOSTILE.len()]).collect();
+    let right = (0..n)
+        .map(|i| HOSTILE[(i * 3 + 1) % HOSTILE.len()])
+        .collect();
+    (left, right)
 }

@@ -1,4 +1,4 @@
-use crate::common::lcg_noise;
+use crate::common::{hostile_stereo, lcg_noise};
 use dawg_dsp::config::QUIET;
 use dawg_dsp::units::delay::*;
 
@@ -49,18 +49,7 @@ fn hostile_input_never_leaves_nan_or_subnormals() {
     d.set(Delay::TIME_MS, 1.0);
     d.set(Delay::PING_PONG, 1.0);
     d.set(Delay::DAMPING_HZ, 20000.0);
-    let bad = [
-        f32::NAN,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        f32::MAX,
-        -f32::MAX,
-        1e-40,
-        -1e-39,
-        1e30,
-    ];
-    let mut l: Vec<f32> = (0..20000).map(|i| bad[i % bad.len()]).collect();
-    let mut r: Vec<f32> = (0..20000).map(|i| bad[(i * 3 + 1) % bad.len()]).collect();
+    let (mut l, mut r) = hostile_stereo(20000);
     d.set(Delay::TIME_MS, 700.0);
     run(&mut d, &mut l, &mut r, 97);
     assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));

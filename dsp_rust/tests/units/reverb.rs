@@ -1,4 +1,4 @@
-use crate::common::lcg_noise;
+use crate::common::{hostile_stereo, lcg_noise};
 use dawg_dsp::units::reverb::*;
 
 fn run(u: &mut Reverb, l: &mut [f32], r: &mut [f32], block: usize) {
@@ -32,18 +32,7 @@ fn hostile_input_never_leaves_nan_or_subnormals() {
     u.set(Reverb::SIZE, 1.0);
     u.set(Reverb::DAMPING, 0.0);
     u.set(Reverb::MIX, 1.0);
-    let bad = [
-        f32::NAN,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        f32::MAX,
-        -f32::MAX,
-        1e-40,
-        -1e-39,
-        1e30,
-    ];
-    let mut l: Vec<f32> = (0..20000).map(|i| bad[i % bad.len()]).collect();
-    let mut r: Vec<f32> = (0..20000).map(|i| bad[(i * 3 + 1) % bad.len()]).collect();
+    let (mut l, mut r) = hostile_stereo(20000);
     u.set(Reverb::PREDELAY_MS, 150.0);
     run(&mut u, &mut l, &mut r, 97);
     assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
