@@ -52,21 +52,10 @@ def node_module_dir(folder: Path) -> Path:
 
 @pytest.mark.parametrize(
     "filename",
-    [
-        "dawg-processor.js",
-        "dawg-engine.js",
-        "dawg-worklet-core.js",
-        "dawg-worklet-events.js",
-        "dawg-worklet-meters.js",
-        "dawg-worklet-wasm.js",
-        "dawg-engine-core.js",
-        "dawg-engine-class.js",
-        "dawg-checks.js",
-        "dawg-meters.js",
-        "dawg-outbox.js",
-        "dawg-session-load.js",
-        "dawg-structure.js",
-    ],
+    sorted(
+        [name for name in GENERATED.values() if name.endswith(".js")]
+        + [p.name for p in _paths.static_dir().glob("*.js")]
+    ),
 )
 def test_javascript_parses(built_dist: Path, tmp_path: Path, filename: str) -> None:
     shutil.copytree(built_dist, tmp_path / "d")
