@@ -27,7 +27,7 @@ import numpy as np
 
 from dawgwasm import _paths
 from dawgwasm._abi import ABI_VERSION
-from dawgwasm._cargo import build_wasm
+from dawgwasm._cargo import build_wasm, crate_package
 from dawgwasm._codegen import GENERATED, render_templates
 from dawgwasm._dist import (
     MANIFEST_NAME,
@@ -114,16 +114,22 @@ def _write_session_data(out: Path) -> None:
 
 
 def assemble_manifest(
-    table: dict[str, Any], wasm: dict[str, Any], *, quantum_frames: int
+    table: dict[str, Any],
+    wasm: dict[str, Any],
+    *,
+    quantum_frames: int,
+    crate: dict[str, str],
 ) -> dict[str, Any]:
     """``manifest.json``: what the browser glue and any host need to know
     about a build. ``table`` is what :func:`_check_variant` read from the
-    engine (parameters, limits, units, sources, status texts, groups, host rules), ``wasm`` the
-    file, size and SHA-256 of each variant."""
+    engine (parameters, limits, units, sources, status texts, groups, host
+    rules), ``wasm`` the file, size and SHA-256 of each variant, ``crate`` the
+    crate's name and version and the npm name its build goes by."""
     return {
         "abi_version": ABI_VERSION,
         "dawgwasm_version": __version__,
         "processor_name": PROCESSOR_NAME,
+        "crate": crate,
         "quantum_frames": quantum_frames,
         "limits": table["limits"],
         "units": table["units"],
@@ -158,6 +164,7 @@ def build(
     out = prepare_out(Path(out_dir), crate, log)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
+    package = crate_package(crate)
     tc = toolchain or find_rust_toolchain()
     seconds["toolchain"] = time.perf_counter() - t0
 
@@ -193,7 +200,9 @@ def build(
         seconds["check under wasmtime"] = time.perf_counter() - t0
         log("checked both variants under wasmtime")
 
-        manifest_doc = assemble_manifest(infos[0], wasm_meta, quantum_frames=quantum_frames)
+        manifest_doc = assemble_manifest(
+            infos[0], wasm_meta, quantum_frames=quantum_frames, crate=package
+        )
         t0 = time.perf_counter()
         (new / MANIFEST_NAME).write_text(
             json.dumps(manifest_doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -15,7 +15,7 @@ from dawgwasm import _paths
 from dawgwasm._errors import BuildError
 from dawgwasm._toolchain import WASM_TARGET, RustToolchain, find_rust_toolchain
 
-__all__ = ["VARIANTS", "build_native", "build_wasm", "native_library_name"]
+__all__ = ["VARIANTS", "build_native", "build_wasm", "crate_package", "native_library_name"]
 
 #: variant → RUSTFLAGS.
 VARIANTS = {"simd": "-C target-feature=+simd128", "scalar": ""}
@@ -25,6 +25,35 @@ Log = Callable[[str], None]
 
 def _quiet(_: str) -> None:
     pass
+
+
+_NPM_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,213}$")
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def crate_package(crate: Path) -> dict[str, str]:
+    """The crate's ``[package]`` name and version, and the npm package name
+    its build goes by (lower case, ``_`` as ``-``); BuildError if either is
+    missing or unusable as an npm name or version."""
+    cargo_toml = crate / "Cargo.toml"
+    text = cargo_toml.read_text(encoding="utf-8")
+    section = re.search(r"^\[package\]([^\[]*)", text, re.M | re.S)
+    body = section.group(1) if section else ""
+    name = re.search(r'^name\s*=\s*"([^"]+)"', body, re.M)
+    version = re.search(r'^version\s*=\s*"([^"]+)"', body, re.M)
+    if not name or not version:
+        raise BuildError(f"{cargo_toml} needs a [package] name and version")
+    npm_name = name.group(1).lower().replace("_", "-")
+    if not _NPM_NAME.fullmatch(npm_name):
+        raise BuildError(
+            f"{cargo_toml}: package name {name.group(1)!r} cannot name an npm package "
+            "(letters, digits, '.', '_' and '-', at most 214 characters)"
+        )
+    if not _SEMVER.fullmatch(version.group(1)):
+        raise BuildError(
+            f"{cargo_toml}: version {version.group(1)!r} is not a semantic version (e.g. 0.1.0)"
+        )
+    return {"name": name.group(1), "version": version.group(1), "npm_name": npm_name}
 
 
 def _lib_name(crate: Path) -> str:

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dawgwasm import _paths
 from dawgwasm._errors import BuildError
 
 __all__ = ["GENERATED", "PROCESSOR_NAME_RE", "render_templates"]
@@ -20,7 +21,12 @@ GENERATED = {
     "processor.js.j2": "dawg-processor.js",
     "engine.js.j2": "dawg-engine.js",
     "engine.d.ts.j2": "dawg-engine.d.ts",
+    "package.json.j2": "package.json",
 }
+
+#: What a build holds besides the generated files, the static modules and
+#: the wasm variants: what ``package.json`` ships (``files``).
+PACKAGE_EXTRA_FILES = ("manifest.json", "reference-session.json", "samples/")
 
 PROCESSOR_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
@@ -53,6 +59,15 @@ def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -
         keep_trailing_newline=True,
     )
     env.filters["tojson"] = _strict_tojson
+    files = sorted(
+        {
+            *GENERATED.values(),
+            *(p.name for p in _paths.static_dir().glob("*.js")),
+            *(str(w["file"]) for w in manifest["wasm"].values()),
+            *PACKAGE_EXTRA_FILES,
+        }
+        - {"package.json"}
+    )
     context = {
         "manifest": {
             **manifest,
@@ -65,6 +80,13 @@ def render_templates(manifest: dict[str, Any], templates: Path, out_dir: Path) -
                 "params": manifest["params"],
                 "status": manifest["status"],
                 "rules": {"targets": manifest["rules"]["targets"]},
+            },
+            "package": {
+                "name": manifest["crate"]["npm_name"],
+                "version": manifest["crate"]["version"],
+                "description": f"The {manifest['crate']['name']} mixer DSP as an AudioWorklet "
+                "(WebAssembly, SIMD and scalar), built by dawgwasm.",
+                "files": files,
             },
         }
     }

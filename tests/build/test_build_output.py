@@ -27,6 +27,7 @@ def test_output_folder_contents(built_dist: Path) -> None:
         "dawg-processor.js",
         "dawg-engine.js",
         "dawg-engine.d.ts",
+        "package.json",
         "dawg-worklet-core.js",
         "dawg-worklet-events.js",
         "dawg-worklet-meters.js",
