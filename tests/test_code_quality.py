@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dawgwasm import _paths
+from tests.typescript import tsc_strict
 
 ROOT = _paths.repo_root()
 BIN = Path(sys.executable).parent
@@ -82,20 +83,7 @@ def test_typescript_declarations(built_dist: Path, tmp_path: Path, fixture: str)
     shutil.copytree(built_dist, tmp_path / "dist")
     shutil.copyfile(TYPING / fixture, tmp_path / fixture)
     proc = subprocess.run(
-        [
-            str(WEB_BIN / "tsc"),
-            "--noEmit",
-            "--strict",
-            "--target",
-            "es2022",
-            "--lib",
-            "es2022,dom",
-            "--module",
-            "esnext",
-            "--moduleResolution",
-            "bundler",
-            fixture,
-        ],
+        tsc_strict(fixture),
         cwd=tmp_path,
         capture_output=True,
         text=True,

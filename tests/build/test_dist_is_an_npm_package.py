@@ -14,9 +14,7 @@ import pytest
 from dawgwasm._cargo import crate_package
 from dawgwasm._dist import MARKER_NAME
 from dawgwasm._errors import BuildError
-
-ROOT = Path(__file__).resolve().parents[2]
-WEB_BIN = ROOT / "web" / "node_modules" / ".bin"
+from tests.typescript import tsc_strict
 
 CONSUMER = """\
 import { createDawgEngine, MANIFEST, type ParamSpec } from "dawg-dsp";
@@ -97,23 +95,7 @@ def test_npm_install_of_the_dist_gives_an_importable_typed_package(
     assert out.stdout == "dawgwasm-mixer function"
 
     (app / "consumer.ts").write_text(CONSUMER, encoding="utf-8")
-    _run(
-        [
-            str(WEB_BIN / "tsc"),
-            "--noEmit",
-            "--strict",
-            "--target",
-            "es2022",
-            "--lib",
-            "es2022,dom",
-            "--module",
-            "esnext",
-            "--moduleResolution",
-            "bundler",
-            "consumer.ts",
-        ],
-        app,
-    )
+    _run(tsc_strict("consumer.ts"), app)
 
 
 def test_a_crate_whose_name_or_version_npm_cannot_take_is_refused_by_name(
