@@ -1,0 +1,410 @@
+// Stereo reverb: Jezar's Freeverb with a predelay and smoothed controls
+// (dsp_rust/src/units/reverb.rs).
+//
+// The input pair is summed to mono, scaled by FIXED_GAIN and delayed by the
+// predelay (linear interpolation); per side it feeds 8 parallel
+// lowpass-feedback comb filters, whose summed output runs through 4 series
+// allpasses:
+//
+//   comb:    y = buf[i];  s = y (1 - damp) + s damp;  buf[i] = x + s room
+//   allpass: b = buf[i];  buf[i] = x + 0.5 b;         out = b - x
+//
+// Comb lengths are COMB_TUNINGS and allpass lengths ALLPASS_TUNINGS frames at
+// 44.1 kHz, scaled to the sample rate and rounded; the right side is
+// STEREO_SPREAD frames longer. room = size 0.28 + 0.7, damp = damping 0.4.
+//
+//   outL = wet (1/2 + w/2) combL + wet (1/2 - w/2) combR + dry inL
+//   outR = wet (1/2 + w/2) combR + wet (1/2 - w/2) combL + dry inR
+//
+// with dry = sin((1 - mix) pi/2), wet = 3 sin(mix pi/2). Every control ramps
+// linearly per frame. Recirculating values below STATE_FLOOR are set to
+// exactly zero, so a tail ends in exact silence. Frames run in passes of
+// CHUNK, each comb and allpass over the whole pass in turn (the same
+// arithmetic per frame whatever the block length). Every operation is
+// rounded to f32 where the Rust computes in f32, so the state evolves as
+// the Rust state does.
+
+import { F32_MAX, QUIET } from "./dawg-js-config.js";
+import { flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
+import { Linear, stepsForMs } from "./dawg-js-smooth.js";
+
+/** Comb filter lengths in frames at TUNING_RATE_HZ (left side). */
+export const COMB_TUNINGS = Object.freeze([1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617]);
+/** Allpass lengths in frames at TUNING_RATE_HZ (left side), in series order. */
+export const ALLPASS_TUNINGS = Object.freeze([556, 441, 341, 225]);
+/** Extra length of every right-side filter, frames at TUNING_RATE_HZ. */
+export const STEREO_SPREAD = 23;
+/** Sample rate the tunings are given at. */
+export const TUNING_RATE_HZ = 44100.0;
+/** Gain of the mono input into the combs (the Rust f32). */
+export const FIXED_GAIN = Math.fround(0.015);
+/** Wet gain at mix 1. */
+export const SCALE_WET = 3.0;
+/** Comb damping coefficient per unit of reverb_damping (the Rust f32). */
+export const SCALE_DAMP = Math.fround(0.4);
+/** Comb feedback per unit of reverb_size (the Rust f32). */
+export const SCALE_ROOM = Math.fround(0.28);
+/** Comb feedback at size 0 (the Rust f32). */
+export const OFFSET_ROOM = Math.fround(0.7);
+/** Allpass feedback. */
+export const ALLPASS_FEEDBACK = 0.5;
+/** Longest predelay, ms. */
+export const MAX_PREDELAY_MS = 200.0;
+/** Recirculating values smaller than this are replaced by exact zero (the Rust f32). */
+export const STATE_FLOOR = Math.fround(1e-9);
+
+/** Frames per inner pass. */
+const CHUNK = 64;
+
+/** Row indices. */
+export const SIZE = 0;
+export const DAMPING = 1;
+export const WIDTH = 2;
+export const PREDELAY_MS = 3;
+export const MIX = 4;
+
+/** The reverb's rows: name, range, default (the Rust f32 values), smoothing time. */
+const ROWS = [
+  ["reverb_size", 0.0, 1.0, Math.fround(0.7), 50.0],
+  ["reverb_damping", 0.0, 1.0, 0.5, 50.0],
+  ["reverb_width", 0.0, 1.0, 1.0, 20.0],
+  ["reverb_predelay_ms", 0.0, 200.0, 10.0, 100.0],
+  ["reverb_mix", 0.0, 1.0, Math.fround(0.3), 20.0],
+];
+
+/** The reverb's parameter names, in index order. */
+export const PARAM_NAMES = Object.freeze(ROWS.map((r) => r[0]));
+
+/** `tuning` frames at 44.1 kHz, in frames at `sampleRateHz` (at least 1). */
+export function scaled(tuning, sampleRateHz) {
+  const n = roundHalfAway((tuning * sampleRateHz) / TUNING_RATE_HZ);
+  return n >= 1 ? n : 1;
+}
+
+/** Round half away from zero, as Rust's f64::round. */
+function roundHalfAway(x) {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/** One side's filters: 8 comb lines with their stores and indices, 4 allpass lines with their indices. */
+class Side {
+  constructor(sampleRateHz, spread) {
+    this.combs = COMB_TUNINGS.map((t) => new Float32Array(scaled(t + spread, sampleRateHz)));
+    this.combIndex = new Int32Array(COMB_TUNINGS.length);
+    this.combStore = new Float64Array(COMB_TUNINGS.length);
+    this.allpasses = ALLPASS_TUNINGS.map((t) => new Float32Array(scaled(t + spread, sampleRateHz)));
+    this.allpassIndex = new Int32Array(ALLPASS_TUNINGS.length);
+  }
+
+  clear(buffers) {
+    if (buffers) {
+      for (const c of this.combs) c.fill(0);
+      for (const a of this.allpasses) a.fill(0);
+    }
+    this.combIndex.fill(0);
+    this.combStore.fill(0);
+    this.allpassIndex.fill(0);
+  }
+}
+
+/**
+ * Run one comb over frames 0 .. m: adds its output y to acc, marks loud[f]
+ * when it writes a nonzero value. Returns nothing; index and store are
+ * written back to the side.
+ */
+function runComb(side, c, x, room, damp, undamp, acc, loud, m) {
+  const buf = side.combs[c];
+  const len = buf.length;
+  let i = side.combIndex[c];
+  let s = side.combStore[c];
+  for (let f = 0; f < m; f++) {
+    const y = buf[i];
+    let sv = Math.fround(Math.fround(y * undamp[f]) + Math.fround(s * damp[f]));
+    let av = Math.abs(sv);
+    s = av >= STATE_FLOOR && av <= F32_MAX ? sv : 0.0;
+    sv = Math.fround(x[f] + Math.fround(s * room[f]));
+    av = Math.abs(sv);
+    const w = av >= STATE_FLOOR && av <= F32_MAX ? sv : 0.0;
+    buf[i] = w;
+    i += 1;
+    if (i >= len) i = 0;
+    acc[f] += y;
+    if (w !== 0) loud[f] = 1;
+  }
+  side.combIndex[c] = i;
+  side.combStore[c] = s;
+}
+
+/** Run one allpass in place over io[0 .. m); marks loud[f] when it writes a nonzero value. */
+function runAllpass(side, k, io, loud, m) {
+  const buf = side.allpasses[k];
+  const len = buf.length;
+  let i = side.allpassIndex[k];
+  for (let f = 0; f < m; f++) {
+    const x = io[f];
+    const b = buf[i];
+    const v = Math.fround(x + b * ALLPASS_FEEDBACK);
+    const av = Math.abs(v);
+    const w = av >= STATE_FLOOR && av <= F32_MAX ? v : 0.0;
+    buf[i] = w;
+    i += 1;
+    if (i >= len) i = 0;
+    io[f] = -x + b;
+    if (w !== 0) loud[f] = 1;
+  }
+  side.allpassIndex[k] = i;
+}
+
+/** The reverb unit. */
+export class Reverb {
+  /** A reverb at `sampleRateHz` with every parameter at its default; throws RangeError for a bad rate. */
+  constructor(sampleRateHz, maxFrames = 0) {
+    void maxFrames;
+    const rate = Math.fround(sampleRateHz);
+    if (!(Number.isFinite(rate) && rate >= 1.0)) {
+      throw new RangeError(`reverb: sample rate ${sampleRateHz} Hz is not a finite rate of at least 1 Hz`);
+    }
+    const sr = rate;
+    this.sampleRateHz = sr;
+    this.values = new Float32Array(5);
+    this.steps = new Uint32Array(5);
+    this.sideL = new Side(sr, 0);
+    this.sideR = new Side(sr, STEREO_SPREAD);
+    const predelayLen = Math.ceil(MAX_PREDELAY_MS * 1e-3 * sr) + 2;
+    this.predelayBuf = new Float32Array(predelayLen);
+    this.predelayWrite = 0;
+    this.predelayFrames = new Linear(0.0);
+    this.room = new Linear(0.0);
+    this.damp = new Linear(0.0);
+    this.width = new Linear(0.0);
+    this.wet = new Linear(0.0);
+    this.dry = new Linear(0.0);
+    let longestComb = 1;
+    let longestAllpass = 1;
+    for (const side of [this.sideL, this.sideR]) {
+      for (const c of side.combs) longestComb = Math.max(longestComb, c.length);
+      for (const a of side.allpasses) longestAllpass = Math.max(longestAllpass, a.length);
+    }
+    this.longestComb = longestComb;
+    this.span = Math.max(predelayLen, longestComb, longestAllpass);
+    this.quiet = QUIET_SETTLED;
+    // Per-pass scratch.
+    this.x = new Float32Array(CHUNK);
+    this.roomGain = new Float64Array(CHUNK);
+    this.dampGain = new Float64Array(CHUNK);
+    this.undampGain = new Float64Array(CHUNK);
+    this.accL = new Float32Array(CHUNK);
+    this.accR = new Float32Array(CHUNK);
+    this.loud = new Uint8Array(CHUNK);
+    for (let i = 0; i < ROWS.length; i++) {
+      this.steps[i] = stepsForMs(ROWS[i][4], rate);
+      this.set(i, ROWS[i][3]);
+    }
+  }
+
+  /**
+   * Set row `index` to `value` (clamped again to the row's range). Unknown
+   * rows are ignored. While the unit is quiet (all state exactly zero)
+   * changes take effect at once.
+   */
+  set(index, value) {
+    const row = ROWS[index];
+    if (row === undefined) {
+      return;
+    }
+    // As f32::max then f32::min: a NaN becomes the lower bound.
+    let v = Math.fround(value);
+    if (!(v >= row[1])) {
+      v = row[1];
+    }
+    if (v > row[2]) {
+      v = row[2];
+    }
+    this.values[index] = v;
+    const steps = this.steps[index];
+    switch (index) {
+      case SIZE:
+        this.room.setTarget(Math.fround(Math.fround(v * SCALE_ROOM) + OFFSET_ROOM), steps);
+        break;
+      case DAMPING:
+        this.damp.setTarget(Math.fround(v * SCALE_DAMP), steps);
+        break;
+      case WIDTH:
+        this.width.setTarget(v, steps);
+        break;
+      case PREDELAY_MS: {
+        const max = Math.max(0, this.predelayBuf.length - 2);
+        const frames = Math.min(roundHalfAway(v * 1e-3 * this.sampleRateHz), max);
+        this.predelayFrames.setTarget(Math.fround(frames), steps);
+        break;
+      }
+      default: {
+        const halfPi = Math.PI / 2;
+        const wet = Math.sin(v * halfPi) * SCALE_WET;
+        const dry = Math.sin((1.0 - v) * halfPi);
+        this.wet.setTarget(Math.fround(wet), steps);
+        this.dry.setTarget(Math.fround(dry), steps);
+      }
+    }
+    if (this.isQuiet()) {
+      this.snap();
+    }
+  }
+
+  /** The last value set for row `index` (0 for unknown rows). */
+  get(index) {
+    return index >= 0 && index < 5 ? this.values[index] : 0.0;
+  }
+
+  /** The reverb has no tempo-synced parameter. */
+  setTempoBpm(bpm) {
+    void bpm;
+  }
+
+  snap() {
+    this.predelayFrames.snap();
+    this.room.snap();
+    this.damp.snap();
+    this.width.snap();
+    this.wet.snap();
+    this.dry.snap();
+  }
+
+  /** The predelay in whole frames the current setting asks for. */
+  predelayFramesTarget() {
+    return Math.trunc(this.predelayFrames.target);
+  }
+
+  /** Process frames start .. end of a stereo block in place. */
+  process(left, right, start, end) {
+    for (let i = start; i < end; i += CHUNK) {
+      this.processChunk(left, right, i, Math.min(end, i + CHUNK));
+    }
+  }
+
+  processChunk(left, right, start, end) {
+    const m = end - start;
+    const pdBuf = this.predelayBuf;
+    const pdLen = pdBuf.length;
+    if (pdLen < 2) {
+      return;
+    }
+    const x = this.x;
+    const room = this.roomGain;
+    const damp = this.dampGain;
+    const undamp = this.undampGain;
+    const loud = this.loud;
+    const predelay = this.predelayFrames;
+    const roomRamp = this.room;
+    const dampRamp = this.damp;
+    let w = Math.min(this.predelayWrite, pdLen - 1);
+    for (let f = 0; f < m; f++) {
+      const sum = Math.fround(Math.fround(left[start + f] + right[start + f]) * FIXED_GAIN);
+      const as = Math.abs(sum);
+      const input = as >= STATE_FLOOR && as <= F32_MAX ? sum : 0.0;
+      pdBuf[w] = input;
+      const d = predelay.tick();
+      const whole = Math.floor(d);
+      const t = d - whole;
+      // k in [0, pdLen - 2]: both taps below are in [0, pdLen).
+      const k = Math.min(whole, pdLen - 2);
+      let ia = w + pdLen - k;
+      if (ia >= pdLen) ia -= pdLen;
+      let ib = w + pdLen - k - 1;
+      if (ib >= pdLen) ib -= pdLen;
+      const a = pdBuf[ia];
+      x[f] = a + Math.fround(t * Math.fround(pdBuf[ib] - a));
+      w += 1;
+      if (w >= pdLen) w -= pdLen;
+      room[f] = roomRamp.tick();
+      const dm = dampRamp.tick();
+      damp[f] = dm;
+      undamp[f] = Math.fround(1.0 - dm);
+      loud[f] = input !== 0 ? 1 : 0;
+    }
+    this.predelayWrite = w;
+
+    const accL = this.accL;
+    const accR = this.accR;
+    accL.fill(0, 0, m);
+    accR.fill(0, 0, m);
+    const sideL = this.sideL;
+    const sideR = this.sideR;
+    for (let c = 0; c < COMB_TUNINGS.length; c++) {
+      runComb(sideL, c, x, room, damp, undamp, accL, loud, m);
+      runComb(sideR, c, x, room, damp, undamp, accR, loud, m);
+    }
+    for (let k = 0; k < ALLPASS_TUNINGS.length; k++) {
+      runAllpass(sideL, k, accL, loud, m);
+      runAllpass(sideR, k, accR, loud, m);
+    }
+
+    const wetRamp = this.wet;
+    const dryRamp = this.dry;
+    const widthRamp = this.width;
+    let quiet = this.quiet;
+    for (let f = 0; f < m; f++) {
+      const wet = wetRamp.tick();
+      const dry = dryRamp.tick();
+      const width = widthRamp.tick();
+      const wet1 = Math.fround(wet * Math.fround(0.5 + 0.5 * width));
+      const wet2 = Math.fround(wet * Math.fround(0.5 - 0.5 * width));
+      const al = accL[f];
+      const ar = accR[f];
+      const il = left[start + f];
+      const ir = right[start + f];
+      left[start + f] = flush(Math.fround(Math.fround(Math.fround(al * wet1) + Math.fround(ar * wet2)) + Math.fround(il * dry)));
+      right[start + f] = flush(Math.fround(Math.fround(Math.fround(ar * wet1) + Math.fround(al * wet2)) + Math.fround(ir * dry)));
+      // Rust's f32::max skips a NaN operand: loud when either finite magnitude is above QUIET.
+      quiet = quietFrame(quiet, loud[f] !== 0 || Math.abs(il) > QUIET || Math.abs(ir) > QUIET);
+    }
+    this.quiet = quiet;
+  }
+
+  stateIsZero() {
+    if (this.quiet < this.span) {
+      return false;
+    }
+    for (let c = 0; c < COMB_TUNINGS.length; c++) {
+      if (this.sideL.combStore[c] !== 0 || this.sideR.combStore[c] !== 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Clear every line and filter to exact zeros and end every ramp. */
+  reset() {
+    const buffers = !this.stateIsZero();
+    this.sideL.clear(buffers);
+    this.sideR.clear(buffers);
+    if (buffers) {
+      this.predelayBuf.fill(0);
+    }
+    this.predelayWrite = 0;
+    this.quiet = QUIET_SETTLED;
+    this.snap();
+  }
+
+  /** True when the whole state is zero, so the output for silent input is zero. */
+  isQuiet() {
+    return this.stateIsZero();
+  }
+
+  /** True when the predelay, comb (lines and stores) and allpass state holds exact zeros. */
+  stateIsSilent() {
+    const zero = (a) => a.every((v) => v === 0);
+    return (
+      zero(this.predelayBuf) &&
+      [this.sideL, this.sideR].every(
+        (s) => s.combs.every(zero) && zero(s.combStore) && s.allpasses.every(zero),
+      )
+    );
+  }
+
+  /** The longest an input takes to reach the output, in frames: the predelay plus the longest comb. */
+  tailFrames() {
+    const pd = Math.max(this.predelayFrames.target, this.predelayFrames.current);
+    return Math.ceil(pd) + 1 + this.longestComb;
+  }
+}
