@@ -1,0 +1,230 @@
+// Channels (dsp_rust/src/engine/channel.rs): a track (source, strip,
+// sends), a bus, the master, and what they share: the insert chain and the
+// fader, pan and mute of a Channel with its audio buffers and auto-bypass
+// state.
+
+import { INSERTS_MAX, BUSES_MAX } from "./dawg-js-config.js";
+import { dbToGain } from "./dawg-js-math.js";
+import { GainPan } from "./dawg-js-gainpan.js";
+import { Bypass } from "./dawg-js-meters.js";
+import { Linear } from "./dawg-js-smooth.js";
+import { SOURCE_INPUT } from "./dawg-js-sources.js";
+
+const fr = Math.fround;
+
+/** The insert chain of one channel: up to INSERTS_MAX units and their kinds. */
+export class Inserts {
+  constructor() {
+    this.units = new Array(INSERTS_MAX).fill(null);
+    this.kinds = new Uint32Array(INSERTS_MAX);
+  }
+
+  /** Run every unit on frames `a..b` of `left`, `right` in place. */
+  process(left, right, a, b) {
+    const units = this.units;
+    for (let s = 0; s < INSERTS_MAX; s++) {
+      const u = units[s];
+      if (u !== null) {
+        u.process(left, right, a, b);
+      }
+    }
+  }
+
+  reset() {
+    for (let s = 0; s < INSERTS_MAX; s++) {
+      const u = this.units[s];
+      if (u !== null) {
+        u.reset();
+      }
+    }
+  }
+
+  isQuiet() {
+    for (let s = 0; s < INSERTS_MAX; s++) {
+      const u = this.units[s];
+      if (u !== null && !u.isQuiet()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The longest tail of the units, frames. */
+  tailFrames() {
+    let t = 0;
+    for (let s = 0; s < INSERTS_MAX; s++) {
+      const u = this.units[s];
+      if (u !== null) {
+        const f = u.tailFrames();
+        if (f > t) {
+          t = f;
+        }
+      }
+    }
+    return t;
+  }
+
+  setTempoBpm(bpm) {
+    for (let s = 0; s < INSERTS_MAX; s++) {
+      const u = this.units[s];
+      if (u !== null) {
+        u.setTempoBpm(bpm);
+      }
+    }
+  }
+}
+
+/** Largest magnitude in frames `a..b` of `x`, and of `y`. */
+export function peak2(x, y, a, b) {
+  let p = 0;
+  for (let i = a; i < b; i++) {
+    const u = Math.abs(x[i]);
+    const v = Math.abs(y[i]);
+    if (u > p) {
+      p = u;
+    }
+    if (v > p) {
+      p = v;
+    }
+  }
+  return p;
+}
+
+/** Fader, pan and mute of a track or bus, its inserts, buffers and bypass state. */
+export class Channel {
+  constructor(quantum, gainDb, pan) {
+    this.inserts = new Inserts();
+    this.out = new GainPan(gainDb, pan, false);
+    this.muteGain = new Linear(1);
+    this.gainDb = gainDb;
+    this.pan = pan;
+    this.mute = false;
+    this.left = new Float32Array(quantum);
+    this.right = new Float32Array(quantum);
+    this.bypass = new Bypass();
+  }
+
+  /** Ramp the mute gain: silent when muted or soloed out. */
+  setSilenced(silenced, steps) {
+    this.muteGain.setTarget(silenced ? 0 : 1, steps);
+  }
+
+  applyMute(a, b) {
+    const m = this.muteGain;
+    if (m.remaining === 0 && m.current === 1) {
+      return;
+    }
+    const left = this.left;
+    const right = this.right;
+    if (m.remaining === 0) {
+      const g = m.current;
+      for (let i = a; i < b; i++) {
+        left[i] *= g;
+        right[i] *= g;
+      }
+      return;
+    }
+    for (let i = a; i < b; i++) {
+      const g = m.tick();
+      left[i] *= g;
+      right[i] *= g;
+    }
+  }
+
+  isBypassed() {
+    return this.bypass.asleep;
+  }
+
+  wake() {
+    this.bypass.wake();
+  }
+
+  /** Run the inserts on frames `a..b`; returns the peak after them. */
+  runInserts(a, b) {
+    this.inserts.process(this.left, this.right, a, b);
+    return peak2(this.left, this.right, a, b);
+  }
+
+  /**
+   * Bypass bookkeeping after a segment of `frames` frames whose source was
+   * quiet or not and whose post-insert peak was `peakAfter`; goes to sleep
+   * (reset, bypassed) once quiet for `holdBase` plus the inserts' tails with
+   * its ramps done and `settled` true. True if it slept.
+   */
+  trySleep(sourceQuiet, peakAfter, frames, holdBase, settled) {
+    const hold = holdBase + this.inserts.tailFrames();
+    if (
+      this.bypass.countQuiet(sourceQuiet, peakAfter, frames, hold) &&
+      this.inserts.isQuiet() &&
+      this.muteGain.remaining === 0 &&
+      settled
+    ) {
+      this.reset();
+      this.bypass.sleep();
+      return true;
+    }
+    return false;
+  }
+
+  reset() {
+    this.inserts.reset();
+    this.out.reset();
+    this.muteGain.snap();
+    this.bypass.wake();
+  }
+}
+
+/** The linear gain of a send level: exactly 0 at and below `offDb`. */
+export function sendGain(db, offDb) {
+  return db <= offDb ? 0 : fr(dbToGain(db));
+}
+
+/** A track's send to one bus. */
+export class Send {
+  constructor(offDb) {
+    this.levelDb = offDb;
+    this.gain = new Linear(0);
+    this.pre = false;
+  }
+
+  isOff() {
+    return this.gain.remaining === 0 && this.gain.current === 0;
+  }
+}
+
+/** A track: its source, input, strip, channel and sends. */
+export class Track {
+  constructor(channel, strip, sendOffDb) {
+    this.sourceKind = SOURCE_INPUT;
+    this.source = null;
+    this.inputOffset = 0;
+    this.input = null;
+    this.strip = strip;
+    this.ch = channel;
+    this.skip = false;
+    this.sourceQuiet = true;
+    this.solo = false;
+    this.sends = [];
+    for (let n = 0; n < BUSES_MAX; n++) {
+      this.sends.push(new Send(sendOffDb));
+    }
+  }
+}
+
+/** A bus: the sum of the sends to it, through its own channel. */
+export class Bus {
+  constructor(channel) {
+    this.ch = channel;
+  }
+}
+
+/** The master: the sum of every track and bus, through inserts and a fader. */
+export class Master {
+  constructor(quantum, gainDb) {
+    this.inserts = new Inserts();
+    this.gainDb = gainDb;
+    this.gain = new Linear(fr(dbToGain(gainDb)));
+    this.left = new Float32Array(quantum);
+    this.right = new Float32Array(quantum);
+  }
+}

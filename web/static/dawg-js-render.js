@@ -1,0 +1,342 @@
+// Rendering (dsp_rust/src/engine/render.rs): a process call renders its
+// quanta in segments split at event offsets and on the ramp grid; a segment
+// runs the passes of the signal flow in order: sources, strips, track
+// channels (inserts, mute, sends, fader and pan), buses, master.
+//
+// Real-time code: nothing here allocates, builds closures or throws.
+
+import {
+  BUSES_MAX,
+  METER_STATE_ACTIVE,
+  METER_STRIDE,
+  QUIET,
+  RAMP_STEP_FRAMES,
+  FLUSH_THRESHOLD,
+  F32_MAX,
+} from "./dawg-js-config.js";
+import { peak2 } from "./dawg-js-channel.js";
+import { SOURCE_INPUT, SOURCE_SYNTH } from "./dawg-js-sources.js";
+import { meterAdd, clearMeters, finishMeter, meterState, inputIsQuiet } from "./dawg-js-meters.js";
+import { applyEvent, stepRamps } from "./dawg-js-schedule.js";
+
+const fr = Math.fround;
+
+/** Render `quanta` quanta of engine `e` into its output (the caller checked the count). */
+export function renderQuanta(e, quanta) {
+  const q = e.quantum;
+  const events = e.events;
+  const ramps = e.ramps;
+  clearMeters(e.meters);
+  for (let k = 0; k < quanta; k++) {
+    const start = k * q;
+    let pos = 0;
+    while (pos < q) {
+      let due = events.popDue(start + pos);
+      while (due >= 0) {
+        applyEvent(e, events, due);
+        due = events.popDue(start + pos);
+      }
+      let end = q;
+      const o = events.nextOffset();
+      if (o >= 0 && o < start + q) {
+        const at = o - start;
+        if (at < end) {
+          end = at;
+        }
+      }
+      if (ramps.length > 0) {
+        const toGrid = RAMP_STEP_FRAMES - (e.frame % RAMP_STEP_FRAMES);
+        if (pos + toGrid < end) {
+          end = pos + toGrid;
+        }
+      }
+      renderSegment(e, start, pos, end);
+      e.frame += end - pos;
+      pos = end;
+      if (ramps.length > 0 && e.frame % RAMP_STEP_FRAMES === 0) {
+        stepRamps(e, RAMP_STEP_FRAMES);
+      }
+    }
+  }
+  finishMeters(e, quanta * q);
+  events.consume(quanta * q);
+}
+
+function finishMeters(e, frames) {
+  const n = fr(frames > 1 ? frames : 1);
+  const meters = e.meters;
+  const tracks = e.tracks;
+  const nt = tracks.length;
+  for (let c = 0; c < nt; c++) {
+    const t = tracks[c];
+    finishMeter(meters, c * METER_STRIDE, n, meterState(t !== null, t !== null && t.ch.bypass.asleep));
+  }
+  for (let b = 0; b < BUSES_MAX; b++) {
+    const bus = e.buses[b];
+    finishMeter(meters, (nt + b) * METER_STRIDE, n, meterState(bus !== null, bus !== null && bus.ch.bypass.asleep));
+  }
+  finishMeter(meters, (nt + BUSES_MAX) * METER_STRIDE, n, METER_STATE_ACTIVE);
+}
+
+/** Render frames `a..b` of the quantum starting at call frame `start`. */
+function renderSegment(e, start, a, b) {
+  const holdBase = e.autoBypass ? e.holdBase : Infinity;
+  clearMix(e, a, b);
+  renderSources(e, start, a, b);
+  renderStrips(e, a, b);
+  renderTrackChannels(e, a, b, holdBase);
+  renderBuses(e, a, b, holdBase);
+  renderMaster(e, start, a, b);
+}
+
+function clearMix(e, a, b) {
+  e.master.left.fill(0, a, b);
+  e.master.right.fill(0, a, b);
+  const buses = e.buses;
+  for (let i = 0; i < BUSES_MAX; i++) {
+    const bus = buses[i];
+    if (bus !== null) {
+      bus.ch.left.fill(0, a, b);
+      bus.ch.right.fill(0, a, b);
+    }
+  }
+}
+
+/**
+ * Every track's source into its channel buffers; a bypassed track with a
+ * quiet source is marked to skip this segment, one with sound wakes.
+ */
+function renderSources(e, start, a, b) {
+  const tracks = e.tracks;
+  const cap = e.capacity;
+  for (let i = 0; i < tracks.length; i++) {
+    const t = tracks[i];
+    if (t === null) {
+      continue;
+    }
+    const bypassed = t.ch.bypass.asleep;
+    let quiet;
+    if (t.sourceKind === SOURCE_INPUT) {
+      quiet = renderInput(t, cap, start, a, b, bypassed);
+    } else {
+      const s = t.source;
+      if (bypassed && s.isQuiet()) {
+        quiet = true;
+      } else {
+        if (t.sourceKind === SOURCE_SYNTH) {
+          s.render(t.ch.left, t.ch.right, a, b);
+        } else {
+          s.render(e.bank, t.ch.left, t.ch.right, a, b);
+        }
+        quiet = s.isQuiet();
+      }
+    }
+    t.sourceQuiet = quiet;
+    t.skip = bypassed && quiet;
+    if (bypassed && !quiet) {
+      t.ch.wake();
+    }
+  }
+}
+
+/** A track's input (flushed) into its channel buffers; true if quiet. */
+function renderInput(t, cap, start, a, b, bypassed) {
+  const input = t.input;
+  if (bypassed && inputIsQuiet(input, cap, start + a, b - a)) {
+    return true; // asleep and nothing to wake it: touch nothing
+  }
+  const l = t.ch.left;
+  const r = t.ch.right;
+  if (input === null) {
+    l.fill(0, a, b);
+    r.fill(0, a, b);
+    return true;
+  }
+  let peak = 0;
+  const off = start;
+  for (let i = a; i < b; i++) {
+    let x = input[off + i];
+    let y = input[cap + off + i];
+    let ax = Math.abs(x);
+    let ay = Math.abs(y);
+    if (!(ax >= FLUSH_THRESHOLD && ax <= F32_MAX)) {
+      x = 0;
+      ax = 0;
+    }
+    if (!(ay >= FLUSH_THRESHOLD && ay <= F32_MAX)) {
+      y = 0;
+      ay = 0;
+    }
+    l[i] = x;
+    r[i] = y;
+    if (ax > peak) {
+      peak = ax;
+    }
+    if (ay > peak) {
+      peak = ay;
+    }
+  }
+  return peak < QUIET;
+}
+
+/** Each live track's strip (EQ and compressor); skipped tracks stand still. */
+function renderStrips(e, a, b) {
+  const tracks = e.tracks;
+  for (let i = 0; i < tracks.length; i++) {
+    const t = tracks[i];
+    if (t !== null && !t.skip) {
+      t.strip.process(t.ch.left, t.ch.right, a, b);
+    }
+  }
+}
+
+/**
+ * Each track after its strip: inserts, mute, pre-fader sends, fader and
+ * pan, post-fader sends, into the master mix; then auto-bypass.
+ */
+function renderTrackChannels(e, a, b, holdBase) {
+  const tracks = e.tracks;
+  const buses = e.buses;
+  const master = e.master;
+  const meters = e.meters;
+  const n = b - a;
+  for (let ti = 0; ti < tracks.length; ti++) {
+    const t = tracks[ti];
+    if (t === null || t.skip) {
+      continue;
+    }
+    const ch = t.ch;
+    const peakAfter = ch.runInserts(a, b);
+    ch.applyMute(a, b);
+    addSends(t.sends, true, buses, ch.left, ch.right, a, b);
+    ch.out.process(ch.left, ch.right, a, b);
+    addSends(t.sends, false, buses, ch.left, ch.right, a, b);
+    mixInto(master.left, master.right, ch.left, ch.right, a, b);
+    meterAdd(meters, ti * METER_STRIDE, ch.left, a, ch.right, a, n);
+    let settled = false;
+    if (ch.bypass.quietFrames + n >= holdBase) {
+      settled = t.strip.isQuiet() && sendsSettled(t.sends);
+    }
+    if (ch.trySleep(t.sourceQuiet, peakAfter, n, holdBase, settled)) {
+      t.strip.resetLane();
+    }
+  }
+}
+
+function sendsSettled(sends) {
+  for (let s = 0; s < BUSES_MAX; s++) {
+    if (sends[s].gain.remaining !== 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Add frames `a..b` of (`left`, `right`) into the master mix. */
+function mixInto(mixL, mixR, left, right, a, b) {
+  for (let i = a; i < b; i++) {
+    mixL[i] += left[i];
+    mixR[i] += right[i];
+  }
+}
+
+/** Add frames `a..b` of a track into every bus its pre-fader (`pre`) or post-fader sends reach. */
+function addSends(sends, pre, buses, left, right, a, b) {
+  for (let s = 0; s < BUSES_MAX; s++) {
+    const send = sends[s];
+    if (send.pre !== pre || send.isOff()) {
+      continue;
+    }
+    const bus = buses[s];
+    if (bus === null) {
+      continue;
+    }
+    const g = send.gain;
+    const dl = bus.ch.left;
+    const dr = bus.ch.right;
+    if (g.remaining === 0) {
+      const k = g.current;
+      for (let i = a; i < b; i++) {
+        dl[i] += fr(left[i] * k);
+        dr[i] += fr(right[i] * k);
+      }
+      continue;
+    }
+    // Both channels take the same gain sequence; the ramp advances once.
+    const target = g.target;
+    const step = g.step;
+    let remaining = g.remaining;
+    let current = g.current;
+    for (let i = a; i < b; i++) {
+      if (remaining > 0) {
+        remaining--;
+        current = fr(target - fr(step * remaining));
+      }
+      dl[i] += fr(left[i] * current);
+      dr[i] += fr(right[i] * current);
+    }
+    g.remaining = remaining;
+    g.current = current;
+  }
+}
+
+/**
+ * Each bus: inserts, mute, fader and pan, into the master mix; a bypassed
+ * bus with nothing sent to it stays asleep.
+ */
+function renderBuses(e, a, b, holdBase) {
+  const n = b - a;
+  const nt = e.tracks.length;
+  const master = e.master;
+  const meters = e.meters;
+  for (let bi = 0; bi < BUSES_MAX; bi++) {
+    const bus = e.buses[bi];
+    if (bus === null) {
+      continue;
+    }
+    const ch = bus.ch;
+    const sourceQuiet = peak2(ch.left, ch.right, a, b) < QUIET;
+    if (ch.bypass.asleep) {
+      if (sourceQuiet) {
+        continue;
+      }
+      ch.wake();
+    }
+    const peakAfter = ch.runInserts(a, b);
+    ch.applyMute(a, b);
+    ch.out.process(ch.left, ch.right, a, b);
+    mixInto(master.left, master.right, ch.left, ch.right, a, b);
+    meterAdd(meters, (nt + bi) * METER_STRIDE, ch.left, a, ch.right, a, n);
+    ch.trySleep(sourceQuiet, peakAfter, n, holdBase, true);
+  }
+}
+
+/** The master: inserts, then its fader into the output, then its meter. */
+function renderMaster(e, start, a, b) {
+  const master = e.master;
+  master.inserts.process(master.left, master.right, a, b);
+  const out = e.output;
+  const cap = e.capacity;
+  const ml = master.left;
+  const mr = master.right;
+  const g = master.gain;
+  const target = g.target;
+  const step = g.step;
+  let remaining = g.remaining;
+  let gain = g.current;
+  for (let i = a; i < b; i++) {
+    if (remaining > 0) {
+      remaining--;
+      gain = fr(target - fr(step * remaining));
+    }
+    const x = fr(ml[i] * gain);
+    const y = fr(mr[i] * gain);
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    out[start + i] = ax >= FLUSH_THRESHOLD && ax <= F32_MAX ? x : 0;
+    out[cap + start + i] = ay >= FLUSH_THRESHOLD && ay <= F32_MAX ? y : 0;
+  }
+  g.remaining = remaining;
+  g.current = gain;
+  meterAdd(e.meters, (e.tracks.length + BUSES_MAX) * METER_STRIDE, out, start + a, out, cap + start + a, b - a);
+}
