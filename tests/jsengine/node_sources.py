@@ -1,0 +1,160 @@
+"""Play a source (synth or sampler) of the JavaScript engine under real node
+and the same source on a one-track Rust engine, from one list of events.
+
+An event is ``(frame, "on", note, velocity)``, ``(frame, "off", note, ...)``,
+``(frame, "all_off")`` or ``(frame, "set", name, value)``; ``params`` are set
+before frame 0 and followed by a reset (no ramps), as ``render_source`` in
+tests/conftest.py does. Parameter rows are numbered as the manifest lists a
+source's rows (its ``owner``), in id order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+import dawgwasm
+from dawgwasm import Engine
+from tests.jsengine.node_units import Call, JsRun, run_js_unit
+
+F32 = npt.NDArray[np.float32]
+SourceEvent = tuple[Any, ...]
+Sample = tuple[npt.ArrayLike, float]
+
+# run_unit.mjs resolves modules from web/static.
+_SAMPLER_RIG = "../../tests/jsengine/banked_sampler.mjs"
+
+
+def source_param_names(manifest: Mapping[str, Any], kind: str) -> list[str]:
+    """Names of the rows owned by source ``kind``, in row-index order."""
+    rows = sorted((p for p in manifest["params"] if p["owner"] == kind), key=lambda p: p["id"])
+    return [str(p["name"]) for p in rows]
+
+
+def _f32(v: float) -> float:
+    return float(np.float32(v))
+
+
+def _js_calls(
+    names: Sequence[str], params: Mapping[str, float], events: Sequence[SourceEvent]
+) -> list[Call]:
+    calls = [Call(0, "set", (names.index(k), _f32(v))) for k, v in params.items()]
+    calls.append(Call(0, "reset"))
+    for ev in events:
+        frame, kind = int(ev[0]), ev[1]
+        if kind == "on":
+            calls.append(Call(frame, "noteOn", (int(ev[2]), _f32(ev[3]))))
+        elif kind == "off":
+            calls.append(Call(frame, "noteOff", (int(ev[2]),)))
+        elif kind == "all_off":
+            calls.append(Call(frame, "allNotesOff"))
+        elif kind == "set":
+            calls.append(Call(frame, "set", (names.index(ev[2]), _f32(ev[3]))))
+        else:
+            raise ValueError(f"unknown event kind {kind!r} in {ev}")
+    return calls
+
+
+def _planar(data: npt.ArrayLike) -> F32:
+    x = np.asarray(data, np.float32)
+    return np.ascontiguousarray(x[None] if x.ndim == 1 else x)
+
+
+def render_js_source(
+    kind: str,
+    names: Sequence[str],
+    params: Mapping[str, float],
+    events: Sequence[SourceEvent],
+    frames: int,
+    *,
+    samples: Sequence[Sample] = (),
+    sample_rate_hz: float = 48000.0,
+    max_block_frames: int = 128,
+    blocks: Sequence[int] = (128,),
+    probes: Sequence[str] = (),
+) -> JsRun:
+    """``frames`` frames of the JS ``kind`` source (both channels), rendered
+    in blocks of ``blocks`` sizes in turn, split at every event."""
+    calls = _js_calls(names, params, events)
+    common: dict[str, Any] = {
+        "frames": frames,
+        "calls": calls,
+        "blocks": blocks,
+        "probes": probes,
+        "process": "render",
+    }
+    if kind == "synth":
+        return run_js_unit(
+            "dawg-js-synth.js", "Synth", [sample_rate_hz, max_block_frames], None, **common
+        )
+    if kind != "sampler":
+        raise ValueError(f"unknown source {kind!r}")
+    with tempfile.TemporaryDirectory(prefix="dawg-js-bank-") as tmp:
+        specs = []
+        for i, (data, rate) in enumerate(samples):
+            x = _planar(data)
+            path = Path(tmp) / f"sample{i}.f32"
+            x.tofile(path)
+            specs.append(
+                {"path": str(path), "frames": x.shape[1], "channels": x.shape[0], "rate_hz": rate}
+            )
+        return run_js_unit(
+            _SAMPLER_RIG,
+            "BankedSampler",
+            [sample_rate_hz, max_block_frames, specs],
+            None,
+            **common,
+        )
+
+
+def render_engine_source(
+    make_engine: Callable[..., Engine],
+    kind: str,
+    params: Mapping[str, float],
+    events: Sequence[SourceEvent],
+    frames: int,
+    *,
+    samples: Sequence[Sample] = (),
+    runtime: str = "simd",
+    sample_rate_hz: float = 48000.0,
+    quantum_frames: int = 128,
+) -> F32:
+    """The master output ``(2, frames)`` of a one-track Rust engine whose
+    track plays ``kind`` (flat strip, unity fader, centre pan: the source's
+    own output)."""
+    e = make_engine(
+        runtime,
+        sample_rate_hz=sample_rate_hz,
+        tracks=1,
+        quantum_frames=quantum_frames,
+        max_quanta=max(1, 8192 // quantum_frames),
+    )
+    e.set_source(0, kind)
+    for data, rate in samples:
+        e.add_sample(_planar(data), rate)
+    e.set_many(dict(params), 0)
+    e.reset()
+    target = e.channel_target(track=0)
+    queued: list[dawgwasm.Event] = []
+    for ev in events:
+        frame, what = int(ev[0]), ev[1]
+        if what == "on":
+            queued.append(dawgwasm.note_on(frame, 0, int(ev[2]), float(ev[3])))
+        elif what == "off":
+            queued.append(dawgwasm.note_off(frame, 0, int(ev[2])))
+        elif what == "all_off":
+            queued.append(dawgwasm.all_notes_off(frame, 0))
+        elif what == "set":
+            spec = e.params[str(ev[2])]
+            queued.append(dawgwasm.param_set(frame, target, spec.id, float(ev[3])))
+        else:
+            raise ValueError(f"unknown event kind {what!r} in {ev}")
+    e.queue(queued)
+    out = e.render(np.zeros((0, 2, frames), np.float32))
+    e.close()
+    return np.ascontiguousarray(out)
