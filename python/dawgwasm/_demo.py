@@ -1,6 +1,7 @@
 """The main job (``dawgwasm demo``): the reference session rendered on each
-runtime (wasmtime SIMD and scalar, and the crate compiled natively when a
-Rust toolchain and the crate are here), interleaved, one warm-up and
+runtime (wasmtime SIMD and scalar, the build's JavaScript engine under node,
+and the crate compiled natively when a Rust toolchain and the crate are
+here), interleaved, one warm-up and
 repeated timed runs each; the load of single quanta; the largest difference
 between runtimes; and the cost of an idle track against an active one.
 :func:`run_demo` measures, writes the SIMD render and the numbers, and
@@ -272,6 +273,7 @@ def run_demo(
     makers: dict[str, EngineMaker] = {
         "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
         "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
+        "js under node": partial(Engine.from_dist, dist, "js"),
     }
     skipped = ""
     if native:

@@ -33,6 +33,7 @@ from dawgwasm._errors import WasmNotFoundError
 from dawgwasm._files import describe_kind
 
 __all__ = [
+    "JS_ENTRY",
     "MANIFEST_NAME",
     "MARKER_FORMAT",
     "MARKER_MAX_BYTES",
@@ -45,6 +46,7 @@ __all__ = [
     "engine_dir",
     "file_digest",
     "inspect_build",
+    "js_dir",
     "make_marker",
     "marker_problem",
     "open_regular",
@@ -63,6 +65,8 @@ MARKER_FORMAT = 1
 MARKER_MAX_BYTES = 1 << 20
 PROCESSOR_NAME = "dawgwasm-mixer"
 WASM_FILES = {"simd": "dawg_dsp.simd.wasm", "scalar": "dawg_dsp.scalar.wasm"}
+#: The module of a build that holds the JavaScript engine's ABI (``createJsExports``).
+JS_ENTRY = "dawg-js-abi.js"
 SAMPLES_DIR = "samples"
 REFERENCE_SESSION_NAME = "reference-session.json"
 
@@ -113,6 +117,23 @@ def wasm_path(dist: Path | None, variant: str) -> Path:
     if not path.is_file():
         raise WasmNotFoundError(f"{path} not found; run `dawgwasm build --out {dist}`")
     return path
+
+
+def js_dir(dist: Path | None) -> Path:
+    """A build folder (one with a valid marker; None: the bundled engine)
+    checked to hold the JavaScript engine (:data:`JS_ENTRY`)."""
+    dist = engine_dir(dist)
+    problem = marker_problem(dist)
+    if problem is not None:
+        raise WasmNotFoundError(
+            f"{dist} holds no dawgwasm build ({problem}); run `dawgwasm build --out {dist}`"
+        )
+    if not (dist / JS_ENTRY).is_file():
+        raise WasmNotFoundError(
+            f"{dist / JS_ENTRY} not found: the build predates the JavaScript engine; "
+            f"run `dawgwasm build --out {dist}`"
+        )
+    return dist
 
 
 def make_marker(kind: str, **fields: Any) -> bytes:

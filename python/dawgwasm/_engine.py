@@ -1,4 +1,5 @@
-"""`Engine`: the mixer DSP, hosted by a runtime (wasmtime or native), with
+"""`Engine`: the mixer DSP, hosted by a runtime (wasmtime, native, or the
+JavaScript engine under node), with
 numpy views over its buffers and parameters checked against its own table.
 
 Every engine call claims its runtime for the calling thread (a second thread
@@ -37,6 +38,7 @@ from dawgwasm._events import (
     encode_target,
 )
 from dawgwasm._native_runtime import load_native
+from dawgwasm._node_runtime import load_node
 from dawgwasm._params import ParamSpec, check_value, format_number
 from dawgwasm._rules import resolve_target
 from dawgwasm._runtime import F32Array, Runtime
@@ -44,7 +46,7 @@ from dawgwasm._wasm_runtime import load_wasm
 
 __all__ = ["Engine", "Variant"]
 
-Variant = Literal["simd", "scalar"]
+Variant = Literal["simd", "scalar", "js"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _BUSY = -12
@@ -196,9 +198,19 @@ class Engine:
     ) -> Engine:
         """An engine from a folder written by ``dawgwasm build``; without one,
         from the engine bundled inside the package (keyword arguments as for
-        :meth:`from_wasm`)."""
-        from dawgwasm._dist import wasm_path
+        :meth:`from_wasm`). ``variant`` picks the wasm module (``"simd"`` or
+        ``"scalar"``, under wasmtime) or the build's JavaScript engine
+        (``"js"``, under node)."""
+        from dawgwasm._dist import js_dir, wasm_path
 
+        if variant == "js":
+            deadlines = {
+                k: config.pop(k)
+                for k in ("deadline_base_s", "deadline_realtime_factor")
+                if k in config
+            }
+            folder = js_dir(None if dist is None else Path(dist))
+            return cls(load_node(folder, **deadlines), **config)
         path = wasm_path(None if dist is None else Path(dist), variant)
         return cls.from_wasm(path, simd=variant == "simd", **config)
 

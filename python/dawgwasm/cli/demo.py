@@ -49,8 +49,9 @@ def command(
     tracks at 90 BPM: eight sampled drums, sampled keys, ten synths and a
     line input, with inserts, reverb and delay buses fed by sends, and a
     limiter on the master. It is rendered under wasmtime with the SIMD and
-    the scalar build and natively (where a Rust toolchain and the crate are
-    here, else it is skipped with a note), interleaved, one warm-up and
+    the scalar build, by the build's JavaScript engine under node, and
+    natively (where a Rust toolchain and the crate are here, else it is
+    skipped with a note), interleaved, one warm-up and
     REPEAT timed runs each. Prints render time, real-time factor, the ratio
     to the native build, per-quantum load and the largest difference
     between runtimes, then the cost of an idle (auto-bypassed) track against

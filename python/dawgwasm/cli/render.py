@@ -52,10 +52,11 @@ SUBTYPES = ["FLOAT", "DOUBLE", "PCM_32", "PCM_24", "PCM_16"]
 @engine_option("Build folder holding the .wasm (see `dawgwasm build`).")
 @click.option(
     "--variant",
-    type=click.Choice(["simd", "scalar"]),
+    type=click.Choice(["simd", "scalar", "js"]),
     default="simd",
     show_default=True,
-    help="Which wasm build to run.",
+    help="Which engine of the build to run: a wasm build under wasmtime (simd, scalar) "
+    "or the JavaScript engine under node (js).",
 )
 @click.option(
     "--subtype",
