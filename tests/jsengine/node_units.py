@@ -123,3 +123,42 @@ def run_js_unit(
         blocks=[(int(a), int(b)) for a, b in report["blocks"]],
         probes={k: list(v) for k, v in report["probes"].items()},
     )
+
+
+def js_export(module: str, name: str) -> Any:
+    """The JSON value of export ``name`` of ``web/static/<module>``, read under node."""
+    url = (STATIC / module).as_uri()
+    script = (
+        f"const m = await import({json.dumps(url)});"
+        f"process.stdout.write(JSON.stringify(m[{json.dumps(name)}]));"
+    )
+    proc = subprocess.run(
+        [node_binary(), "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {name}: node failed ({proc.returncode}):\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def render_with_changes(
+    engine: Any,
+    x: npt.ArrayLike,
+    changes: Sequence[tuple[int, str, float]] = (),
+    *,
+    slot: int = 0,
+) -> F32:
+    """Render ``x`` (``(2, frames)``) through track 0 of a ``dawgwasm.Engine``
+    with ``(frame, name, value)`` parameter sets landing on their frames
+    (sample-accurate events on track 0, insert ``slot`` or its channel)."""
+    from dawgwasm import param_set
+
+    events = [
+        param_set(f, engine.target(engine.params[name], 0, slot=slot), engine.params[name].id, v)
+        for f, name, v in changes
+    ]
+    engine.queue(events)
+    return np.asarray(engine.render(x), np.float32)
