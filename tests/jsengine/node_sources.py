@@ -2,7 +2,8 @@
 and the same source on a one-track Rust engine, from one list of events.
 
 An event is ``(frame, "on", note, velocity)``, ``(frame, "off", note, ...)``,
-``(frame, "all_off")`` or ``(frame, "set", name, value)``; ``params`` are set
+``(frame, "all_off")``, ``(frame, "set", name, value)`` or (JS only)
+``(frame, "reset")``; ``params`` are set
 before frame 0 and followed by a reset (no ramps), as ``render_source`` in
 tests/conftest.py does. Parameter rows are numbered as the manifest lists a
 source's rows (its ``owner``), in id order.
@@ -53,6 +54,8 @@ def _js_calls(
             calls.append(Call(frame, "noteOff", (int(ev[2]),)))
         elif kind == "all_off":
             calls.append(Call(frame, "allNotesOff"))
+        elif kind == "reset":
+            calls.append(Call(frame, "reset"))
         elif kind == "set":
             calls.append(Call(frame, "set", (names.index(ev[2]), _f32(ev[3]))))
         else:
