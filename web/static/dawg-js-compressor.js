@@ -353,17 +353,17 @@ export class CompressorLane {
       const al = Math.abs(xl);
       const ar = Math.abs(xr);
       const peak = al < ar ? ar : al;
-      const dl = link * peak + own * al;
-      const dr = link * peak + own * ar;
+      const dl = Math.fround(Math.fround(link * peak) + Math.fround(own * al));
+      const dr = Math.fround(Math.fround(link * peak) + Math.fround(own * ar));
       let levelL;
       let levelR;
       if (rms) {
         const cl = dl < RMS_INPUT_MAX ? dl : RMS_INPUT_MAX;
         const cr = dr < RMS_INPUT_MAX ? dr : RMS_INPUT_MAX;
-        const sl = cl * cl;
-        const sr = cr * cr;
-        msL = flushMeanSquare(sl + beta * (msL - sl));
-        msR = flushMeanSquare(sr + beta * (msR - sr));
+        const sl = Math.fround(cl * cl);
+        const sr = Math.fround(cr * cr);
+        msL = flush(Math.fround(sl + Math.fround(beta * Math.fround(msL - sl))));
+        msR = flush(Math.fround(sr + Math.fround(beta * Math.fround(msR - sr))));
         levelL = fastLog2Inline(msL) * scale;
         levelR = fastLog2Inline(msR) * scale;
       } else {
@@ -394,11 +394,6 @@ export class CompressorLane {
     this.mkStep = other.mkStep;
     this.mkRemaining = other.mkRemaining;
   }
-}
-
-/** The mean square as the Rust stores it: an f32, flushed. */
-function flushMeanSquare(v) {
-  return flush(Math.fround(v));
 }
 
 function fastLog2Inline(x) {
@@ -435,9 +430,14 @@ function staticCurve(level, thr, slope, halfKnee, kneeCoef) {
   return a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
 }
 
+/**
+ * One step of the smooth-branching detector on the reduction, in f32
+ * arithmetic as the Rust (its rounding accumulates over long releases).
+ */
 function smoothStep(r, target, attack, release, floor) {
-  const coef = target < r ? attack : release;
-  const v = target + coef * (r - target);
+  const t = Math.fround(target);
+  const coef = t < r ? attack : release;
+  const v = Math.fround(t + Math.fround(coef * Math.fround(r - t)));
   return v < floor ? v : 0.0;
 }
 
