@@ -66,6 +66,77 @@ function allZero(buf, end) {
   return true;
 }
 
+/**
+ * The branch G over one pass: out[o + 2j] (step `stride`) = sum over i < K of
+ * taps[i] (buf[h + j - i] + buf[j + i]) for j < m, h = 2K - 1, the terms added
+ * in the order i = 0, 1, ... Unrolled for the two designs (K = 12 and 4),
+ * a loop for any other.
+ */
+function branch(taps, k, buf, m, out, o, stride) {
+  if (k === 12) {
+    const t0 = taps[0];
+    const t1 = taps[1];
+    const t2 = taps[2];
+    const t3 = taps[3];
+    const t4 = taps[4];
+    const t5 = taps[5];
+    const t6 = taps[6];
+    const t7 = taps[7];
+    const t8 = taps[8];
+    const t9 = taps[9];
+    const t10 = taps[10];
+    const t11 = taps[11];
+    for (let j = 0; j < m; j++) {
+      const n = 23 + j;
+      out[o] =
+        t0 * (buf[n] + buf[j]) +
+        t1 * (buf[n - 1] + buf[j + 1]) +
+        t2 * (buf[n - 2] + buf[j + 2]) +
+        t3 * (buf[n - 3] + buf[j + 3]) +
+        t4 * (buf[n - 4] + buf[j + 4]) +
+        t5 * (buf[n - 5] + buf[j + 5]) +
+        t6 * (buf[n - 6] + buf[j + 6]) +
+        t7 * (buf[n - 7] + buf[j + 7]) +
+        t8 * (buf[n - 8] + buf[j + 8]) +
+        t9 * (buf[n - 9] + buf[j + 9]) +
+        t10 * (buf[n - 10] + buf[j + 10]) +
+        t11 * (buf[n - 11] + buf[j + 11]);
+      o += stride;
+    }
+  } else if (k === 4) {
+    const t0 = taps[0];
+    const t1 = taps[1];
+    const t2 = taps[2];
+    const t3 = taps[3];
+    for (let j = 0; j < m; j++) {
+      const n = 7 + j;
+      out[o] =
+        t0 * (buf[n] + buf[j]) +
+        t1 * (buf[n - 1] + buf[j + 1]) +
+        t2 * (buf[n - 2] + buf[j + 2]) +
+        t3 * (buf[n - 3] + buf[j + 3]);
+      o += stride;
+    }
+  } else {
+    const h = 2 * k - 1;
+    for (let j = 0; j < m; j++) {
+      let acc = 0;
+      for (let i = 0; i < k; i++) {
+        acc += taps[i] * (buf[h + j - i] + buf[j + i]);
+      }
+      out[o] = acc;
+      o += stride;
+    }
+  }
+}
+
+/** buf[0 .. count) = buf[from .. from + count) (from > 0: a forward copy). */
+function shiftDown(buf, from, count) {
+  for (let i = 0; i < count; i++) {
+    buf[i] = buf[from + i];
+  }
+}
+
 /** 2x interpolator: each input sample becomes two output samples, passband gain 1. */
 export class Upsampler {
   constructor(stage) {
@@ -82,7 +153,6 @@ export class Upsampler {
    * position) and y[2n + 1] = x[n - K + 1] (the centre tap, a pure delay).
    */
   processBlock(input, inStart, n, output, outStart) {
-    const taps = this.taps;
     const k = this.k;
     const h = this.h;
     const buf = this.buf;
@@ -93,17 +163,12 @@ export class Upsampler {
       for (let j = 0; j < m; j++) {
         buf[h + j] = input[src + j];
       }
-      let o = outStart + 2 * done;
+      const o = outStart + 2 * done;
+      branch(this.taps, k, buf, m, output, o, 2);
       for (let j = 0; j < m; j++) {
-        let acc = 0;
-        for (let i = 0; i < k; i++) {
-          acc += taps[i] * (buf[h + j - i] + buf[j + i]);
-        }
-        output[o] = acc;
-        output[o + 1] = buf[k + j];
-        o += 2;
+        output[o + 2 * j + 1] = buf[k + j];
       }
-      buf.copyWithin(0, m, m + h);
+      shiftDown(buf, m, h);
       done += m;
     }
   }
@@ -126,9 +191,10 @@ export class Downsampler {
     this.k = this.taps.length;
     this.h = 2 * this.k - 1;
     // The last h even inputs and the last K odd inputs (oldest first), each
-    // followed by room for one pass.
+    // followed by room for one pass; the branch's sums for one pass.
     this.even = new Float32Array(MAX_BRANCH + CHUNK);
     this.odd = new Float32Array(MAX_UNIQUE_TAPS + CHUNK);
+    this.acc = new Float32Array(CHUNK);
   }
 
   /**
@@ -137,11 +203,11 @@ export class Downsampler {
    * u[2n - 2K + 1]).
    */
   processBlock(input, inStart, n, output, outStart) {
-    const taps = this.taps;
     const k = this.k;
     const h = this.h;
     const even = this.even;
     const odd = this.odd;
+    const acc = this.acc;
     let done = 0;
     while (done < n) {
       const m = Math.min(CHUNK, n - done);
@@ -151,17 +217,15 @@ export class Downsampler {
         odd[k + j] = input[src + 1];
         src += 2;
       }
+      // The branch's sum is an f32 in the Rust (acc holds it as one).
+      branch(this.taps, k, even, m, acc, 0, 1);
       const dst = outStart + done;
       for (let j = 0; j < m; j++) {
-        let acc = 0;
-        for (let i = 0; i < k; i++) {
-          acc += taps[i] * (even[h + j - i] + even[j + i]);
-        }
         // u[2n - 2K + 1] is the odd sample K pairs back.
-        output[dst + j] = 0.5 * (Math.fround(acc) + odd[j]);
+        output[dst + j] = 0.5 * (acc[j] + odd[j]);
       }
-      even.copyWithin(0, m, m + h);
-      odd.copyWithin(0, m, m + k);
+      shiftDown(even, m, h);
+      shiftDown(odd, m, k);
       done += m;
     }
   }

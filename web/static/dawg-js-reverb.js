@@ -107,52 +107,100 @@ class Side {
   }
 }
 
-/**
- * Run one comb over frames 0 .. m: adds its output y to acc, marks loud[f]
- * when it writes a nonzero value. Returns nothing; index and store are
- * written back to the side.
- */
-function runComb(side, c, x, room, damp, undamp, acc, loud, m) {
-  const buf = side.combs[c];
-  const len = buf.length;
-  let i = side.combIndex[c];
-  let s = side.combStore[c];
-  for (let f = 0; f < m; f++) {
-    const y = buf[i];
-    let sv = Math.fround(Math.fround(y * undamp[f]) + Math.fround(s * damp[f]));
-    let av = Math.abs(sv);
-    s = av >= STATE_FLOOR && av <= F32_MAX ? sv : 0.0;
-    sv = Math.fround(x[f] + Math.fround(s * room[f]));
-    av = Math.abs(sv);
-    const w = av >= STATE_FLOOR && av <= F32_MAX ? sv : 0.0;
-    buf[i] = w;
-    i += 1;
-    if (i >= len) i = 0;
-    acc[f] += y;
-    if (w !== 0) loud[f] = 1;
-  }
-  side.combIndex[c] = i;
-  side.combStore[c] = s;
+/** `x`, or exactly zero when it is below STATE_FLOOR in magnitude or not finite (x an f32 value). */
+function floorState(x) {
+  const a = Math.abs(x);
+  return a >= STATE_FLOOR && a <= F32_MAX ? x : 0.0;
 }
 
-/** Run one allpass in place over io[0 .. m); marks loud[f] when it writes a nonzero value. */
-function runAllpass(side, k, io, loud, m) {
-  const buf = side.allpasses[k];
-  const len = buf.length;
-  let i = side.allpassIndex[k];
+/**
+ * Run comb `c` of both sides and comb `c + 1` of both sides over frames
+ * 0 .. m as four independent recursions side by side (the CPU overlaps
+ * them), as the Rust does: the left pair adds its outputs to accL, the right
+ * pair to accR, in that order per frame; loud[f] is set when any writes a
+ * nonzero value. Every step is rounded to f32 where the Rust computes in f32.
+ */
+function runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, loud, m) {
+  const b0 = sideL.combs[c];
+  const b1 = sideL.combs[c + 1];
+  const b2 = sideR.combs[c];
+  const b3 = sideR.combs[c + 1];
+  const n0 = b0.length;
+  const n1 = b1.length;
+  const n2 = b2.length;
+  const n3 = b3.length;
+  let i0 = sideL.combIndex[c];
+  let i1 = sideL.combIndex[c + 1];
+  let i2 = sideR.combIndex[c];
+  let i3 = sideR.combIndex[c + 1];
+  let s0 = sideL.combStore[c];
+  let s1 = sideL.combStore[c + 1];
+  let s2 = sideR.combStore[c];
+  let s3 = sideR.combStore[c + 1];
   for (let f = 0; f < m; f++) {
-    const x = io[f];
-    const b = buf[i];
-    const v = Math.fround(x + b * ALLPASS_FEEDBACK);
-    const av = Math.abs(v);
-    const w = av >= STATE_FLOOR && av <= F32_MAX ? v : 0.0;
-    buf[i] = w;
-    i += 1;
-    if (i >= len) i = 0;
-    io[f] = -x + b;
-    if (w !== 0) loud[f] = 1;
+    const u = undamp[f];
+    const d = damp[f];
+    const r = room[f];
+    const xf = x[f];
+    const y0 = b0[i0];
+    const y1 = b1[i1];
+    const y2 = b2[i2];
+    const y3 = b3[i3];
+    s0 = floorState(Math.fround(Math.fround(y0 * u) + Math.fround(s0 * d)));
+    s1 = floorState(Math.fround(Math.fround(y1 * u) + Math.fround(s1 * d)));
+    s2 = floorState(Math.fround(Math.fround(y2 * u) + Math.fround(s2 * d)));
+    s3 = floorState(Math.fround(Math.fround(y3 * u) + Math.fround(s3 * d)));
+    const w0 = floorState(Math.fround(xf + Math.fround(s0 * r)));
+    const w1 = floorState(Math.fround(xf + Math.fround(s1 * r)));
+    const w2 = floorState(Math.fround(xf + Math.fround(s2 * r)));
+    const w3 = floorState(Math.fround(xf + Math.fround(s3 * r)));
+    b0[i0] = w0;
+    b1[i1] = w1;
+    b2[i2] = w2;
+    b3[i3] = w3;
+    if (++i0 >= n0) i0 = 0;
+    if (++i1 >= n1) i1 = 0;
+    if (++i2 >= n2) i2 = 0;
+    if (++i3 >= n3) i3 = 0;
+    accL[f] = Math.fround(accL[f] + y0) + y1;
+    accR[f] = Math.fround(accR[f] + y2) + y3;
+    if (w0 !== 0 || w1 !== 0 || w2 !== 0 || w3 !== 0) loud[f] = 1;
   }
-  side.allpassIndex[k] = i;
+  sideL.combIndex[c] = i0;
+  sideL.combIndex[c + 1] = i1;
+  sideR.combIndex[c] = i2;
+  sideR.combIndex[c + 1] = i3;
+  sideL.combStore[c] = s0;
+  sideL.combStore[c + 1] = s1;
+  sideR.combStore[c] = s2;
+  sideR.combStore[c + 1] = s3;
+}
+
+/** Run allpass `k` of the left side over accL and of the right side over accR, in place, side by side. */
+function runPair(sideL, sideR, k, accL, accR, loud, m) {
+  const bl = sideL.allpasses[k];
+  const br = sideR.allpasses[k];
+  const nl = bl.length;
+  const nr = br.length;
+  let il = sideL.allpassIndex[k];
+  let ir = sideR.allpassIndex[k];
+  for (let f = 0; f < m; f++) {
+    const xl = accL[f];
+    const xr = accR[f];
+    const yl = bl[il];
+    const yr = br[ir];
+    const wl = floorState(Math.fround(xl + yl * ALLPASS_FEEDBACK));
+    const wr = floorState(Math.fround(xr + yr * ALLPASS_FEEDBACK));
+    bl[il] = wl;
+    br[ir] = wr;
+    if (++il >= nl) il = 0;
+    if (++ir >= nr) ir = 0;
+    accL[f] = -xl + yl;
+    accR[f] = -xr + yr;
+    if (wl !== 0 || wr !== 0) loud[f] = 1;
+  }
+  sideL.allpassIndex[k] = il;
+  sideR.allpassIndex[k] = ir;
 }
 
 /** The reverb unit. */
@@ -299,9 +347,7 @@ export class Reverb {
     const dampRamp = this.damp;
     let w = Math.min(this.predelayWrite, pdLen - 1);
     for (let f = 0; f < m; f++) {
-      const sum = Math.fround(Math.fround(left[start + f] + right[start + f]) * FIXED_GAIN);
-      const as = Math.abs(sum);
-      const input = as >= STATE_FLOOR && as <= F32_MAX ? sum : 0.0;
+      const input = floorState(Math.fround(Math.fround(left[start + f] + right[start + f]) * FIXED_GAIN));
       pdBuf[w] = input;
       const d = predelay.tick();
       const whole = Math.floor(d);
@@ -330,13 +376,11 @@ export class Reverb {
     accR.fill(0, 0, m);
     const sideL = this.sideL;
     const sideR = this.sideR;
-    for (let c = 0; c < COMB_TUNINGS.length; c++) {
-      runComb(sideL, c, x, room, damp, undamp, accL, loud, m);
-      runComb(sideR, c, x, room, damp, undamp, accR, loud, m);
+    for (let c = 0; c < COMB_TUNINGS.length; c += 2) {
+      runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, loud, m);
     }
     for (let k = 0; k < ALLPASS_TUNINGS.length; k++) {
-      runAllpass(sideL, k, accL, loud, m);
-      runAllpass(sideR, k, accR, loud, m);
+      runPair(sideL, sideR, k, accL, accR, loud, m);
     }
 
     const wetRamp = this.wet;
