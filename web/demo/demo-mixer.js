@@ -287,7 +287,7 @@ export class Mixer {
       const peak = Math.max(m.peak[0], m.peak[1]);
       const db = peak > 0 ? 20 * Math.log10(peak) : -Infinity;
       s.meter.set(db);
-      s.stateText.textContent = m.state === "bypassed" ? "bypassed" : m.state === "absent" ? "\u2014" : db > -120 ? db.toFixed(0) + " dB" : "silent";
+      s.stateText.textContent = m.state === "bypassed" ? "bypassed" : m.state === "absent" ? "\u2014" : db > -120 ? db.toFixed(0).replace("-", "\u2212") + " dB" : "silent";
       s.root.classList.toggle("bypassed", m.state === "bypassed");
     }
   }

@@ -267,7 +267,8 @@ function buildOutputMeters() {
 function showMode() {
   const mode = currentMode();
   ui.signalRow.hidden = mode !== "signal";
-  for (const [m, mixer] of Object.entries(state.mixers)) mixer.root.hidden = m !== mode;
+  // Only the mode's own mixer is in the document (both use the same ids).
+  ui.mixerSlot.replaceChildren(state.mixers[mode].root);
   ui.mixerTitle.textContent = mode === "session"
     ? "Reference session: " + state.sessionDoc.tracks.length + " tracks at " + state.sessionDoc.tempo_bpm + " BPM"
     : "Test signal through track 1";
@@ -311,11 +312,12 @@ function buildUi(app) {
   }
   state.mixers.signal = new Mixer(MixerModel.forSignal(state.table), send);
   ui.mixerTitle = el("h2", { id: "mixer-title" });
+  ui.mixerSlot = el("div", { className: "mixer-slot" });
   const mixerSection = el("section", { className: "mixer-section", attrs: { "aria-labelledby": "mixer-title" } }, [
     ui.mixerTitle,
     el("p", { className: "doc", text: "Select a track by its name for its EQ, compressor and sends. " +
       "A strip that says \u201cbypassed\u201d has gone silent and costs nothing until it sounds again." }),
-    ...Object.values(state.mixers).map((m) => m.root),
+    ui.mixerSlot,
   ]);
 
   state.load = new LoadReadout();
@@ -383,6 +385,10 @@ window.dawgDemo = {
   /** The engine's last meter snapshot drawn, or null. */
   get meters() {
     return state.meters;
+  },
+  /** Context time the session's pattern started at (its origin on every engine), or null. */
+  get sessionStart() {
+    return state.player ? state.player.sessionStart : null;
   },
   /** The load readout: {live, byBackend}. */
   get load() {
