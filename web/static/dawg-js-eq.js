@@ -39,6 +39,12 @@ function isFrequency(p) {
   return p === EQ_LOW_HZ || p === EQ_MID_HZ || p === EQ_HIGH_HZ;
 }
 
+/** The first of the sections (0, 1, 2) whose output left the f32 range, given the one found so far. */
+function firstOverflow(dead, y0, y1) {
+  const k = !(Math.abs(y0) <= F32_MAX) ? 0 : !(Math.abs(y1) <= F32_MAX) ? 1 : 2;
+  return k < dead ? k : dead;
+}
+
 /**
  * One track's 3-band EQ. `settings` holds the seven initial values in
  * EQ_* order (frequencies in Hz).
@@ -58,6 +64,9 @@ export class EqLane {
     this.coefs = new Float64Array(15);
     /** s1, s2 of the left low, mid, high sections, then of the right ones. */
     this.state = new Float64Array(12);
+    /** First section of each channel whose output left the f32 range since the last update point (3: none). */
+    this.deadL = 3;
+    this.deadR = 3;
     this.updateCoefs();
   }
 
@@ -103,7 +112,16 @@ export class EqLane {
     }
   }
 
-  /** Filter frames start..end of (left, right) in place. */
+  /**
+   * Filter frames start..end of (left, right) in place.
+   *
+   * The state runs in f64; where the Rust's f32 arithmetic would overflow
+   * (a section's output beyond the f32 range), that section's state would
+   * turn infinite or NaN there, the output would be flushed to zero until the
+   * next update point and the section and those after it would be settled
+   * to zero there: the same happens here (`deadL`, `deadR`: the first
+   * overflowed section of each channel, 3 for none).
+   */
   process(left, right, start, end) {
     const T = FLUSH_THRESHOLD;
     const M = F32_MAX;
@@ -114,6 +132,8 @@ export class EqLane {
     let a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4];
     let b0 = c[5], b1 = c[6], b2 = c[7], b3 = c[8], b4 = c[9];
     let d0 = c[10], d1 = c[11], d2 = c[12], d3 = c[13], d4 = c[14];
+    let deadL = this.deadL;
+    let deadR = this.deadR;
     let phase = this.phase;
     let i = start;
     while (i < end) {
@@ -124,6 +144,19 @@ export class EqLane {
           a0 = c[0]; a1 = c[1]; a2 = c[2]; a3 = c[3]; a4 = c[4];
           b0 = c[5]; b1 = c[6]; b2 = c[7]; b3 = c[8]; b4 = c[9];
           d0 = c[10]; d1 = c[11]; d2 = c[12]; d3 = c[13]; d4 = c[14];
+        }
+        // Sections that overflowed since the last update point hold non-finite state in the Rust.
+        if (deadL < 3) {
+          if (deadL === 0) { l01 = NaN; l02 = NaN; }
+          if (deadL <= 1) { l11 = NaN; l12 = NaN; }
+          l21 = NaN; l22 = NaN;
+          deadL = 3;
+        }
+        if (deadR < 3) {
+          if (deadR === 0) { r01 = NaN; r02 = NaN; }
+          if (deadR <= 1) { r11 = NaN; r12 = NaN; }
+          r21 = NaN; r22 = NaN;
+          deadR = 3;
         }
         // Settle: zero a section whose state is negligible (both values) or not finite.
         let u = Math.abs(l01), v = Math.abs(l02);
@@ -172,14 +205,22 @@ export class EqLane {
           r22 = d2 * yr1 - d4 * yr;
           const al = Math.abs(yl);
           const ar = Math.abs(yr);
-          left[j] = al >= T && al <= M ? yl : 0.0;
-          right[j] = ar >= T && ar <= M ? yr : 0.0;
+          if (!(Math.abs(yl0) <= M && Math.abs(yl1) <= M && al <= M)) {
+            deadL = firstOverflow(deadL, yl0, yl1);
+          }
+          if (!(Math.abs(yr0) <= M && Math.abs(yr1) <= M && ar <= M)) {
+            deadR = firstOverflow(deadR, yr0, yr1);
+          }
+          left[j] = al >= T && deadL === 3 ? yl : 0.0;
+          right[j] = ar >= T && deadR === 3 ? yr : 0.0;
         }
       }
       phase = (phase + seg) % COEF_UPDATE_FRAMES;
       i = stop;
     }
     this.phase = phase;
+    this.deadL = deadL;
+    this.deadR = deadR;
     st[0] = l01; st[1] = l02; st[2] = l11; st[3] = l12; st[4] = l21; st[5] = l22;
     st[6] = r01; st[7] = r02; st[8] = r11; st[9] = r12; st[10] = r21; st[11] = r22;
   }
@@ -192,6 +233,8 @@ export class EqLane {
     this.phase = 0;
     this.dirty = true;
     this.state.fill(0.0);
+    this.deadL = 3;
+    this.deadR = 3;
     this.updateCoefs();
   }
 
