@@ -445,42 +445,28 @@ export class Sampler {
 
   /** Add frames start..end of slot `v` (envelope ramping throughout if `ramp`, else constant). */
   segment(v, data, rOff, frames, stereo, ramp, incHi, incLo, left, right, start, end) {
-    let hi = this.posHi[v];
-    let lo = this.posLo[v];
-    let rem = this.envRemaining[v];
+    const pos = this.posHi[v] | 0;
+    const posLo = this.posLo[v];
+    const rem = this.envRemaining[v];
     const target = this.envTarget[v];
     const step = this.envStep[v];
     const vel = this.velocity[v];
-    let g = Math.fround(this.env[v] * vel);
-    for (let k = start; k < end; k++) {
-      if (ramp) {
-        rem = rem > 0 ? rem - 1 : 0;
-        g = Math.fround(Math.fround(target - Math.fround(step * rem)) * vel);
-      }
-      const frac = Math.fround(lo) * FRAC_SCALE;
-      const a = data[hi];
-      const b = hi + 1 < frames ? data[hi + 1] : 0.0;
-      const yl = Math.fround(Math.fround(a + Math.fround(Math.fround(b - a) * frac)) * g);
-      left[k] += yl;
-      if (stereo) {
-        const c = data[rOff + hi];
-        const d = hi + 1 < frames ? data[rOff + hi + 1] : 0.0;
-        right[k] += Math.fround(Math.fround(c + Math.fround(Math.fround(d - c) * frac)) * g);
-      } else {
-        right[k] += yl;
-      }
-      lo += incLo;
-      if (lo >= FRAC_ONE) {
-        lo -= FRAC_ONE;
-        hi += 1;
-      }
-      hi += incHi;
+    const g = Math.fround(this.env[v] * vel);
+    const n = end - start;
+    if (stereo) {
+      segmentStereo(data, rOff, frames, ramp, pos, posLo, incHi | 0, incLo, rem, target, step, vel, g, left, right, start, end);
+    } else {
+      segmentMono(data, frames, ramp, pos, posLo, incHi | 0, incLo, rem, target, step, vel, g, left, right, start, end);
     }
-    this.posHi[v] = hi;
-    this.posLo[v] = lo;
+    // The position after n frames, in exact integer parts.
+    const lo = posLo + n * incLo;
+    const carry = Math.floor(lo / FRAC_ONE);
+    this.posHi[v] = pos + n * incHi + carry;
+    this.posLo[v] = lo - carry * FRAC_ONE;
     if (ramp) {
-      this.envRemaining[v] = rem;
-      this.env[v] = Math.fround(target - Math.fround(step * rem));
+      const r = rem > n ? rem - n : 0;
+      this.envRemaining[v] = r;
+      this.env[v] = Math.fround(target - Math.fround(step * r));
     }
   }
 
@@ -515,6 +501,60 @@ export class Sampler {
   /** Longest time an input takes to reach the output: 0, a source has no input. */
   tailFrames() {
     return 0;
+  }
+}
+
+/** One segment of a mono voice: both channels get the same values. */
+function segmentMono(data, frames, ramp, pos, posLo, incHi, incLo, rem, target, step, vel, g0, left, right, start, end) {
+  let hi = pos;
+  let lo = posLo;
+  let r = rem;
+  let g = g0;
+  for (let k = start; k < end; k++) {
+    if (ramp) {
+      r = r > 0 ? r - 1 : 0;
+      g = Math.fround(Math.fround(target - Math.fround(step * r)) * vel);
+    }
+    const frac = Math.fround(lo) * FRAC_SCALE;
+    const a = data[hi];
+    const b = hi + 1 < frames ? data[hi + 1] : 0.0;
+    const y = Math.fround(Math.fround(a + Math.fround(Math.fround(b - a) * frac)) * g);
+    left[k] += y;
+    right[k] += y;
+    lo += incLo;
+    if (lo >= FRAC_ONE) {
+      lo -= FRAC_ONE;
+      hi += 1;
+    }
+    hi += incHi;
+  }
+}
+
+/** One segment of a stereo voice: the right plane starts at `rOff`. */
+function segmentStereo(data, rOff, frames, ramp, pos, posLo, incHi, incLo, rem, target, step, vel, g0, left, right, start, end) {
+  let hi = pos;
+  let lo = posLo;
+  let r = rem;
+  let g = g0;
+  for (let k = start; k < end; k++) {
+    if (ramp) {
+      r = r > 0 ? r - 1 : 0;
+      g = Math.fround(Math.fround(target - Math.fround(step * r)) * vel);
+    }
+    const frac = Math.fround(lo) * FRAC_SCALE;
+    const last = hi + 1 >= frames;
+    const a = data[hi];
+    const b = last ? 0.0 : data[hi + 1];
+    left[k] += Math.fround(Math.fround(a + Math.fround(Math.fround(b - a) * frac)) * g);
+    const c = data[rOff + hi];
+    const d = last ? 0.0 : data[rOff + hi + 1];
+    right[k] += Math.fround(Math.fround(c + Math.fround(Math.fround(d - c) * frac)) * g);
+    lo += incLo;
+    if (lo >= FRAC_ONE) {
+      lo -= FRAC_ONE;
+      hi += 1;
+    }
+    hi += incHi;
   }
 }
 
