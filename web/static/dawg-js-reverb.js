@@ -20,9 +20,11 @@
 // linearly per frame. Recirculating values below STATE_FLOOR are set to
 // exactly zero, so a tail ends in exact silence. Frames run in passes of
 // CHUNK, each comb and allpass over the whole pass in turn (the same
-// arithmetic per frame whatever the block length). Every operation is
-// rounded to f32 where the Rust computes in f32, so the state evolves as
-// the Rust state does.
+// arithmetic per frame whatever the block length). Each comb and allpass
+// step is computed in f64 and rounded to f32 once, where the state is kept
+// and the state floor decides (the Rust rounds each multiply and add: the
+// outputs differ by float32 rounding, about -130 dB); the input sum and the
+// output mix round every step as the Rust does.
 
 import { F32_MAX, QUIET } from "./dawg-js-config.js";
 import { flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
@@ -118,7 +120,8 @@ function floorState(x) {
  * 0 .. m as four independent recursions side by side (the CPU overlaps
  * them), as the Rust does: the left pair adds its outputs to accL, the right
  * pair to accR, in that order per frame; loud[f] is set when any writes a
- * nonzero value. Every step is rounded to f32 where the Rust computes in f32.
+ * nonzero value. Each store and write is rounded to f32 before the state
+ * floor decides, as the Rust's f32 values are.
  */
 function runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, loud, m) {
   const b0 = sideL.combs[c];
@@ -146,14 +149,14 @@ function runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, loud, m) {
     const y1 = b1[i1];
     const y2 = b2[i2];
     const y3 = b3[i3];
-    s0 = floorState(Math.fround(Math.fround(y0 * u) + Math.fround(s0 * d)));
-    s1 = floorState(Math.fround(Math.fround(y1 * u) + Math.fround(s1 * d)));
-    s2 = floorState(Math.fround(Math.fround(y2 * u) + Math.fround(s2 * d)));
-    s3 = floorState(Math.fround(Math.fround(y3 * u) + Math.fround(s3 * d)));
-    const w0 = floorState(Math.fround(xf + Math.fround(s0 * r)));
-    const w1 = floorState(Math.fround(xf + Math.fround(s1 * r)));
-    const w2 = floorState(Math.fround(xf + Math.fround(s2 * r)));
-    const w3 = floorState(Math.fround(xf + Math.fround(s3 * r)));
+    s0 = floorState(Math.fround(y0 * u + s0 * d));
+    s1 = floorState(Math.fround(y1 * u + s1 * d));
+    s2 = floorState(Math.fround(y2 * u + s2 * d));
+    s3 = floorState(Math.fround(y3 * u + s3 * d));
+    const w0 = floorState(Math.fround(xf + s0 * r));
+    const w1 = floorState(Math.fround(xf + s1 * r));
+    const w2 = floorState(Math.fround(xf + s2 * r));
+    const w3 = floorState(Math.fround(xf + s3 * r));
     b0[i0] = w0;
     b1[i1] = w1;
     b2[i2] = w2;
