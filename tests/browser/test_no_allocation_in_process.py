@@ -1,0 +1,313 @@
+"""process() allocates nothing on the audio thread, on every backend, measured
+in real Chromium rather than read from the code.
+
+Chromium exposes each AudioWorklet's V8 isolate as a DevTools target of type
+"worklet" (``Target.setAutoAttach`` on the page). Attached to it, the test
+runs V8's sampling heap profiler (``HeapProfiler.startSampling`` with a
+16-byte mean interval, keeping objects that garbage collections have already
+freed) in consecutive 5-second windows while the reference session plays in
+realtime, and reads ``Runtime.getHeapUsage`` at each window's edges. Every
+sampled allocation comes with the JavaScript (and wasm) stack that made it;
+an allocation is the worklet's when any frame of that stack is code the
+worklet loaded (process(), what it calls, message handlers). Allocations with
+no such frame (the isolate idle, serving the inspector) are not.
+
+Each backend must play 30 consecutive seconds in which nothing is allocated
+by the worklet's code, and in which the isolate's array-buffer backing stores
+do not change and its used heap does not grow. The first seconds of a
+worklet are not allocation-free whatever its code: the JIT tiers functions
+up, and a deoptimisation (a branch first taken at a pattern's loop point)
+runs code unoptimised for a while, where numbers are boxed. So the test plays
+for up to 150 s and looks for the first clean 30 seconds; an engine that
+allocates per quantum, per event or per pattern pass (the reference session
+loops every 10.7 s, so any 30 seconds hold two loop points and hundreds of
+events) never has one.
+
+The positive control runs in the same browser, in the same windows, through
+the same measurement: a processor that allocates one small array per second
+of audio from process(). It must show allocations in every window, so a
+measurement that could not see them would fail the test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
+
+from tests.browser.harness import harness
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).parent
+PLAY_JS = harness("play_realtime.js")
+CONTROL_SOURCE = (HERE / "allocating_processor.js").read_text(encoding="utf-8")
+
+BACKENDS = ("wasm-simd", "wasm-scalar", "js")
+WINDOW_S = 5.0
+CLEAN_WINDOWS = 6  # 30 s
+MAX_WINDOWS = 30  # 150 s of play at most
+SAMPLING_INTERVAL_BYTES = 16
+#: Used-heap growth allowed over the clean 30 s: what the isolate allocates
+#: while idle, answering the inspector (tens of bytes per request).
+IDLE_GROWTH_MAX_BYTES = 512
+CALL_TIMEOUT_S = 20.0
+#: True in an AudioWorkletGlobalScope only.
+AUDIO_WORKLET_PROBE = "typeof registerProcessor === 'function' && typeof sampleRate === 'number'"
+
+
+class WorkletHeap:
+    """The AudioWorklet isolate of one page, reached through the page's
+    DevTools session: auto-attached as a "worklet" target, spoken to with
+    ``Target.sendMessageToTarget`` (non-flat sessions, which Playwright's
+    CDPSession supports)."""
+
+    def __init__(self, context: BrowserContext, page: Page) -> None:
+        self.page = page
+        self.cdp: CDPSession = context.new_cdp_session(page)
+        self.worklets: list[str] = []
+        self.replies: dict[int, dict[str, Any]] = {}
+        self.session: str | None = None
+        self.next_id = 1
+        self.cdp.on("Target.attachedToTarget", self._attached)
+        self.cdp.on("Target.receivedMessageFromTarget", self._received)
+        self.cdp.send(
+            "Target.setAutoAttach",
+            {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": False},
+        )
+
+    def _attached(self, event: dict[str, Any]) -> None:
+        if event["targetInfo"]["type"] == "worklet":
+            self.worklets.append(event["sessionId"])
+
+    def _received(self, event: dict[str, Any]) -> None:
+        message = json.loads(event["message"])
+        if "id" in message:
+            self.replies[message["id"]] = message
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> Any:
+        target = session or self.session
+        assert target is not None, "no AudioWorklet target attached"
+        call_id = self.next_id
+        self.next_id += 1
+        message = {"id": call_id, "method": method, "params": params or {}}
+        self.cdp.send(
+            "Target.sendMessageToTarget", {"sessionId": target, "message": json.dumps(message)}
+        )
+        deadline = time.monotonic() + CALL_TIMEOUT_S
+        while call_id not in self.replies:
+            assert time.monotonic() < deadline, (
+                f"{method}: no reply from the worklet in {CALL_TIMEOUT_S} s"
+            )
+            self.page.wait_for_timeout(5)
+        reply = self.replies.pop(call_id)
+        assert "error" not in reply, f"{method}: {reply['error']}"
+        return reply["result"]
+
+    def find_audio_worklet(self) -> None:
+        """Pick the attached worklet whose global scope is an AudioWorkletGlobalScope."""
+        deadline = time.monotonic() + CALL_TIMEOUT_S
+        while self.session is None:
+            for s in self.worklets:
+                probe = self.call(
+                    "Runtime.evaluate",
+                    {
+                        "expression": AUDIO_WORKLET_PROBE,
+                        "returnByValue": True,
+                    },
+                    session=s,
+                )
+                if probe["result"].get("value") is True:
+                    self.session = s
+                    break
+            else:
+                assert time.monotonic() < deadline, "no AudioWorklet target appeared"
+                self.page.wait_for_timeout(50)
+        self.call("HeapProfiler.enable")
+
+    def usage(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.call("Runtime.getHeapUsage").items()}
+
+    def start_sampling(self) -> None:
+        self.call(
+            "HeapProfiler.startSampling",
+            {
+                "samplingInterval": SAMPLING_INTERVAL_BYTES,
+                "includeObjectsCollectedByMajorGC": True,
+                "includeObjectsCollectedByMinorGC": True,
+            },
+        )
+
+    def stop_sampling(self) -> dict[str, Any]:
+        return dict(self.call("HeapProfiler.stopSampling")["profile"])
+
+
+@dataclass
+class Window:
+    """One measurement window of one run."""
+
+    end_s: float  # the context's currentTime at its end
+    samples: int  # allocations sampled with worklet code on the stack
+    bytes_estimate: int  # V8's estimate of the bytes they stand for
+    by_function: dict[str, int]  # sampled allocations by innermost worklet function
+    used_before: int
+    used_after: int
+    backing_before: int
+    backing_after: int
+
+    @property
+    def clean(self) -> bool:
+        return self.samples == 0 and self.backing_after == self.backing_before
+
+
+def attributed(profile: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
+    """Allocations of a sampling heap profile made with worklet code on the
+    stack: (samples, estimated bytes, samples by innermost worklet function)."""
+    owner: dict[int, str | None] = {}  # node id -> innermost frame with a script URL
+    self_size: dict[int, int] = {}
+
+    def walk(node: dict[str, Any], inner: str | None) -> None:
+        frame = node["callFrame"]
+        if frame.get("url"):
+            inner = f"{frame['functionName'] or '(anonymous)'} ({frame['url'].rsplit('/', 1)[-1]})"
+        owner[node["id"]] = inner
+        self_size[node["id"]] = int(node["selfSize"])
+        for child in node["children"]:
+            walk(child, inner)
+
+    walk(profile["head"], None)
+    by_function: dict[str, int] = {}
+    count = 0
+    for sample in profile["samples"]:
+        name = owner[sample["nodeId"]]
+        if name is not None:
+            count += 1
+            by_function[name] = by_function.get(name, 0) + 1
+    estimate = sum(size for node, size in self_size.items() if owner[node] is not None)
+    return count, estimate, by_function
+
+
+@dataclass
+class Run:
+    """One page playing one backend (or the control), measured window by window."""
+
+    name: str
+    context: BrowserContext
+    page: Page
+    heap: WorkletHeap
+    started: dict[str, Any]
+    windows: list[Window] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def begin(self) -> None:
+        self.heap.find_audio_worklet()
+        self.usage = self.heap.usage()
+        self.heap.start_sampling()
+
+    def close_window(self) -> None:
+        profile = self.heap.stop_sampling()
+        after = self.heap.usage()
+        self.heap.start_sampling()
+        samples, estimate, by_function = attributed(profile)
+        self.windows.append(
+            Window(
+                end_s=float(self.page.evaluate("window.dawgPlay.ctx.currentTime")),
+                samples=samples,
+                bytes_estimate=estimate,
+                by_function=by_function,
+                used_before=self.usage["usedSize"],
+                used_after=after["usedSize"],
+                backing_before=self.usage["backingStorageSize"],
+                backing_after=after["backingStorageSize"],
+            )
+        )
+        self.usage = after
+
+    def clean_stretch(self) -> list[Window] | None:
+        """The first CLEAN_WINDOWS consecutive clean windows, if any."""
+        for i in range(len(self.windows) - CLEAN_WINDOWS + 1):
+            stretch = self.windows[i : i + CLEAN_WINDOWS]
+            if all(w.clean for w in stretch):
+                return stretch
+        return None
+
+    def report(self) -> str:
+        rows = [
+            f"  t={w.end_s:6.1f} s  sampled={w.samples:5d} (~{w.bytes_estimate} B)  "
+            f"used {w.used_before}->{w.used_after}  backing {w.backing_before}->{w.backing_after}  "
+            f"{dict(sorted(w.by_function.items(), key=lambda kv: -kv[1])[:4])}"
+            for w in self.windows
+        ]
+        return f"{self.name}:\n" + "\n".join(rows)
+
+
+@pytest.fixture
+def runs(browser: Browser, server_url: str) -> Iterator[list[Run]]:
+    made: list[Run] = []
+    try:
+        for backend in (*BACKENDS, None):
+            context = browser.new_context()
+            page = context.new_page()
+            heap = WorkletHeap(context, page)
+            page.goto(server_url + "/")
+            args: dict[str, Any] = {"backend": backend}
+            if backend is None:
+                args["controlSource"] = CONTROL_SOURCE
+            started = page.evaluate(PLAY_JS, args)
+            made.append(Run(backend or "control", context, page, heap, started))
+        yield made
+    finally:
+        for run in made:
+            run.context.close()
+
+
+def test_process_allocates_nothing_on_any_backend(runs: list[Run]) -> None:
+    for run in runs:
+        if run.name != "control":
+            assert run.started["backend"] == run.name, run.started
+            assert run.started["transport"] == "ring", run.started
+        run.begin()
+    backends = [r for r in runs if r.name != "control"]
+    control = runs[-1]
+    for _ in range(MAX_WINDOWS):
+        runs[0].page.wait_for_timeout(WINDOW_S * 1000)
+        for run in runs:
+            run.close_window()
+        if len(control.windows) >= CLEAN_WINDOWS and all(r.clean_stretch() for r in backends):
+            break
+    report = "\n".join(r.report() for r in runs)
+
+    # The measurement sees one small allocation per second of audio.
+    assert all(w.samples > 0 for w in control.windows), (
+        "the control's allocations were not seen in every window:\n" + report
+    )
+    assert all(
+        any(name.startswith("process (") for name in w.by_function) for w in control.windows
+    ), report
+
+    for run in backends:
+        stretch = run.clean_stretch()
+        assert stretch is not None, (
+            f"{run.name}: no {CLEAN_WINDOWS * WINDOW_S:.0f} s of realtime play without "
+            f"allocation by the worklet's code in {len(run.windows) * WINDOW_S:.0f} s:\n{report}"
+        )
+        growth = stretch[-1].used_after - stretch[0].used_before
+        assert growth <= IDLE_GROWTH_MAX_BYTES, (
+            f"{run.name}: the worklet's heap grew {growth} bytes in its clean stretch:\n{report}"
+        )
+        # It was really playing: the clock ran and the master carried the session.
+        assert stretch[-1].end_s - stretch[0].end_s >= (CLEAN_WINDOWS - 1) * WINDOW_S * 0.9
+        state = run.page.evaluate(
+            "(() => { const m = window.dawgPlay.engine.meters(); "
+            "return {peak: Math.max(...m.master.peak), errors: window.dawgPlay.errors}; })()"
+        )
+        assert state["errors"] == [], f"{run.name}: {state['errors']}"
+        assert state["peak"] > 1e-3, f"{run.name}: the master is silent ({state})"
