@@ -119,6 +119,12 @@ def test_switching_backends_while_playing_keeps_the_music_going(
         assert peak_over(page, 0.5, track=pad) == 0.0
     page.wait_for_timeout(2500)
     rows = recorded(page)
+    # The load readout kept a figure for each backend that ran.
+    loads = page.evaluate("window.dawgDemo.load.byBackend")
+    assert sorted(loads) == sorted(BACKENDS)
+    for backend in BACKENDS:
+        assert 0 < loads[backend]["load"] < 1, (backend, loads[backend])
+        assert page.locator(f"#load-{backend}-avg").text_content() != "\u2014"
 
     # The output never went quiet: the quietest 46 ms RMS the page drew from
     # the first switch to the end is still well above silence.
@@ -171,3 +177,26 @@ def test_a_backend_that_cannot_start_leaves_the_old_one_playing(page: Page) -> N
     page.wait_for_timeout(1000)
     page.wait_for_function("window.dawgDemo.levelDb > -50", timeout=10000)
     assert page.evaluate("window.dawgDemo.context.state") == "running"
+
+
+def test_switching_backends_while_a_test_signal_plays(page: Page) -> None:
+    """The test signal feeds the new engine's track 1 from the moment it is faded in."""
+    page.wait_for_selector(".strip.master")
+    page.locator("#mode").select_option("signal")
+    page.locator("#signal").select_option("noise")
+    start(page)
+    record(page)
+    for i, backend in enumerate(["js", "wasm-scalar"], start=1):
+        t = now(page)
+        choose(page, backend)
+        result = wait_switched(page, i)
+        assert result["ok"], result["error"]
+        page.wait_for_timeout(1500)
+        levels = [r["level"] for r in recorded(page, t)]
+        assert min(levels) > -40, (
+            f"the signal dropped to {min(levels):.1f} dBFS switching to {backend}"
+        )
+        assert {r["backend"] for r in recorded(page, now(page) - 0.5)} == {backend}
+        # The track's meter follows the signal on the new engine.
+        page.wait_for_function("window.dawgDemo.meters.tracks[0].peak[0] > 1e-2", timeout=10000)
+    assert page.console_errors == []  # type: ignore[attr-defined]
