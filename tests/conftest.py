@@ -1,5 +1,6 @@
 """Shared fixtures: one real build of the crate per test session (both wasm
-variants and the native library), and engines on every runtime."""
+variants, the JavaScript engine and the native library), and engines on
+every runtime."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import dawgwasm
 from dawgwasm import Engine
 
-RUNTIMES = ("simd", "scalar", "native")
+RUNTIMES = ("simd", "scalar", "native", "js")
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +37,9 @@ EngineFactory = Callable[..., Engine]
 
 @pytest.fixture
 def make_engine(built_dist: Path, native_lib: Path) -> Iterator[EngineFactory]:
-    """``make_engine(runtime, **config)`` for runtime in simd, scalar, native;
-    every engine made is closed when the test ends."""
+    """``make_engine(runtime, **config)`` for runtime in simd, scalar, native,
+    js (the build's JavaScript engine under node); every engine made is
+    closed when the test ends."""
     made: list[Engine] = []
 
     def make(runtime: str = "simd", **config: Any) -> Engine:
@@ -55,7 +57,8 @@ def make_engine(built_dist: Path, native_lib: Path) -> Iterator[EngineFactory]:
 
 @pytest.fixture(params=RUNTIMES)
 def runtime(request: pytest.FixtureRequest) -> str:
-    """Each runtime in turn: wasmtime SIMD, wasmtime scalar, native."""
+    """Each runtime in turn: wasmtime SIMD, wasmtime scalar, native, the
+    JavaScript engine under node."""
     return str(request.param)
 
 

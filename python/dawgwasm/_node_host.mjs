@@ -97,11 +97,20 @@ function reply(result) {
     shadow = grown;
   }
   const changed = [];
-  for (let off = 0; off < size; off += PAGE_BYTES) {
-    const end = Math.min(off + PAGE_BYTES, size);
-    if (mem.compare(shadow, off, end, off, end) !== 0) {
-      changed.push(off);
+  // Compare runs of pages, halving a run only where it differs.
+  const pending = [0, size];
+  while (pending.length > 0) {
+    const end = pending.pop();
+    const off = pending.pop();
+    if (mem.compare(shadow, off, end, off, end) === 0) {
+      continue;
     }
+    if (end - off <= PAGE_BYTES) {
+      changed.push(off);
+      continue;
+    }
+    const mid = off + Math.ceil((end - off) / 2 / PAGE_BYTES) * PAGE_BYTES;
+    pending.push(mid, end, off, mid);
   }
   const head = Buffer.alloc(4 + 1 + 8 + 4 + 4);
   const bodyLength = head.length - 4 + changed.length * (4 + PAGE_BYTES);

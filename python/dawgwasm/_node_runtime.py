@@ -4,7 +4,8 @@ one ``node`` process serving the ABI's calls over stdin/stdout (see
 exactly as it drives the wasm module.
 
 Linear memory is mirrored here as a numpy buffer: each call sends the pages
-written on this side since the last reply, and each reply brings back the
+written on this side since the last reply (only numpy views write here, so
+only the pages under views are compared), and each reply brings back the
 pages the call changed and the memory's size when it grew (views are made
 again then, as after a wasm memory grows). Every reply has a deadline, as a
 wasm call has (see :mod:`dawgwasm._runtime`): past it the node process is
@@ -112,6 +113,8 @@ class NodeRuntime(Runtime):
         self._mem = np.zeros(0, np.uint8)
         self._shadow = np.zeros(0, np.uint8)
         self._generation = 0
+        #: Page ranges (first, last) covered by the views handed out, merged.
+        self._view_pages: list[tuple[int, int]] = []
         try:
             self._receive("start-up", self.deadline_base_s)
         except DspRuntimeError as e:
@@ -129,12 +132,17 @@ class NodeRuntime(Runtime):
 
     # ---- the wire -------------------------------------------------------------------
 
-    def _changed_pages(self) -> np.ndarray[Any, np.dtype[np.intp]]:
-        if not self._mem.size:
-            return np.zeros(0, np.intp)
-        cur = self._mem.view(np.uint64).reshape(-1, PAGE_BYTES // 8)
-        old = self._shadow.view(np.uint64).reshape(-1, PAGE_BYTES // 8)
-        return np.flatnonzero((cur != old).any(axis=1))
+    def _changed_pages(self) -> list[int]:
+        """Pages written on this side since the last reply. Only views
+        (:meth:`_view`) can write here, so only the pages they cover are compared."""
+        changed: list[int] = []
+        words = PAGE_BYTES // 8
+        for first, last in self._view_pages:
+            lo, hi = first * PAGE_BYTES, (last + 1) * PAGE_BYTES
+            cur = self._mem[lo:hi].view(np.uint64).reshape(-1, words)
+            old = self._shadow[lo:hi].view(np.uint64).reshape(-1, words)
+            changed.extend(first + int(p) for p in np.flatnonzero((cur != old).any(axis=1)))
+        return changed
 
     def _send(self, name: str, args: list[int | float]) -> None:
         pages = self._changed_pages()
@@ -146,8 +154,8 @@ class NodeRuntime(Runtime):
             struct.pack("<I", len(pages)),
         ]
         for p in pages:
-            lo = int(p) * PAGE_BYTES
-            parts.append(struct.pack("<I", int(p)))
+            lo = p * PAGE_BYTES
+            parts.append(struct.pack("<I", p))
             parts.append(self._mem[lo : lo + PAGE_BYTES].tobytes())
             self._shadow[lo : lo + PAGE_BYTES] = self._mem[lo : lo + PAGE_BYTES]
         body = b"".join(parts)
@@ -259,10 +267,23 @@ class NodeRuntime(Runtime):
         return bytes(self._mem[ptr : ptr + length])
 
     def _view(self, ptr: int, count: int, owner: object) -> F32Array:
+        if count:
+            self._cover(ptr // PAGE_BYTES, (ptr + 4 * count - 1) // PAGE_BYTES)
         arr: Any = (ctypes.c_float * count).from_buffer(self._raw, ptr)
         arr.dawgwasm_owner = (owner, self)
         view: F32Array = np.ctypeslib.as_array(arr)
         return view
+
+    def _cover(self, first: int, last: int) -> None:
+        """Add pages ``first..=last`` to the ranges compared before each call."""
+        spans = sorted([*self._view_pages, (first, last)])
+        merged: list[tuple[int, int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        self._view_pages = merged
 
     def memory_key(self) -> tuple[int, int]:
         return (self._generation, int(self._mem.size))

@@ -1,6 +1,7 @@
 """The SIMD build, the scalar build and the native build compute the same
 thing: on noise through every stage, with parameter changes mid-stream,
-their outputs agree within AGREE_ATOL.
+their outputs agree within AGREE_ATOL; the JavaScript engine (f64 where the
+Rust is f32) agrees within JS_AGREE_DB below the signal.
 
 Today the SIMD build differs from the scalar one only where LLVM vectorises
 on its own (buffer copies, zeroing, mixing); the filters are serial
@@ -10,6 +11,8 @@ explicit SIMD code, when it comes, is checked against the scalar path."""
 from __future__ import annotations
 
 import numpy as np
+
+from tests.agreement import JS_AGREE_DB, below_signal_db
 
 # Same source, same IEEE f32 arithmetic; only libm calls in coefficient
 # updates may round differently between wasm and the host.
@@ -57,6 +60,12 @@ def render(make_engine, runtime: str) -> np.ndarray:
     e.set("mute", 1, track=2)
     second = e.render(x[:, :, 20000:])
     return np.concatenate([first, second], axis=1)
+
+
+def test_the_js_engine_agrees_within_its_stated_distance(make_engine) -> None:
+    simd = render(make_engine, "simd")
+    js = render(make_engine, "js")
+    assert below_signal_db(simd, js) >= JS_AGREE_DB
 
 
 def test_simd_scalar_native_agree(make_engine) -> None:

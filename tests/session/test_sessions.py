@@ -6,7 +6,9 @@ after a reset; its master limiter holds the ceiling; random sessions
 Tolerance between runtimes: the DSP uses no libm per sample and no fused
 multiply-add, so wasm SIMD, wasm scalar and native agree to 1e-6 (they are
 expected to be bit-identical; 1e-6 leaves room for a control-rate libm call
-differing by an ulp).
+differing by an ulp). The JavaScript engine computes in f64 where the Rust
+computes in f32: it agrees within JS_AGREE_DB below the signal, and on its
+own it is as exact as the others (quantum, reset).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from dawgwasm import Engine, SessionError
 from dawgwasm._reference import reference_session
 from dawgwasm._session import apply_session, parse_session, render_session
+from tests.agreement import JS_AGREE_DB, below_signal_db
 
 RATE = 48000.0
 
@@ -159,7 +162,10 @@ def reference_renders(built_dist: Path, native_lib: Path) -> dict[str, np.ndarra
         made.append(e)
         return e
 
-    out = {rt: _render(make, rt, reference_session(), None) for rt in ("simd", "scalar", "native")}
+    out = {
+        rt: _render(make, rt, reference_session(), None)
+        for rt in ("simd", "scalar", "native", "js")
+    }
     for e in made:
         e.close()
     return out
@@ -178,6 +184,8 @@ def test_runtimes_agree_on_the_reference_session(reference_renders) -> None:
     for rt in ("scalar", "native"):
         diff = float(np.max(np.abs(reference_renders[rt] - reference_renders["simd"])))
         assert diff <= 1e-6, f"{rt} differs from simd by {diff:.3g}"
+    db = below_signal_db(reference_renders["simd"], reference_renders["js"])
+    assert db >= JS_AGREE_DB, f"js differs from simd by {db:.1f} dB below the signal"
 
 
 def test_the_master_limiter_holds_its_ceiling(reference_renders) -> None:
@@ -186,16 +194,18 @@ def test_the_master_limiter_holds_its_ceiling(reference_renders) -> None:
         assert float(np.max(np.abs(out))) <= ceiling, rt
 
 
+@pytest.mark.parametrize("runtime", ["native", "js"])
 @pytest.mark.parametrize("quantum", [64, 512, 1024])
 def test_the_session_render_does_not_depend_on_the_quantum(
-    make_engine, reference_renders, quantum
+    make_engine, reference_renders, quantum, runtime
 ) -> None:
-    got = _render(make_engine, "native", reference_session(), None, quantum)
-    np.testing.assert_array_equal(got, reference_renders["native"])
+    got = _render(make_engine, runtime, reference_session(), None, quantum)
+    np.testing.assert_array_equal(got, reference_renders[runtime])
 
 
-def test_reset_reproduces_the_session_render(make_engine) -> None:
-    e, s = _engine_for(make_engine, "native", reference_session())
+@pytest.mark.parametrize("runtime", ["native", "js"])
+def test_reset_reproduces_the_session_render(make_engine, runtime) -> None:
+    e, s = _engine_for(make_engine, runtime, reference_session())
     first = render_session(s, e, 3.0)
     e.reset()
     np.testing.assert_array_equal(render_session(s, e, 3.0), first)
