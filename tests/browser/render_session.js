@@ -3,21 +3,22 @@
 // and returns the master output as base64 float32 (planar L then R), the
 // transport used and the last meter window.
 //
-// args: {doc, rate, frames, variant, events: "auto"|"ring"|"message",
+// args: {doc, rate, frames, variant | backend, events: "auto"|"ring"|"message",
 //        via: "create" (session in processorOptions) | "load" (loadSession message),
 //        loop, tracks?, inputs?: base64 float32 (tracks x 2 x frames, planar),
 //        api?: [{call: "noteOn"|"noteOff"|"rampParam"|"setParam"|"allNotesOff", args: [...],
 //                frame?, at?}]
 //              (frame: context frame, passed as `when` = frame / rate; at: make the call
 //               while rendering, with the context suspended at that frame)}
-(async ({ doc, rate, frames, variant, events, via, loop, tracks, inputs, api }) => {
+(async ({ doc, rate, frames, variant, backend, events, via, loop, tracks, inputs, api }) => {
   const ctx = new OfflineAudioContext(2, frames, rate);
   const { createDawgEngine } = await import("/dist/dawg-engine.js");
+  const which = backend === undefined ? { variant } : { backend };
   let engine;
   if (via === "create") {
-    engine = await createDawgEngine(ctx, { variant, events, tracks, session: doc, start: 0, loop });
+    engine = await createDawgEngine(ctx, { ...which, events, tracks, session: doc, start: 0, loop });
   } else {
-    engine = await createDawgEngine(ctx, { variant, events, tracks: tracks || doc.tracks.length });
+    engine = await createDawgEngine(ctx, { ...which, events, tracks: tracks || doc.tracks.length });
     await engine.loadSession(doc, { start: 0, loop });
   }
   const errors = [];
@@ -48,5 +49,13 @@
   const out = await ctx.startRendering();
   await engine.sync(); // meter messages posted during rendering have arrived
   const meters = engine.meters();
-  return { b64: encodeStereo(out, frames), variant: engine.variant, transport: engine.transport, meters, errors };
+  return {
+    b64: encodeStereo(out, frames),
+    variant: engine.variant,
+    backend: engine.backend,
+    transport: engine.transport,
+    meters,
+    errors,
+    load: engine.load(),
+  };
 });

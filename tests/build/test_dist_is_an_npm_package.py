@@ -17,13 +17,18 @@ from dawgwasm._errors import BuildError
 from tests.typescript import tsc_strict
 
 CONSUMER = """\
-import { createDawgEngine, MANIFEST, type ParamSpec } from "dawg-dsp";
+import {
+  createDawgEngine, MANIFEST, type Backend, type LoadReading, type ParamSpec,
+} from "dawg-dsp";
 
-export async function start(context: AudioContext): Promise<string> {
-  const engine = await createDawgEngine(context, {});
+export async function start(context: AudioContext, backend: Backend | "auto"): Promise<string> {
+  const engine = await createDawgEngine(context, { backend });
   engine.setParam("gain_db", -6, 0);
   const first: ParamSpec = MANIFEST.params[0];
-  return first.name + " " + MANIFEST.processor_name;
+  const since: LoadReading = engine.load();
+  const load: number = engine.load(since).load;
+  const runs: Backend = engine.backend;
+  return first.name + " " + MANIFEST.processor_name + " " + runs + " " + load.toFixed(3);
 }
 """
 

@@ -1,6 +1,7 @@
 // dawg-engine-class.js — DawgEngine, the main thread's handle on one mixer
 // running in an AudioWorkletNode (hand-written; not generated): parameters,
-// notes, the session's transport, configure requests, meters and errors.
+// notes, the session's transport, configure requests, meters, the processor's
+// load and errors.
 // createEngine() (dawg-engine-core.js) makes one; the transports, offline
 // rules and messages are described there.
 
@@ -14,6 +15,24 @@ import { Structure } from "./dawg-structure.js";
 
 const SESSION_OPTION_KEYS = ["samples", "sessionUrl", "loop", "start", "frames"];
 const MAX_KEPT_ERRORS = 16;
+/** The wasm build each wasm backend runs (`variant`). */
+const BACKEND_VARIANTS = { "wasm-simd": "simd", "wasm-scalar": "scalar", js: null };
+// Header words of the meters block holding the processor's load counters (dawg-worklet-meters.js).
+const M_SEQ = 0;
+const M_BUSY_MS = 5;
+const M_QUANTA = 6;
+const QUANTUM_FRAMES = 128;
+
+/**
+ * The processor's load between two states of its counters (cumulative whole
+ * ms of work and quanta), and the later state (`counters`) for the next reading.
+ */
+function loadBetween(now, since, sampleRate) {
+  const busyMs = now.busyMs - since.busyMs;
+  const quanta = now.quanta - since.quanta;
+  const renderedMs = (quanta * QUANTUM_FRAMES * 1000) / sampleRate;
+  return { load: quanta > 0 ? busyMs / renderedMs : 0, busyMs, renderedMs, quanta, counters: now };
+}
 
 /** A mixer engine running in one AudioWorkletNode. Create it with createEngine(). */
 export class DawgEngine {
@@ -30,22 +49,27 @@ export class DawgEngine {
   #offline = false;
   #seq = 0;
   #requests = new Map();
-  #baseUrl;
+  #fileUrl;
+  #loadCounters = { busyMs: 0, quanta: 0 };
+  #loadHeader = null;
 
   /**
    * @param {AudioWorkletNode} node
    * @param {object} manifest
-   * @param {"simd"|"scalar"} variant
+   * @param {"wasm-simd"|"wasm-scalar"|"js"} backend
    * @param {number} tracks
-   * @param {{ring?: EventRing, meters?: SharedArrayBuffer, baseUrl?: string|URL, context?: BaseAudioContext}} [extra]
+   * @param {{ring?: EventRing, meters?: SharedArrayBuffer, fileUrl?: (path: string) => URL,
+   *          context?: BaseAudioContext}} [extra]
    */
-  constructor(node, manifest, variant, tracks, extra = {}) {
+  constructor(node, manifest, backend, tracks, extra = {}) {
     /** The AudioWorkletNode: input i is track i (while its source is its input), output 0 the stereo master. */
     this.node = node;
     /** The build's manifest (parameter table, units, sources, limits, wasm files). */
     this.manifest = manifest;
-    /** Which wasm build runs: "simd" or "scalar". */
-    this.variant = variant;
+    /** Which engine runs: "wasm-simd", "wasm-scalar" (WebAssembly) or "js" (JavaScript). */
+    this.backend = backend;
+    /** The wasm build that runs: "simd", "scalar", or null for the "js" backend. */
+    this.variant = BACKEND_VARIANTS[backend];
     /** Number of tracks (node inputs). */
     this.tracks = tracks;
     /** The context the node lives in. */
@@ -62,8 +86,9 @@ export class DawgEngine {
     for (const spec of manifest.params) this.#byId.set(spec.id, spec);
     this.#structure = new Structure(manifest, tracks);
     this.#outbox = new Outbox(extra.ring || null, this.#offline, () => this.flush(), () => this.#beforeStart());
-    this.#baseUrl = extra.baseUrl;
+    this.#fileUrl = extra.fileUrl;
     this.#meters = new MeterReader(this.limits, tracks, extra.meters);
+    if (extra.meters) this.#loadHeader = new Int32Array(extra.meters, 0, M_QUANTA + 1);
     this.#onPortMessage = (event) => this.#onMessage(event.data);
     this.#onProcessorError = (event) => {
       const detail = event && typeof event.message === "string" && event.message ? ": " + event.message : "";
@@ -220,7 +245,7 @@ export class DawgEngine {
   async loadSession(doc, options = {}) {
     this.#live();
     checkKeys(options, SESSION_OPTION_KEYS, "loadSession option");
-    const prepared = await prepareSession(this.manifest, this.#baseUrl, this.context, doc, options, this.tracks);
+    const prepared = await prepareSession(this.manifest, this.#fileUrl, this.context, doc, options, this.tracks);
     await this.configure(prepared.ops);
     const start = options.start === undefined || options.start === null ? -1 : this.frameAt(options.start);
     const reply = await this.#request({
@@ -274,6 +299,53 @@ export class DawgEngine {
    */
   meters() {
     return this.#meters.read(this.limits, this.tracks, this.#outbox.ringRefusals);
+  }
+
+  /**
+   * The processor's load: the share of real time its work took, measured in
+   * the processor as the sum of Date.now() differences around each render
+   * quantum's work (whole milliseconds; `performance` does not exist there)
+   * over the audio time rendered. Each difference is off by less than 1 ms and
+   * unbiased, so the figure is exact only over many quanta: compare readings a
+   * second or more apart (`engine.load(earlier)`), not one meter window.
+   * Without an argument, over the whole life of the engine. Current as of the
+   * last meter window (or `await sync()`).
+   * @param {{counters: {busyMs: number, quanta: number}}} [since]  an earlier result of load()
+   * @returns {{load: number, busyMs: number, renderedMs: number, quanta: number,
+   *            counters: {busyMs: number, quanta: number}}}
+   */
+  load(since = undefined) {
+    this.#readLoadCounters();
+    let from = { busyMs: 0, quanta: 0 };
+    if (since !== undefined) {
+      const c = since !== null && typeof since === "object" ? since.counters : undefined;
+      if (c === null || typeof c !== "object" || !Number.isFinite(c.busyMs) || !Number.isFinite(c.quanta)) {
+        throw new TypeError("load(since): since must be an earlier result of engine.load()");
+      }
+      from = c;
+    }
+    return loadBetween(this.#loadCounters, from, this.sampleRate);
+  }
+
+  #readLoadCounters() {
+    const h = this.#loadHeader;
+    if (h === null) return;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const seq = Atomics.load(h, M_SEQ);
+      if (seq % 2 !== 0) continue;
+      const busyMs = Atomics.load(h, M_BUSY_MS);
+      const quanta = Atomics.load(h, M_QUANTA);
+      if (Atomics.load(h, M_SEQ) !== seq) continue;
+      if (quanta >= this.#loadCounters.quanta) this.#loadCounters = { busyMs, quanta };
+      return;
+    }
+  }
+
+  #takeLoad(message) {
+    if (Number.isFinite(message.busyMs) && Number.isFinite(message.quanta) &&
+        message.quanta >= this.#loadCounters.quanta) {
+      this.#loadCounters = { busyMs: message.busyMs, quanta: message.quanta };
+    }
   }
 
   /** Clear all audio state (filters, compressor, ramps jump to their targets). */
@@ -344,6 +416,7 @@ export class DawgEngine {
   #onMessage(data) {
     if (data === null || typeof data !== "object") return;
     if (data.type === "meters") {
+      this.#takeLoad(data);
       if (this.#meters.receive(data) && !this.#disposed) {
         this.node.port.postMessage({ type: "meter-buffer", data: data.data }, [data.data.buffer]);
       }
@@ -353,6 +426,7 @@ export class DawgEngine {
       this.#report({ message: String(data.message), fatal: data.fatal !== false });
       return;
     }
+    if (data.type === "pong") this.#takeLoad(data);
     if (data.type === "pong" && !this.#meters.isShared) {
       // Counters as of every window completed before the ping (meter messages come first).
       this.#meters.counters(data);

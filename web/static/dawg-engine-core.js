@@ -1,13 +1,26 @@
 // dawg-engine-core.js — the main-thread side of dawgwasm (hand-written; not generated).
 //
-// The generated `dawg-engine.js` injects the build's manifest and calls
-// `createEngine(context, MANIFEST, baseUrl, options)`; the code lives here and
+// The generated `dawg-engine.js` injects the build's manifest and the URLs of
+// the build's files, each written as `new URL("./file", import.meta.url)` so
+// that a bundler sees, copies and renames them, and calls
+// `createEngine(context, MANIFEST, fileUrl, options)`; the code lives here and
 // in the modules listed below.
 //
-// createEngine compiles the wasm once on the main thread (compileStreaming),
-// loads the worklet module once per context, and hands the compiled module to
-// one AudioWorkletNode that hosts the whole mixer (input i = track i while
-// its source is its input, output 0 = stereo master).
+// Backends: "wasm-simd", "wasm-scalar" (the engine compiled to WebAssembly,
+// with and without SIMD) and "js" (the same engine in JavaScript, driven
+// through the same ABI). "auto" tries them in that order, skipping what the
+// browser cannot run: wasm-simd needs WebAssembly.validate to accept a v128
+// module, the wasm backends need WebAssembly (absent, or refused by a Content
+// Security Policy without 'wasm-unsafe-eval': the compile fails and the next
+// backend is tried). A backend that fails leaves nothing behind: its node is
+// disconnected and its engine freed before the next is tried.
+//
+// createEngine compiles the wasm on the main thread (compileStreaming), loads
+// the worklet module once per context, and creates one AudioWorkletNode that
+// hosts the whole mixer (input i = track i while its source is its input,
+// output 0 = stereo master), handing it the compiled module (or, for "js",
+// nothing: the processor builds the JavaScript engine from the build's table).
+// It resolves once the processor reports its engine running.
 //
 // Events (notes, parameter sets and ramps) are 8-word records with absolute
 // context frames (see dawg-ring.js). Two transports, same records, same
@@ -61,10 +74,13 @@ const SIMD_PROBE = new Uint8Array([
   98, 11,
 ]);
 
-const VARIANTS = ["auto", "simd", "scalar"];
+const BACKENDS = ["auto", "wasm-simd", "wasm-scalar", "js"];
+/** The older `variant` option, by the backend it names. */
+const VARIANT_BACKENDS = { auto: "auto", simd: "wasm-simd", scalar: "wasm-scalar" };
 const EVENT_TRANSPORTS = ["auto", "ring", "message"];
 const OPTION_KEYS = [
-  "tracks", "variant", "params", "events", "session", "sessionUrl", "samples", "loop", "start", "meterQuanta",
+  "tracks", "backend", "variant", "params", "events", "session", "sessionUrl", "samples", "loop", "start",
+  "meterQuanta",
 ];
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const RING_CAPACITY = 4096;
@@ -84,28 +100,65 @@ export function simdSupported() {
   }
 }
 
+/** Whether this page has WebAssembly at all (a Content Security Policy may still refuse to compile). */
+export function wasmSupported() {
+  return typeof WebAssembly === "object" && WebAssembly !== null && typeof WebAssembly.compile === "function";
+}
+
 /** Whether the page can share memory with the worklet (the "ring" transport). */
 export function sharedMemorySupported() {
   return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === "function";
 }
 
-function chooseVariant(requested) {
-  if (!VARIANTS.includes(requested)) {
-    throw new RangeError(
-      "variant = " + describe(requested) + " is not one of " + VARIANTS.map((v) => JSON.stringify(v)).join(", ")
-    );
+function listed(values) {
+  return values.map((v) => JSON.stringify(v)).join(", ");
+}
+
+/** The backend asked for: `backend`, or the older `variant` ("simd", "scalar"), default "auto". */
+function requestedBackend(options) {
+  if (options.backend !== undefined && options.variant !== undefined) {
+    throw new TypeError("give options.backend or options.variant (its older name), not both");
   }
-  if (requested === "simd") {
-    if (!simdSupported()) {
-      throw new Error("this browser does not support WebAssembly SIMD; use variant \"scalar\" or \"auto\"");
+  if (options.variant !== undefined) {
+    if (!Object.prototype.hasOwnProperty.call(VARIANT_BACKENDS, options.variant)) {
+      throw new RangeError(
+        "variant = " + describe(options.variant) + " is not one of " + listed(Object.keys(VARIANT_BACKENDS)) +
+          "; or give backend: one of " + listed(BACKENDS)
+      );
     }
-    return "simd";
+    return VARIANT_BACKENDS[options.variant];
   }
-  if (requested === "scalar") return "scalar";
+  const backend = options.backend === undefined ? "auto" : options.backend;
+  if (!BACKENDS.includes(backend)) {
+    throw new RangeError("backend = " + describe(backend) + " is not one of " + listed(BACKENDS));
+  }
+  return backend;
+}
+
+/**
+ * The backends to try, in order: the one asked for (if the browser can run it),
+ * or for "auto" every one it can, wasm-simd first (the page URL's ?simd=0 skips it).
+ */
+export function backendCandidates(requested) {
+  if (requested === "wasm-simd" || requested === "wasm-scalar") {
+    if (!wasmSupported()) {
+      throw new Error("this page has no WebAssembly; use backend \"js\" or \"auto\"");
+    }
+    if (requested === "wasm-simd" && !simdSupported()) {
+      throw new Error("this browser does not support WebAssembly SIMD; use backend \"wasm-scalar\" or \"auto\"");
+    }
+    return [requested];
+  }
+  if (requested === "js") return ["js"];
+  const candidates = [];
+  let simd = simdSupported();
   if (typeof location !== "undefined" && location && typeof location.search === "string") {
-    if (new URLSearchParams(location.search).get("simd") === "0") return "scalar";
+    if (new URLSearchParams(location.search).get("simd") === "0") simd = false;
   }
-  return simdSupported() ? "simd" : "scalar";
+  if (simd) candidates.push("wasm-simd");
+  if (wasmSupported()) candidates.push("wasm-scalar");
+  candidates.push("js");
+  return candidates;
 }
 
 function chooseTransport(requested) {
@@ -185,15 +238,15 @@ function addWorkletModule(context, url) {
  *
  * @param {BaseAudioContext} context  an AudioContext or OfflineAudioContext
  * @param {object} manifest  the build's manifest.json content
- * @param {string|URL} baseUrl  URL of the dist/ folder (ends with "/")
- * @param {{tracks?: number, variant?: "auto"|"simd"|"scalar",
+ * @param {(path: string) => URL} fileUrl  the URL of a file of the build, by its path in dist/
+ * @param {{tracks?: number, backend?: "auto"|"wasm-simd"|"wasm-scalar"|"js", variant?: "auto"|"simd"|"scalar",
  *          params?: Array<{name: string, value: number, track?: number}>,
  *          events?: "auto"|"ring"|"message", session?: object, samples?: object,
  *          sessionUrl?: string|URL, loop?: boolean, start?: number, meterQuanta?: number}} [options]
  *        sessionUrl: the session document's URL; its `file` samples are fetched from its folder.
  * @returns {Promise<DawgEngine>}
  */
-export async function createEngine(context, manifest, baseUrl, options = {}) {
+export async function createEngine(context, manifest, fileUrl, options = {}) {
   if (context === null || typeof context !== "object") {
     throw new TypeError("createEngine needs an AudioContext or OfflineAudioContext");
   }
@@ -203,6 +256,8 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
   if (manifest === null || typeof manifest !== "object" || !Array.isArray(manifest.params)) {
     throw new TypeError("createEngine needs the build's manifest (with a params table)");
   }
+  if (typeof fileUrl !== "function") throw new TypeError("createEngine needs the build's file URLs");
+  if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
   checkKeys(options, OPTION_KEYS, "option");
   if (manifest.quantum_frames !== WEB_AUDIO_QUANTUM_FRAMES) {
     throw new RangeError(
@@ -223,11 +278,12 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
     );
   }
   const transport = chooseTransport(options.events === undefined ? "auto" : options.events);
-  const variant = chooseVariant(options.variant === undefined ? "auto" : options.variant);
+  const requested = requestedBackend(options);
+  const candidates = backendCandidates(requested);
 
   let prepared = null;
   if (options.session !== undefined) {
-    prepared = await prepareSession(manifest, baseUrl, context, options.session, {
+    prepared = await prepareSession(manifest, fileUrl, context, options.session, {
       samples: options.samples,
       sessionUrl: options.sessionUrl,
       loop: options.loop,
@@ -264,27 +320,11 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
     throw new RangeError("meterQuanta must be a positive integer");
   }
 
-  const wasm = manifest.wasm && manifest.wasm[variant];
-  if (!wasm || typeof wasm.file !== "string") {
-    throw new Error("the manifest names no wasm file for the " + variant + " variant");
-  }
-  const wasmUrl = new URL(wasm.file, baseUrl);
-  const processorUrl = new URL("dawg-processor.js", baseUrl);
-  const [module] = await Promise.all([compileWasm(wasmUrl), addWorkletModule(context, processorUrl)]);
-
-  const processorOptions = { module, tracks, params, maxQuanta: 1 };
+  const processorOptions = { tracks, params, maxQuanta: 1 };
   if (typeof OfflineAudioContext === "function" && context instanceof OfflineAudioContext) {
     processorOptions.renderFrames = context.length; // sizes the meter pool for the whole render
   }
   if (options.meterQuanta !== undefined) processorOptions.meterQuanta = options.meterQuanta;
-  let ring = null;
-  let meters = null;
-  if (transport === "ring") {
-    ring = EventRing.create(RING_CAPACITY);
-    meters = new SharedArrayBuffer(seqlockBytes(metersLength(limits, tracks)));
-    processorOptions.ring = ring.buffer;
-    processorOptions.meters = meters;
-  }
   if (prepared !== null) {
     processorOptions.configure = prepared.ops;
     processorOptions.pattern = {
@@ -293,7 +333,50 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
       startFrame: options.start === undefined || options.start === null ? -1 : Math.round(options.start * rate),
     };
   }
+  const setup = { context, manifest, fileUrl, tracks, transport, prepared, processorOptions };
 
+  await addWorkletModule(context, fileUrl("dawg-processor.js"));
+  const failures = [];
+  for (const backend of candidates) {
+    try {
+      return await startBackend(setup, backend);
+    } catch (err) {
+      failures.push(backend + ": " + errorText(err));
+      if (candidates.length > 1 && backend !== candidates[candidates.length - 1]) {
+        console.warn("dawgwasm: backend " + backend + " failed (" + errorText(err) + "); trying the next one");
+      }
+    }
+  }
+  if (failures.length === 1) throw new Error(failures[0].slice(failures[0].indexOf(": ") + 2));
+  throw new Error("no backend could start: " + failures.join("; "));
+}
+
+/** The compiled wasm of a wasm backend ("wasm-simd" → manifest.wasm.simd). */
+function compileBackend(manifest, fileUrl, backend) {
+  const variant = backend === "wasm-simd" ? "simd" : "scalar";
+  const wasm = manifest.wasm && manifest.wasm[variant];
+  if (!wasm || typeof wasm.file !== "string") {
+    throw new Error("the manifest names no wasm file for the " + variant + " variant");
+  }
+  return compileWasm(fileUrl(wasm.file));
+}
+
+/**
+ * Create the node running `backend` and wait until its engine runs; on any
+ * failure dispose what was made (node and engine) and throw.
+ */
+async function startBackend(setup, backend) {
+  const { context, manifest, tracks, transport, prepared } = setup;
+  const processorOptions = { ...setup.processorOptions, backend };
+  if (backend !== "js") processorOptions.module = await compileBackend(manifest, setup.fileUrl, backend);
+  let ring = null;
+  let meters = null;
+  if (transport === "ring") {
+    ring = EventRing.create(RING_CAPACITY);
+    meters = new SharedArrayBuffer(seqlockBytes(metersLength(manifest.limits || {}, tracks)));
+    processorOptions.ring = ring.buffer;
+    processorOptions.meters = meters;
+  }
   let node;
   try {
     node = new AudioWorkletNode(context, manifest.processor_name, {
@@ -311,22 +394,25 @@ export async function createEngine(context, manifest, baseUrl, options = {}) {
       { cause: err }
     );
   }
-  const engine = new DawgEngine(node, manifest, variant, tracks, { ring, meters, baseUrl, context });
-  if (prepared !== null) {
-    engine.adoptConfigured(prepared.ops);
-    engine.session = prepared.session;
-    // The processor applied the session in its constructor: wait for it, and fail here if it could not.
-    try {
-      await engine.sync();
-    } catch (err) {
-      engine.dispose();
-      throw err;
+  const engine = new DawgEngine(node, manifest, backend, tracks, {
+    ring, meters, fileUrl: setup.fileUrl, context,
+  });
+  // A failure here is thrown (or, for "auto", the next backend tried), not also logged.
+  const unlisten = engine.onError(() => {});
+  try {
+    if (prepared !== null) {
+      engine.adoptConfigured(prepared.ops);
+      engine.session = prepared.session;
     }
+    // The processor created the engine (and applied the session) in its constructor: wait for it.
+    await engine.sync();
     const fatal = engine.fatalError();
-    if (fatal !== null) {
-      engine.dispose();
-      throw new Error(fatal.message);
-    }
+    if (fatal !== null) throw new Error(fatal.message);
+  } catch (err) {
+    engine.dispose();
+    throw err;
+  } finally {
+    unlisten();
   }
   return engine;
 }

@@ -9,7 +9,7 @@ import { describe } from "./dawg-rules.js";
 import { passFrames, sessionOps, sessionPattern } from "./dawg-schedule.js";
 import { parseSession } from "./dawg-session.js";
 
-/** Built-in sample index promises per dist/ URL. */
+/** Built-in sample index promises per URL. */
 const sampleIndexes = new Map();
 
 async function fetchOk(url, what) {
@@ -26,8 +26,8 @@ async function fetchOk(url, what) {
 }
 
 /** dist/samples/index.json: built-in sample name → {channels, frames, sample_rate_hz}. */
-function sampleIndex(baseUrl) {
-  const key = String(new URL("samples/index.json", baseUrl));
+function sampleIndex(fileUrl) {
+  const key = String(fileUrl("samples/index.json"));
   let promise = sampleIndexes.get(key);
   if (promise === undefined) {
     promise = fetchOk(key, "the built-in sample index").then((r) => r.json());
@@ -45,7 +45,7 @@ function planar(buffer) {
   return { channels, frames, sampleRate: buffer.sampleRate, data };
 }
 
-async function sampleData(name, spec, provided, baseUrl, sessionFolder, context, index) {
+async function sampleData(name, spec, provided, fileUrl, sessionFolder, context, index) {
   const given = provided && Object.prototype.hasOwnProperty.call(provided, name) ? provided[name] : undefined;
   if (given !== undefined) {
     if (typeof AudioBuffer === "function" && given instanceof AudioBuffer) return planar(given);
@@ -58,7 +58,7 @@ async function sampleData(name, spec, provided, baseUrl, sessionFolder, context,
   }
   if (spec.builtin !== undefined) {
     const info = index[spec.builtin];
-    const url = new URL("samples/" + encodeURIComponent(spec.builtin) + ".f32", baseUrl);
+    const url = fileUrl("samples/" + spec.builtin + ".f32"); // a name of the index
     const bytes = await (await fetchOk(url, "the built-in sample")).arrayBuffer();
     const data = new Float32Array(bytes); // little-endian float32, as every Web Audio platform is
     if (data.length !== info.channels * info.frames) {
@@ -90,12 +90,15 @@ function sessionBase(sessionUrl) {
   }
 }
 
-/** Validate, load samples, build the ops and the pattern of a session document. */
-export async function prepareSession(manifest, baseUrl, context, doc, options, tracks) {
+/**
+ * Validate, load samples, build the ops and the pattern of a session document.
+ * `fileUrl(path)` is the URL of a file of the build by its path in dist/.
+ */
+export async function prepareSession(manifest, fileUrl, context, doc, options, tracks) {
   let index = {};
   const wantsBuiltins = doc && typeof doc === "object" && doc.samples && typeof doc.samples === "object" &&
     Object.values(doc.samples).some((s) => s && typeof s === "object" && "builtin" in s);
-  if (wantsBuiltins) index = await sampleIndex(baseUrl);
+  if (wantsBuiltins) index = await sampleIndex(fileUrl);
   const session = parseSession(doc, manifest, Object.keys(index));
   const sessionFolder = sessionBase(options.sessionUrl);
   if (tracks !== undefined && session.tracks.length > tracks) {
@@ -106,7 +109,7 @@ export async function prepareSession(manifest, baseUrl, context, doc, options, t
   for (const op of ops) {
     if (op.op !== "sample") continue;
     loads.push(
-      sampleData(op.name, session.samples.get(op.name), options.samples, baseUrl, sessionFolder, context, index).then((s) => {
+      sampleData(op.name, session.samples.get(op.name), options.samples, fileUrl, sessionFolder, context, index).then((s) => {
         Object.assign(op, s);
       })
     );

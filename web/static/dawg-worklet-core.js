@@ -3,20 +3,33 @@
 // Runs in AudioWorkletGlobalScope, where `registerProcessor`, `sampleRate`,
 // `currentFrame` and `AudioWorkletProcessor` exist but `performance`, `fetch`
 // and `TextDecoder` are not guaranteed. The generated `dawg-processor.js`
-// imports this module and calls `registerDawgProcessor(config)` with the
-// engine's data (processor name, ABI version, quantum, limits, parameter
-// table, status texts); the processor is here, and its parts in
-// dawg-worklet-wasm.js (the wasm instance: export checks, structure calls,
-// views over linear memory), dawg-worklet-events.js (pending events and the
-// pattern) and dawg-worklet-meters.js (meter windows).
+// holds this module (and every module it imports) with the call
+// `registerDawgProcessor(config)` and the engine's data (processor name, ABI
+// version, quantum, limits, parameter table, units, sources, status texts);
+// the processor is here, and its parts in dawg-worklet-wasm.js (the engine
+// behind its ABI: export checks, structure calls, views over its memory),
+// dawg-worklet-events.js (pending events and the pattern) and
+// dawg-worklet-meters.js (meter windows).
 //
 // One processor hosts the whole mixer: input i of the node is track i (read
 // only while track i's source is its input), output 0 is the stereo master.
-// The wasm module arrives compiled in `processorOptions.module` and is
-// instantiated synchronously in the constructor, so `process()` never runs
-// before the engine exists.
+// Backends (processorOptions.backend): "wasm-simd" and "wasm-scalar" get the
+// wasm module compiled in `processorOptions.module` and instantiate it
+// synchronously in the constructor; "js" builds the JavaScript engine's
+// exports (createJsExports of dawg-js-abi.js, from this build's table). Either
+// way process() never runs before the engine exists, and drives it through the
+// same dawg_* calls.
 //
-// processorOptions: {module, tracks, maxQuanta, params: [[target, id, value]],
+// Load. process() measures its own work: the sum of Date.now() differences
+// around it (`performance` does not exist in this scope; Date.now() counts
+// whole milliseconds) and the number of quanta, published with every meter
+// window and in every "pong". busy ms / (quanta x 128 / sampleRate s) is the
+// share of real time the engine takes: each difference is off by less than
+// 1 ms either way and unbiased, so the ratio is exact only over many quanta
+// (over one second, 375 quanta at 48 kHz, the error is a few percent).
+//
+// processorOptions: {backend: "wasm-simd"|"wasm-scalar"|"js" (default "wasm-simd"),
+//   module (wasm backends), tracks, maxQuanta, params: [[target, id, value]],
 //   configure?: ops (applied in the constructor, see "configure" below),
 //   pattern?: {words, loopFrames, startFrame} (as the "pattern" message),
 //   ring?: SharedArrayBuffer (dawg-ring.js event ring; this side reads),
@@ -58,12 +71,12 @@
 //       create a track or bus).
 //   "events", "params" and "transport" may carry beforeStart: true (see above).
 //   {type: "meter-buffer", data}  a meters Float32Array handed back for reuse.
-//   {type: "ping", seq}  replied {type: "pong", seq, windows, dropped, rejected, overflow}
-//       (every earlier message is applied; the counters are current).
+//   {type: "ping", seq}  replied {type: "pong", seq, windows, dropped, rejected, overflow,
+//       busyMs, quanta} (every earlier message is applied; the counters are current).
 //   {type: "reset"}            clear audio state; every parameter ramp jumps to its target.
 //   {type: "dispose"}          free the engine; process() then returns false.
 // Messages to the main thread (port):
-//   {type: "meters", data: Float32Array, rejected, overflow, dropped, frame}  without a
+//   {type: "meters", data: Float32Array, rejected, overflow, dropped, frame, busyMs, quanta}  without a
 //       meters SharedArrayBuffer, every meter window. Buffers come from a pool and are
 //       transferred; the main thread hands them back with "meter-buffer". A window
 //       completed while no buffer is free is dropped and counted (`dropped`). The pool
@@ -81,10 +94,16 @@
 // meters into the window. Real-time rules: no allocation (no array/object
 // literals, closures or string building on the normal path), never throws.
 
+import { createJsExports } from "./dawg-js-abi.js";
 import { RECORD_WORDS } from "./dawg-ring.js";
 import { EventQueue } from "./dawg-worklet-events.js";
 import { MeterWindow } from "./dawg-worklet-meters.js";
-import { WEB_AUDIO_QUANTUM_FRAMES, WasmEngine, errorText, targetNumbers } from "./dawg-worklet-wasm.js";
+import {
+  WEB_AUDIO_QUANTUM_FRAMES, WasmEngine, errorText, instantiateEngine, targetNumbers,
+} from "./dawg-worklet-wasm.js";
+
+/** The backends a processor can run. */
+export const BACKENDS = ["wasm-simd", "wasm-scalar", "js"];
 
 function fillSilence(channels) {
   if (channels === undefined) return;
@@ -95,9 +114,10 @@ function fillSilence(channels) {
  * Define and register the dawgwasm AudioWorkletProcessor.
  *
  * @param {{processor_name: string, abi_version: number, quantum_frames: number,
- *          limits: Object<string, number>,
+ *          limits: Object<string, number>, units: string[], sources: string[],
  *          params: Array<{id: number, name: string, scope: string, min: number, max: number}>,
- *          status: Object<string, string>}} config  data from the build's manifest
+ *          status: Object<string, string>, rules: {targets: object}}} config  data from the
+ *        build's manifest (what createJsExports needs too)
  * @returns {Function} the registered processor class
  */
 export function registerDawgProcessor(config) {
@@ -141,6 +161,10 @@ export function registerDawgProcessor(config) {
       this.started = false; // process() has rendered a quantum
       this.nextFrame = 0; // first frame of the next quantum to render
       this.resetAtStart = false; // a parameter was set by message before the first quantum
+      this.backend = "";
+      // Load (see the header): whole milliseconds of work, and the quanta they were measured over.
+      this.busyMs = 0;
+      this.quanta = 0;
       this.port.onmessage = (event) => this.onMessage(event.data);
       try {
         this.init(options);
@@ -161,8 +185,11 @@ export function registerDawgProcessor(config) {
           WEB_AUDIO_QUANTUM_FRAMES + " frames"
         );
       }
-      if (!(opts.module instanceof WebAssembly.Module)) {
-        throw new TypeError("processorOptions.module must be a compiled WebAssembly.Module");
+      const backend = opts.backend === undefined ? "wasm-simd" : opts.backend;
+      if (!BACKENDS.includes(backend)) {
+        throw new RangeError(
+          "processorOptions.backend = " + String(backend) + " is not one of " + BACKENDS.join(", ")
+        );
       }
       const tracks = opts.tracks;
       if (!Number.isInteger(tracks) || tracks < 1) {
@@ -185,10 +212,12 @@ export function registerDawgProcessor(config) {
       }
 
       const busesMax = limits.buses_max > 0 ? limits.buses_max : 8;
+      const exports = backend === "js" ? createJsExports(config) : instantiateEngine(opts.module);
       const engine = new WasmEngine(
-        opts.module, config.abi_version, tracks, maxQuanta, busesMax, targets, statusText, paramLabel
+        exports, config.abi_version, tracks, maxQuanta, busesMax, targets, statusText, paramLabel
       );
       this.engine = engine;
+      this.backend = backend;
       engine.checkCapacity();
 
       if (opts.configure !== undefined) {
@@ -284,6 +313,8 @@ export function registerDawgProcessor(config) {
               dropped: this.meters.dropped,
               rejected: this.events.rejected,
               overflow: this.events.overflow,
+              busyMs: this.busyMs,
+              quanta: this.quanta,
             });
             break;
           case "reset":
@@ -382,6 +413,7 @@ export function registerDawgProcessor(config) {
         fillSilence(out);
         return true;
       }
+      const t0 = Date.now();
       try {
         const engine = this.engine;
         const events = this.events;
@@ -404,7 +436,9 @@ export function registerDawgProcessor(config) {
           return true;
         }
         engine.writeOutput(out);
-        this.meters.fold(engine.metersView, events.rejected, events.overflow, qStart);
+        this.busyMs += Date.now() - t0;
+        this.quanta++;
+        this.meters.fold(engine.metersView, events.rejected, events.overflow, qStart, this.busyMs, this.quanta);
         this.nextFrame = qEnd;
       } catch (err) {
         this.fail("process() failed: " + errorText(err));

@@ -6,7 +6,7 @@
 // window of `quanta` quanta: peaks are the window's maximum, RMS its root mean
 // square, the state the last one. A full window is published in a seqlock
 // SharedArrayBuffer block (dawg-ring.js; header words below), or posted as
-// {type: "meters", data, rejected, overflow, dropped, frame} in a buffer from a
+// {type: "meters", data, rejected, overflow, dropped, frame, busyMs, quanta} in a buffer from a
 // pool that the main thread hands back ("meter-buffer"). A window completed
 // while no buffer is free is dropped and counted. The pool holds METER_POOL
 // buffers, or for an OfflineAudioContext one per window of the render, at most
@@ -22,6 +22,8 @@ const M_REJECTED = 1;
 const M_OVERFLOW = 2;
 const M_WINDOWS = 3;
 const M_DROPPED = 4;
+const M_BUSY_MS = 5; // the processor's load counters (dawg-worklet-core.js)
+const M_QUANTA = 6;
 
 /** The meter window being gathered, and how full windows leave the audio thread. */
 export class MeterWindow {
@@ -43,7 +45,9 @@ export class MeterWindow {
     this.shared = null; // Float32Array (SharedArrayBuffer) or null
     this.pool = null; // Float32Arrays to post, without a SharedArrayBuffer
     this.poolCount = 0;
-    this.message = { type: "meters", data: null, rejected: 0, overflow: 0, dropped: 0, frame: 0 };
+    this.message = {
+      type: "meters", data: null, rejected: 0, overflow: 0, dropped: 0, frame: 0, busyMs: 0, quanta: 0,
+    };
     this.transfer = [null];
   }
 
@@ -85,8 +89,9 @@ export class MeterWindow {
   // ---- render thread: never allocates -------------------------------------------
 
   // Fold this quantum's meters (`m`, the engine's meter block) into the window;
-  // publish a full window with the counters and the quantum's first frame.
-  fold(m, rejected, overflow, frame) {
+  // publish a full window with the counters, the quantum's first frame and the
+  // load counters (whole ms of work, quanta measured).
+  fold(m, rejected, overflow, frame, busyMs, quanta) {
     const acc = this.acc;
     const stride = this.stride;
     const len = this.len;
@@ -112,6 +117,8 @@ export class MeterWindow {
       h[M_OVERFLOW] = overflow;
       h[M_WINDOWS] = this.windows;
       h[M_DROPPED] = this.dropped;
+      h[M_BUSY_MS] = busyMs;
+      h[M_QUANTA] = quanta;
       Atomics.add(h, M_SEQ, 1); // even: consistent again
     } else if (this.poolCount > 0) {
       const buf = this.pool[--this.poolCount];
@@ -123,6 +130,8 @@ export class MeterWindow {
       msg.overflow = overflow;
       msg.dropped = this.dropped;
       msg.frame = frame;
+      msg.busyMs = busyMs;
+      msg.quanta = quanta;
       this.transfer[0] = buf.buffer;
       this.port.postMessage(msg, this.transfer);
       msg.data = null;

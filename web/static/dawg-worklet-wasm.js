@@ -1,8 +1,13 @@
-// dawg-worklet-wasm.js — the engine's wasm instance on the audio thread
-// (hand-written; not generated): the instance with its export and ABI checks,
-// the structure calls of "configure" (sources, inserts, samples, parameters)
-// and the typed-array views over linear memory that process() reads and
-// writes. Runs in AudioWorkletGlobalScope.
+// dawg-worklet-wasm.js — the engine behind its ABI on the audio thread
+// (hand-written; not generated): the exports with their checks, the structure
+// calls of "configure" (sources, inserts, samples, parameters) and the
+// typed-array views over linear memory that process() reads and writes. Runs
+// in AudioWorkletGlobalScope.
+//
+// The exports are a wasm instance's (instantiateEngine) or the JavaScript
+// engine's (createJsExports of dawg-js-abi.js: the same dawg_* functions over
+// a `memory` whose buffer may be replaced when it grows, as a wasm Memory's
+// is): every backend is driven through the same calls.
 
 import { RECORD_WORDS } from "./dawg-ring.js";
 
@@ -57,12 +62,24 @@ function describeOp(op) {
   return parts.join(" ");
 }
 
-/** One engine in a wasm instance, with its buffers mapped as typed arrays. */
+/**
+ * The exports of a new instance of the compiled engine `module`.
+ * @param {WebAssembly.Module} module
+ * @returns {WebAssembly.Exports}
+ */
+export function instantiateEngine(module) {
+  if (typeof WebAssembly !== "object" || !(module instanceof WebAssembly.Module)) {
+    throw new TypeError("processorOptions.module must be a compiled WebAssembly.Module");
+  }
+  return new WebAssembly.Instance(module, {}).exports;
+}
+
+/** One engine behind the dawg_* ABI, with its buffers mapped as typed arrays. */
 export class WasmEngine {
   /**
-   * Instantiate `module` and create an engine in it; throws if the module is
-   * not a dawgwasm engine of ABI `abiVersion` or the engine cannot be created.
-   * @param {WebAssembly.Module} module
+   * Create an engine through `ex`; throws if `ex` is not a dawgwasm engine of
+   * ABI `abiVersion` or the engine cannot be created.
+   * @param {object} ex  the exports: `memory` (its `buffer`) and the dawg_* functions
    * @param {number} abiVersion
    * @param {number} tracks
    * @param {number} maxQuanta
@@ -71,17 +88,16 @@ export class WasmEngine {
    * @param {(code: number) => string} statusText
    * @param {(id: number) => string} paramLabel
    */
-  constructor(module, abiVersion, tracks, maxQuanta, busesMax, targets, statusText, paramLabel) {
-    const instance = new WebAssembly.Instance(module, {});
-    const ex = instance.exports;
+  constructor(ex, abiVersion, tracks, maxQuanta, busesMax, targets, statusText, paramLabel) {
+    if (ex === null || typeof ex !== "object") throw new TypeError("the engine's exports must be an object");
     const missing = REQUIRED_EXPORTS.filter((name) => !(name in ex));
     if (missing.length > 0) {
-      throw new Error("the wasm module lacks the exports " + missing.join(", ") + "; it is not a dawgwasm engine");
+      throw new Error("the engine lacks the exports " + missing.join(", ") + "; it is not a dawgwasm engine");
     }
     const abi = ex.dawg_abi_version() >>> 0;
     if (abi !== abiVersion) {
       throw new Error(
-        "the wasm module implements ABI v" + abi + " but this glue expects v" + abiVersion +
+        "the engine implements ABI v" + abi + " but this glue expects v" + abiVersion +
         "; serve the dist/ folder from one `dawgwasm build`"
       );
     }

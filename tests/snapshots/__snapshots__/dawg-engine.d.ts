@@ -294,6 +294,13 @@ export interface Manifest {
 
 export type Variant = "simd" | "scalar";
 
+/**
+ * Which engine runs the mixer: the Rust engine compiled to WebAssembly with SIMD
+ * ("wasm-simd") or without ("wasm-scalar"), or the same engine in JavaScript ("js"),
+ * driven through the same ABI and agreeing with the wasm engine far below audibility.
+ */
+export type Backend = "wasm-simd" | "wasm-scalar" | "js";
+
 /** A channel of the mixer, and for insert parameters the slot (1 to limits.inserts_max). */
 export type InsertRef =
   | { track: number; slot: number }
@@ -370,7 +377,16 @@ export interface SessionOptions {
 export interface EngineOptions {
   /** Number of tracks (node inputs), 1 to limits.tracks_max; default 1, or the session's. */
   tracks?: number;
-  /** "auto" (default): SIMD when the browser supports it, unless the page URL has ?simd=0. */
+  /**
+   * "auto" (default): the first backend this browser can run, in the order wasm-simd
+   * (if WebAssembly.validate accepts a SIMD module and the page URL has no ?simd=0),
+   * wasm-scalar (if the page has WebAssembly and may compile it: a Content Security
+   * Policy without 'wasm-unsafe-eval' refuses), js. A backend that fails to start leaves
+   * nothing behind and the next is tried; `engine.backend` says which one runs. A named
+   * backend is that one or an Error.
+   */
+  backend?: "auto" | Backend;
+  /** The older name of `backend`: "simd" is "wasm-simd", "scalar" "wasm-scalar". Give one of the two. */
   variant?: "auto" | Variant;
   params?: readonly InitialParam[];
   /** How events travel: "auto" (default: "ring" when cross-origin isolated), "ring" or "message". */
@@ -422,6 +438,27 @@ export interface Meters {
   readonly master: ChannelMeter;
 }
 
+/**
+ * The processor's load: the share of real time its work took. The processor sums
+ * Date.now() differences around each render quantum's work (AudioWorkletGlobalScope
+ * has no `performance`; Date.now() counts whole milliseconds) and counts the quanta;
+ * load = busyMs / renderedMs. Each difference is off by less than 1 ms either way and
+ * unbiased, so the figure is exact only over many quanta: compare readings a second
+ * or more apart (375 quanta at 48 kHz), never one meter window.
+ */
+export interface LoadReading {
+  /** busyMs / renderedMs: 0.25 is a quarter of real time; above 1 the audio cannot keep up. */
+  readonly load: number;
+  /** Milliseconds of work measured over the span. */
+  readonly busyMs: number;
+  /** Audio time rendered over the span, ms (quanta x 128 / sampleRate). */
+  readonly renderedMs: number;
+  /** Render quanta in the span. */
+  readonly quanta: number;
+  /** The processor's cumulative counters at this reading (pass the reading to load() later). */
+  readonly counters: { readonly busyMs: number; readonly quanta: number };
+}
+
 /** An error reported by the processor or the node. */
 export interface EngineError {
   message: string;
@@ -440,7 +477,10 @@ export declare class DawgEngine {
   /** Input i is track i (stereo; mono is copied to both sides) while its source is its input; output 0 is the stereo master. */
   readonly node: AudioWorkletNode;
   readonly manifest: Manifest;
-  readonly variant: Variant;
+  /** The engine that runs (see EngineOptions.backend). */
+  readonly backend: Backend;
+  /** The wasm build that runs, or null for the "js" backend. */
+  readonly variant: Variant | null;
   readonly tracks: number;
   readonly context: BaseAudioContext;
   readonly sampleRate: number;
@@ -490,6 +530,11 @@ export declare class DawgEngine {
   sync(): Promise<void>;
   /** The latest meter window. */
   meters(): Meters;
+  /**
+   * The processor's load since `since` (an earlier reading), or over the engine's whole
+   * life; current as of the last meter window or `await sync()`. See LoadReading.
+   */
+  load(since?: LoadReading): LoadReading;
   /** Clear all audio state; parameter ramps jump to their targets. */
   reset(): void;
   /** Register an error callback (past errors are replayed); returns an unsubscribe function. */
@@ -511,6 +556,9 @@ export declare function createDawgEngine(
 
 /** Whether this browser supports WebAssembly SIMD (validates a v128 probe module). */
 export declare function simdSupported(): boolean;
+
+/** Whether this page has WebAssembly at all (a Content Security Policy may still refuse to compile it). */
+export declare function wasmSupported(): boolean;
 
 /** Whether the page can share memory with the worklet (events through the ring). */
 export declare function sharedMemorySupported(): boolean;
