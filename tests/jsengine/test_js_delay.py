@@ -113,6 +113,22 @@ def test_js_delay_matches_the_wasm_engine(
         assert error_db(got, want) < ENGINE_AGREEMENT_DB
 
 
+@pytest.mark.parametrize(
+    ("sample_rate_hz", "time_ms"), [(22050.0, 11.3), (44100.0, 375.0), (96000.0, 7.77)]
+)
+def test_js_delay_matches_the_wasm_engine_at_other_rates(
+    built_dist: Path, render_unit: UnitRenderer, sample_rate_hz: float, time_ms: float
+) -> None:
+    """Delay times of fractional frames at each rate (375 ms is 16537.5
+    frames at 44.1 kHz)."""
+    left, right = noise(9, 24000)
+    params = {"delay_time_ms": time_ms, "delay_feedback": 0.8}
+    js = js_render(built_dist, "delay", params, left, right, sample_rate_hz=sample_rate_hz)
+    wasm = render_unit("delay", params, left, right, runtime="simd", sample_rate_hz=sample_rate_hz)
+    for got, want in zip(js, wasm, strict=True):
+        assert error_db(got, want) < ENGINE_AGREEMENT_DB
+
+
 @pytest.mark.parametrize(("tempo_bpm", "sync"), [(97.0, 3), (143.5, 4), (20.0, 5), (300.0, 6)])
 def test_js_delay_tempo_sync_matches_the_wasm_engine(
     built_dist: Path, render_unit: UnitRenderer, tempo_bpm: float, sync: int

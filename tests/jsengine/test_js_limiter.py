@@ -101,6 +101,21 @@ def test_js_limiter_matches_the_wasm_engine(
         assert error_db(got, want) < ENGINE_AGREEMENT_DB
 
 
+@pytest.mark.parametrize("sample_rate_hz", [22050.0, 44100.0, 96000.0])
+def test_js_limiter_matches_the_wasm_engine_at_other_rates(
+    built_dist: Path, render_unit: UnitRenderer, sample_rate_hz: float
+) -> None:
+    """The lookahead, release and ceiling ramp in frames of each rate."""
+    left, right = program()
+    params = {"lim_ceiling_db": -4.0, "lim_release_ms": 40.0, "lim_lookahead_ms": 3.7}
+    js = js_render(built_dist, "limiter", params, left, right, sample_rate_hz=sample_rate_hz)
+    wasm = render_unit(
+        "limiter", params, left, right, runtime="simd", sample_rate_hz=sample_rate_hz
+    )
+    for got, want in zip(js, wasm, strict=True):
+        assert error_db(got, want) < ENGINE_AGREEMENT_DB
+
+
 def test_js_limiter_parameter_changes_match_reference_and_the_wasm_engine(
     built_dist: Path, make_engine: EngineFactory
 ) -> None:
