@@ -257,6 +257,7 @@ export class Mixer {
   }
 
   #section(ch, id, title, params, body) {
+    if (params.length === 0) return el("fieldset", { className: "section " + id }, [el("legend", { text: title }), body]);
     const reset = el("button", {
       type: "button",
       className: "reset",
