@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -442,3 +443,28 @@ def test_the_reference_session_renders_like_wasmtime(make_engine: Any) -> None:
         seg = wasm[:, k : k + w]
         if np.abs(seg).max() > 1e-3:
             assert below_signal_db(seg, js[:, k : k + w]) >= AGREE_DB - 20, k / 48000
+
+
+# ---- real-time rules -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["none", "peq", "compressor", "saturator", "delay", "reverb", "limiter", "synth", "sampler"],
+)
+def test_rendering_allocates_nothing(built_dist: Path, what: str) -> None:
+    """After warm-up, 20000 quanta (53 s of audio) with a strip, a send, a
+    bus, notes through the staging area and ``what`` in the track cause no
+    garbage collection: nothing on the audio path allocates."""
+    probe = Path(__file__).with_name("alloc_probe.mjs")
+    run = subprocess.run(
+        ["node", "--trace-gc", str(probe), str(built_dist), what, "20000"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = run.stdout.splitlines()
+    start, end = lines.index("measure start"), lines.index("measure end")
+    collections = [ln for ln in lines[start + 1 : end] if "Scavenge" in ln or "Mark-Compact" in ln]
+    assert not collections, f"{len(collections)} collections while rendering: {collections[:3]}"
