@@ -336,18 +336,18 @@ export async function createEngine(context, manifest, fileUrl, options = {}) {
   const setup = { context, manifest, fileUrl, tracks, transport, prepared, processorOptions };
 
   await addWorkletModule(context, fileUrl("dawg-processor.js"));
+  if (candidates.length === 1) return startBackend(setup, candidates[0]);
   const failures = [];
   for (const backend of candidates) {
     try {
       return await startBackend(setup, backend);
     } catch (err) {
       failures.push(backend + ": " + errorText(err));
-      if (candidates.length > 1 && backend !== candidates[candidates.length - 1]) {
+      if (backend !== candidates[candidates.length - 1]) {
         console.warn("dawgwasm: backend " + backend + " failed (" + errorText(err) + "); trying the next one");
       }
     }
   }
-  if (failures.length === 1) throw new Error(failures[0].slice(failures[0].indexOf(": ") + 2));
   throw new Error("no backend could start: " + failures.join("; "));
 }
 
