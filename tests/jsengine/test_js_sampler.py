@@ -451,3 +451,27 @@ def test_js_cents_ratio_and_increment_are_exact_where_the_rust_is() -> None:
     want = [one, 2 * one, int(44100 / 48000 * one + 0.5), 2**24 * one, 1]
     # JSON prints 2^56 in its shortest form: compare as doubles (exact here).
     assert [float(v) for v in out["inc"]] == [float(v) for v in want]
+
+
+def test_js_sampler_agrees_with_every_runtime(
+    names: list[str], make_engine: MakeEngine, runtime: str
+) -> None:
+    samples = kit()
+    got = js(names, SCENARIO_PARAMS, SCENARIO, 4000, samples)
+    want = render_engine_source(
+        make_engine, "sampler", SCENARIO_PARAMS, SCENARIO, 4000, samples=samples, runtime=runtime
+    )
+    assert np.array_equal(got == 0.0, want == 0.0)
+    assert np.abs(got - want).max() <= 2e-7 * np.abs(want).max()
+
+
+@pytest.mark.parametrize("frame", [0, 1, 127, 128, 129, 1000])
+def test_js_sampler_note_starts_at_its_frame(names: list[str], frame: int) -> None:
+    x = np.full((1, 500), 0.5, np.float32)
+    left, right = js(names, {}, [(frame, "on", 60, 1.0)], 1600, [(x, SR)], blocks=(100,))
+    assert not left[:frame].any()
+    # The first onset frame, as the Rust computes it in f32: target - step * remaining.
+    step = np.float32(1.0) / np.float32(ONSET)
+    assert left[frame] == (np.float32(1.0) - step * np.float32(ONSET - 1)) * np.float32(0.5)
+    assert left[frame + ONSET - 1] == 0.5
+    assert np.array_equal(left, right)

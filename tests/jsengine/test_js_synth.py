@@ -343,3 +343,21 @@ def test_js_synth_ignores_bad_values_and_clamps_notes(names: list[str]) -> None:
     assert all(
         isinstance(m, str) and ("sample rate" in m or "block size" in m) for m in out["errors"]
     )
+
+
+def test_js_synth_agrees_with_every_runtime(
+    names: list[str], make_engine: MakeEngine, runtime: str
+) -> None:
+    params, events = CHANGES[0]
+    got = js(names, params, events, 8000)
+    want = engine(make_engine, params, events, 8000, runtime=runtime)
+    assert np.abs(got - want).max() <= AGREEMENT * np.abs(want).max()
+    assert np.array_equal(got == 0.0, want == 0.0)
+
+
+@pytest.mark.parametrize("start", [5, 130, 1037])
+def test_js_synth_note_starts_at_its_exact_frame(names: list[str], start: int) -> None:
+    for wave in (0, 1):
+        x = js(names, {"synth_osc1_wave": wave}, [(start, "on", 64, 1.0)], start + 64, blocks=(48,))
+        assert np.all(x[: start + 1] == 0.0)
+        assert x[start + 1] != 0.0
