@@ -199,8 +199,11 @@ def test_js_delay_hostile_input_stays_finite_and_normal(built_dist: Path) -> Non
     left = np.concatenate([left, silence])
     right = np.concatenate([right, silence])
     params = {"delay_time_ms": 3.3, "delay_feedback": 0.95, "delay_ping_pong": 1, "delay_mix": 0.5}
-    run = js_run(built_dist, "delay", params, left, right, probes=("isQuiet",))
+    run = js_run(
+        built_dist, "delay", params, left, right, blocks=(8192,), probes=("isQuiet", "stateIsClean")
+    )
     assert_clean(run.output)
+    assert all(run.probes["stateIsClean"])  # after every block
     # Whatever the hostile frames left in the lines dies away to exact zeros.
     assert not np.any(run.output[:, -int(SR) :])
     assert run.probes["isQuiet"][-1] is True

@@ -151,7 +151,11 @@ def test_js_reverb_hostile_input_stays_finite_and_normal(
     left = np.concatenate([left, silence])
     right = np.concatenate([right, silence])
     params = {"reverb_size": 1.0, "reverb_damping": 0.0, "reverb_mix": 1.0}
-    assert_clean(js_run(built_dist, "reverb", params, left, right).output)
+    run = js_run(
+        built_dist, "reverb", params, left, right, blocks=(4096,), probes=("stateIsClean",)
+    )
+    assert_clean(run.output)
+    assert all(run.probes["stateIsClean"])  # after every block
     # What the engine's reverb makes of the same frames (after the engine's
     # input flush), values near the float32 limit included.
     left, right = engine_input(left), engine_input(right)

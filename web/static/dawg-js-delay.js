@@ -20,7 +20,7 @@
 // the Rust, so the glide, the whole-frame split and the state floor take the
 // same decisions.
 
-import { F32_MAX, QUIET } from "./dawg-js-config.js";
+import { F32_MAX, F32_MIN_POSITIVE, QUIET } from "./dawg-js-config.js";
 import { flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
 
@@ -75,6 +75,22 @@ export const PARAM_NAMES = Object.freeze(ROWS.map((r) => r[0]));
 function floorState(x) {
   const a = Math.abs(x);
   return a >= STATE_FLOOR && a <= F32_MAX ? x : 0.0;
+}
+
+/** `v` is exactly zero or a normal, finite f32. */
+function isCleanValue(v) {
+  const a = Math.abs(v);
+  return v === 0 || (a >= F32_MIN_POSITIVE && a <= F32_MAX);
+}
+
+/** Every value of `buf` is exactly zero or a normal, finite f32. */
+function isClean(buf) {
+  for (let i = 0; i < buf.length; i++) {
+    if (!isCleanValue(buf[i])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** f32 round half away from zero, as Rust's f32::round. */
@@ -358,6 +374,11 @@ export class Delay {
       }
     }
     return true;
+  }
+
+  /** True when every value in the lines and feedback filters is exactly zero or a normal f32 (never subnormal, NaN or infinite). */
+  stateIsClean() {
+    return isClean(this.left) && isClean(this.right) && isCleanValue(this.lpLeft) && isCleanValue(this.lpRight);
   }
 
   /** How far back the read head reaches, in frames (the longest an input takes to reach the output). */

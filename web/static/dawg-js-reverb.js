@@ -26,7 +26,7 @@
 // outputs differ by float32 rounding, about -130 dB); the input sum and the
 // output mix round every step as the Rust does.
 
-import { F32_MAX, QUIET } from "./dawg-js-config.js";
+import { F32_MAX, F32_MIN_POSITIVE, QUIET } from "./dawg-js-config.js";
 import { flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
 
@@ -446,6 +446,15 @@ export class Reverb {
       [this.sideL, this.sideR].every(
         (s) => s.combs.every(zero) && zero(s.combStore) && s.allpasses.every(zero),
       )
+    );
+  }
+
+  /** True when every state value is exactly zero or a normal f32 (never subnormal, NaN or infinite). */
+  stateIsClean() {
+    const clean = (a) => a.every((v) => v === 0 || (Math.abs(v) >= F32_MIN_POSITIVE && Math.abs(v) <= F32_MAX));
+    return (
+      clean(this.predelayBuf) &&
+      [this.sideL, this.sideR].every((s) => s.combs.every(clean) && clean(s.combStore) && s.allpasses.every(clean))
     );
   }
 
