@@ -5,14 +5,17 @@ the local folder), its TypeScript type-checks against the package under
 and the built-in samples it finds through `new URL("./file", import.meta.url)`),
 and the bundled app, served on its own, renders the reference session in
 Chromium on wasm-simd, wasm-scalar and js with no failed request and audible,
-finite output."""
+finite output. The same app also plays unbundled under Vite's dev server."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,8 +108,8 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def bundled_app(built_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app installed, type-checked and bundled; its `vite build` output folder."""
+def app(built_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's folder, the build installed in it and its TypeScript type-checked."""
     root = tmp_path_factory.mktemp("bundled")
     dist = root / "dist"
     shutil.copytree(built_dist, dist)
@@ -129,6 +132,12 @@ def bundled_app(built_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     _run(["npm", "install", "--offline", "--install-links", "--no-audit", "--no-fund"], app)
     assert not (app / "node_modules" / "dawg-dsp").is_symlink()
     _run(tsc_strict("main.ts"), app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def bundled_app(app: Path) -> Path:
+    """The app bundled: its `vite build` output folder."""
     _run([str(WEB_BIN / "vite"), "build", "--outDir", "out", "--emptyOutDir"], app)
     return app / "out"
 
@@ -165,10 +174,11 @@ def test_the_bundle_holds_every_file_the_engine_loads_under_new_names(
     assert "\nimport " not in processor.read_text(encoding="utf-8")
 
 
-def test_the_bundled_app_plays_the_reference_session_on_every_backend(
-    browser: Browser, app_url: str, built_dist: Path
-) -> None:
-    doc = json.loads((built_dist / "reference-session.json").read_text(encoding="utf-8"))
+def play_everywhere(
+    browser: Browser, url: str, doc: dict[str, Any], backends: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+    """Open the app at ``url`` and play ``doc`` on each backend: what each
+    returned, the URLs fetched, failed requests and page errors."""
     context = browser.new_context()
     page = context.new_page()
     failed: list[str] = []
@@ -185,10 +195,10 @@ def test_the_bundled_app_plays_the_reference_session_on_every_backend(
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(app_url + "/")
-        page.wait_for_function("typeof window.dawgPlay === 'function'")
+        page.goto(url)
+        page.wait_for_function("typeof window.dawgPlay === 'function'", timeout=30000)
         played: dict[str, Any] = {}
-        for backend in (*BACKENDS, "auto"):
+        for backend in backends:
             got = page.evaluate(
                 "([doc, backend, seconds]) => window.dawgPlay(doc, backend, seconds)",
                 [doc, backend, SECONDS],
@@ -200,19 +210,32 @@ def test_the_bundled_app_plays_the_reference_session_on_every_backend(
             )
     finally:
         context.close()
+    return played, fetched, failed, errors
+
+
+def check_played(got: dict[str, Any], backend: str) -> None:
+    assert got["backend"] == backend
+    assert got["processor"] == "dawgwasm-mixer"
+    assert got["errors"] == []
+    assert got["frames"] == round(SECONDS * 48000)
+    assert got["finite"], f"{backend}: non-finite output"
+    assert got["peak"] > 0.05 and got["rms"] > 0.005, f"{backend}: (nearly) silent: {got}"
+    assert got["peak"] <= 4.0
+    # Every quantum rendered was measured.
+    assert got["load"]["quanta"] == got["frames"] // 128
+
+
+def test_the_bundled_app_plays_the_reference_session_on_every_backend(
+    browser: Browser, app_url: str, built_dist: Path
+) -> None:
+    doc = json.loads((built_dist / "reference-session.json").read_text(encoding="utf-8"))
+    played, fetched, failed, errors = play_everywhere(
+        browser, app_url + "/", doc, (*BACKENDS, "auto")
+    )
     assert failed == []
     assert errors == []
     for backend in BACKENDS:
-        got = played[backend]
-        assert got["backend"] == backend
-        assert got["processor"] == "dawgwasm-mixer"
-        assert got["errors"] == []
-        assert got["frames"] == round(SECONDS * 48000)
-        assert got["finite"], f"{backend}: non-finite output"
-        assert got["peak"] > 0.05 and got["rms"] > 0.005, f"{backend}: (nearly) silent: {got}"
-        assert got["peak"] <= 4.0
-        # Every quantum rendered was measured.
-        assert got["load"]["quanta"] == got["frames"] // 128
+        check_played(played[backend], backend)
     # Chromium runs WebAssembly SIMD: "auto" picks wasm-simd.
     assert played["auto"]["backend"] == "wasm-simd"
     # The page fetched the renamed copies of the bundle (the worklet's own
@@ -220,3 +243,46 @@ def test_the_bundled_app_plays_the_reference_session_on_every_backend(
     assert any("/assets/dawg_dsp.simd-" in u for u in fetched)
     assert any("/assets/dawg_dsp.scalar-" in u for u in fetched)
     assert any("/assets/keys-" in u for u in fetched)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_app_plays_under_the_vite_dev_server_too(
+    browser: Browser, app: Path, built_dist: Path
+) -> None:
+    """Unbundled, as `vite` serves it while developing (its dependency
+    optimiser and all): the same files load from the installed package."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(WEB_BIN / "vite"), "--host", "127.0.0.1", "--port", str(port), "--strictPort"],
+        cwd=app,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        doc = json.loads((built_dist / "reference-session.json").read_text(encoding="utf-8"))
+        played, fetched, failed, errors = play_everywhere(browser, url, doc, BACKENDS)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert failed == [], out
+    assert errors == [], out
+    for backend in BACKENDS:
+        check_played(played[backend], backend)
+    assert any(u.endswith("/dawg_dsp.simd.wasm") for u in fetched)
