@@ -2,10 +2,11 @@
 // stereo frame of one track) for the reference strip (low shelf 200 Hz
 // +3 dB, peak 1 kHz −2 dB, high shelf 3 kHz +2 dB, compressor −18 dB 4:1,
 // 3 ms / 100 ms, stereo peak detector; fader −2 dB, pan 0.3) on looped
-// noise, against a baseline measured in the same run: the same loop with a
+// noise, against baselines measured in the same run: the same loop with a
 // plain stereo 3-biquad cascade (f64 state, fixed coefficients) in place of
-// strip and fader. Arms are interleaved; each is warmed up, then timed
-// several times; the median is reported.
+// strip and fader, and with the browser benchmark's hand-optimised anchor
+// strip (one fused loop per track, compressor through Math.log/Math.exp). Arms are interleaved; each is warmed up, then timed
+// several times (process CPU time); the median is reported.
 //
 // Usage: node bench_strip.mjs [tracks=32] [seconds=2] [repetitions=7]
 
@@ -139,10 +140,103 @@ function runBaseline(arm, n) {
   }
 }
 
+// CPU time of this process (user + system), so that time other processes
+// take on a shared machine does not count.
+// The hand-optimised anchor of the browser benchmark (bench/web/bench-processors.js,
+// AnchorStrip.process) on the same feed: one fused loop per track, f64 state,
+// the compressor in dB with Math.log/Math.exp, fader and pan into the mix.
+function makeAnchor() {
+  const c = new Float64Array(15);
+  lowShelf(c, 0, RATE, 200, 3);
+  peaking(c, 5, RATE, 1000, 0.707, -2);
+  highShelf(c, 10, RATE, 3000, 2);
+  const fader = Math.pow(10, -2 / 20);
+  const x = (0.3 * Math.PI) / 2;
+  return {
+    c,
+    state: new Float64Array(tracks * 13),
+    thr: -18,
+    slope: 1 / 4 - 1,
+    att: Math.exp(-1 / (0.003 * RATE)),
+    rel: Math.exp(-1 / (0.1 * RATE)),
+    m: new Float64Array([fader * Math.cos(x), 0, fader * Math.sin(x), fader]),
+    pos: 0,
+  };
+}
+
+const DB_PER_NEPER = 20 / Math.LN10;
+const NEPER_PER_DB = Math.LN10 / 20;
+
+function anchorTrack(a, o, inL, inR, outL, outR, n) {
+  const c = a.c;
+  const st = a.state;
+  const lb0 = c[0], lb1 = c[1], lb2 = c[2], la1 = c[3], la2 = c[4];
+  const mb0 = c[5], mb1 = c[6], mb2 = c[7], ma1 = c[8], ma2 = c[9];
+  const hb0 = c[10], hb1 = c[11], hb2 = c[12], ha1 = c[13], ha2 = c[14];
+  const m = a.m;
+  const mLL = m[0], mRL = m[1], mLR = m[2], mRR = m[3];
+  const thr = a.thr, slope = a.slope, att = a.att, rel = a.rel;
+  let l1L = st[o], l2L = st[o + 1], l1R = st[o + 2], l2R = st[o + 3];
+  let m1L = st[o + 4], m2L = st[o + 5], m1R = st[o + 6], m2R = st[o + 7];
+  let h1L = st[o + 8], h2L = st[o + 9], h1R = st[o + 10], h2R = st[o + 11];
+  let red = st[o + 12];
+  for (let i = 0; i < n; i++) {
+    const xL = inL[i];
+    const xR = inR[i];
+    let yL = lb0 * xL + l1L;
+    l1L = lb1 * xL - la1 * yL + l2L;
+    l2L = lb2 * xL - la2 * yL;
+    let yR = lb0 * xR + l1R;
+    l1R = lb1 * xR - la1 * yR + l2R;
+    l2R = lb2 * xR - la2 * yR;
+    let zL = mb0 * yL + m1L;
+    m1L = mb1 * yL - ma1 * zL + m2L;
+    m2L = mb2 * yL - ma2 * zL;
+    let zR = mb0 * yR + m1R;
+    m1R = mb1 * yR - ma1 * zR + m2R;
+    m2R = mb2 * yR - ma2 * zR;
+    yL = hb0 * zL + h1L;
+    h1L = hb1 * zL - ha1 * yL + h2L;
+    h2L = hb2 * zL - ha2 * yL;
+    yR = hb0 * zR + h1R;
+    h1R = hb1 * zR - ha1 * yR + h2R;
+    h2R = hb2 * zR - ha2 * yR;
+    const aL = yL < 0 ? -yL : yL;
+    const aR = yR < 0 ? -yR : yR;
+    const peak = aL > aR ? aL : aR;
+    const over = (peak > 1e-12 ? DB_PER_NEPER * Math.log(peak) : -240) - thr;
+    const target = over > 0 ? slope * over : 0;
+    red = target + (target < red ? att : rel) * (red - target);
+    const g = Math.exp(red * NEPER_PER_DB);
+    zL = yL * g;
+    zR = yR * g;
+    outL[i] += mLL * zL + mRL * zR;
+    outR[i] += mLR * zL + mRR * zR;
+  }
+  st[o] = l1L; st[o + 1] = l2L; st[o + 2] = l1R; st[o + 3] = l2R;
+  st[o + 4] = m1L; st[o + 5] = m2L; st[o + 6] = m1R; st[o + 7] = m2R;
+  st[o + 8] = h1L; st[o + 9] = h2L; st[o + 10] = h1R; st[o + 11] = h2R;
+  st[o + 12] = red > -1e-9 ? 0 : red;
+}
+
+function runAnchor(arm, n) {
+  for (let q = 0; q < n; q++) {
+    const off = ((arm.pos += QUANTUM) & (LOOP - 1));
+    mixL.fill(0);
+    mixR.fill(0);
+    for (let t = 0; t < tracks; t++) {
+      bufL.set(srcL[t].subarray(off, off + QUANTUM));
+      bufR.set(srcR[t].subarray(off, off + QUANTUM));
+      anchorTrack(arm, t * 13, bufL, bufR, mixL, mixR, QUANTUM);
+    }
+  }
+}
+
 function time(fn, arm, n) {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   fn(arm, n);
-  return Number(process.hrtime.bigint() - t0) / (n * QUANTUM * tracks);
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / (n * QUANTUM * tracks);
 }
 
 function median(v) {
@@ -152,17 +246,22 @@ function median(v) {
 
 const strip = { ...makeStrips(), pos: 0 };
 const base = makeBaseline();
-// Warm-up: both arms, long enough for the optimising compiler.
+const anchor = makeAnchor();
+// Warm-up: every arm, long enough for the optimising compiler.
 time(runStrips, strip, Math.max(200, quanta >> 2));
 time(runBaseline, base, Math.max(200, quanta >> 2));
+time(runAnchor, anchor, Math.max(200, quanta >> 2));
 const s = [];
 const b = [];
+const h = [];
 for (let r = 0; r < reps; r++) {
   s.push(time(runStrips, strip, quanta));
   b.push(time(runBaseline, base, quanta));
+  h.push(time(runAnchor, anchor, quanta));
 }
 const ms = median(s);
 const mb = median(b);
+const mh = median(h);
 process.stdout.write(
   JSON.stringify({
     tracks,
@@ -170,8 +269,11 @@ process.stdout.write(
     repetitions: reps,
     strip_ns_per_track_sample: +ms.toFixed(2),
     baseline_3_biquads_ns_per_track_sample: +mb.toFixed(2),
+    anchor_ns_per_track_sample: +mh.toFixed(2),
     ratio_to_baseline: +(ms / mb).toFixed(3),
+    ratio_to_anchor: +(ms / mh).toFixed(3),
     strip_runs: s.map((v) => +v.toFixed(2)),
     baseline_runs: b.map((v) => +v.toFixed(2)),
+    anchor_runs: h.map((v) => +v.toFixed(2)),
   }) + "\n",
 );

@@ -318,3 +318,37 @@ def test_js_strip_hostile_input_stays_finite_and_normal(
         if "comp_ratio" not in params:
             want = engine_strip(make_engine, "simd", loud, x)
             assert error_db(got[:, resume:], want[:, resume:]) < ENGINE_AGREEMENT_DB
+
+
+@pytest.mark.parametrize("params", [BENCH, {**BENCH, "comp_knee_db": 6.0, "comp_makeup_db": 3.0}])
+def test_js_strip_fused_pass_gives_the_bits_of_three_passes(
+    built_dist: Path, params: Mapping[str, float]
+) -> None:
+    """``process`` runs flush, EQ and a linked peak compressor in one pass
+    per frame; ``processPasses`` one after another: the same bits, through
+    ramps, a link change (which leaves the fused pass) and back."""
+    x = music(20000, seed=8)
+    changes = [*CHANGES[:5], (9000, "comp_link", 0.5), (15000, "comp_link", 1.0)]
+    fused = js_strip(built_dist, params, x, changes=changes).output
+    passes = run_js_unit(
+        "dawg-js-strip.js",
+        "Strip",
+        [FS],
+        x,
+        sets=[
+            (STRIP_NAMES.index(k), float(np.float32(v)), smoothing(built_dist)[k])
+            for k, v in params.items()
+        ],
+        calls=[
+            Call(0, "resetLane"),
+            *[
+                Call(
+                    f, "set", (STRIP_NAMES.index(k), float(np.float32(v)), smoothing(built_dist)[k])
+                )
+                for f, k, v in changes
+            ],
+        ],
+        process="processPasses",
+    ).output
+    assert not np.array_equal(fused, x)
+    assert np.array_equal(fused, passes)

@@ -40,7 +40,7 @@ function isFrequency(p) {
 }
 
 /** The first of the sections (0, 1, 2) whose output left the f32 range, given the one found so far. */
-function firstOverflow(dead, y0, y1) {
+export function firstOverflow(dead, y0, y1) {
   const k = !(Math.abs(y0) <= F32_MAX) ? 0 : !(Math.abs(y1) <= F32_MAX) ? 1 : 2;
   return k < dead ? k : dead;
 }

@@ -6,7 +6,7 @@
 // moment; a paused strip (a track the engine skips) stands still and later
 // resumes where it stopped. Fader, pan and mute are not part of it.
 
-import { F32_MAX, FLUSH_THRESHOLD, QUIET } from "./dawg-js-config.js";
+import { F32_MAX, F32_MIN_POSITIVE, FLUSH_THRESHOLD, QUIET } from "./dawg-js-config.js";
 import {
   COMP_ATTACK_MS,
   COMP_DETECTOR,
@@ -17,8 +17,9 @@ import {
   COMP_RELEASE_MS,
   COMP_THRESHOLD_DB,
   CompressorLane,
+  REDUCTION_FLOOR_LOG2,
 } from "./dawg-js-compressor.js";
-import { EqLane } from "./dawg-js-eq.js";
+import { COEF_UPDATE_FRAMES, EqLane, firstOverflow } from "./dawg-js-eq.js";
 import { stepsForMs } from "./dawg-js-smooth.js";
 
 /** The strip's parameters, in the Rust STRIP_PARAMS order (a slot is an index here). */
@@ -57,6 +58,205 @@ const COMP_OF_SLOT = Object.freeze([
   COMP_DETECTOR,
   COMP_LINK,
 ]);
+
+const TWO_OVER_LN2_F32 = Math.fround(2 / Math.fround(Math.LN2));
+const LN2_F32 = Math.fround(Math.LN2);
+// Bit views for the inlined fast_log2 (module scratch; one process runs at a time).
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+/** 2^k for k in [-126, 127], at index k + 126. */
+/** The compressor's [release, attack] coefficients of the strip being processed, picked without a branch. */
+const COEFS = new Float64Array(2);
+const POW2 = new Float64Array(254);
+for (let k = -126; k <= 127; k++) {
+  POW2[k + 126] = Math.pow(2, k);
+}
+
+/**
+ * The strip's common case in one pass per frame: input flush, the EQ
+ * (EqLane.process: update points, settling, f32 overflow) and the fully
+ * linked peak compressor (CompressorLane.runLinkedPeak), the EQ output
+ * rounded to f32 between them as the block buffer would. The same bits as
+ * running the three passes one after another; the EQ runs even where its
+ * coefficients are an identity with zero state, which changes no bit.
+ */
+function fusedEqCompressor(eq, comp, left, right, start, end) {
+  const T = FLUSH_THRESHOLD;
+  const M = F32_MAX;
+  const st = eq.state;
+  let c = eq.coefs;
+  let l01 = st[0], l02 = st[1], l11 = st[2], l12 = st[3], l21 = st[4], l22 = st[5];
+  let r01 = st[6], r02 = st[7], r11 = st[8], r12 = st[9], r21 = st[10], r22 = st[11];
+  let a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4];
+  let b0 = c[5], b1 = c[6], b2 = c[7], b3 = c[8], b4 = c[9];
+  let d0 = c[10], d1 = c[11], d2 = c[12], d3 = c[13], d4 = c[14];
+  let deadL = eq.deadL;
+  let deadR = eq.deadR;
+  let phase = eq.phase;
+  const thr = comp.thresholdLog2;
+  const slope = comp.slope;
+  const halfKnee = comp.halfKnee;
+  const kneeCoef = comp.kneeCoef;
+  const attack = comp.attackCoef;
+  const release = comp.releaseCoef;
+  const floor = -REDUCTION_FLOOR_LOG2;
+  const ramp = comp.mkRemaining !== 0;
+  const mkTarget = comp.mkTarget;
+  const mkStep = comp.mkStep;
+  let mkRemaining = comp.mkRemaining;
+  let makeup = comp.mkCurrent;
+  let red = comp.redL;
+  const coefs = COEFS;
+  coefs[0] = release;
+  coefs[1] = attack;
+  const f32 = F32;
+  const i32 = I32;
+  const pow2 = POW2;
+  let i = start;
+  while (i < end) {
+    if (phase === 0) {
+      if (eq.dirty) {
+        eq.updatePoint();
+        c = eq.coefs;
+        a0 = c[0]; a1 = c[1]; a2 = c[2]; a3 = c[3]; a4 = c[4];
+        b0 = c[5]; b1 = c[6]; b2 = c[7]; b3 = c[8]; b4 = c[9];
+        d0 = c[10]; d1 = c[11]; d2 = c[12]; d3 = c[13]; d4 = c[14];
+      }
+      if (deadL < 3) {
+        if (deadL === 0) { l01 = NaN; l02 = NaN; }
+        if (deadL <= 1) { l11 = NaN; l12 = NaN; }
+        l21 = NaN; l22 = NaN;
+        deadL = 3;
+      }
+      if (deadR < 3) {
+        if (deadR === 0) { r01 = NaN; r02 = NaN; }
+        if (deadR <= 1) { r11 = NaN; r12 = NaN; }
+        r21 = NaN; r22 = NaN;
+        deadR = 3;
+      }
+      let u = Math.abs(l01), v = Math.abs(l02);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { l01 = 0.0; l02 = 0.0; }
+      u = Math.abs(l11); v = Math.abs(l12);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { l11 = 0.0; l12 = 0.0; }
+      u = Math.abs(l21); v = Math.abs(l22);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { l21 = 0.0; l22 = 0.0; }
+      u = Math.abs(r01); v = Math.abs(r02);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { r01 = 0.0; r02 = 0.0; }
+      u = Math.abs(r11); v = Math.abs(r12);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { r11 = 0.0; r12 = 0.0; }
+      u = Math.abs(r21); v = Math.abs(r22);
+      if (!(u <= M && v <= M) || (u < T && v < T)) { r21 = 0.0; r22 = 0.0; }
+    }
+    let seg = COEF_UPDATE_FRAMES - phase;
+    if (seg > end - i) {
+      seg = end - i;
+    }
+    const stop = i + seg;
+    for (let j = i; j < stop; j++) {
+      let xl = left[j];
+      let xr = right[j];
+      const axl = Math.abs(xl);
+      const axr = Math.abs(xr);
+      if (!(axl >= T && axl <= M)) {
+        xl = 0.0;
+      }
+      if (!(axr >= T && axr <= M)) {
+        xr = 0.0;
+      }
+      // EQ: three sections per channel.
+      const yl0 = a0 * xl + l01;
+      const yr0 = a0 * xr + r01;
+      l01 = a1 * xl - a3 * yl0 + l02;
+      r01 = a1 * xr - a3 * yr0 + r02;
+      l02 = a2 * xl - a4 * yl0;
+      r02 = a2 * xr - a4 * yr0;
+      const yl1 = b0 * yl0 + l11;
+      const yr1 = b0 * yr0 + r11;
+      l11 = b1 * yl0 - b3 * yl1 + l12;
+      r11 = b1 * yr0 - b3 * yr1 + r12;
+      l12 = b2 * yl0 - b4 * yl1;
+      r12 = b2 * yr0 - b4 * yr1;
+      const yl = d0 * yl1 + l21;
+      const yr = d0 * yr1 + r21;
+      l21 = d1 * yl1 - d3 * yl + l22;
+      r21 = d1 * yr1 - d3 * yr + r22;
+      l22 = d2 * yl1 - d4 * yl;
+      r22 = d2 * yr1 - d4 * yr;
+      const al = Math.abs(yl);
+      const ar = Math.abs(yr);
+      if (!(Math.abs(yl0) <= M && Math.abs(yl1) <= M && al <= M)) {
+        deadL = firstOverflow(deadL, yl0, yl1);
+      }
+      if (!(Math.abs(yr0) <= M && Math.abs(yr1) <= M && ar <= M)) {
+        deadR = firstOverflow(deadR, yr0, yr1);
+      }
+      // The EQ's output as the f32 block buffer holds it.
+      const el = Math.fround(al >= T && deadL === 3 ? yl : 0.0);
+      const er = Math.fround(ar >= T && deadR === 3 ? yr : 0.0);
+      // Compressor, fully linked peak detector.
+      if (ramp) {
+        mkRemaining = mkRemaining > 1 ? mkRemaining - 1 : 0;
+        makeup = mkTarget - mkStep * mkRemaining;
+      }
+      const pl = Math.abs(el);
+      const pr = Math.abs(er);
+      const peak = pl < pr ? pr : pl;
+      f32[0] = peak >= F32_MIN_POSITIVE ? peak : F32_MIN_POSITIVE;
+      const bits = i32[0];
+      // fast_log2's fold of m above √2 into [√½, √2), without a branch:
+      // m > √2 exactly when the mantissa bits exceed those of the f32 √2.
+      const mant = bits & 0x007fffff;
+      const big = (0x3504f3 - mant) >>> 31;
+      const e = ((bits >>> 23) & 0xff) - 127 + big;
+      i32[0] = mant | (0x3f800000 - (big << 23));
+      const m = f32[0];
+      const t = (m - 1.0) / (m + 1.0);
+      const t2 = t * t;
+      const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
+      const over = level - thr;
+      let target;
+      if (halfKnee === 0.0) {
+        // Hard knee: the same reduction as the branches below (up to the sign of a zero).
+        target = slope * Math.max(over, 0.0);
+      } else if (over > halfKnee) {
+        target = over * slope;
+      } else {
+        const a = over + halfKnee;
+        target = a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
+      }
+      const coef = coefs[(target < red) | 0];
+      red = target + coef * (red - target);
+      if (!(red < floor)) {
+        red = 0.0;
+      }
+      let x = red + makeup;
+      x = x > 127.0 ? 127.0 : x >= -126.0 ? x : -126.0;
+      const xi = Math.floor(x);
+      const f = (x - xi) * LN2_F32;
+      let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
+      p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
+      p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
+      const g = p * pow2[xi + 126];
+      const zl = el * g;
+      const zr = er * g;
+      const bl = Math.abs(zl);
+      const br = Math.abs(zr);
+      left[j] = bl >= T && bl <= M ? zl : 0.0;
+      right[j] = br >= T && br <= M ? zr : 0.0;
+    }
+    phase = (phase + seg) % COEF_UPDATE_FRAMES;
+    i = stop;
+  }
+  eq.phase = phase;
+  eq.deadL = deadL;
+  eq.deadR = deadR;
+  st[0] = l01; st[1] = l02; st[2] = l11; st[3] = l12; st[4] = l21; st[5] = l22;
+  st[6] = r01; st[7] = r02; st[8] = r11; st[9] = r12; st[10] = r21; st[11] = r22;
+  comp.redL = red;
+  comp.redR = red;
+  comp.mkRemaining = mkRemaining;
+  comp.mkCurrent = makeup;
+}
 
 /** One track's EQ and compressor. */
 export class Strip {
@@ -114,6 +314,25 @@ export class Strip {
    * strip writes exact zeros and keeps its state.
    */
   process(left, right, start, end) {
+    if (this.paused) {
+      left.fill(0.0, start, end);
+      right.fill(0.0, start, end);
+      return;
+    }
+    const comp = this.comp;
+    if (!comp.isIdle() && comp.link === 1.0 && comp.redL === comp.redR && !comp.rmsActive) {
+      fusedEqCompressor(this.eq, comp, left, right, start, end);
+      return;
+    }
+    this.processPasses(left, right, start, end);
+  }
+
+  /**
+   * `process` as three passes over the block (input flush, EQ, compressor),
+   * whatever the settings; `process` fuses them in one pass where it can,
+   * with the same bits.
+   */
+  processPasses(left, right, start, end) {
     if (this.paused) {
       left.fill(0.0, start, end);
       right.fill(0.0, start, end);
