@@ -224,7 +224,7 @@ export class Reverb {
     const predelayLen = Math.ceil(MAX_PREDELAY_MS * 1e-3 * sr) + 2;
     this.predelayBuf = new Float32Array(predelayLen);
     this.predelayWrite = 0;
-    this.predelayFrames = new Linear(0.0);
+    this.predelay = new Linear(0.0);
     this.room = new Linear(0.0);
     this.damp = new Linear(0.0);
     this.width = new Linear(0.0);
@@ -286,7 +286,7 @@ export class Reverb {
       case PREDELAY_MS: {
         const max = Math.max(0, this.predelayBuf.length - 2);
         const frames = Math.min(roundHalfAway(v * 1e-3 * this.sampleRateHz), max);
-        this.predelayFrames.setTarget(Math.fround(frames), steps);
+        this.predelay.setTarget(Math.fround(frames), steps);
         break;
       }
       default: {
@@ -313,7 +313,7 @@ export class Reverb {
   }
 
   snap() {
-    this.predelayFrames.snap();
+    this.predelay.snap();
     this.room.snap();
     this.damp.snap();
     this.width.snap();
@@ -322,8 +322,8 @@ export class Reverb {
   }
 
   /** The predelay in whole frames the current setting asks for. */
-  predelayFramesTarget() {
-    return Math.trunc(this.predelayFrames.target);
+  predelayFrames() {
+    return Math.trunc(this.predelay.target);
   }
 
   /** Process frames start .. end of a stereo block in place. */
@@ -345,7 +345,7 @@ export class Reverb {
     const damp = this.dampGain;
     const undamp = this.undampGain;
     const loud = this.loud;
-    const predelay = this.predelayFrames;
+    const predelay = this.predelay;
     const roomRamp = this.room;
     const dampRamp = this.damp;
     let w = Math.min(this.predelayWrite, pdLen - 1);
@@ -460,7 +460,7 @@ export class Reverb {
 
   /** The longest an input takes to reach the output, in frames: the predelay plus the longest comb. */
   tailFrames() {
-    const pd = Math.max(this.predelayFrames.target, this.predelayFrames.current);
+    const pd = Math.max(this.predelay.target, this.predelay.current);
     return Math.ceil(pd) + 1 + this.longestComb;
   }
 }
