@@ -54,6 +54,8 @@ export const COMP_LINK = 7;
 // Bit views for the inlined fast_log2 (module scratch; the audio thread runs one process at a time).
 const F32 = new Float32Array(1);
 const I32 = new Int32Array(F32.buffer);
+/** The [release, attack] coefficients of the lane being processed, picked without a branch. */
+const COEFS = new Float64Array(2);
 /** 2^k for k in [-126, 127], at index k + 126. */
 const POW2 = new Float64Array(254);
 for (let k = -126; k <= 127; k++) {
@@ -251,6 +253,9 @@ export class CompressorLane {
     const attack = this.attackCoef;
     const release = this.releaseCoef;
     const floor = -REDUCTION_FLOOR_LOG2;
+    const coefs = COEFS;
+    coefs[0] = release;
+    coefs[1] = attack;
     const f32 = F32;
     const i32 = I32;
     const pow2 = POW2;
@@ -273,27 +278,30 @@ export class CompressorLane {
       // fast_log2 of the f32 peak.
       f32[0] = peak >= F32_MIN_POSITIVE ? peak : F32_MIN_POSITIVE;
       const bits = i32[0];
-      let e = ((bits >>> 23) & 0xff) - 127;
-      i32[0] = (bits & 0x007fffff) | 0x3f800000;
-      let m = f32[0];
-      if (m > SQRT2_F32) {
-        m *= 0.5;
-        e += 1;
-      }
+      // The fold of m above √2 into [√½, √2) without a branch: m > √2
+      // exactly when the mantissa bits exceed those of the f32 √2.
+      const mant = bits & 0x007fffff;
+      const big = (0x3504f3 - mant) >>> 31;
+      const e = ((bits >>> 23) & 0xff) - 127 + big;
+      i32[0] = mant | (0x3f800000 - (big << 23));
+      const m = f32[0];
       const t = (m - 1.0) / (m + 1.0);
       const t2 = t * t;
       const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
       // Static curve.
       const over = level - thr;
       let target;
-      if (over > halfKnee) {
+      if (halfKnee === 0.0) {
+        // Hard knee: the reduction of the branches below (up to the sign of a zero).
+        target = slope * Math.max(over, 0.0);
+      } else if (over > halfKnee) {
         target = over * slope;
       } else {
         const a = over + halfKnee;
         target = a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
       }
       // Smooth-branching detector on the reduction.
-      const coef = target < red ? attack : release;
+      const coef = coefs[(target < red) | 0];
       red = target + coef * (red - target);
       if (!(red < floor)) {
         red = 0.0;
