@@ -14,10 +14,11 @@ no such frame (the isolate idle, serving the inspector) are not.
 
 Each backend must play 30 consecutive seconds in which nothing is allocated
 by the worklet's code, and in which the isolate's array-buffer backing stores
-do not change and its used heap does not grow. The first seconds of a
-worklet are not allocation-free whatever its code: the JIT tiers functions
-up, and a deoptimisation (a branch first taken at a pattern's loop point)
-runs code unoptimised for a while, where numbers are boxed. So the test plays
+do not grow (a collection may free those made while loading) and neither does
+its used heap. The first seconds of a worklet are not allocation-free
+whatever its code: the JIT tiers functions up, and a deoptimisation (a branch
+first taken at a pattern's loop point) runs code unoptimised for a while,
+where numbers are boxed. So the test plays
 for up to 150 s and looks for the first clean 30 seconds; an engine that
 allocates per quantum, per event or per pattern pass (the reference session
 loops every 10.7 s, so any 30 seconds hold two loop points and hundreds of
@@ -27,6 +28,11 @@ The positive control runs in the same browser, in the same windows, through
 the same measurement: a processor that allocates one small array per second
 of audio from process(). It must show allocations in every window, so a
 measurement that could not see them would fail the test.
+
+What this finds is boxed numbers, mostly: a call that returns a double
+(``Date.now()``, a function that is not inlined) or a double stored where V8
+keeps tagged values allocates a HeapNumber each time, with no literal in
+sight. The report names the functions on the stack of what was sampled.
 """
 
 from __future__ import annotations
@@ -54,9 +60,12 @@ WINDOW_S = 5.0
 CLEAN_WINDOWS = 6  # 30 s
 MAX_WINDOWS = 30  # 150 s of play at most
 SAMPLING_INTERVAL_BYTES = 16
-#: Used-heap growth allowed over the clean 30 s: what the isolate allocates
-#: while idle, answering the inspector (tens of bytes per request).
-IDLE_GROWTH_MAX_BYTES = 512
+#: Used-heap growth allowed over the clean 30 s, with nothing sampled: V8's
+#: own bookkeeping (the inspector's requests, tens of bytes; the JIT's, up to
+#: about 800 bytes at once, seen without any JavaScript on the stack). One
+#: 12-byte number boxed per quantum is 135 KiB in 30 s, if nothing collects it
+#: (what a collection frees, the sampler has seen).
+UNSAMPLED_GROWTH_MAX_BYTES = 4096
 CALL_TIMEOUT_S = 20.0
 #: True in an AudioWorkletGlobalScope only.
 AUDIO_WORKLET_PROBE = "typeof registerProcessor === 'function' && typeof sampleRate === 'number'"
@@ -165,7 +174,8 @@ class Window:
 
     @property
     def clean(self) -> bool:
-        return self.samples == 0 and self.backing_after == self.backing_before
+        # A garbage collection may free array buffers made while loading; none may appear.
+        return self.samples == 0 and self.backing_after <= self.backing_before
 
 
 def attributed(profile: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
@@ -300,7 +310,7 @@ def test_process_allocates_nothing_on_any_backend(runs: list[Run]) -> None:
             f"allocation by the worklet's code in {len(run.windows) * WINDOW_S:.0f} s:\n{report}"
         )
         growth = stretch[-1].used_after - stretch[0].used_before
-        assert growth <= IDLE_GROWTH_MAX_BYTES, (
+        assert growth <= UNSAMPLED_GROWTH_MAX_BYTES, (
             f"{run.name}: the worklet's heap grew {growth} bytes in its clean stretch:\n{report}"
         )
         # It was really playing: the clock ran and the master carried the session.
