@@ -1,7 +1,8 @@
 """What every runtime that hosts the ``dawg_dsp`` ABI shares: a wasm module
 under wasmtime (:mod:`dawgwasm._wasm_runtime`, deadlines from
-:mod:`dawgwasm._epoch`) or the crate compiled natively and loaded with ctypes
-(:mod:`dawgwasm._native_runtime`). Both expose the same operations (call an
+:mod:`dawgwasm._epoch`), the crate compiled natively and loaded with ctypes
+(:mod:`dawgwasm._native_runtime`), or the build's JavaScript engine under
+node (:mod:`dawgwasm._node_runtime`). Both expose the same operations (call an
 export, read bytes, map float32 memory as numpy), so :class:`dawgwasm.Engine`
 runs unchanged on either.
 
@@ -103,7 +104,7 @@ class Runtime(ABC):
     Calls are checked (arguments, returned pointers) and exclusive to one
     thread at a time; see the module documentation for the rules."""
 
-    #: Short label: ``wasmtime-simd``, ``wasmtime-scalar`` or ``native``.
+    #: Short label: ``wasmtime-simd``, ``wasmtime-scalar``, ``native`` or ``js-node``.
     label: str
     #: Seconds any call may take (wasm only; the native build cannot be interrupted).
     deadline_base_s: float = DEADLINE_BASE_S

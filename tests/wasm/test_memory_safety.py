@@ -17,7 +17,7 @@ from dawgwasm import DspRuntimeError, Engine
 from dawgwasm._abi import status_name
 
 
-@pytest.mark.parametrize("runtime_kind", ["simd", "native"])
+@pytest.mark.parametrize("runtime_kind", ["simd", "native", "js"])
 def test_a_view_outliving_its_engine_object_stays_valid(
     built_dist: Path, native_lib: Path, runtime_kind: str
 ) -> None:
@@ -25,7 +25,7 @@ def test_a_view_outliving_its_engine_object_stays_valid(
     make = (
         f"Engine.native(Path({str(native_lib)!r}))"
         if runtime_kind == "native"
-        else f"Engine.from_dist(Path({str(built_dist)!r}))"
+        else f"Engine.from_dist(Path({str(built_dist)!r}), {runtime_kind!r})"
     )
     code = textwrap.dedent(f"""
         import gc
