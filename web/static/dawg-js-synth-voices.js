@@ -183,23 +183,33 @@ export class SynthVoices {
     const om1 = Math.fround(1.0 - dt1);
     const om2 = Math.fround(1.0 - dt2);
     const dt2x4 = 4.0 * dt2;
-    for (let j = 0; j < n; j++) {
-      let x = 0.0;
-      if (o1) {
+    if (o1 && !o2) {
+      // Oscillator 1 alone (oscillator 2's phase still runs).
+      for (let j = 0; j < n; j++) {
         const h = wrapHalf(p1);
         const s = p1 + p1 - 1.0 - blep(p1, dt1, om1, inv1);
         const sh = h + h - 1.0 - blep(h, dt1, om1, inv1);
-        x = wa[w0 + j] * s + wb[w0 + j] * sh;
+        xs[j] = wa[w0 + j] * s + wb[w0 + j] * sh;
+        p1 = advance(p1, dt1);
+        p2 = advance(p2, dt2);
       }
-      if (o2) {
+    } else {
+      for (let j = 0; j < n; j++) {
+        let x = 0.0;
+        if (o1 || !o2) {
+          const h = wrapHalf(p1);
+          const s = p1 + p1 - 1.0 - blep(p1, dt1, om1, inv1);
+          const sh = h + h - 1.0 - blep(h, dt1, om1, inv1);
+          x = wa[w0 + j] * s + wb[w0 + j] * sh;
+        }
         const tri = 1.0 - Math.abs(4.0 * p2 - 2.0);
         const sine = sinHalfPi(tri);
         const corners = blamp(p2, dt2, om2, inv2) - blamp(wrapHalf(p2), dt2, om2, inv2);
         x += wc[w0 + j] * sine + wd[w0 + j] * (tri + dt2x4 * corners);
+        xs[j] = x;
+        p1 = advance(p1, dt1);
+        p2 = advance(p2, dt2);
       }
-      xs[j] = x;
-      p1 = advance(p1, dt1);
-      p2 = advance(p2, dt2);
     }
 
     // Pass 2: envelopes, filter and amplitude.
