@@ -3,10 +3,10 @@
 // strip and `unit` in insert 1, or a track playing `source` with notes
 // queued through the staging area), warms it up, then prints a line
 // "measure start", renders QUANTA quanta, and prints "measure end". Run
-// with `node --trace-gc`: V8 prints a line per garbage collection, so a
+// with `node --expose-gc --trace-gc`: V8 prints a line per garbage collection, so a
 // collection between the two markers means rendering allocated.
 //
-// Usage: node --trace-gc alloc_probe.mjs <build> <unit|synth|sampler|none> <quanta>
+// Usage: node --expose-gc --trace-gc alloc_probe.mjs <build> <unit|synth|sampler|none> <quanta>
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,6 +60,8 @@ function step(k) {
 for (let k = 0; k < 4000; k++) {
   step(k);
 }
+// Start from an empty young generation: only what rendering allocates counts.
+globalThis.gc();
 console.log("measure start");
 const quanta = Number(quantaText);
 for (let k = 0; k < quanta; k++) {

@@ -458,7 +458,7 @@ def test_rendering_allocates_nothing(built_dist: Path, what: str) -> None:
     garbage collection: nothing on the audio path allocates."""
     probe = Path(__file__).with_name("alloc_probe.mjs")
     run = subprocess.run(
-        ["node", "--trace-gc", str(probe), str(built_dist), what, "20000"],
+        ["node", "--expose-gc", "--trace-gc", str(probe), str(built_dist), what, "20000"],
         capture_output=True,
         text=True,
         timeout=300,
