@@ -206,13 +206,12 @@ function renderTrackChannels(e, a, b, holdBase) {
       continue;
     }
     const ch = t.ch;
-    const peakAfter = ch.runInserts(a, b);
+    const peakAfter = ch.runInserts(a, b, t.sourceQuiet);
     ch.applyMute(a, b);
     addSends(t.sends, true, buses, ch.left, ch.right, a, b);
     ch.out.process(ch.left, ch.right, a, b);
     addSends(t.sends, false, buses, ch.left, ch.right, a, b);
-    mixInto(master.left, master.right, ch.left, ch.right, a, b);
-    meterAdd(meters, ti * METER_STRIDE, ch.left, a, ch.right, a, n);
+    mixAndMeter(master.left, master.right, ch.left, ch.right, a, b, meters, ti * METER_STRIDE);
     let settled = false;
     if (ch.bypass.quietFrames + n >= holdBase) {
       settled = t.strip.isQuiet() && sendsSettled(t.sends);
@@ -232,12 +231,39 @@ function sendsSettled(sends) {
   return true;
 }
 
-/** Add frames `a..b` of (`left`, `right`) into the master mix. */
-function mixInto(mixL, mixR, left, right, a, b) {
+/**
+ * Add frames `a..b` of (`left`, `right`) into the master mix and into the
+ * meter at float `m` of `meters` (peaks and f32 sums of squares, as meterAdd).
+ */
+function mixAndMeter(mixL, mixR, left, right, a, b, meters, m) {
+  let pl = 0;
+  let pr = 0;
+  let sl = 0;
+  let sr = 0;
   for (let i = a; i < b; i++) {
-    mixL[i] += left[i];
-    mixR[i] += right[i];
+    const x = left[i];
+    const y = right[i];
+    mixL[i] += x;
+    mixR[i] += y;
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    if (ax > pl) {
+      pl = ax;
+    }
+    if (ay > pr) {
+      pr = ay;
+    }
+    sl = fr(sl + fr(x * x));
+    sr = fr(sr + fr(y * y));
   }
+  if (pl > meters[m]) {
+    meters[m] = pl;
+  }
+  if (pr > meters[m + 1]) {
+    meters[m + 1] = pr;
+  }
+  meters[m + 2] += sl;
+  meters[m + 3] += sr;
 }
 
 /** Add frames `a..b` of a track into every bus its pre-fader (`pre`) or post-fader sends reach. */
@@ -302,11 +328,10 @@ function renderBuses(e, a, b, holdBase) {
       }
       ch.wake();
     }
-    const peakAfter = ch.runInserts(a, b);
+    const peakAfter = ch.runInserts(a, b, sourceQuiet);
     ch.applyMute(a, b);
     ch.out.process(ch.left, ch.right, a, b);
-    mixInto(master.left, master.right, ch.left, ch.right, a, b);
-    meterAdd(meters, (nt + bi) * METER_STRIDE, ch.left, a, ch.right, a, n);
+    mixAndMeter(master.left, master.right, ch.left, ch.right, a, b, meters, (nt + bi) * METER_STRIDE);
     ch.trySleep(sourceQuiet, peakAfter, n, holdBase, true);
   }
 }
