@@ -17,6 +17,7 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from dawgwasm.cli import cli
+from tests.agreement import JS_AGREE_DB, below_signal_db
 from tests.snapshots.test_generated_files import check_snapshot
 
 DAWGWASM = str(Path(sys.executable).with_name("dawgwasm"))
@@ -224,6 +225,31 @@ def test_session_render_end_to_end(built_dist: Path, tmp_path: Path) -> None:
     audio, rate = sf.read(str(out), dtype="float32")
     assert rate == 48000 and audio.shape == (72000, 2)
     assert 0.05 < np.max(np.abs(audio)) <= 10 ** (-0.3 / 20)
+
+
+def test_render_runs_the_javascript_engine_with_variant_js(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    ref = tmp_path / "ref.json"
+    assert run("session", str(ref), "--write-reference").returncode == 0
+    audio = {}
+    for variant in ("simd", "js"):
+        out = tmp_path / f"{variant}.wav"
+        proc = run(
+            "render",
+            str(ref),
+            str(out),
+            "--seconds",
+            "1",
+            "--dist",
+            str(built_dist),
+            "--variant",
+            variant,
+        )
+        assert proc.returncode == 0, proc.stderr
+        audio[variant], rate = sf.read(str(out), dtype="float32")
+        assert rate == 48000 and audio[variant].shape == (48000, 2)
+    assert below_signal_db(audio["simd"], audio["js"]) >= JS_AGREE_DB
 
 
 @pytest.mark.parametrize(
