@@ -182,6 +182,9 @@ export class Sampler {
     this.posHi = new Float64Array(SLOTS);
     this.posLo = new Float64Array(SLOTS);
     this.velocity = new Float64Array(SLOTS);
+    /** The read-position increment of the current block: whole frames and fraction. */
+    this.incHi = new Float64Array(SLOTS);
+    this.incLo = new Float64Array(SLOTS);
     this.env = new Float64Array(SLOTS);
     this.envTarget = new Float64Array(SLOTS);
     this.envStep = new Float64Array(SLOTS);
@@ -366,7 +369,6 @@ export class Sampler {
     left.fill(0.0, start, end);
     right.fill(0.0, start, end);
     const n = end - start;
-    const engineRate = this.sampleRateHz;
     let any = false;
     for (let v = 0; v < SLOTS; v++) {
       if (!this.active[v]) {
@@ -374,8 +376,7 @@ export class Sampler {
       }
       const id = this.sample[v];
       if (id < bank.data.length) {
-        const inc = positionIncrement(this.pitch[v], bank.rateHz[id], engineRate);
-        this.renderVoice(v, bank.data[id], bank.frames[id], bank.channels[id], inc, left, right, start, end);
+        this.renderVoice(v, bank, id, left, right, start, end);
         any = true;
       } else {
         this.active[v] = 0;
@@ -383,7 +384,9 @@ export class Sampler {
     }
     const gain = this.gain;
     if (!any) {
-      gain.advance(n);
+      if (gain.isActive()) {
+        gain.advance(n);
+      }
       return;
     }
     if (gain.isActive()) {
@@ -402,16 +405,21 @@ export class Sampler {
   }
 
   /**
-   * Add slot `v`'s next frames (start..end) to the buffers, playing `data`
-   * (`frames` frames, `channels` planes) with position increment `inc`;
-   * ends the voice when its sample or its release runs out.
+   * Add slot `v`'s next frames (start..end) to the buffers, playing sample
+   * `id` of `bank`; ends the voice when its sample or its release runs out.
+   * (Calls on the render path pass only small integers and objects, so
+   * nothing is boxed: the doubles stay in the slot arrays.)
    */
-  renderVoice(v, data, frames, channels, inc, left, right, start, end) {
+  renderVoice(v, bank, id, left, right, start, end) {
+    const data = bank.data[id];
+    const frames = bank.frames[id];
+    const stereo = bank.channels[id] === 2;
+    const rOff = stereo ? frames : 0;
+    const inc = positionIncrement(this.pitch[v], bank.rateHz[id], this.sampleRateHz);
     const incHi = Math.floor(inc / FRAC_ONE);
     const incLo = inc - incHi * FRAC_ONE;
-    const incD = inc;
-    const stereo = channels === 2;
-    const rOff = stereo ? frames : 0;
+    this.incHi[v] = incHi;
+    this.incLo[v] = incLo;
     let k = start;
     while (k < end) {
       const posHi = this.posHi[v];
@@ -426,47 +434,25 @@ export class Sampler {
         cap = this.envRemaining[v];
       }
       // Frames before the position passes the end: the smallest m with
-      // pos + m·inc >= end, found from an estimate and checked exactly.
-      let m = Math.ceil(((frames - posHi) * FRAC_ONE - posLo) / incD);
+      // pos + m·inc >= end, from an estimate checked exactly (pos + j·inc is
+      // before the end while its whole frames, carry included, are).
+      let m = Math.ceil(((frames - posHi) * FRAC_ONE - posLo) / inc);
       m = m < 1 ? 1 : m > cap ? cap : m;
-      while (m > 1 && !before(posHi, posLo, incHi, incLo, m - 1, frames)) {
+      while (m > 1 && posHi + (m - 1) * incHi + Math.floor((posLo + (m - 1) * incLo) / FRAC_ONE) >= frames) {
         m -= 1;
       }
-      while (m < cap && before(posHi, posLo, incHi, incLo, m, frames)) {
+      while (m < cap && posHi + m * incHi + Math.floor((posLo + m * incLo) / FRAC_ONE) < frames) {
         m += 1;
       }
-      this.segment(v, data, rOff, frames, stereo, ramp, incHi, incLo, left, right, k, k + m);
+      if (stereo) {
+        segmentStereo(this, v, data, rOff, frames, ramp, left, right, k, k + m);
+      } else {
+        segmentMono(this, v, data, frames, ramp, left, right, k, k + m);
+      }
       k += m;
     }
     if (this.posHi[v] >= frames || (this.envRemaining[v] === 0 && this.envTarget[v] === 0.0)) {
       this.active[v] = 0;
-    }
-  }
-
-  /** Add frames start..end of slot `v` (envelope ramping throughout if `ramp`, else constant). */
-  segment(v, data, rOff, frames, stereo, ramp, incHi, incLo, left, right, start, end) {
-    const pos = this.posHi[v] | 0;
-    const posLo = this.posLo[v];
-    const rem = this.envRemaining[v];
-    const target = this.envTarget[v];
-    const step = this.envStep[v];
-    const vel = this.velocity[v];
-    const g = Math.fround(this.env[v] * vel);
-    const n = end - start;
-    if (stereo) {
-      segmentStereo(data, rOff, frames, ramp, pos, posLo, incHi | 0, incLo, rem, target, step, vel, g, left, right, start, end);
-    } else {
-      segmentMono(data, frames, ramp, pos, posLo, incHi | 0, incLo, rem, target, step, vel, g, left, right, start, end);
-    }
-    // The position after n frames, in exact integer parts.
-    const lo = posLo + n * incLo;
-    const carry = Math.floor(lo / FRAC_ONE);
-    this.posHi[v] = pos + n * incHi + carry;
-    this.posLo[v] = lo - carry * FRAC_ONE;
-    if (ramp) {
-      const r = rem > n ? rem - n : 0;
-      this.envRemaining[v] = r;
-      this.env[v] = Math.fround(target - Math.fround(step * r));
     }
   }
 
@@ -504,12 +490,35 @@ export class Sampler {
   }
 }
 
-/** One segment of a mono voice: both channels get the same values. */
-function segmentMono(data, frames, ramp, pos, posLo, incHi, incLo, rem, target, step, vel, g0, left, right, start, end) {
-  let hi = pos;
-  let lo = posLo;
-  let r = rem;
-  let g = g0;
+/**
+ * Slot `v` of sampler `s` after `n` frames of a segment: the position
+ * advanced by n increments (exact integer parts) and, if `ramp`, the
+ * envelope n steps on.
+ */
+function endSegment(s, v, ramp, n) {
+  const lo = s.posLo[v] + n * s.incLo[v];
+  const carry = Math.floor(lo / FRAC_ONE);
+  s.posHi[v] = s.posHi[v] + n * s.incHi[v] + carry;
+  s.posLo[v] = lo - carry * FRAC_ONE;
+  if (ramp) {
+    const rem = s.envRemaining[v];
+    const r = rem > n ? rem - n : 0;
+    s.envRemaining[v] = r;
+    s.env[v] = Math.fround(s.envTarget[v] - Math.fround(s.envStep[v] * r));
+  }
+}
+
+/** Frames start..end of mono slot `v` of sampler `s` (ramping throughout if `ramp`, else constant). */
+function segmentMono(s, v, data, frames, ramp, left, right, start, end) {
+  let hi = s.posHi[v] | 0;
+  let lo = s.posLo[v];
+  const incHi = s.incHi[v] | 0;
+  const incLo = s.incLo[v];
+  let r = s.envRemaining[v];
+  const target = s.envTarget[v];
+  const step = s.envStep[v];
+  const vel = s.velocity[v];
+  let g = Math.fround(s.env[v] * vel);
   for (let k = start; k < end; k++) {
     if (ramp) {
       r = r > 0 ? r - 1 : 0;
@@ -528,14 +537,20 @@ function segmentMono(data, frames, ramp, pos, posLo, incHi, incLo, rem, target, 
     }
     hi += incHi;
   }
+  endSegment(s, v, ramp, end - start);
 }
 
-/** One segment of a stereo voice: the right plane starts at `rOff`. */
-function segmentStereo(data, rOff, frames, ramp, pos, posLo, incHi, incLo, rem, target, step, vel, g0, left, right, start, end) {
-  let hi = pos;
-  let lo = posLo;
-  let r = rem;
-  let g = g0;
+/** Frames start..end of stereo slot `v` of sampler `s`: the right plane starts at `rOff`. */
+function segmentStereo(s, v, data, rOff, frames, ramp, left, right, start, end) {
+  let hi = s.posHi[v] | 0;
+  let lo = s.posLo[v];
+  const incHi = s.incHi[v] | 0;
+  const incLo = s.incLo[v];
+  let r = s.envRemaining[v];
+  const target = s.envTarget[v];
+  const step = s.envStep[v];
+  const vel = s.velocity[v];
+  let g = Math.fround(s.env[v] * vel);
   for (let k = start; k < end; k++) {
     if (ramp) {
       r = r > 0 ? r - 1 : 0;
@@ -556,13 +571,7 @@ function segmentStereo(data, rOff, frames, ramp, pos, posLo, incHi, incLo, rem, 
     }
     hi += incHi;
   }
-}
-
-/** True when pos + j·inc (32.32, as whole/fraction parts) is still before frame `frames`. */
-function before(posHi, posLo, incHi, incLo, j, frames) {
-  const lo = posLo + j * incLo;
-  const hi = posHi + j * incHi + Math.floor(lo / FRAC_ONE);
-  return hi < frames;
+  endSegment(s, v, ramp, end - start);
 }
 
 /** Rust `f32 as i32`: truncation, saturating, NaN to 0. */
