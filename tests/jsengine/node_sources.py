@@ -11,6 +11,7 @@ source's rows (its ``owner``), in id order.
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 import dawgwasm
 from dawgwasm import Engine
-from tests.jsengine.node_units import Call, JsRun, run_js_unit
+from tests.jsengine.node_units import STATIC, Call, JsRun, node_binary, run_js_unit
 
 F32 = npt.NDArray[np.float32]
 SourceEvent = tuple[Any, ...]
@@ -161,3 +162,58 @@ def render_engine_source(
     out = e.render(np.zeros((0, 2, frames), np.float32))
     e.close()
     return np.ascontiguousarray(out)
+
+
+_ALLOC_SCRIPT = """
+import { Synth } from './dawg-js-synth.js';
+import { Sampler } from './dawg-js-sampler.js';
+import { SampleBank } from './dawg-js-bank.js';
+const kind = %r;
+const l = new Float32Array(128), r = new Float32Array(128);
+const bank = new SampleBank();
+for (const [frames, channels, rate] of [[24000, 2, 44100], [5000, 1, 48000]]) {
+  const id = bank.add(frames, channels, rate);
+  const d = bank.dataFor(id);
+  for (let i = 0; i < d.length; i++) d[i] = Math.sin(i * 0.02) * 0.5;
+  bank.commit(id);
+}
+const s = kind === 'synth' ? new Synth(48000, 128) : new Sampler(48000, 128);
+function step(k) {
+  if (k %% 40 === 0) {
+    const n = 40 + ((k / 40) %% 60);
+    if ((k / 40) %% 3 === 2) s.noteOff(n - 2); else s.noteOn(n, 0.9);
+    if (k %% 2000 === 0) { s.set(0, (k / 2000) %% 2); s.allNotesOff(); }
+  }
+  if (kind === 'synth') s.render(l, r, 0, 128); else s.render(bank, l, r, 0, 128);
+}
+for (let k = 0; k < %d; k++) step(k);
+console.log('measure start');
+for (let k = 0; k < %d; k++) step(k);
+console.log('measure end');
+"""
+
+
+def collections_while_rendering(kind: str, warm_up: int, quanta: int) -> list[str]:
+    """The garbage collections V8 reports (``--trace-gc``) while the JS
+    ``kind`` source renders ``quanta`` quanta of 128 frames with notes
+    starting and ending every 40 quanta (and a parameter change and an
+    all-notes-off every 2000), after ``warm_up`` quanta of the same."""
+    proc = subprocess.run(
+        [
+            node_binary(),
+            "--trace-gc",
+            "--input-type=module",
+            "-e",
+            _ALLOC_SCRIPT % (kind, warm_up, quanta),
+        ],
+        cwd=STATIC,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"node failed ({proc.returncode}):\n{proc.stderr}")
+    lines = proc.stdout.splitlines()
+    start, end = lines.index("measure start"), lines.index("measure end")
+    return [ln for ln in lines[start + 1 : end] if "Scavenge" in ln or "Mark-Compact" in ln]

@@ -31,6 +31,7 @@ from tests.dsp.test_sampler import ONSET, SCENARIO, SCENARIO_PARAMS, TOL, noise,
 from tests.jsengine.node_sources import (
     Sample,
     SourceEvent,
+    collections_while_rendering,
     render_engine_source,
     render_js_source,
     source_param_names,
@@ -475,3 +476,10 @@ def test_js_sampler_note_starts_at_its_frame(names: list[str], frame: int) -> No
     assert left[frame] == (np.float32(1.0) - step * np.float32(ONSET - 1)) * np.float32(0.5)
     assert left[frame + ONSET - 1] == 0.5
     assert np.array_equal(left, right)
+
+
+def test_js_sampler_renders_and_plays_notes_without_allocating() -> None:
+    # Once warm (optimised), rendering, note-ons, note-offs and parameter
+    # changes allocate nothing: V8 reports no garbage collection.
+    collections = collections_while_rendering("sampler", warm_up=20000, quanta=40000)
+    assert not collections, collections[:3]

@@ -31,6 +31,7 @@ from dawgwasm import Engine
 from tests.dsp.test_synth import MODEL_CASES
 from tests.jsengine.node_sources import (
     SourceEvent,
+    collections_while_rendering,
     render_engine_source,
     render_js_source,
     source_param_names,
@@ -361,3 +362,10 @@ def test_js_synth_note_starts_at_its_exact_frame(names: list[str], start: int) -
         x = js(names, {"synth_osc1_wave": wave}, [(start, "on", 64, 1.0)], start + 64, blocks=(48,))
         assert np.all(x[: start + 1] == 0.0)
         assert x[start + 1] != 0.0
+
+
+def test_js_synth_renders_and_plays_notes_without_allocating() -> None:
+    # Once warm (optimised), rendering, note-ons, note-offs and parameter
+    # changes allocate nothing: V8 reports no garbage collection.
+    collections = collections_while_rendering("synth", warm_up=20000, quanta=40000)
+    assert not collections, collections[:3]
