@@ -131,6 +131,8 @@ class Engine:
     ) -> None:
         self._handle = 0
         self._keeper: _HandleKeeper | None = None
+        #: Called once when the engine closes (ends a runtime that serves it alone).
+        self._on_close: Callable[[], None] | None = None
         self.runtime = runtime
         tables = runtime.tables
         self._targets = tables.targets
@@ -210,7 +212,16 @@ class Engine:
                 if k in config
             }
             folder = js_dir(None if dist is None else Path(dist))
-            return cls(load_node(folder, **deadlines), **config)
+            runtime = load_node(folder, **deadlines)
+            try:
+                engine = cls(runtime, **config)
+            except BaseException:
+                runtime.close()
+                raise
+            # The node process serves this engine alone: it ends when the engine
+            # closes (views stay readable: they map memory mirrored in Python).
+            engine._on_close = runtime.close
+            return engine
         path = wasm_path(None if dist is None else Path(dist), variant)
         return cls.from_wasm(path, simd=variant == "simd", **config)
 
@@ -298,6 +309,8 @@ class Engine:
             self._output = np.zeros((2, 0), np.float32)
             self._meters = np.zeros((0, 6), np.float32)
             self._keeper = None  # the handle is freed when the last view goes
+            if self._on_close is not None:
+                self._on_close()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # never raise from a finaliser
