@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dawgwasm
 from dawgwasm import Engine
@@ -391,6 +394,69 @@ def test_views_follow_memory_when_a_big_sample_grows_it(make_engine: Any) -> Non
     assert e.runtime.memory_key() != before, "the sample must grow the memory"
     out = e.render(np.full((2, 512), 0.25, np.float32))
     assert np.all(out == 0.25)
+
+
+f32_bits = st.integers(0, 2**32 - 1).map(lambda b: struct.unpack("<f", struct.pack("<I", b))[0])
+fuzz_op = st.one_of(
+    st.tuples(st.just("set"), st.integers(0, 3), st.integers(0, 40), f32_bits),
+    st.tuples(
+        st.just("set"),
+        st.sampled_from([0x1000, 0x1001, 0x2000, 0x10000]),
+        st.integers(0, 40),
+        f32_bits,
+    ),
+    st.tuples(st.just("insert"), st.integers(0, 2), st.integers(0, 9), st.integers(0, 7)),
+    st.tuples(st.just("process"), st.integers(0, 6)),
+    st.tuples(st.just("input"), st.integers(0, 2), f32_bits),
+    st.tuples(st.just("reset")),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(fuzz_op, max_size=40))
+def test_random_abi_sequences_get_the_wasm_answers(
+    built_dist: Path, ops: list[tuple[Any, ...]]
+) -> None:
+    """Any f32 bit pattern on any id and target, inserts of any kind in any
+    slot, process calls of any size, hostile inputs and resets: every status
+    is the wasm engine's, the output stays finite and follows the wasm
+    output."""
+    engines = [Engine.from_dist(built_dist, v, tracks=3, max_quanta=4) for v in ("simd", "js")]
+    try:
+        for o in ops:
+            got = []
+            for e in engines:
+                if o[0] == "set":
+                    got.append(e.set_raw(o[1], o[2], o[3]))
+                elif o[0] == "insert":
+                    got.append(int(e.runtime.call("dawg_insert_set", e.handle, o[1], o[2], o[3])))
+                elif o[0] == "process":
+                    got.append(int(e.runtime.call("dawg_process", e.handle, o[1])))
+                    assert np.all(np.isfinite(e.output))
+                elif o[0] == "input":
+                    e.input(o[1])[:] = o[2]
+                else:
+                    e.reset()
+            assert len(set(got)) <= 1, (o, got)
+        for e in engines:
+            e.process(4)
+        wasm, js = (np.asarray(e.output, np.float64) for e in engines)
+        assert np.all(np.isfinite(js))
+        assert np.allclose(js, wasm, rtol=1e-3, atol=1e-6 * max(1.0, float(np.abs(wasm).max())))
+    finally:
+        for e in engines:
+            e.close()
+
+
+def test_closing_the_engine_ends_its_node_process(make_engine: Any) -> None:
+    e = make_engine("js", tracks=1)
+    out, proc = e.output, e.runtime._proc
+    e.render(np.full((2, 256), 0.5, np.float32))
+    e.close()
+    assert proc.wait(timeout=10) is not None
+    assert not out.flags.writeable and float(out[0, 255]) == 0.5
 
 
 # ---- the runtime: node, deadlines -----------------------------------------------------
