@@ -137,7 +137,7 @@ def summarise(
         if not timed.get("feed"):
             continue
         feed_ms = statistics.median(timed["feed"])
-        frames = next(r["frames"] for r in runs if r["tracks"] == n)
+        frames = next(r["frames"] for r in runs if r["tracks"] == n and r["timed"])
         ns: dict[str, float] = {}
         for arm in arms:
             if not timed[arm]:

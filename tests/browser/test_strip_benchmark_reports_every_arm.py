@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -71,10 +72,19 @@ def test_quick_mode_reports_every_arm_at_every_track_count(
     # One result per arm and track count, ns per track-sample for the strip arms.
     results = {(r["tracks"], r["arm"]): r for r in report["results"]}
     assert set(results) == {(n, a) for n in QUICK_TRACKS for a in ARMS}
-    for (_, arm), r in results.items():
-        assert math.isfinite(r["median_ms"])
+    frames = round(config["seconds"] * 48000)
+    for (n, arm), r in results.items():
+        timed = [
+            x["wall_ms"]
+            for x in report["runs"]
+            if x["tracks"] == n and x["arm"] == arm and x["timed"]
+        ]
+        assert r["median_ms"] == statistics.median(timed)
         if arm != "feed":
-            assert math.isfinite(r["ns_per_track_sample"])
+            # ns per track-sample: the feed's median subtracted, over the timed frames.
+            feed_ms = results[(n, "feed")]["median_ms"]
+            expected = (r["median_ms"] - feed_ms) * 1e6 / (n * frames)
+            assert math.isclose(r["ns_per_track_sample"], expected, rel_tol=1e-12), (n, arm)
     ratios = {r["tracks"]: r for r in report["ratios"]}
     assert sorted(ratios) == QUICK_TRACKS
     for r in ratios.values():
