@@ -85,6 +85,7 @@ def test_quick_mode_reports_every_arm_at_every_track_count(
             feed_ms = results[(n, "feed")]["median_ms"]
             expected = (r["median_ms"] - feed_ms) * 1e6 / (n * frames)
             assert math.isclose(r["ns_per_track_sample"], expected, rel_tol=1e-12), (n, arm)
+            assert math.isfinite(r["ns_per_track_sample_min"])
     ratios = {r["tracks"]: r for r in report["ratios"]}
     assert sorted(ratios) == QUICK_TRACKS
     for r in ratios.values():
