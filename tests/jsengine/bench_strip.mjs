@@ -14,6 +14,11 @@ import { GainPan } from "../../web/static/dawg-js-gainpan.js";
 import { Strip } from "../../web/static/dawg-js-strip.js";
 import { highShelf, lowShelf, peaking } from "../../web/static/dawg-js-biquad.js";
 
+/** [rate, frequency, gain, Q] of one design, as the biquad module reads them. */
+function design(rateHz, freqHz, gainDb, q = 0.707) {
+  return new Float64Array([rateHz, freqHz, gainDb, q]);
+}
+
 const RATE = 48000;
 const QUANTUM = 128;
 const tracks = Number(process.argv[2] ?? 32);
@@ -82,9 +87,9 @@ function runStrips(arm, n) {
 
 function makeBaseline() {
   const c = new Float64Array(15);
-  lowShelf(c, 0, RATE, 200, 3);
-  peaking(c, 5, RATE, 1000, 0.707, -2);
-  highShelf(c, 10, RATE, 3000, 2);
+  lowShelf(c, 0, design(RATE, 200, 3));
+  peaking(c, 5, design(RATE, 1000, -2, 0.707));
+  highShelf(c, 10, design(RATE, 3000, 2));
   const states = [];
   for (let t = 0; t < tracks; t++) {
     states.push(new Float64Array(12));
@@ -147,9 +152,9 @@ function runBaseline(arm, n) {
 // the compressor in dB with Math.log/Math.exp, fader and pan into the mix.
 function makeAnchor() {
   const c = new Float64Array(15);
-  lowShelf(c, 0, RATE, 200, 3);
-  peaking(c, 5, RATE, 1000, 0.707, -2);
-  highShelf(c, 10, RATE, 3000, 2);
+  lowShelf(c, 0, design(RATE, 200, 3));
+  peaking(c, 5, design(RATE, 1000, -2, 0.707));
+  highShelf(c, 10, design(RATE, 3000, 2));
   const fader = Math.pow(10, -2 / 20);
   const x = (0.3 * Math.PI) / 2;
   return {

@@ -19,17 +19,34 @@ export const A2 = 4;
 
 /** A frequency held within [MIN_FREQ_HZ, MAX_FREQ_RATIO × rate] (NaN counts as the lowest, as Rust's f64::max). */
 export function clampFreqHz(sampleRateHz, freqHz) {
-  const lo = freqHz > MIN_FREQ_HZ ? freqHz : MIN_FREQ_HZ;
+  const lo = freqHz > MIN_FREQ_HZ ? freqHz : +MIN_FREQ_HZ;
   const hi = MAX_FREQ_RATIO * sampleRateHz;
   return lo < hi ? lo : hi;
 }
 
-function normalised(out, o, b0, b1, b2, a0, a1, a2) {
-  const c0 = Math.fround(b0 / a0);
-  const c1 = Math.fround(b1 / a0);
-  const c2 = Math.fround(b2 / a0);
-  const c3 = Math.fround(a1 / a0);
-  const c4 = Math.fround(a2 / a0);
+// The designs take their inputs from a Float64Array and leave the raw
+// coefficients in RAW: doubles passed to, or returned from, a call that V8
+// does not inline are boxed (a heap number each), and the coefficients are
+// recomputed on the audio thread at every update point of a ramp.
+
+/** Where a design reads its inputs: DESIGN_RATE_HZ, DESIGN_FREQ_HZ, DESIGN_GAIN_DB, DESIGN_Q. */
+export const DESIGN_RATE_HZ = 0;
+export const DESIGN_FREQ_HZ = 1;
+export const DESIGN_GAIN_DB = 2;
+export const DESIGN_Q = 3;
+/** A design's inputs, for callers without a Float64Array of their own (one design runs at a time). */
+export const DESIGN_ARGS = new Float64Array(4);
+
+/** b0, b1, b2, a0, a1, a2 of the design being normalised. */
+const RAW = new Float64Array(6);
+
+function normalised(out, o) {
+  const a0 = RAW[3];
+  const c0 = Math.fround(RAW[0] / a0);
+  const c1 = Math.fround(RAW[1] / a0);
+  const c2 = Math.fround(RAW[2] / a0);
+  const c3 = Math.fround(RAW[4] / a0);
+  const c4 = Math.fround(RAW[5] / a0);
   if (Number.isFinite(c0 + c1 + c2 + c3 + c4)) {
     out[o] = c0;
     out[o + 1] = c1;
@@ -50,55 +67,68 @@ export function setIdentity(out, o) {
   out[o + 4] = 0.0;
 }
 
-/** Low shelf at `freqHz` with `gainDb` of shelf gain and slope S = 1, into `out[o..o+5]`. */
-export function lowShelf(out, o, sampleRateHz, freqHz, gainDb) {
-  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, freqHz)) / sampleRateHz;
+/**
+ * Low shelf with slope S = 1 into `out[o..o+5]`: rate, frequency (Hz) and
+ * shelf gain (dB) at `args[DESIGN_*]`.
+ */
+export function lowShelf(out, o, args) {
+  const sampleRateHz = args[DESIGN_RATE_HZ];
+  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, args[DESIGN_FREQ_HZ])) / sampleRateHz;
   const cw = Math.cos(w0);
   const sw = Math.sin(w0);
-  const a = Math.pow(10, gainDb / 40.0);
+  const a = Math.pow(10, args[DESIGN_GAIN_DB] / 40.0);
   const alpha = (sw / 2.0) * Math.SQRT2;
   const k = 2.0 * Math.sqrt(a) * alpha;
-  normalised(
-    out,
-    o,
-    a * (a + 1.0 - (a - 1.0) * cw + k),
-    2.0 * a * (a - 1.0 - (a + 1.0) * cw),
-    a * (a + 1.0 - (a - 1.0) * cw - k),
-    a + 1.0 + (a - 1.0) * cw + k,
-    -2.0 * (a - 1.0 + (a + 1.0) * cw),
-    a + 1.0 + (a - 1.0) * cw - k,
-  );
+  RAW[0] = a * (a + 1.0 - (a - 1.0) * cw + k);
+  RAW[1] = 2.0 * a * (a - 1.0 - (a + 1.0) * cw);
+  RAW[2] = a * (a + 1.0 - (a - 1.0) * cw - k);
+  RAW[3] = a + 1.0 + (a - 1.0) * cw + k;
+  RAW[4] = -2.0 * (a - 1.0 + (a + 1.0) * cw);
+  RAW[5] = a + 1.0 + (a - 1.0) * cw - k;
+  normalised(out, o);
 }
 
-/** High shelf at `freqHz` with `gainDb` of shelf gain and slope S = 1, into `out[o..o+5]`. */
-export function highShelf(out, o, sampleRateHz, freqHz, gainDb) {
-  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, freqHz)) / sampleRateHz;
+/**
+ * High shelf with slope S = 1 into `out[o..o+5]`: rate, frequency (Hz) and
+ * shelf gain (dB) at `args[DESIGN_*]`.
+ */
+export function highShelf(out, o, args) {
+  const sampleRateHz = args[DESIGN_RATE_HZ];
+  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, args[DESIGN_FREQ_HZ])) / sampleRateHz;
   const cw = Math.cos(w0);
   const sw = Math.sin(w0);
-  const a = Math.pow(10, gainDb / 40.0);
+  const a = Math.pow(10, args[DESIGN_GAIN_DB] / 40.0);
   const alpha = (sw / 2.0) * Math.SQRT2;
   const k = 2.0 * Math.sqrt(a) * alpha;
-  normalised(
-    out,
-    o,
-    a * (a + 1.0 + (a - 1.0) * cw + k),
-    -2.0 * a * (a - 1.0 + (a + 1.0) * cw),
-    a * (a + 1.0 + (a - 1.0) * cw - k),
-    a + 1.0 - (a - 1.0) * cw + k,
-    2.0 * (a - 1.0 - (a + 1.0) * cw),
-    a + 1.0 - (a - 1.0) * cw - k,
-  );
+  RAW[0] = a * (a + 1.0 + (a - 1.0) * cw + k);
+  RAW[1] = -2.0 * a * (a - 1.0 + (a + 1.0) * cw);
+  RAW[2] = a * (a + 1.0 + (a - 1.0) * cw - k);
+  RAW[3] = a + 1.0 - (a - 1.0) * cw + k;
+  RAW[4] = 2.0 * (a - 1.0 - (a + 1.0) * cw);
+  RAW[5] = a + 1.0 - (a - 1.0) * cw - k;
+  normalised(out, o);
 }
 
-/** Peaking band at `freqHz` with quality factor `q` and `gainDb` at the centre, into `out[o..o+5]`. */
-export function peaking(out, o, sampleRateHz, freqHz, q, gainDb) {
-  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, freqHz)) / sampleRateHz;
+/**
+ * Peaking band into `out[o..o+5]`: rate, centre frequency (Hz), gain at the
+ * centre (dB) and quality factor at `args[DESIGN_*]`.
+ */
+export function peaking(out, o, args) {
+  const sampleRateHz = args[DESIGN_RATE_HZ];
+  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, args[DESIGN_FREQ_HZ])) / sampleRateHz;
   const cw = Math.cos(w0);
   const sw = Math.sin(w0);
-  const a = Math.pow(10, gainDb / 40.0);
+  const a = Math.pow(10, args[DESIGN_GAIN_DB] / 40.0);
+  const q = args[DESIGN_Q];
   const qq = q > 1e-3 ? q : 1e-3;
   const alpha = sw / (2.0 * qq);
-  normalised(out, o, 1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a, 1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a);
+  RAW[0] = 1.0 + alpha * a;
+  RAW[1] = -2.0 * cw;
+  RAW[2] = 1.0 - alpha * a;
+  RAW[3] = 1.0 + alpha / a;
+  RAW[4] = -2.0 * cw;
+  RAW[5] = 1.0 - alpha / a;
+  normalised(out, o);
 }
 
 /**

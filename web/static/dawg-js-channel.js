@@ -3,7 +3,7 @@
 // fader, pan and mute of a Channel with its audio buffers and auto-bypass
 // state.
 
-import { INSERTS_MAX, BUSES_MAX } from "./dawg-js-config.js";
+import { INSERTS_MAX, BUSES_MAX, QUIET } from "./dawg-js-config.js";
 import { dbToGain } from "./dawg-js-math.js";
 import { GainPan } from "./dawg-js-gainpan.js";
 import { Bypass } from "./dawg-js-meters.js";
@@ -74,20 +74,20 @@ export class Inserts {
   }
 }
 
-/** Largest magnitude in frames `a..b` of `x`, and of `y`. */
-export function peak2(x, y, a, b) {
-  let p = 0;
+/**
+ * True when every magnitude in frames `a..b` of `x` and of `y` is below
+ * QUIET (NaN counts as quiet, as it adds nothing to a peak). A boolean, not
+ * the peak: a double returned by a call that is not inlined is boxed, and
+ * this runs every quantum.
+ */
+export function quiet2(x, y, a, b) {
+  const q = +QUIET;
   for (let i = a; i < b; i++) {
-    const u = Math.abs(x[i]);
-    const v = Math.abs(y[i]);
-    if (u > p) {
-      p = u;
-    }
-    if (v > p) {
-      p = v;
+    if (Math.abs(x[i]) >= q || Math.abs(y[i]) >= q) {
+      return false;
     }
   }
-  return p;
+  return true;
 }
 
 /** Fader, pan and mute of a track or bus, its inserts, buffers and bypass state. */
@@ -140,25 +140,25 @@ export class Channel {
   }
 
   /**
-   * Run the inserts on frames `a..b`. With `measure`, returns the peak after
-   * them; without, returns 1 (the caller only compares it with QUIET when
-   * the source was quiet, so a loud source needs no measurement).
+   * Run the inserts on frames `a..b`. With `measure`, returns whether the
+   * output after them is quiet; without, returns false (the caller only
+   * reads it when the source was quiet, so a loud source needs no measurement).
    */
   runInserts(a, b, measure) {
     this.inserts.process(this.left, this.right, a, b);
-    return measure ? peak2(this.left, this.right, a, b) : 1;
+    return measure ? quiet2(this.left, this.right, a, b) : false;
   }
 
   /**
    * Bypass bookkeeping after a segment of `frames` frames whose source was
-   * quiet or not and whose post-insert peak was `peakAfter`; goes to sleep
+   * quiet or not and whose post-insert output was quiet or not (`afterQuiet`); goes to sleep
    * (reset, bypassed) once quiet for `holdBase` plus the inserts' tails with
    * its ramps done and `settled` true. True if it slept.
    */
-  trySleep(sourceQuiet, peakAfter, frames, holdBase, settled) {
+  trySleep(sourceQuiet, afterQuiet, frames, holdBase, settled) {
     const hold = holdBase + this.inserts.tailFrames();
     if (
-      this.bypass.countQuiet(sourceQuiet, peakAfter, frames, hold) &&
+      this.bypass.countQuiet(sourceQuiet, afterQuiet, frames, hold) &&
       this.inserts.isQuiet() &&
       this.muteGain.remaining === 0 &&
       settled

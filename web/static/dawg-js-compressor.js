@@ -276,7 +276,7 @@ export class CompressorLane {
       const ar = Math.abs(xr);
       const peak = al < ar ? ar : al;
       // fast_log2 of the f32 peak.
-      f32[0] = peak >= F32_MIN_POSITIVE ? peak : F32_MIN_POSITIVE;
+      f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
       const bits = i32[0];
       // The fold of m above √2 into [√½, √2) without a branch: m > √2
       // exactly when the mantissa bits exceed those of the f32 √2.
@@ -366,8 +366,8 @@ export class CompressorLane {
       let levelL;
       let levelR;
       if (rms) {
-        const cl = dl < RMS_INPUT_MAX ? dl : RMS_INPUT_MAX;
-        const cr = dr < RMS_INPUT_MAX ? dr : RMS_INPUT_MAX;
+        const cl = dl < RMS_INPUT_MAX ? dl : +RMS_INPUT_MAX;
+        const cr = dr < RMS_INPUT_MAX ? dr : +RMS_INPUT_MAX;
         const sl = Math.fround(cl * cl);
         const sr = Math.fround(cr * cr);
         msL = flush(Math.fround(sl + Math.fround(beta * Math.fround(msL - sl))));
@@ -405,7 +405,7 @@ export class CompressorLane {
 }
 
 function fastLog2Inline(x) {
-  F32[0] = x >= F32_MIN_POSITIVE ? x : F32_MIN_POSITIVE;
+  F32[0] = x >= F32_MIN_POSITIVE ? x : +F32_MIN_POSITIVE;
   const bits = I32[0];
   let e = ((bits >>> 23) & 0xff) - 127;
   I32[0] = (bits & 0x007fffff) | 0x3f800000;

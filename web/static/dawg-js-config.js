@@ -4,6 +4,12 @@
 // Constants the Rust declares as f32 are stored as the f32 value
 // (Math.fround), so a comparison of an f32 sample with them takes the same
 // decision as the Rust comparison does.
+//
+// To V8's optimising compiler a constant imported from a module is a value
+// of unknown type. Where one can be the result of an expression on the audio
+// path (a branch of `c ? x : LIMIT`), the code writes `+LIMIT`: the result is
+// then known to be a number and stays an unboxed double; without it every
+// sample allocates a heap number (tests/jsengine/alloc_probe.mjs finds it).
 
 /** Lowest accepted sample rate, Hz. */
 export const SAMPLE_RATE_MIN_HZ = 8000.0;

@@ -273,7 +273,7 @@ export class Delay {
       const p = pingPong.tick();
 
       let step = Math.fround(glide * rate);
-      step = step < -GLIDE_MAX_RATE ? -GLIDE_MAX_RATE : step > GLIDE_MAX_RATE ? GLIDE_MAX_RATE : step;
+      step = step < -GLIDE_MAX_RATE ? -GLIDE_MAX_RATE : step > GLIDE_MAX_RATE ? +GLIDE_MAX_RATE : step;
       glide = Math.fround(glide - step);
       if (Math.abs(glide) < GLIDE_SNAP_FRAMES) {
         glide = 0.0;
@@ -282,7 +282,7 @@ export class Delay {
       const whole = Math.floor(pos);
       const t = pos - whole;
       let k = targetInt + whole;
-      k = k < MIN_DELAY_FRAMES ? MIN_DELAY_FRAMES : k > maxK ? maxK : k;
+      k = k < MIN_DELAY_FRAMES ? +MIN_DELAY_FRAMES : k > maxK ? maxK : k;
       // k in [2, len - 3]: every tap index below is in [0, len).
       let i0 = write + len - k;
       if (i0 >= len) i0 -= len;

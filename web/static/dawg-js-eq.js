@@ -19,7 +19,16 @@
 // zero a segment passes through untouched, bit-identical to filtering it.
 
 import { F32_MAX, FLUSH_THRESHOLD } from "./dawg-js-config.js";
-import { highShelf, lowShelf, peaking } from "./dawg-js-biquad.js";
+import {
+  DESIGN_ARGS,
+  DESIGN_FREQ_HZ,
+  DESIGN_GAIN_DB,
+  DESIGN_Q,
+  DESIGN_RATE_HZ,
+  highShelf,
+  lowShelf,
+  peaking,
+} from "./dawg-js-biquad.js";
 import { log2F32 } from "./dawg-js-math.js";
 import { Linear } from "./dawg-js-smooth.js";
 
@@ -83,11 +92,19 @@ export class EqLane {
 
   updateCoefs() {
     const sm = this.smoothers;
-    const sr = this.sampleRateHz;
     const c = this.coefs;
-    lowShelf(c, 0, sr, Math.pow(2, sm[EQ_LOW_HZ].current), sm[EQ_LOW_GAIN_DB].current);
-    peaking(c, 5, sr, Math.pow(2, sm[EQ_MID_HZ].current), sm[EQ_MID_Q].current, sm[EQ_MID_GAIN_DB].current);
-    highShelf(c, 10, sr, Math.pow(2, sm[EQ_HIGH_HZ].current), sm[EQ_HIGH_GAIN_DB].current);
+    const args = DESIGN_ARGS;
+    args[DESIGN_RATE_HZ] = this.sampleRateHz;
+    args[DESIGN_FREQ_HZ] = Math.pow(2, sm[EQ_LOW_HZ].current);
+    args[DESIGN_GAIN_DB] = sm[EQ_LOW_GAIN_DB].current;
+    lowShelf(c, 0, args);
+    args[DESIGN_FREQ_HZ] = Math.pow(2, sm[EQ_MID_HZ].current);
+    args[DESIGN_GAIN_DB] = sm[EQ_MID_GAIN_DB].current;
+    args[DESIGN_Q] = sm[EQ_MID_Q].current;
+    peaking(c, 5, args);
+    args[DESIGN_FREQ_HZ] = Math.pow(2, sm[EQ_HIGH_HZ].current);
+    args[DESIGN_GAIN_DB] = sm[EQ_HIGH_GAIN_DB].current;
+    highShelf(c, 10, args);
     let flat = true;
     for (let b = 0; b < 15; b += 5) {
       flat = flat && c[b] === 1.0 && c[b + 1] === c[b + 3] && c[b + 2] === c[b + 4];
@@ -227,8 +244,9 @@ export class EqLane {
 
   /** Jump the ramps to their targets, clear the filter state and restart the update schedule, as for a new EQ. */
   resetLane() {
-    for (const s of this.smoothers) {
-      s.snap();
+    const sm = this.smoothers;
+    for (let p = 0; p < sm.length; p++) {
+      sm[p].snap();
     }
     this.phase = 0;
     this.dirty = true;

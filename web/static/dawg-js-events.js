@@ -31,8 +31,14 @@ export const EVENT_ERR_FULL = 1;
 /** Why a commit was refused: a malformed record or a target that cannot take it. */
 export const EVENT_ERR_MALFORMED = 2;
 
-/** True if a record's shape is legal (kind, note range, finite values). */
-export function recordIsWellFormed(kind, id, value, aux) {
+/**
+ * True if a record's shape is legal (kind, note range, finite values); its
+ * value and aux are floats[w + 4] and floats[w + 5] (read here: doubles passed
+ * to a call that is not inlined would be boxed).
+ */
+export function recordIsWellFormed(kind, id, floats, w) {
+  const value = floats[w + 4];
+  const aux = floats[w + 5];
   switch (kind) {
     case EVENT_NOTE_ON:
       return id <= 127 && Number.isFinite(value);
@@ -78,7 +84,7 @@ export class EventQueue {
       const w = base + i * EVENT_WORDS;
       const kind = words[w + 1];
       const id = words[w + 3];
-      if (!recordIsWellFormed(kind, id, floats[w + 4], floats[w + 5])) {
+      if (!recordIsWellFormed(kind, id, floats, w)) {
         return EVENT_ERR_MALFORMED;
       }
       if (!judge.acceptsEvent(kind, words[w + 2], id)) {

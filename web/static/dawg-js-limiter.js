@@ -357,7 +357,7 @@ export class Limiter {
       quiet = quietFrame(quiet, peak > QUIET);
       // peak = 0 gives +Infinity, capped to unity.
       const ratio = (cDet * CEILING_MARGIN_Q) / peak;
-      const q = Math.trunc(ratio < GAIN_ONE ? ratio : GAIN_ONE);
+      const q = Math.trunc(ratio < GAIN_ONE ? ratio : +GAIN_ONE);
       const slot = frame & mask;
       required[slot] = q;
       inLeft[slot] = xl;

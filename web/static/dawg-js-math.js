@@ -67,7 +67,7 @@ const F64_MIN_POSITIVE = 2.2250738585072014e-308;
 
 /** log2(x) in plain arithmetic (math.rs log2_f64); smaller inputs count as the smallest normal f64. */
 export function log2F64(x) {
-  const v = x >= F64_MIN_POSITIVE && x <= Number.MAX_VALUE ? x : F64_MIN_POSITIVE;
+  const v = x >= F64_MIN_POSITIVE && x <= Number.MAX_VALUE ? x : +F64_MIN_POSITIVE;
   F64[0] = v;
   const hi = U32[1];
   let e = ((hi >>> 20) & 0x7ff) - 1023;
@@ -115,7 +115,7 @@ const LN2_F32 = Math.fround(Math.LN2);
  * smallest normal f32 (zero, negative, subnormal) count as it.
  */
 export function fastLog2(x) {
-  F32[0] = x >= F32_MIN_POSITIVE ? x : F32_MIN_POSITIVE;
+  F32[0] = x >= F32_MIN_POSITIVE ? x : +F32_MIN_POSITIVE;
   const bits = I32[0];
   let e = ((bits >>> 23) & 0xff) - 127;
   I32[0] = (bits & 0x007fffff) | 0x3f800000;
@@ -171,5 +171,5 @@ export function quietFrame(count, loud) {
 /** A quiet count advanced by `frames` quiet frames (saturating). */
 export function quietAdd(count, frames) {
   const n = count + frames;
-  return n < QUIET_SETTLED ? n : QUIET_SETTLED;
+  return n < QUIET_SETTLED ? n : +QUIET_SETTLED;
 }

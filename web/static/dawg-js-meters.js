@@ -31,10 +31,10 @@ export class Bypass {
 
   /**
    * Count a segment of `frames` frames whose source was quiet or not and
-   * whose post-insert peak was `peak`; true once quiet for `hold` frames.
+   * whose post-insert output was quiet or not; true once quiet for `hold` frames.
    */
-  countQuiet(sourceQuiet, peak, frames, hold) {
-    if (sourceQuiet && peak < QUIET) {
+  countQuiet(sourceQuiet, afterQuiet, frames, hold) {
+    if (sourceQuiet && afterQuiet) {
       this.quietFrames += frames;
     } else {
       this.quietFrames = 0;

@@ -14,7 +14,7 @@ import {
   FLUSH_THRESHOLD,
   F32_MAX,
 } from "./dawg-js-config.js";
-import { peak2 } from "./dawg-js-channel.js";
+import { quiet2 } from "./dawg-js-channel.js";
 import { SOURCE_INPUT, SOURCE_SYNTH } from "./dawg-js-sources.js";
 import { meterAdd, clearMeters, finishMeter, meterState, inputIsQuiet } from "./dawg-js-meters.js";
 import { applyEvent, stepRamps } from "./dawg-js-schedule.js";
@@ -206,7 +206,7 @@ function renderTrackChannels(e, a, b, holdBase) {
       continue;
     }
     const ch = t.ch;
-    const peakAfter = ch.runInserts(a, b, t.sourceQuiet);
+    const afterQuiet = ch.runInserts(a, b, t.sourceQuiet);
     ch.applyMute(a, b);
     addSends(t.sends, true, buses, ch.left, ch.right, a, b);
     ch.out.process(ch.left, ch.right, a, b);
@@ -216,7 +216,7 @@ function renderTrackChannels(e, a, b, holdBase) {
     if (ch.bypass.quietFrames + n >= holdBase) {
       settled = t.strip.isQuiet() && sendsSettled(t.sends);
     }
-    if (ch.trySleep(t.sourceQuiet, peakAfter, n, holdBase, settled)) {
+    if (ch.trySleep(t.sourceQuiet, afterQuiet, n, holdBase, settled)) {
       t.strip.resetLane();
     }
   }
@@ -321,18 +321,18 @@ function renderBuses(e, a, b, holdBase) {
       continue;
     }
     const ch = bus.ch;
-    const sourceQuiet = peak2(ch.left, ch.right, a, b) < QUIET;
+    const sourceQuiet = quiet2(ch.left, ch.right, a, b);
     if (ch.bypass.asleep) {
       if (sourceQuiet) {
         continue;
       }
       ch.wake();
     }
-    const peakAfter = ch.runInserts(a, b, sourceQuiet);
+    const afterQuiet = ch.runInserts(a, b, sourceQuiet);
     ch.applyMute(a, b);
     ch.out.process(ch.left, ch.right, a, b);
     mixAndMeter(master.left, master.right, ch.left, ch.right, a, b, meters, (nt + bi) * METER_STRIDE);
-    ch.trySleep(sourceQuiet, peakAfter, n, holdBase, true);
+    ch.trySleep(sourceQuiet, afterQuiet, n, holdBase, true);
   }
 }
 

@@ -284,8 +284,8 @@ export class Saturator {
       const g = driveGain[j];
       const vl = Math.fround(l * g);
       const vr = Math.fround(r * g);
-      dl[j] = vl < -DRIVEN_LIMIT ? -DRIVEN_LIMIT : vl > DRIVEN_LIMIT ? DRIVEN_LIMIT : vl;
-      dr[j] = vr < -DRIVEN_LIMIT ? -DRIVEN_LIMIT : vr > DRIVEN_LIMIT ? DRIVEN_LIMIT : vr;
+      dl[j] = vl < -DRIVEN_LIMIT ? -DRIVEN_LIMIT : vl > DRIVEN_LIMIT ? +DRIVEN_LIMIT : vl;
+      dr[j] = vr < -DRIVEN_LIMIT ? -DRIVEN_LIMIT : vr > DRIVEN_LIMIT ? +DRIVEN_LIMIT : vr;
     }
     this.quiet = quiet;
     const wl = this.wl;

@@ -201,7 +201,7 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
       const pl = Math.abs(el);
       const pr = Math.abs(er);
       const peak = pl < pr ? pr : pl;
-      f32[0] = peak >= F32_MIN_POSITIVE ? peak : F32_MIN_POSITIVE;
+      f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
       const bits = i32[0];
       // fast_log2's fold of m above √2 into [√½, √2), without a branch:
       // m > √2 exactly when the mantissa bits exceed those of the f32 √2.
