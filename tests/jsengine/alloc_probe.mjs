@@ -39,29 +39,58 @@ if (table.units.includes(what)) {
 }
 const f32 = new Float32Array(x.memory.buffer);
 const u32 = new Uint32Array(x.memory.buffer);
-for (let i = 0; i < 256; i++) {
-  f32[input + i] = source > 0 ? 0 : Math.sin(i * 0.3) * 0.5;
-}
 const staging = x.dawg_events_ptr(h) / 4;
+const RAMPED = ["low_gain_db", "mid_hz", "high_gain_db", "comp_makeup_db", "gain_db", "pan"].map(idOf);
 
+function stage(slot, offset, kind, target, id, value, aux) {
+  const w = staging + slot * 8;
+  u32[w] = offset;
+  u32[w + 1] = kind;
+  u32[w + 2] = target;
+  u32[w + 3] = id;
+  f32[w + 4] = value;
+  f32[w + 5] = aux;
+}
+
+// Every 40 quanta a note on or off; every 100 a parameter ramp of the strip,
+// the fader or the pan (the EQ recomputes its coefficients while it ramps);
+// the input track's input falls silent for 300 of every 1200 quanta, long
+// enough for the track to go to sleep (its strip reset) and wake again.
 function step(k) {
+  let n = 0;
   if (k % 40 === 0) {
     const on = (k / 40) % 2 === 0;
-    u32[staging] = 17;
-    u32[staging + 1] = on ? 0 : 1;
-    u32[staging + 2] = 0;
-    u32[staging + 3] = 60 + ((k / 80) % 12);
-    f32[staging + 4] = 0.9;
-    x.dawg_events_push(h, 1);
+    stage(n++, 17, on ? 0 : 1, 0, 60 + ((k / 80) % 12), 0.9, 0);
+  }
+  if (k % 100 === 50) {
+    const id = RAMPED[(k / 100) % RAMPED.length | 0];
+    const spec = table.params[id];
+    const value = (k / 100) % 2 === 0 ? spec.min + 0.25 * (spec.max - spec.min) : spec.default;
+    stage(n++, 5, 3, 0, id, value, 20);
+  }
+  if (n > 0) {
+    x.dawg_events_push(h, n);
+  }
+  if (source <= 0 && k % 1200 === 900) {
+    f32.fill(0, input, input + 256);
+  } else if (source <= 0 && k % 1200 === 0) {
+    for (let i = 0; i < 256; i++) {
+      f32[input + i] = Math.sin(i * 0.3) * 0.5;
+    }
   }
   x.dawg_process(h, 1);
 }
 
-for (let k = 0; k < 4000; k++) {
+for (let k = 0; k < 12000; k++) {
   step(k);
 }
-// Start from an empty young generation: only what rendering allocates counts.
+// Empty the young generation, so that only what rendering allocates counts.
+// A full collection may discard optimised code that holds objects it freed
+// (V8: "weak objects"); the warm-up after it lets that code be optimised again.
 globalThis.gc();
+for (let k = 0; k < 8000; k++) {
+  step(k);
+}
 console.log("measure start");
 const quanta = Number(quantaText);
 for (let k = 0; k < quanta; k++) {
