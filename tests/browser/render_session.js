@@ -16,9 +16,9 @@
   const which = backend === undefined ? { variant } : { backend };
   let engine;
   if (via === "create") {
-    engine = await createDawgEngine(ctx, { ...which, events, tracks, session: doc, start: 0, loop });
+    engine = await createDawgEngine(ctx, { ...which, events, tracks, session: doc, start: 0, loop, measureLoad: true });
   } else {
-    engine = await createDawgEngine(ctx, { ...which, events, tracks: tracks || doc.tracks.length });
+    engine = await createDawgEngine(ctx, { ...which, events, tracks: tracks || doc.tracks.length, measureLoad: true });
     await engine.loadSession(doc, { start: 0, loop });
   }
   const errors = [];

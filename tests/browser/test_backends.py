@@ -79,7 +79,7 @@ RENDER = """
 async ({ backend, frames, doc }) => {
   const { createDawgEngine } = await import("/dist/dawg-engine.js");
   const ctx = new OfflineAudioContext(2, frames, 48000);
-  const options = { session: doc, start: 0 };
+  const options = { session: doc, start: 0, measureLoad: true };
   if (backend !== null) options.backend = backend;
   const engine = await createDawgEngine(ctx, options);
   engine.node.connect(ctx.destination);
@@ -241,7 +241,8 @@ REALTIME_LOAD = """
 async ({ backend, events, doc }) => {
   const { createDawgEngine } = await import("/dist/dawg-engine.js");
   const ctx = new AudioContext({ sampleRate: 48000 });
-  const engine = await createDawgEngine(ctx, { backend, events, session: doc, start: 0 });
+  const options = { backend, events, session: doc, start: 0, measureLoad: true };
+  const engine = await createDawgEngine(ctx, options);
   engine.node.connect(ctx.destination);
   await ctx.resume();
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -295,3 +296,49 @@ def test_load_counts_every_quantum_of_an_offline_render(page: Page) -> None:
         assert load["renderedMs"] == pytest.approx(frames * 1000 / RATE)
         assert load["counters"] == {"busyMs": load["busyMs"], "quanta": 300}
         assert load["load"] == pytest.approx(load["busyMs"] / load["renderedMs"])
+
+
+# An engine created without measureLoad: whether load() answers, and its error.
+UNTIMED = """
+async ({ measureLoad }) => {
+  const { createDawgEngine } = await import("/dist/dawg-engine.js");
+  const ctx = new OfflineAudioContext(2, 128, 48000);
+  const options = { backend: "js" };
+  if (measureLoad !== null) options.measureLoad = measureLoad;
+  let engine;
+  try {
+    engine = await createDawgEngine(ctx, options);
+  } catch (err) {
+    return { created: false, error: err.constructor.name + ": " + err.message };
+  }
+  try {
+    engine.load();
+    return { created: true, measures: engine.measuresLoad, error: null };
+  } catch (err) {
+    return { created: true, measures: engine.measuresLoad, error: err.message };
+  } finally {
+    engine.dispose();
+  }
+}
+"""
+
+
+def test_only_an_engine_asked_to_measure_load_times_its_work(page: Page) -> None:
+    """Timing a quantum reads Date.now(), which allocates on the audio thread:
+    it is opt-in, load() of an engine that does not time says how to ask,
+    and the option takes only a boolean."""
+    assert page.evaluate(UNTIMED, {"measureLoad": None}) == {
+        "created": True,
+        "measures": False,
+        "error": "this engine does not measure its load; "
+        "create it with createDawgEngine(ctx, { measureLoad: true })",
+    }
+    assert page.evaluate(UNTIMED, {"measureLoad": True}) == {
+        "created": True,
+        "measures": True,
+        "error": None,
+    }
+    assert page.evaluate(UNTIMED, {"measureLoad": "yes"}) == {
+        "created": False,
+        "error": 'TypeError: measureLoad must be true or false, got "yes"',
+    }

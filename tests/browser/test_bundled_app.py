@@ -62,7 +62,8 @@ async function play(
   const rate = 48000;
   const frames = Math.round(seconds * rate);
   const context = new OfflineAudioContext(2, frames, rate);
-  const engine = await createDawgEngine(context, { backend, session: doc, start: 0 });
+  const options = { backend, session: doc, start: 0, measureLoad: true };
+  const engine = await createDawgEngine(context, options);
   const errors: string[] = [];
   engine.onError((e) => errors.push(e.message));
   engine.node.connect(context.destination);

@@ -9,12 +9,13 @@ import {
 
 export async function main(context: AudioContext): Promise<string> {
   const wanted: Backend | "auto" = wasmSupported() ? (simdSupported() ? "wasm-simd" : "auto") : "js";
-  const engine = await createDawgEngine(context, { backend: wanted });
+  const engine = await createDawgEngine(context, { backend: wanted, measureLoad: true });
+  const timed: boolean = engine.measuresLoad;
   const runs: Backend = engine.backend;
   const build = engine.variant === null ? "no wasm" : engine.variant;
   const first: LoadReading = engine.load();
   const recent: LoadReading = engine.load(first);
   const share: number = recent.load;
-  return runs + " " + build + " " + share.toFixed(3) + " over " + recent.quanta + " quanta, " +
+  return runs + " " + build + (timed ? " timed " : " ") + share.toFixed(3) + " over " + recent.quanta + " quanta, " +
     recent.busyMs + " of " + recent.renderedMs + " ms; in all " + first.counters.quanta;
 }

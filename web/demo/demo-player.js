@@ -109,11 +109,11 @@ export class Player {
     const params = this.model.initialParams();
     if (this.mode === "session") {
       if (this.sessionDoc === null) throw new Error("the reference session could not be loaded");
-      const options = { backend, session: this.sessionDoc, params };
+      const options = { backend, session: this.sessionDoc, params, measureLoad: true };
       if (sessionStart !== null) options.start = sessionStart;
       return this.lib.createDawgEngine(this.context, options);
     }
-    return this.lib.createDawgEngine(this.context, { backend, tracks: 1, params });
+    return this.lib.createDawgEngine(this.context, { backend, tracks: 1, params, measureLoad: true });
   }
 
   // Make `engine` the running one, through a new fade gain at `gain`.

@@ -59,7 +59,7 @@ export class DawgEngine {
    * @param {"wasm-simd"|"wasm-scalar"|"js"} backend
    * @param {number} tracks
    * @param {{ring?: EventRing, meters?: SharedArrayBuffer, fileUrl?: (path: string) => URL,
-   *          context?: BaseAudioContext}} [extra]
+   *          context?: BaseAudioContext, measureLoad?: boolean}} [extra]
    */
   constructor(node, manifest, backend, tracks, extra = {}) {
     /** The AudioWorkletNode: input i is track i (while its source is its input), output 0 the stereo master. */
@@ -76,6 +76,8 @@ export class DawgEngine {
     this.context = extra.context || node.context;
     /** Sample rate of the context, Hz. */
     this.sampleRate = this.context.sampleRate;
+    /** Whether the processor times its work, so that load() can report it (option measureLoad). */
+    this.measuresLoad = extra.measureLoad === true;
     /** How events reach the processor: "ring" (SharedArrayBuffer) or "message". */
     this.transport = extra.ring ? "ring" : "message";
     /** The session loaded last (normalised), or null. */
@@ -309,12 +311,18 @@ export class DawgEngine {
    * unbiased, so the figure is exact only over many quanta: compare readings a
    * second or more apart (`engine.load(earlier)`), not one meter window.
    * Without an argument, over the whole life of the engine. Current as of the
-   * last meter window (or `await sync()`).
+   * last meter window (or `await sync()`). Only an engine created with
+   * `measureLoad: true` times its work: Date.now(), the audio thread's only
+   * clock, returns a fresh heap number, so timing costs two small allocations
+   * per quantum, which an engine that does not measure avoids.
    * @param {{counters: {busyMs: number, quanta: number}}} [since]  an earlier result of load()
    * @returns {{load: number, busyMs: number, renderedMs: number, quanta: number,
    *            counters: {busyMs: number, quanta: number}}}
    */
   load(since = undefined) {
+    if (!this.measuresLoad) {
+      throw new Error("this engine does not measure its load; create it with createDawgEngine(ctx, { measureLoad: true })");
+    }
     this.#readLoadCounters();
     let from = { busyMs: 0, quanta: 0 };
     if (since !== undefined) {

@@ -80,7 +80,7 @@ const VARIANT_BACKENDS = { auto: "auto", simd: "wasm-simd", scalar: "wasm-scalar
 const EVENT_TRANSPORTS = ["auto", "ring", "message"];
 const OPTION_KEYS = [
   "tracks", "backend", "variant", "params", "events", "session", "sessionUrl", "samples", "loop", "start",
-  "meterQuanta",
+  "meterQuanta", "measureLoad",
 ];
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const RING_CAPACITY = 4096;
@@ -242,8 +242,11 @@ function addWorkletModule(context, url) {
  * @param {{tracks?: number, backend?: "auto"|"wasm-simd"|"wasm-scalar"|"js", variant?: "auto"|"simd"|"scalar",
  *          params?: Array<{name: string, value: number, track?: number}>,
  *          events?: "auto"|"ring"|"message", session?: object, samples?: object,
- *          sessionUrl?: string|URL, loop?: boolean, start?: number, meterQuanta?: number}} [options]
+ *          sessionUrl?: string|URL, loop?: boolean, start?: number, meterQuanta?: number,
+ *          measureLoad?: boolean}} [options]
  *        sessionUrl: the session document's URL; its `file` samples are fetched from its folder.
+ *        measureLoad: time each render quantum's work so that engine.load() can report it
+ *        (default false: the only clock of the audio thread, Date.now(), allocates).
  * @returns {Promise<DawgEngine>}
  */
 export async function createEngine(context, manifest, fileUrl, options = {}) {
@@ -320,7 +323,11 @@ export async function createEngine(context, manifest, fileUrl, options = {}) {
     throw new RangeError("meterQuanta must be a positive integer");
   }
 
-  const processorOptions = { tracks, params, maxQuanta: 1 };
+  if (options.measureLoad !== undefined && typeof options.measureLoad !== "boolean") {
+    throw new TypeError("measureLoad must be true or false, got " + describe(options.measureLoad));
+  }
+  const measureLoad = options.measureLoad === true;
+  const processorOptions = { tracks, params, maxQuanta: 1, measureLoad };
   if (typeof OfflineAudioContext === "function" && context instanceof OfflineAudioContext) {
     processorOptions.renderFrames = context.length; // sizes the meter pool for the whole render
   }
@@ -395,7 +402,7 @@ async function startBackend(setup, backend) {
     );
   }
   const engine = new DawgEngine(node, manifest, backend, tracks, {
-    ring, meters, fileUrl: setup.fileUrl, context,
+    ring, meters, fileUrl: setup.fileUrl, context, measureLoad: setup.processorOptions.measureLoad,
   });
   // A failure here is thrown (or, for "auto", the next backend tried), not also logged.
   const unlisten = engine.onError(() => {});

@@ -20,7 +20,8 @@
 // way process() never runs before the engine exists, and drives it through the
 // same dawg_* calls.
 //
-// Load. process() measures its own work: the sum of Date.now() differences
+// Load (processorOptions.measureLoad true only: Date.now() returns a fresh heap
+// number, so timing allocates). process() measures its own work: the sum of Date.now() differences
 // around it (`performance` does not exist in this scope; Date.now() counts
 // whole milliseconds) and the number of quanta, published with every meter
 // window and in every "pong". busy ms / (quanta x 128 / sampleRate s) is the
@@ -29,7 +30,7 @@
 // (over one second, 375 quanta at 48 kHz, the error is a few percent).
 //
 // processorOptions: {backend: "wasm-simd"|"wasm-scalar"|"js" (default "wasm-simd"),
-//   module (wasm backends), tracks, maxQuanta, params: [[target, id, value]],
+//   module (wasm backends), tracks, maxQuanta, params: [[target, id, value]], measureLoad?: boolean,
 //   configure?: ops (applied in the constructor, see "configure" below),
 //   pattern?: {words, loopFrames, startFrame} (as the "pattern" message),
 //   ring?: SharedArrayBuffer (dawg-ring.js event ring; this side reads),
@@ -163,6 +164,7 @@ export function registerDawgProcessor(config) {
       this.resetAtStart = false; // a parameter was set by message before the first quantum
       this.backend = "";
       // Load (see the header): whole milliseconds of work, and the quanta they were measured over.
+      this.measureLoad = false;
       this.busyMs = 0;
       this.quanta = 0;
       this.port.onmessage = (event) => this.onMessage(event.data);
@@ -199,6 +201,10 @@ export function registerDawgProcessor(config) {
       if (!Number.isInteger(maxQuanta) || maxQuanta < 1) {
         throw new RangeError("processorOptions.maxQuanta must be a positive integer, got " + maxQuanta);
       }
+      if (opts.measureLoad !== undefined && typeof opts.measureLoad !== "boolean") {
+        throw new TypeError("processorOptions.measureLoad must be true or false");
+      }
+      this.measureLoad = opts.measureLoad === true;
       if (opts.meterQuanta !== undefined) {
         if (!Number.isInteger(opts.meterQuanta) || opts.meterQuanta < 1) {
           throw new RangeError("processorOptions.meterQuanta must be a positive integer");
@@ -413,7 +419,8 @@ export function registerDawgProcessor(config) {
         fillSilence(out);
         return true;
       }
-      const t0 = Date.now();
+      const measure = this.measureLoad;
+      const t0 = measure ? Date.now() : 0;
       try {
         const engine = this.engine;
         const events = this.events;
@@ -436,7 +443,7 @@ export function registerDawgProcessor(config) {
           return true;
         }
         engine.writeOutput(out);
-        this.busyMs += Date.now() - t0;
+        if (measure) this.busyMs += Date.now() - t0;
         this.quanta++;
         this.meters.fold(engine.metersView, events.rejected, events.overflow, qStart, this.busyMs, this.quanta);
         this.nextFrame = qEnd;
