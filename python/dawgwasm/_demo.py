@@ -10,6 +10,7 @@ returns them as a :class:`DemoResult`."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,6 +229,8 @@ class DemoResult:
     json_path: Path
     #: Why the native runtime was left out, or "" if it ran (or was not asked for).
     native_skipped: str = ""
+    #: Why the JavaScript engine was left out (no node), or "" if it ran.
+    js_skipped: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The document written to :attr:`json_path`."""
@@ -264,7 +267,9 @@ def run_demo(
     to ``json_path``, both checked before anything renders. ``dist`` is a
     build folder (None: the bundled engine). The native runtime is the
     baseline when it runs; without a Rust toolchain or crate it is left out
-    and :attr:`DemoResult.native_skipped` says why."""
+    and :attr:`DemoResult.native_skipped` says why. The JavaScript engine
+    runs under node; without node it is left out and
+    :attr:`DemoResult.js_skipped` says why."""
     sr = 48000.0
     q = 128
     for path in (out_path, json_path):
@@ -273,8 +278,12 @@ def run_demo(
     makers: dict[str, EngineMaker] = {
         "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
         "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
-        "js under node": partial(Engine.from_dist, dist, "js"),
     }
+    js_skipped = ""
+    if shutil.which("node") is None:
+        js_skipped = "no `node` on PATH to run the JavaScript engine (install Node.js 18 or newer)"
+    else:
+        makers["js under node"] = partial(Engine.from_dist, dist, "js")
     skipped = ""
     if native:
         library, skipped = native_library()
@@ -342,6 +351,7 @@ def run_demo(
         out_path=out_path,
         json_path=json_path,
         native_skipped=skipped,
+        js_skipped=js_skipped,
     )
     write_audio(out_path, out, int(sr))
     with replacing(json_path) as tmp:

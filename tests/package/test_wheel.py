@@ -126,6 +126,8 @@ def test_the_installed_wheel_renders_without_rust_or_a_build_folder(
         env=env,
     )
     assert "native baseline skipped: no Rust toolchain" in out
+    # Without node on PATH the JavaScript engine's row is left out, and said so.
+    assert "JavaScript engine skipped: no `node` on PATH" in out
     results = json.loads((work / "demo.json").read_text())
     assert set(results["runtimes"]) == {"wasmtime simd", "wasmtime scalar"}
     assert results["baseline"] == "wasmtime simd"

@@ -71,6 +71,8 @@ def command(
     result = run_demo(dist, out_path, json_path, seconds=seconds, repeat=repeat, native=native)
     if result.native_skipped:
         click.echo(f"note: native baseline skipped: {result.native_skipped}", err=True)
+    if result.js_skipped:
+        click.echo(f"note: JavaScript engine skipped: {result.js_skipped}", err=True)
     table = Table(
         title=f"reference session: {len(result.session.tracks)} tracks, "
         f"{len(result.session.buses)} buses, {result.seconds:.2f} s at "
