@@ -399,6 +399,11 @@ export interface EngineOptions {
   start?: number;
   /** Render quanta per meter window (default 8). */
   meterQuanta?: number;
+  /**
+   * Time each render quantum's work so that load() reports it (default false: the audio
+   * thread's only clock, Date.now(), costs two small allocations per quantum).
+   */
+  measureLoad?: boolean;
 }
 
 /** Structural changes, applied in order by configure() (they allocate in the engine). */
@@ -486,6 +491,8 @@ export declare class DawgEngine {
   readonly sampleRate: number;
   /** How events reach the processor. */
   readonly transport: "ring" | "message";
+  /** Whether the processor times its work (EngineOptions.measureLoad); load() needs it. */
+  readonly measuresLoad: boolean;
   readonly limits: Limits;
   /** The parameter's row of the table; throws Error for an unknown name. */
   param(name: ParamName): ParamSpec;
@@ -533,6 +540,7 @@ export declare class DawgEngine {
   /**
    * The processor's load since `since` (an earlier reading), or over the engine's whole
    * life; current as of the last meter window or `await sync()`. See LoadReading.
+   * Throws unless the engine was created with `measureLoad: true`.
    */
   load(since?: LoadReading): LoadReading;
   /** Clear all audio state; parameter ramps jump to their targets. */
