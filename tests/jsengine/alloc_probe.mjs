@@ -41,6 +41,9 @@ const f32 = new Float32Array(x.memory.buffer);
 const u32 = new Uint32Array(x.memory.buffer);
 const staging = x.dawg_events_ptr(h) / 4;
 const RAMPED = ["low_gain_db", "mid_hz", "high_gain_db", "comp_makeup_db", "gain_db", "pan"].map(idOf);
+// The unit in insert 1 (if any): every continuous parameter of it ramps in turn too.
+const UNIT_TARGET = x.dawg_target(0, 0, 1);
+const UNIT_RAMPED = table.params.filter((p) => p.owner === what && p.scope === "insert" && !p.stepped);
 
 function stage(slot, offset, kind, target, id, value, aux) {
   const w = staging + slot * 8;
@@ -53,7 +56,8 @@ function stage(slot, offset, kind, target, id, value, aux) {
 }
 
 // Every 40 quanta a note on or off; every 100 a parameter ramp of the strip,
-// the fader or the pan (the EQ recomputes its coefficients while it ramps);
+// the fader or the pan (the EQ recomputes its coefficients while it ramps),
+// and one of the unit's;
 // the input track's input falls silent for 300 of every 1200 quanta, long
 // enough for the track to go to sleep (its strip reset) and wake again.
 function step(k) {
@@ -67,6 +71,11 @@ function step(k) {
     const spec = table.params[id];
     const value = (k / 100) % 2 === 0 ? spec.min + 0.25 * (spec.max - spec.min) : spec.default;
     stage(n++, 5, 3, 0, id, value, 20);
+  }
+  if (UNIT_RAMPED.length > 0 && k % 100 === 0) {
+    const spec = UNIT_RAMPED[(k / 100) % UNIT_RAMPED.length | 0];
+    const value = (k / 100) % 2 === 0 ? spec.min + 0.25 * (spec.max - spec.min) : spec.default;
+    stage(n++, 9, 3, UNIT_TARGET, spec.id, value, 20);
   }
   if (n > 0) {
     x.dawg_events_push(h, n);

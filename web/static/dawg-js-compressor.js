@@ -56,6 +56,8 @@ const F32 = new Float32Array(1);
 const I32 = new Int32Array(F32.buffer);
 /** The [release, attack] coefficients of the lane being processed, picked without a branch. */
 const COEFS = new Float64Array(2);
+/** The general path's two detector values, then its two outputs, of the frame being processed. */
+const DETECTED = new Float64Array(2);
 /** 2^k for k in [-126, 127], at index k + 126. */
 const POW2 = new Float64Array(254);
 for (let k = -126; k <= 127; k++) {
@@ -328,8 +330,16 @@ export class CompressorLane {
     this.mkCurrent = makeup;
   }
 
-  /** Any link, either detector: a detector per channel. */
+  /**
+   * Any link, either detector: a detector per channel. fast_log2, the
+   * static curve, the smoothing step, fast_exp2 and the flush are written
+   * out in the loop: V8 does not inline that many helpers into one loop,
+   * and a double returned by a call that is not inlined is boxed, one per
+   * sample.
+   */
   runGeneral(left, right, start, end) {
+    const T = FLUSH_THRESHOLD;
+    const M = F32_MAX;
     const thr = this.thresholdLog2;
     const slope = this.slope;
     const halfKnee = this.halfKnee;
@@ -345,6 +355,15 @@ export class CompressorLane {
     const ramp = this.mkRemaining !== 0;
     const mkTarget = this.mkTarget;
     const mkStep = this.mkStep;
+    const minPos = +F32_MIN_POSITIVE;
+    const rmsMax = +RMS_INPUT_MAX;
+    const sqrt2 = +SQRT2_F32;
+    const twoOverLn2 = +TWO_OVER_LN2_F32;
+    const ln2 = +LN2_F32;
+    const f32 = F32;
+    const i32 = I32;
+    const pow2 = POW2;
+    const det = DETECTED;
     let mkRemaining = this.mkRemaining;
     let makeup = this.mkCurrent;
     let redL = this.redL;
@@ -363,25 +382,72 @@ export class CompressorLane {
       const peak = al < ar ? ar : al;
       const dl = Math.fround(Math.fround(link * peak) + Math.fround(own * al));
       const dr = Math.fround(Math.fround(link * peak) + Math.fround(own * ar));
-      let levelL;
-      let levelR;
       if (rms) {
-        const cl = dl < RMS_INPUT_MAX ? dl : +RMS_INPUT_MAX;
-        const cr = dr < RMS_INPUT_MAX ? dr : +RMS_INPUT_MAX;
+        const cl = dl < rmsMax ? dl : rmsMax;
+        const cr = dr < rmsMax ? dr : rmsMax;
         const sl = Math.fround(cl * cl);
         const sr = Math.fround(cr * cr);
-        msL = flush(Math.fround(sl + Math.fround(beta * Math.fround(msL - sl))));
-        msR = flush(Math.fround(sr + Math.fround(beta * Math.fround(msR - sr))));
-        levelL = fastLog2Inline(msL) * scale;
-        levelR = fastLog2Inline(msR) * scale;
+        const nl = Math.fround(sl + Math.fround(beta * Math.fround(msL - sl)));
+        const nr = Math.fround(sr + Math.fround(beta * Math.fround(msR - sr)));
+        const bl = Math.abs(nl);
+        const br = Math.abs(nr);
+        msL = bl >= T && bl <= M ? nl : 0.0;
+        msR = br >= T && br <= M ? nr : 0.0;
+        det[0] = msL;
+        det[1] = msR;
       } else {
-        levelL = fastLog2Inline(dl);
-        levelR = fastLog2Inline(dr);
+        det[0] = dl;
+        det[1] = dr;
       }
-      redL = smoothStep(redL, staticCurve(levelL, thr, slope, halfKnee, kneeCoef), attack, release, floor);
-      redR = smoothStep(redR, staticCurve(levelR, thr, slope, halfKnee, kneeCoef), attack, release, floor);
-      left[i] = flush(xl * fastExp2Inline(redL + makeup));
-      right[i] = flush(xr * fastExp2Inline(redR + makeup));
+      // Both channels: level (fast_log2), gain computer, smoothing, gain (fast_exp2).
+      for (let c = 0; c < 2; c++) {
+        const d = det[c];
+        f32[0] = d >= minPos ? d : minPos;
+        const bits = i32[0];
+        let e = ((bits >>> 23) & 0xff) - 127;
+        i32[0] = (bits & 0x007fffff) | 0x3f800000;
+        let m = f32[0];
+        if (m > sqrt2) {
+          m *= 0.5;
+          e += 1;
+        }
+        const t = (m - 1.0) / (m + 1.0);
+        const t2 = t * t;
+        let level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * twoOverLn2;
+        if (rms) {
+          level *= scale;
+        }
+        const over = level - thr;
+        let target = 0.0;
+        if (over > halfKnee) {
+          target = over * slope;
+        } else {
+          const a = over + halfKnee;
+          target = a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
+        }
+        const r = c === 0 ? redL : redR;
+        const tf = Math.fround(target);
+        const coef = tf < r ? attack : release;
+        const v = Math.fround(tf + Math.fround(coef * Math.fround(r - tf)));
+        const red = v < floor ? v : 0.0;
+        if (c === 0) {
+          redL = red;
+        } else {
+          redR = red;
+        }
+        const g = red + makeup;
+        const x = g > 127.0 ? 127.0 : g >= -126.0 ? g : -126.0;
+        const xi = Math.floor(x);
+        const f = (x - xi) * ln2;
+        let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
+        p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
+        p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
+        const y = (c === 0 ? xl : xr) * (p * pow2[xi + 126]);
+        const ay = Math.abs(y);
+        det[c] = ay >= T && ay <= M ? y : 0.0;
+      }
+      left[i] = det[0];
+      right[i] = det[1];
     }
     this.redL = redL;
     this.redR = redR;
@@ -402,51 +468,6 @@ export class CompressorLane {
     this.mkStep = other.mkStep;
     this.mkRemaining = other.mkRemaining;
   }
-}
-
-function fastLog2Inline(x) {
-  F32[0] = x >= F32_MIN_POSITIVE ? x : +F32_MIN_POSITIVE;
-  const bits = I32[0];
-  let e = ((bits >>> 23) & 0xff) - 127;
-  I32[0] = (bits & 0x007fffff) | 0x3f800000;
-  let m = F32[0];
-  if (m > SQRT2_F32) {
-    m *= 0.5;
-    e += 1;
-  }
-  const t = (m - 1.0) / (m + 1.0);
-  const t2 = t * t;
-  return e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
-}
-
-function fastExp2Inline(v) {
-  const x = v > 127.0 ? 127.0 : v >= -126.0 ? v : -126.0;
-  const xi = Math.floor(x);
-  const f = (x - xi) * LN2_F32;
-  let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
-  p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
-  p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
-  return p * POW2[xi + 126];
-}
-
-function staticCurve(level, thr, slope, halfKnee, kneeCoef) {
-  const over = level - thr;
-  if (over > halfKnee) {
-    return over * slope;
-  }
-  const a = over + halfKnee;
-  return a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
-}
-
-/**
- * One step of the smooth-branching detector on the reduction, in f32
- * arithmetic as the Rust (its rounding accumulates over long releases).
- */
-function smoothStep(r, target, attack, release, floor) {
-  const t = Math.fround(target);
-  const coef = t < r ? attack : release;
-  const v = Math.fround(t + Math.fround(coef * Math.fround(r - t)));
-  return v < floor ? v : 0.0;
 }
 
 const INSERT_MAKEUP_SMOOTHING_MS = 10.0;

@@ -77,6 +77,15 @@ class GainComputer {
     this.last = GAIN_ONE;
     // 1 / ((L + 1) GAIN_ONE).
     this.scale = 1.0 / GAIN_ONE;
+    // tick()'s inputs and output, passed through fields: the gains are
+    // doubles (GAIN_ONE is 2^40), and doubles passed to or returned from a
+    // call V8 does not inline are boxed.
+    /** The required gain of the frame being taken (set before tick() and pushDeque()). */
+    this.q = 0.5;
+    /** The release coefficient (set before tick()). */
+    this.releaseCoef = 0.5;
+    /** The gain tick() computed. */
+    this.gain = 0.5;
   }
 
   setLookahead(lookahead) {
@@ -110,7 +119,8 @@ class GainComputer {
       const f = (frame - back) >>> 0;
       const q = required[f & mask];
       floor = Math.min(floor, q);
-      this.pushDeque(f, q);
+      this.q = q;
+      this.pushDeque(f);
     }
     for (let back = 1; back <= l + 1; back++) {
       const f = (frame - back) >>> 0;
@@ -120,7 +130,9 @@ class GainComputer {
     this.last = floor;
   }
 
-  pushDeque(frame, q) {
+  /** Push frame `frame` with the required gain in `this.q`. */
+  pushDeque(frame) {
+    const q = this.q;
     const mask = this.mask;
     const dqGain = this.dqGain;
     let len = this.dqLen;
@@ -134,10 +146,11 @@ class GainComputer {
     this.dqLen = len + 1;
   }
 
-  /** Take frame `frame`'s required gain `q`; return the gain for the sample leaving the delay line now. */
-  tick(frame, q, release) {
+  /** Take frame `frame`'s required gain (`this.q`, release `this.releaseCoef`); the gain for the sample leaving the delay line now goes to `this.gain`. */
+  tick(frame) {
+    const release = this.releaseCoef;
     const mask = this.mask;
-    this.pushDeque(frame, q);
+    this.pushDeque(frame);
     const l = this.lookahead;
     const dqFrame = this.dqFrame;
     let head = this.dqHead;
@@ -163,7 +176,7 @@ class GainComputer {
     const old = this.held[((frame - (l + 1)) >>> 0) & mask];
     this.held[frame & mask] = e;
     this.sum = this.sum - old + e;
-    return Math.fround(this.sum * this.scale);
+    this.gain = Math.fround(this.sum * this.scale);
   }
 
   atRest() {
@@ -362,12 +375,18 @@ export class Limiter {
       required[slot] = q;
       inLeft[slot] = xl;
       inRight[slot] = xr;
-      const g = gcNew.tick(frame, q, release);
+      gcNew.q = q;
+      gcNew.releaseCoef = release;
+      gcNew.tick(frame);
+      const g = gcNew.gain;
       const tap = ((frame - delayNew) >>> 0) & mask;
       let yl = Math.fround(inLeft[tap] * g);
       let yr = Math.fround(inRight[tap] * g);
       if (fading) {
-        const gOld = gcOld.tick(frame, q, release);
+        gcOld.q = q;
+        gcOld.releaseCoef = release;
+        gcOld.tick(frame);
+        const gOld = gcOld.gain;
         const tapOld = ((frame - delayOld) >>> 0) & mask;
         this.fadePos += 1;
         const fa = Math.fround(this.fadePos / fadeLen);
