@@ -113,6 +113,12 @@ export class GainPan {
     return r[0] !== 0 || r[1] !== 0 || r[2] !== 0 || r[3] !== 0;
   }
 
+  /** True when the matrix rests at the identity (unity gain, centre, not muted): process() changes nothing. */
+  isIdentity() {
+    const c = this.cur;
+    return !this.isActive() && c[0] === 1.0 && c[1] === 0.0 && c[2] === 0.0 && c[3] === 1.0;
+  }
+
   /** Apply the matrix to frames start..end of (left, right) in place. */
   process(left, right, start, end) {
     if (this.isActive()) {

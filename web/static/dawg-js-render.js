@@ -209,9 +209,14 @@ function renderTrackChannels(e, a, b, holdBase) {
     const afterQuiet = ch.runInserts(a, b, t.sourceQuiet);
     ch.applyMute(a, b);
     addSends(t.sends, true, buses, ch.left, ch.right, a, b);
-    ch.out.process(ch.left, ch.right, a, b);
-    addSends(t.sends, false, buses, ch.left, ch.right, a, b);
-    mixAndMeter(master.left, master.right, ch.left, ch.right, a, b, meters, ti * METER_STRIDE);
+    if (ch.out.isActive() || ch.out.isIdentity() || hasPostSends(t.sends)) {
+      ch.out.process(ch.left, ch.right, a, b);
+      addSends(t.sends, false, buses, ch.left, ch.right, a, b);
+      mixAndMeter(master.left, master.right, ch.left, ch.right, a, b, meters, ti * METER_STRIDE);
+    } else {
+      // Nothing reads the post-fader signal but the mix and the meter: one pass.
+      panMixAndMeter(ch.out.cur, master.left, master.right, ch.left, ch.right, a, b, meters, ti * METER_STRIDE);
+    }
     let settled = false;
     if (ch.bypass.quietFrames + n >= holdBase) {
       settled = t.strip.isQuiet() && sendsSettled(t.sends);
@@ -243,6 +248,66 @@ function mixAndMeter(mixL, mixR, left, right, a, b, meters, m) {
   for (let i = a; i < b; i++) {
     const x = left[i];
     const y = right[i];
+    mixL[i] += x;
+    mixR[i] += y;
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    if (ax > pl) {
+      pl = ax;
+    }
+    if (ay > pr) {
+      pr = ay;
+    }
+    sl = fr(sl + fr(x * x));
+    sr = fr(sr + fr(y * y));
+  }
+  if (pl > meters[m]) {
+    meters[m] = pl;
+  }
+  if (pr > meters[m + 1]) {
+    meters[m + 1] = pr;
+  }
+  meters[m + 2] += sl;
+  meters[m + 3] += sr;
+}
+
+/** True when any of `sends` is post-fader and not off. */
+function hasPostSends(sends) {
+  for (let s = 0; s < BUSES_MAX; s++) {
+    const send = sends[s];
+    if (!send.pre && !send.isOff()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The fader and pan at rest (matrix `c`: [ll, rl, lr, rr], GainPan.process)
+ * applied to frames `a..b` of (`left`, `right`), mixed into (`mixL`, `mixR`)
+ * and metered at float `m` of `meters`, as GainPan.process then mixAndMeter
+ * do in two passes; the channel's buffers keep the pre-fader signal.
+ */
+function panMixAndMeter(c, mixL, mixR, left, right, a, b, meters, m) {
+  const ll = c[0];
+  const rl = c[1];
+  const lr = c[2];
+  const rr = c[3];
+  const T = FLUSH_THRESHOLD;
+  const M = F32_MAX;
+  let pl = 0;
+  let pr = 0;
+  let sl = 0;
+  let sr = 0;
+  for (let i = a; i < b; i++) {
+    const u = left[i];
+    const v = right[i];
+    const xu = u * ll + v * rl;
+    const yu = u * lr + v * rr;
+    const ax0 = Math.abs(xu);
+    const ay0 = Math.abs(yu);
+    const x = fr(ax0 >= T && ax0 <= M ? xu : 0.0);
+    const y = fr(ay0 >= T && ay0 <= M ? yu : 0.0);
     mixL[i] += x;
     mixR[i] += y;
     const ax = Math.abs(x);

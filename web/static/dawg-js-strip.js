@@ -100,6 +100,9 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
   const attack = comp.attackCoef;
   const release = comp.releaseCoef;
   const floor = -REDUCTION_FLOOR_LOG2;
+  // Below this peak the gain computer's target is 0 whatever fast_log2 says:
+  // its error is under 1e-7, the margin 1e-6 (log2 units), so the log can be skipped.
+  const quietPeak = Math.pow(2, thr - halfKnee - 1e-6);
   const ramp = comp.mkRemaining !== 0;
   const mkTarget = comp.mkTarget;
   const mkStep = comp.mkStep;
@@ -201,28 +204,30 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
       const pl = Math.abs(el);
       const pr = Math.abs(er);
       const peak = pl < pr ? pr : pl;
-      f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
-      const bits = i32[0];
-      // fast_log2's fold of m above √2 into [√½, √2), without a branch:
-      // m > √2 exactly when the mantissa bits exceed those of the f32 √2.
-      const mant = bits & 0x007fffff;
-      const big = (0x3504f3 - mant) >>> 31;
-      const e = ((bits >>> 23) & 0xff) - 127 + big;
-      i32[0] = mant | (0x3f800000 - (big << 23));
-      const m = f32[0];
-      const t = (m - 1.0) / (m + 1.0);
-      const t2 = t * t;
-      const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
-      const over = level - thr;
-      let target;
-      if (halfKnee === 0.0) {
-        // Hard knee: the same reduction as the branches below (up to the sign of a zero).
-        target = slope * Math.max(over, 0.0);
-      } else if (over > halfKnee) {
-        target = over * slope;
-      } else {
-        const a = over + halfKnee;
-        target = a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
+      let target = 0.0;
+      if (!(peak < quietPeak)) {
+        f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
+        const bits = i32[0];
+        // fast_log2's fold of m above √2 into [√½, √2), without a branch:
+        // m > √2 exactly when the mantissa bits exceed those of the f32 √2.
+        const mant = bits & 0x007fffff;
+        const big = (0x3504f3 - mant) >>> 31;
+        const e = ((bits >>> 23) & 0xff) - 127 + big;
+        i32[0] = mant | (0x3f800000 - (big << 23));
+        const m = f32[0];
+        const t = (m - 1.0) / (m + 1.0);
+        const t2 = t * t;
+        const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
+        const over = level - thr;
+        if (halfKnee === 0.0) {
+          // Hard knee: the same reduction as the branches below (up to the sign of a zero).
+          target = slope * Math.max(over, 0.0);
+        } else if (over > halfKnee) {
+          target = over * slope;
+        } else {
+          const a = over + halfKnee;
+          target = a > 0.0 ? slope * (a * a) * kneeCoef : 0.0;
+        }
       }
       const coef = coefs[(target < red) | 0];
       red = target + coef * (red - target);
