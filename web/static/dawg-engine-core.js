@@ -80,7 +80,7 @@ const VARIANT_BACKENDS = { auto: "auto", simd: "wasm-simd", scalar: "wasm-scalar
 const EVENT_TRANSPORTS = ["auto", "ring", "message"];
 const OPTION_KEYS = [
   "tracks", "backend", "variant", "params", "events", "session", "sessionUrl", "samples", "loop", "start",
-  "meterQuanta", "measureLoad",
+  "meterQuanta", "measureLoad", "join",
 ];
 const WEB_AUDIO_QUANTUM_FRAMES = 128;
 const RING_CAPACITY = 4096;
@@ -243,8 +243,11 @@ function addWorkletModule(context, url) {
  *          params?: Array<{name: string, value: number, track?: number}>,
  *          events?: "auto"|"ring"|"message", session?: object, samples?: object,
  *          sessionUrl?: string|URL, loop?: boolean, start?: number, meterQuanta?: number,
- *          measureLoad?: boolean}} [options]
+ *          measureLoad?: boolean, join?: boolean}} [options]
  *        sessionUrl: the session document's URL; its `file` samples are fetched from its folder.
+ *        join: with `start` in the past, join the pattern where it is: of the events due
+ *        before the first quantum rendered, notes still held start on it, notes already
+ *        over are skipped (default: all of them are played late, on that quantum).
  *        measureLoad: time each render quantum's work so that engine.load() can report it
  *        (default false: the only clock of the audio thread, Date.now(), allocates).
  * @returns {Promise<DawgEngine>}
@@ -293,9 +296,9 @@ export async function createEngine(context, manifest, fileUrl, options = {}) {
     }, undefined);
   } else if (
     options.samples !== undefined || options.sessionUrl !== undefined || options.loop !== undefined ||
-    options.start !== undefined
+    options.start !== undefined || options.join !== undefined
   ) {
-    throw new TypeError("options samples, sessionUrl, loop and start go with options.session");
+    throw new TypeError("options samples, sessionUrl, loop, start and join go with options.session");
   }
   const sessionTracks = prepared === null ? 1 : prepared.session.tracks.length;
   const tracks = options.tracks === undefined ? sessionTracks : options.tracks;
@@ -323,6 +326,9 @@ export async function createEngine(context, manifest, fileUrl, options = {}) {
     throw new RangeError("meterQuanta must be a positive integer");
   }
 
+  if (options.join !== undefined && typeof options.join !== "boolean") {
+    throw new TypeError("join must be true or false, got " + describe(options.join));
+  }
   if (options.measureLoad !== undefined && typeof options.measureLoad !== "boolean") {
     throw new TypeError("measureLoad must be true or false, got " + describe(options.measureLoad));
   }
@@ -338,6 +344,7 @@ export async function createEngine(context, manifest, fileUrl, options = {}) {
       words: prepared.pattern.words,
       loopFrames: prepared.pattern.loopFrames,
       startFrame: options.start === undefined || options.start === null ? -1 : Math.round(options.start * rate),
+      join: options.join === true,
     };
   }
   const setup = { context, manifest, fileUrl, tracks, transport, prepared, processorOptions };

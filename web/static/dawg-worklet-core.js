@@ -32,7 +32,8 @@
 // processorOptions: {backend: "wasm-simd"|"wasm-scalar"|"js" (default "wasm-simd"),
 //   module (wasm backends), tracks, maxQuanta, params: [[target, id, value]], measureLoad?: boolean,
 //   configure?: ops (applied in the constructor, see "configure" below),
-//   pattern?: {words, loopFrames, startFrame} (as the "pattern" message),
+//   pattern?: {words, loopFrames, startFrame, join?} (as the "pattern" message; join:
+//     of the events due before the first quantum rendered, skip notes already over),
 //   ring?: SharedArrayBuffer (dawg-ring.js event ring; this side reads),
 //   meters?: SharedArrayBuffer (seqlock block the meters are published in),
 //   meterQuanta?: quanta per meter window (default 8),

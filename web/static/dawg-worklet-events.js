@@ -14,6 +14,8 @@ import { isCount } from "./dawg-worklet-wasm.js";
 
 const PENDING_MAX = 8192; // events held in the worklet until their quantum
 const LATE_MAX_FRAMES = 1 << 15; // pattern events later than this (0.68 s at 48 kHz) are skipped
+const EVENT_NOTE_ON = 0; // event kinds, as dsp_rust/src/events.rs numbers them
+const EVENT_NOTE_OFF = 1;
 const EVENT_PARAM_SET = 2;
 const EVENT_ALL_NOTES_OFF = 4;
 const STATUS_EVENTS_FULL = -14;
@@ -30,6 +32,57 @@ function stage(s, from, w, n, offset) {
   s[d + 5] = from[w + 5];
   s[d + 6] = 0;
   s[d + 7] = 0;
+}
+
+/**
+ * Whether record `i` (at word `w`), due at absolute `frame` before the join
+ * frame `join`, is still played (late): a note-on whose note-off comes after
+ * `join`, and every record that is not a note (parameter changes are state);
+ * not a note-off, nor a note-on of a note already over.
+ */
+function chased(words, w, noteLen, i, frame, join) {
+  const kind = words[w + 1];
+  if (kind === EVENT_NOTE_OFF) return false;
+  if (kind !== EVENT_NOTE_ON) return true;
+  return noteLen !== null && frame + noteLen[i] > join;
+}
+
+/**
+ * For each record of a pattern, the frames from a note-on to its note-off
+ * (the next note-off of the same target and note, in this pass or, spilled
+ * over, in the next); Infinity for a note-on without one and for every other
+ * record. Runs when a pattern is set (it allocates), never per quantum.
+ */
+function noteLengths(words, loopFrames) {
+  const count = words.length / RECORD_WORDS;
+  const len = new Float64Array(count).fill(Infinity);
+  const open = new Map(); // target and note -> indices of note-ons not yet ended, oldest first
+  const frameOf = (i) => words[i * RECORD_WORDS] + words[i * RECORD_WORDS + 6] * TWO_32;
+  const keyOf = (i) => words[i * RECORD_WORDS + 2] * 256 + words[i * RECORD_WORDS + 3];
+  for (let i = 0; i < count; i++) {
+    const kind = words[i * RECORD_WORDS + 1];
+    const key = keyOf(i);
+    if (kind === EVENT_NOTE_ON) {
+      if (!open.has(key)) open.set(key, []);
+      open.get(key).push(i);
+    } else if (kind === EVENT_NOTE_OFF && words[i * RECORD_WORDS + 7] === 0) {
+      const ons = open.get(key);
+      if (ons !== undefined && ons.length > 0) {
+        const on = ons.shift();
+        len[on] = frameOf(i) - frameOf(on);
+      }
+    }
+  }
+  // Note-offs spilled over into the next pass end the notes still open.
+  for (let i = 0; i < count; i++) {
+    if (words[i * RECORD_WORDS + 1] !== EVENT_NOTE_OFF || words[i * RECORD_WORDS + 7] === 0) continue;
+    const ons = open.get(keyOf(i));
+    if (ons !== undefined && ons.length > 0) {
+      const on = ons.shift();
+      len[on] = loopFrames + frameOf(i) - frameOf(on);
+    }
+  }
+  return len;
 }
 
 /** Pending events and the pattern, staged into the engine quantum by quantum. */
@@ -57,6 +110,12 @@ export class EventQueue {
     this.patPass = 0;
     this.patIndex = 0;
     this.patStartNext = false; // start at the next render quantum
+    // Joining a pattern already playing (-1: not joining; -2: join at the
+    // first quantum rendered, which sets the frame): of the events due before
+    // it, notes still held then start on it, notes already over and
+    // note-offs are skipped, the rest is applied late as always.
+    this.patJoin = -1;
+    this.patNoteLen = null; // per record: frames from a note-on to its note-off (Infinity: none)
   }
 
   /** Read records from the ring in `buffer` (a SharedArrayBuffer, dawg-ring.js). */
@@ -66,7 +125,7 @@ export class EventQueue {
 
   // ---- message handler / constructor ---------------------------------------------
 
-  /** Set the pattern from {words, loopFrames, startFrame}; returns null, or what is wrong. */
+  /** Set the pattern from {words, loopFrames, startFrame, join?}; returns null, or what is wrong. */
   setPattern(p) {
     if (p === null || typeof p !== "object") return "a pattern must be an object";
     const words = p.words;
@@ -75,6 +134,9 @@ export class EventQueue {
     }
     if (!isCount(p.loopFrames)) return "loopFrames must be a non-negative integer";
     if (typeof p.startFrame !== "number" || !Number.isInteger(p.startFrame)) return "startFrame must be an integer";
+    if (p.join !== undefined && typeof p.join !== "boolean") return "join must be true or false";
+    this.patJoin = p.join === true ? -2 : -1;
+    this.patNoteLen = p.join === true ? noteLengths(words, p.loopFrames) : null;
     this.patWords = words;
     this.patCount = words.length / RECORD_WORDS;
     this.patLoop = p.loopFrames;
@@ -186,6 +248,7 @@ export class EventQueue {
   // (at most `stagingMax`), then queue them in the engine.
   push(ex, handle, staging, stagingMax, qStart, qEnd) {
     let n = 0;
+    if (this.patJoin === -2) this.patJoin = qStart;
     if (this.patStartNext) {
       this.patStart = qStart;
       this.patStartNext = false;
@@ -202,6 +265,8 @@ export class EventQueue {
     const loop = this.patLoop;
     const start = this.patStart;
     const late = qStart - LATE_MAX_FRAMES;
+    const join = this.patJoin;
+    const noteLen = this.patNoteLen;
     let pass = this.patPass;
     let i = this.patIndex;
     if (loop > 0 && start + (pass + 1) * loop <= late) {
@@ -223,7 +288,7 @@ export class EventQueue {
       const w = i * RECORD_WORDS;
       const frame = start + pass * loop + words[w] + words[w + 6] * TWO_32;
       if (frame >= qEnd) break;
-      if (words[w + 7] <= pass && frame >= late) {
+      if (words[w + 7] <= pass && frame >= late && (frame >= join || chased(words, w, noteLen, i, frame, join))) {
         stage(staging, words, w, n, frame > qStart ? frame - qStart : 0);
         n++;
       }

@@ -397,6 +397,13 @@ export interface EngineOptions {
   sessionUrl?: SessionOptions["sessionUrl"];
   loop?: boolean;
   start?: number;
+  /**
+   * With `start` in the past, join the pattern where it is (default false: every event
+   * due before the first quantum rendered is played late, on it): notes still held then
+   * start on it, notes already over and their note-offs are skipped, parameter changes
+   * are applied.
+   */
+  join?: boolean;
   /** Render quanta per meter window (default 8). */
   meterQuanta?: number;
   /**
