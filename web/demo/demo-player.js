@@ -9,14 +9,20 @@
 // with the same session (or signal), every change made on the page as its
 // initial parameters, and, for the session, the same pattern origin (the
 // context time the session started at), so it plays from the same transport
-// position. Only once it runs (createDawgEngine resolves when the processor
-// reports its engine running) is it faded in over FADE_S while the old one fades
-// out; then the old engine is disposed. If the new engine cannot start, the old
-// one never stopped: the switch reports why and nothing else changes.
+// position; it joins the pattern where it is (`join`: notes still held start
+// on its first quantum, hits already over are not replayed). Only once it runs
+// (createDawgEngine resolves when the processor reports its engine running) is
+// it faded in over FADE_S. The old engine stops its pattern at that moment and
+// rings out for TAIL_S (its drum hits, released notes, reverb and delay tails;
+// with a test signal, which both engines hear, it fades out over FADE_S
+// instead); then it fades out and is disposed. If the new engine cannot
+// start, the old one never stopped: the switch reports why and nothing else
+// changes.
 
 import { SIGNALS } from "./demo-signals.js";
 
 export const FADE_S = 0.03;
+const TAIL_S = 2.0; // how long the old engine rings out after a switch in session mode
 const START_LEAD_S = 0.1; // the session starts this long after Start, on a known frame
 const ANALYSER_SIZE = 2048;
 
@@ -110,7 +116,11 @@ export class Player {
     if (this.mode === "session") {
       if (this.sessionDoc === null) throw new Error("the reference session could not be loaded");
       const options = { backend, session: this.sessionDoc, params, measureLoad: true };
-      if (sessionStart !== null) options.start = sessionStart;
+      if (sessionStart !== null) {
+        options.start = sessionStart;
+        // A switch joins the pattern where it is rather than replaying what it missed.
+        options.join = sessionStart < this.context.currentTime;
+      }
       return this.lib.createDawgEngine(this.context, options);
     }
     return this.lib.createDawgEngine(this.context, { backend, tracks: 1, params, measureLoad: true });
@@ -170,9 +180,11 @@ export class Player {
     const t = ctx.currentTime;
     this.gain.gain.setValueAtTime(0, t);
     this.gain.gain.linearRampToValueAtTime(1, t + FADE_S);
+    const tail = this.mode === "session" ? TAIL_S : 0;
+    if (tail > 0) old.stop(t);
     oldGain.gain.cancelScheduledValues(t);
-    oldGain.gain.setValueAtTime(1, t);
-    oldGain.gain.linearRampToValueAtTime(0, t + FADE_S);
+    oldGain.gain.setValueAtTime(1, t + tail);
+    oldGain.gain.linearRampToValueAtTime(0, t + tail + FADE_S);
     const source = this.source;
     setTimeout(() => {
       if (source) {
@@ -184,7 +196,7 @@ export class Player {
       }
       old.dispose();
       oldGain.disconnect();
-    }, FADE_S * 1000 + 100);
+    }, (tail + FADE_S) * 1000 + 100);
     record.ok = true;
     record.backend = fresh.backend;
     return record;
