@@ -13,7 +13,7 @@
 
 import { exp2F64, flush, flushF64, tanPiF64 } from "./dawg-js-math.js";
 import { FADE, IDLE, SynthEnvelopes } from "./dawg-js-synth-env.js";
-import { advance, blamp, blep, sinHalfPi, wrapHalf } from "./dawg-js-synth-osc.js";
+import { SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9, THIRD_F32 } from "./dawg-js-synth-osc.js";
 import { CONTROL_FRAMES } from "./dawg-js-synth-params.js";
 
 /** Largest oscillator phase increment, cycles per sample. */
@@ -183,33 +183,68 @@ export class SynthVoices {
     const om1 = Math.fround(1.0 - dt1);
     const om2 = Math.fround(1.0 - dt2);
     const dt2x4 = 4.0 * dt2;
-    if (o1 && !o2) {
-      // Oscillator 1 alone (oscillator 2's phase still runs).
-      for (let j = 0; j < n; j++) {
-        const h = wrapHalf(p1);
-        const s = p1 + p1 - 1.0 - blep(p1, dt1, om1, inv1);
-        const sh = h + h - 1.0 - blep(h, dt1, om1, inv1);
-        xs[j] = wa[w0 + j] * s + wb[w0 + j] * sh;
-        p1 = advance(p1, dt1);
-        p2 = advance(p2, dt2);
-      }
-    } else {
-      for (let j = 0; j < n; j++) {
-        let x = 0.0;
-        if (o1 || !o2) {
-          const h = wrapHalf(p1);
-          const s = p1 + p1 - 1.0 - blep(p1, dt1, om1, inv1);
-          const sh = h + h - 1.0 - blep(h, dt1, om1, inv1);
-          x = wa[w0 + j] * s + wb[w0 + j] * sh;
+    // Oscillator 1 is skipped only when it alone is silent, oscillator 2
+    // when only oscillator 1 sounds (its phase still runs). The kernels
+    // (polyBLEP, polyBLAMP, phase wrap, sine; dawg-js-synth-osc.js states
+    // them) are written out here: a double passed to or returned from a call
+    // V8 does not inline is boxed, and this runs per voice-sample.
+    const osc1 = o1 || !o2;
+    const osc2 = o2 || !o1;
+    for (let j = 0; j < n; j++) {
+      let x = 0.0;
+      if (osc1) {
+        let h = Math.fround(p1 + 0.5);
+        h = h >= 1.0 ? h - 1.0 : h;
+        let b1 = 0.0;
+        if (p1 < dt1) {
+          const u = p1 * inv1;
+          b1 = u + u - u * u - 1.0;
+        } else if (p1 > om1) {
+          const u = (p1 - 1.0) * inv1;
+          b1 = u * u + u + u + 1.0;
         }
-        const tri = 1.0 - Math.abs(4.0 * p2 - 2.0);
-        const sine = sinHalfPi(tri);
-        const corners = blamp(p2, dt2, om2, inv2) - blamp(wrapHalf(p2), dt2, om2, inv2);
-        x += wc[w0 + j] * sine + wd[w0 + j] * (tri + dt2x4 * corners);
-        xs[j] = x;
-        p1 = advance(p1, dt1);
-        p2 = advance(p2, dt2);
+        let bh = 0.0;
+        if (h < dt1) {
+          const u = h * inv1;
+          bh = u + u - u * u - 1.0;
+        } else if (h > om1) {
+          const u = (h - 1.0) * inv1;
+          bh = u * u + u + u + 1.0;
+        }
+        const s = p1 + p1 - 1.0 - b1;
+        const sh = h + h - 1.0 - bh;
+        x = wa[w0 + j] * s + wb[w0 + j] * sh;
       }
+      if (osc2) {
+        const tri = 1.0 - Math.abs(4.0 * p2 - 2.0);
+        const t2 = tri * tri;
+        const sine = tri * (SIN_C1 + t2 * (SIN_C3 + t2 * (SIN_C5 + t2 * (SIN_C7 + t2 * SIN_C9))));
+        let h = Math.fround(p2 + 0.5);
+        h = h >= 1.0 ? h - 1.0 : h;
+        let c0 = 0.0;
+        if (p2 < dt2) {
+          const u = p2 * inv2 - 1.0;
+          c0 = -u * u * u * THIRD_F32;
+        } else if (p2 > om2) {
+          const u = (p2 - 1.0) * inv2 + 1.0;
+          c0 = u * u * u * THIRD_F32;
+        }
+        let ch = 0.0;
+        if (h < dt2) {
+          const u = h * inv2 - 1.0;
+          ch = -u * u * u * THIRD_F32;
+        } else if (h > om2) {
+          const u = (h - 1.0) * inv2 + 1.0;
+          ch = u * u * u * THIRD_F32;
+        }
+        const corners = c0 - ch;
+        x += wc[w0 + j] * sine + wd[w0 + j] * (tri + dt2x4 * corners);
+      }
+      xs[j] = x;
+      const n1 = Math.fround(p1 + dt1);
+      p1 = n1 >= 1.0 ? n1 - 1.0 : n1;
+      const n2 = Math.fround(p2 + dt2);
+      p2 = n2 >= 1.0 ? n2 - 1.0 : n2;
     }
 
     // Pass 2: envelopes, filter and amplitude.

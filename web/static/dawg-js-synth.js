@@ -24,7 +24,7 @@
 // This module holds the Synth: note allocation and stealing and the render
 // loop. dawg-js-synth-params.js holds the parameter rows, state and control
 // values; dawg-js-synth-voices.js the voices; dawg-js-synth-env.js the
-// envelopes; dawg-js-synth-osc.js the oscillator kernels.
+// envelopes; dawg-js-synth-osc.js the oscillator kernels' constants.
 
 import { flush } from "./dawg-js-math.js";
 import { FADE, IDLE } from "./dawg-js-synth-env.js";
