@@ -35,7 +35,7 @@ import numpy as np
 
 import dawgwasm
 from dawgwasm import Engine
-from dawgwasm._demo import STRIP, prepare_reference
+from dawgwasm._bench import STRIP, prepare_reference
 from dawgwasm._wasm_runtime import load_wasm
 
 ROOT = Path(__file__).resolve().parents[1]

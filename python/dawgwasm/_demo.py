@@ -10,7 +10,6 @@ returns them as a :class:`DemoResult`."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,69 +20,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dawgwasm import _paths
 from dawgwasm._audio import plan_output, write_audio
-from dawgwasm._cargo import build_native
+from dawgwasm._bench import STRIP, prepare_reference, process_frames, runtime_makers
 from dawgwasm._engine import Engine
-from dawgwasm._errors import ToolchainMissingError
-from dawgwasm._events import Event
 from dawgwasm._files import check_output, replacing
 from dawgwasm._measure import quantum_loads, time_repeated
-from dawgwasm._reference import reference_session
-from dawgwasm._session import (
-    Session,
-    apply_session,
-    nearest_frame,
-    parse_session,
-    render_events,
-    schedule,
-)
-from dawgwasm._toolchain import find_rust_toolchain
+from dawgwasm._session import Session
 
 __all__ = [
     "DemoResult",
     "RuntimeResult",
-    "SessionRun",
     "TrackCost",
-    "native_library",
-    "prepare_reference",
     "run_demo",
     "track_costs",
 ]
 
 EngineMaker = Callable[..., Engine]
-
-
-@dataclass
-class SessionRun:
-    """A configured engine with the reference session's events for ``frames``."""
-
-    engine: Engine
-    session: Session
-    events: list[Event]
-    frames: int
-
-    def render(self) -> npt.NDArray[np.float32]:
-        """Render from the start: reset, then every event over all frames."""
-        self.engine.reset()
-        return render_events(self.engine, self.events, self.frames)
-
-
-def prepare_reference(
-    make: EngineMaker, seconds: float | None, sample_rate_hz: float
-) -> SessionRun:
-    """An engine from ``make(tracks=…, sample_rate_hz=…, …)`` set up with the
-    reference session, and its events for ``seconds`` (default: one pass)."""
-    doc = reference_session()
-    engine = make(
-        sample_rate_hz=sample_rate_hz, tracks=len(doc["tracks"]), quantum_frames=128, max_quanta=64
-    )
-    session = parse_session(doc, engine.params, engine.units, engine.sources)
-    apply_session(session, engine)
-    length = session.length_seconds() if seconds is None else seconds
-    frames = nearest_frame(length * sample_rate_hz)
-    events = schedule(session, engine.params, sample_rate_hz, frames)
-    return SessionRun(engine, session, events, frames)
 
 
 @dataclass(frozen=True)
@@ -97,15 +49,6 @@ class TrackCost:
     @property
     def idle_to_active(self) -> float:
         return self.idle_ns / self.active_ns
-
-
-STRIP: dict[str, float] = {
-    "low_gain_db": 3.0,
-    "mid_gain_db": -2.0,
-    "high_gain_db": 2.0,
-    "comp_threshold_db": -18.0,
-    "comp_ratio": 4.0,
-}
 
 
 def track_costs(
@@ -132,12 +75,12 @@ def track_costs(
     # Inputs are filled once: every call renders the same noise (or silence),
     # so no copying is timed. Idle tracks get one untimed pass to fall asleep.
     runs = {"active": engine(True, 0.5), "idle": engine(True, 0.0), "empty": engine(False, 0.0)}
-    _process_frames(runs["idle"], frames)
+    process_frames(runs["idle"], frames)
     samples: dict[str, list[float]] = {k: [] for k in runs}
     for rep in range(repeat + 1):
         for name, e in runs.items():
             t0 = time.perf_counter()
-            _process_frames(e, frames)
+            process_frames(e, frames)
             if rep:
                 samples[name].append(time.perf_counter() - t0)
     asleep = bool(np.all(runs["idle"].meters[:tracks, 4] == 2.0))
@@ -152,29 +95,6 @@ def track_costs(
         idle_ns=max(med["idle"] - med["empty"], 0.0) / per * 1e9,
         empty_ns=med["empty"] / frames * 1e9,
     )
-
-
-def _process_frames(e: Engine, frames: int) -> None:
-    q = e.quantum_frames
-    total = -(-frames // q)
-    while total > 0:
-        n = min(e.max_quanta, total)
-        e.process(n)
-        total -= n
-
-
-def native_library() -> tuple[Path | None, str]:
-    """The crate compiled for this machine, or None and why it cannot be:
-    no Rust toolchain, or no crate next to this dawgwasm (an installed
-    wheel has none). A failing compile is an error, not a reason."""
-    crate = _paths.crate_dir()
-    try:
-        toolchain = find_rust_toolchain()
-    except ToolchainMissingError:
-        return None, "no Rust toolchain here to compile the crate (see `dawgwasm doctor`)"
-    if not (crate / "Cargo.toml").is_file():
-        return None, "this dawgwasm has no Rust crate to compile (run it from a source checkout)"
-    return build_native(toolchain, crate), ""
 
 
 @dataclass(frozen=True)
@@ -275,20 +195,13 @@ def run_demo(
     for path in (out_path, json_path):
         check_output(path)
     plan_output(out_path, int((seconds or 60.0) * sr), int(sr), "FLOAT")
-    makers: dict[str, EngineMaker] = {
-        "wasmtime simd": partial(Engine.from_dist, dist, "simd"),
-        "wasmtime scalar": partial(Engine.from_dist, dist, "scalar"),
-    }
-    js_skipped = ""
-    if shutil.which("node") is None:
-        js_skipped = "no `node` on PATH to run the JavaScript engine (install Node.js 18 or newer)"
-    else:
-        makers["js under node"] = partial(Engine.from_dist, dist, "js")
-    skipped = ""
-    if native:
-        library, skipped = native_library()
-        if library is not None:
-            makers["native"] = partial(Engine.native, library)
+    ordered, reasons = runtime_makers(dist, native=native)
+    # The wasm builds first, native last, as the table has always shown them.
+    makers = {n: m for n, m in ordered.items() if n != "native"}
+    if "native" in ordered:
+        makers["native"] = ordered["native"]
+    skipped = reasons.get("native", "")
+    js_skipped = reasons.get("js under node", "")
     runs = {name: prepare_reference(make, seconds, sr) for name, make in makers.items()}
     first = next(iter(runs.values()))
     frames = first.frames

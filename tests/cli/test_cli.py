@@ -36,7 +36,9 @@ def run(
     )
 
 
-@pytest.mark.parametrize("command", ["", "build", "render", "session", "serve", "demo", "doctor"])
+@pytest.mark.parametrize(
+    "command", ["", "bench", "build", "render", "session", "serve", "demo", "doctor"]
+)
 def test_help_matches_snapshot(command: str) -> None:
     args = [command, "--help"] if command else ["--help"]
     result = CliRunner().invoke(cli, args, prog_name="dawgwasm", terminal_width=88)

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from dawgwasm import Engine, WasmNotFoundError, _bundle, _paths
-from dawgwasm._demo import native_library
+from dawgwasm._bench import native_library
 from dawgwasm._dist import build_problem, engine_dir, wasm_path
 
 DAWGWASM = str(Path(sys.executable).with_name("dawgwasm"))

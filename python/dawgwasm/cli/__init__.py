@@ -29,9 +29,9 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from dawgwasm.cli import build, demo, doctor, render, serve, session
+    from dawgwasm.cli import bench, build, demo, doctor, render, serve, session
 
-    for module in (build, demo, doctor, render, serve, session):
+    for module in (bench, build, demo, doctor, render, serve, session):
         cli.add_command(module.command)
 
 

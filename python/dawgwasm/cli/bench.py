@@ -1,0 +1,171 @@
+"""``dawgwasm bench``: the headless benchmark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from dawgwasm.cli._options import FiniteFloatRange, engine_option
+
+__all__ = ["command"]
+
+QUICK_TRACKS = (1, 8)
+
+
+@click.command("bench")
+@engine_option("Build folder (see `dawgwasm build`).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("out/bench.json"),
+    show_default=True,
+    help="Where to write the results as JSON.",
+)
+@click.option(
+    "--tracks",
+    type=click.IntRange(1, 256),
+    multiple=True,
+    help="A track count of the strip and idle workloads; repeat for several  "
+    "[default: 1 2 4 … 256]",
+)
+@click.option(
+    "--seconds",
+    type=FiniteFloatRange(0.05, 60),
+    default=1.0,
+    show_default=True,
+    help="Audio rendered per timed run of the strip and idle workloads.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Timed repetitions per measurement (after one warm-up), runtimes interleaved.",
+)
+@click.option(
+    "--workload",
+    "workloads",
+    type=click.Choice(["session", "strip", "idle"]),
+    multiple=True,
+    help="A workload to run; repeat for several  [default: all]",
+)
+@click.option(
+    "--native/--no-native",
+    default=True,
+    show_default=True,
+    help="Include the natively compiled crate (the baseline).",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="A smoke run: 1 and 8 tracks, 0.1 s per run, 2 repetitions.",
+)
+def command(
+    dist: Path | None,
+    out_path: Path,
+    tracks: tuple[int, ...],
+    seconds: float,
+    repeat: int,
+    workloads: tuple[str, ...],
+    native: bool,
+    quick: bool,
+) -> None:
+    """Time the engine headless on every runtime and print what was measured.
+
+    Runtimes: the crate compiled natively (where a Rust toolchain and the
+    crate are here), wasmtime with the SIMD and the scalar build, and the
+    build's JavaScript engine under node (where node is on PATH).
+    Workloads: the reference session; the strip (N tracks of noise through
+    EQ, compressor, fader and pan); idle (the same tracks silent and
+    asleep). Every runtime's output is checked against the baseline's
+    before anything is timed: bit-identical for wasm, at least 80 dB below
+    the signal for the JavaScript engine. Each measurement gets one warm-up
+    and REPEAT timed runs with the runtimes interleaved; the tables show
+    medians, the JSON keeps min, median and max with machine information.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from dawgwasm._bench import run_bench
+    from dawgwasm._files import check_output, replacing
+
+    check_output(out_path)
+    if quick:
+        tracks, seconds, repeat = tracks or QUICK_TRACKS, 0.1, min(repeat, 2)
+    console = Console(width=140, stderr=True)
+    with console.status("starting") as status:
+        result = run_bench(
+            dist,
+            tracks=tracks or (1, 2, 4, 8, 16, 32, 64, 128, 256),
+            seconds=seconds,
+            repeat=repeat,
+            workloads=workloads or ("session", "strip", "idle"),
+            native=native,
+            progress=lambda what: status.update(f"measuring {what}"),
+        )
+    for name, why in result.skipped.items():
+        click.echo(f"note: {name} skipped: {why}", err=True)
+    out = Console(width=140)
+    names = list(result.workloads[0].runs) if result.workloads else []
+    session = [w for w in result.workloads if w.workload == "session"]
+    if session:
+        w = session[0]
+        table = Table(
+            title=f"reference session: {w.tracks} tracks, {w.frames / 48000:.2f} s, "
+            f"median of {repeat} after 1 warm-up"
+        )
+        for col in ("runtime", "render ms", "x realtime", f"vs {result.baseline}", "agreement"):
+            table.add_column(col, justify="right")
+        base = w.runs[result.baseline].median
+        for n in names:
+            m = w.runs[n]
+            db = w.agreement_db[n]
+            table.add_row(
+                n,
+                f"{m.median * 1e3:.1f}",
+                f"{w.frames / 48000 / m.median:.1f}",
+                f"{m.median / base:.2f}x",
+                "identical" if db == float("inf") else f"-{db:.0f} dB",
+            )
+        out.print(table)
+    for kind in ("strip", "idle"):
+        rows = result.scaling(kind)
+        if not rows:
+            continue
+        table = Table(
+            title=f"{kind}: ns per track-sample (median of {repeat}, {seconds:g} s per run)"
+        )
+        table.add_column("tracks", justify="right")
+        for n in names:
+            table.add_column(n, justify="right")
+        for w in rows:
+            table.add_row(str(w.tracks), *(f"{w.ns_per_track_sample(n):.1f}" for n in names))
+        out.print(table)
+    derived = result.derived()
+    if derived:
+        table = Table(title="derived, at the largest strip size")
+        for col in (
+            "runtime",
+            "tracks per core at 50 %",
+            "at 90 %",
+            "vs baseline",
+            "vs scalar",
+            "idle/active",
+        ):
+            table.add_column(col, justify="right")
+        for n, d in derived.items():
+            table.add_row(
+                n,
+                f"{d['tracks_per_core_at_50_percent']:.0f}",
+                f"{d['tracks_per_core_at_90_percent']:.0f}",
+                f"{d['ratio_to_baseline']:.2f}x",
+                f"{d['ratio_to_wasmtime_scalar']:.2f}x" if "ratio_to_wasmtime_scalar" in d else "",
+                f"{d['idle_to_active']:.3f}" if "idle_to_active" in d else "",
+            )
+        out.print(table)
+    with replacing(out_path) as tmp:
+        tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    out.print(f"results → {out_path}")

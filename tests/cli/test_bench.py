@@ -1,0 +1,126 @@
+"""``dawgwasm bench``: a quick run writes a report of every workload on
+every runtime, with the equality checks it made before timing; a runtime
+whose output disagrees stops it before anything is timed; bad limits are
+refused before anything is built. Nothing here asserts on a time."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dawgwasm._bench import JS_TOLERANCE_DB, BenchError, run_bench
+from tests.cli.test_cli import run
+
+RUNTIMES = {"native", "wasmtime simd", "wasmtime scalar", "js under node"}
+
+
+def test_bench_quick_reports_every_workload_on_every_runtime(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "bench.json"
+    proc = run("bench", "--dist", str(built_dist), "--quick", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for needle in (
+        "reference session: 20 tracks",
+        "strip: ns per track-sample",
+        "idle:",
+        "derived",
+    ):
+        assert needle in proc.stdout
+    doc = json.loads(out.read_text())
+    assert doc["baseline"] == "native" and doc["skipped"] == {}
+    assert doc["machine"]["cpus"] >= 1 and doc["machine"]["node"].startswith("v")
+    kinds = [(w["workload"], w["tracks"]) for w in doc["workloads"]]
+    assert kinds == [("session", 20), ("strip", 1), ("strip", 8), ("idle", 1), ("idle", 8)]
+    for w in doc["workloads"]:
+        assert set(w["runtimes"]) == RUNTIMES
+        for r in w["runtimes"].values():
+            assert len(r["samples_ms"]) == 2 and all(s > 0 for s in r["samples_ms"])
+            assert r["min_ms"] <= r["median_ms"] <= r["max_ms"]
+            if w["workload"] == "session":
+                assert r["ns_per_track_sample"] > 0
+            else:
+                # net of the same engine with no track (timed in the same rounds)
+                assert r["empty_engine_median_ms"] > 0
+                assert r["ns_per_track_sample"] >= 0
+                if w["workload"] == "strip":
+                    assert r["ns_per_track_sample"] > 0
+        if w["workload"] != "idle":
+            agreement = w["agreement_db_below_signal"]
+            # wasm runtimes bit-identical to native (null: no difference at all)
+            assert agreement["wasmtime simd"] is None and agreement["wasmtime scalar"] is None
+            assert agreement["js under node"] >= JS_TOLERANCE_DB
+    derived = doc["derived"]
+    assert set(derived) == RUNTIMES
+    for d in derived.values():
+        assert d["strip_tracks"] == 8
+        assert math.isclose(
+            d["tracks_per_core_at_90_percent"] / d["tracks_per_core_at_50_percent"], 1.8
+        )
+        assert d["idle_to_active"] >= 0
+    assert derived["native"]["ratio_to_baseline"] == 1.0
+
+
+def test_bench_stops_before_timing_when_a_runtime_disagrees(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    """A build whose JavaScript engine mixes every track 1 dB too loud: the
+    benchmark refuses to time it and says which runtime and by how much."""
+    dist = tmp_path / "dist"
+    shutil.copytree(built_dist, dist)
+    render = dist / "dawg-js-render.js"
+    text = render.read_text(encoding="utf-8")
+    needle = "    mixL[i] += x;\n    mixR[i] += y;\n"
+    assert needle in text
+    render.write_text(
+        text.replace(needle, "    mixL[i] += x * 1.122;\n    mixR[i] += y * 1.122;\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        BenchError, match=r"JavaScript engine's output differs .* nothing was timed"
+    ):
+        run_bench(dist, tracks=(2,), seconds=0.05, repeat=1, workloads=("strip",))
+    out = tmp_path / "bench.json"
+    proc = run("bench", "--dist", str(dist), "--quick", "--workload", "strip", "--out", str(out))
+    assert proc.returncode == 1
+    assert re.match(
+        r"error: strip at 1 tracks: the JavaScript engine's output differs", proc.stderr
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tracks": (0,)}, "track counts must be 1 to 256"),
+        ({"tracks": (257,)}, "track counts must be 1 to 256"),
+        ({"seconds": 0.0}, "seconds per run must be 0.05 to 60"),
+        ({"seconds": math.nan}, "seconds per run must be 0.05 to 60"),
+        ({"repeat": 0}, "repetitions must be 1 to 100"),
+        ({"workloads": ("warp",)}, "unknown workload 'warp'"),
+        ({"runtimes": ("v8",)}, "unknown runtime 'v8'"),
+    ],
+)
+def test_bench_refuses_bad_limits_before_building_anything(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(BenchError, match=re.escape(message)):
+        run_bench(Path("/nonexistent-build"), **kwargs)  # type: ignore[arg-type]
+
+
+def test_bench_refuses_an_output_it_may_not_write(built_dist: Path, tmp_path: Path) -> None:
+    """The output is checked before anything is measured: a write-protected
+    file is refused and left as it was."""
+    out = tmp_path / "bench.json"
+    out.write_text("keep\n")
+    out.chmod(0o444)
+    proc = run("bench", "--dist", str(built_dist), "--quick", "--out", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert "measuring" not in proc.stderr
+    assert out.read_text() == "keep\n"
