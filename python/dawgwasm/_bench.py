@@ -2,8 +2,11 @@
 with the main job (``dawgwasm demo``).
 
 Runtimes: the crate compiled natively (where a Rust toolchain and the crate
-are here), wasmtime with the SIMD and the scalar build, and the build's
-JavaScript engine under node (where node is on PATH). Workloads:
+are here), wasmtime with the SIMD and the scalar build, and where node is on
+PATH, node's V8 with the SIMD and the scalar build and the build's
+JavaScript engine (these three run in a node process whose memory is
+mirrored over a pipe: each call's cost includes copying the pages it
+changed). Workloads:
 
 * ``session``: the reference session, one pass, events and all;
 * ``strip``: N active tracks of strip only (fixed-seed noise in, 3-band EQ,
@@ -44,7 +47,7 @@ import numpy.typing as npt
 
 from dawgwasm import _paths
 from dawgwasm._cargo import build_native
-from dawgwasm._engine import Engine
+from dawgwasm._engine import Engine, Variant
 from dawgwasm._errors import DawgwasmError, ToolchainMissingError
 from dawgwasm._events import Event
 from dawgwasm._reference import reference_session
@@ -76,7 +79,14 @@ __all__ = [
 EngineMaker = Callable[..., Engine]
 
 #: The runtimes, in the order they are reported.
-RUNTIME_NAMES = ("native", "wasmtime simd", "wasmtime scalar", "js under node")
+RUNTIME_NAMES = (
+    "native",
+    "wasmtime simd",
+    "wasmtime scalar",
+    "v8 simd under node",
+    "v8 scalar under node",
+    "js under node",
+)
 #: The JavaScript engine computes in f64 where the Rust computes in f32: its
 #: output must lie at least this far below the signal from the baseline's, dB.
 JS_TOLERANCE_DB = 80.0
@@ -176,12 +186,16 @@ def runtime_makers(
             skipped["native"] = reason
     makers["wasmtime simd"] = partial(Engine.from_dist, dist, "simd")
     makers["wasmtime scalar"] = partial(Engine.from_dist, dist, "scalar")
-    if shutil.which("node") is None:
-        skipped["js under node"] = (
-            "no `node` on PATH to run the JavaScript engine (install Node.js 18 or newer)"
-        )
-    else:
-        makers["js under node"] = partial(Engine.from_dist, dist, "js")
+    under_node: tuple[tuple[str, Variant], ...] = (
+        ("v8 simd under node", "node-simd"),
+        ("v8 scalar under node", "node-scalar"),
+        ("js under node", "js"),
+    )
+    for name, variant in under_node:
+        if shutil.which("node") is None:
+            skipped[name] = "no `node` on PATH (install Node.js 18 or newer)"
+        else:
+            makers[name] = partial(Engine.from_dist, dist, variant)
     return makers, skipped
 
 
@@ -256,8 +270,11 @@ def _strip_engine(make: EngineMaker, tracks: int, level: float, seed: int) -> En
         sample_rate_hz=SAMPLE_RATE_HZ, tracks=tracks, quantum_frames=QUANTUM_FRAMES, max_quanta=64
     )
     rng = np.random.default_rng(seed)
+    # Parameters first, inputs after: a runtime under node compares the pages
+    # under every view on each call, so calls are cheapest before views exist.
     for t in range(tracks):
         e.set_many({**STRIP, **FADER}, t)
+    for t in range(tracks):
         buf = e.input(t)
         buf[:] = rng.uniform(-level, level, buf.shape).astype(np.float32)
     e.reset()

@@ -46,7 +46,7 @@ from dawgwasm._wasm_runtime import load_wasm
 
 __all__ = ["Engine", "Variant"]
 
-Variant = Literal["simd", "scalar", "js"]
+Variant = Literal["simd", "scalar", "js", "node-simd", "node-scalar"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _BUSY = -12
@@ -165,7 +165,9 @@ class Engine:
         self._inputs: dict[int, F32Array] = {}
         self._output: F32Array = np.zeros((2, 0), np.float32)
         self._meters: F32Array = np.zeros((0, 6), np.float32)
-        self._used_inputs: set[int] = set()
+        #: Each created input's address in linear memory: an allocation never
+        #: moves, so a view is re-derived from it when memory grows, with no call.
+        self._input_ptrs: dict[int, int] = {}
 
     # ---- construction helpers ------------------------------------------------
 
@@ -201,18 +203,22 @@ class Engine:
         """An engine from a folder written by ``dawgwasm build``; without one,
         from the engine bundled inside the package (keyword arguments as for
         :meth:`from_wasm`). ``variant`` picks the wasm module (``"simd"`` or
-        ``"scalar"``, under wasmtime) or the build's JavaScript engine
-        (``"js"``, under node)."""
+        ``"scalar"``, under wasmtime; ``"node-simd"`` or ``"node-scalar"``,
+        under node's V8) or the build's JavaScript engine (``"js"``, under
+        node)."""
         from dawgwasm._dist import js_dir, wasm_path
 
-        if variant == "js":
+        if variant in ("js", "node-simd", "node-scalar"):
             deadlines = {
                 k: config.pop(k)
                 for k in ("deadline_base_s", "deadline_realtime_factor")
                 if k in config
             }
-            folder = js_dir(None if dist is None else Path(dist))
-            runtime = load_node(folder, **deadlines)
+            if variant == "js":
+                runtime = load_node(js_dir(None if dist is None else Path(dist)), **deadlines)
+            else:
+                module = wasm_path(None if dist is None else Path(dist), variant.split("-")[1])
+                runtime = load_node(module.parent, wasm=module, **deadlines)
             try:
                 engine = cls(runtime, **config)
             except BaseException:
@@ -368,8 +374,8 @@ class Engine:
             )
         self._meters = self._map(m_ptr, m_len).reshape(rows, stride)
         self._inputs = {}
-        for t in sorted(self._used_inputs):
-            self._map_input(t)
+        for t, ptr in sorted(self._input_ptrs.items()):
+            self._inputs[t] = self._map(ptr, 2 * cap).reshape(2, cap)
         self._views_key = self.runtime.memory_key()
 
     def _map_input(self, track: int) -> F32Array:
@@ -377,6 +383,7 @@ class Engine:
         ptr = int(self.runtime.call("dawg_input_ptr", self._live_handle(), track))
         if ptr == 0:
             raise DspRuntimeError(f"engine could not create track {track}'s input (out of memory)")
+        self._input_ptrs[track] = ptr
         view = self._map(ptr, 2 * cap).reshape(2, cap)
         self._inputs[track] = view
         return view
@@ -389,7 +396,6 @@ class Engine:
         self._check_track(track)
         self._views()
         if track not in self._inputs:
-            self._used_inputs.add(track)
             self._map_input(track)
             self._views()  # the allocation may have grown memory
         return self._inputs[track]

@@ -1,8 +1,11 @@
-// Serves the JavaScript engine of a dawgwasm build to Python over
-// stdin/stdout: `node _node_host.mjs <build folder>`.
+// Serves the JavaScript engine of a dawgwasm build, or one of its wasm
+// modules run by node's V8, to Python over stdin/stdout:
+// `node _node_host.mjs <build folder> [<module.wasm>]`.
 //
-// It imports <build>/dawg-js-abi.js, reads <build>/manifest.json, creates
-// the exports (createJsExports) and answers one request at a time. Every
+// Without a module it imports <build>/dawg-js-abi.js, reads
+// <build>/manifest.json and creates the exports (createJsExports); with one
+// it instantiates the module (it imports nothing) and serves its exports.
+// It answers one request at a time. Every
 // message is a little-endian u32 byte length followed by its body.
 //
 // Request:  u8 op (1 call, 2 quit) | u16 name length | name (UTF-8)
@@ -73,13 +76,20 @@ function sendError(text) {
 }
 
 let exports;
+const wasmFile = process.argv[3];
 try {
-  const dist = resolve(process.argv[2]);
-  const table = JSON.parse(readFileSync(join(dist, "manifest.json"), "utf8"));
-  const abi = await import(pathToFileURL(join(dist, "dawg-js-abi.js")).href);
-  exports = abi.createJsExports(table);
+  if (wasmFile === undefined) {
+    const dist = resolve(process.argv[2]);
+    const table = JSON.parse(readFileSync(join(dist, "manifest.json"), "utf8"));
+    const abi = await import(pathToFileURL(join(dist, "dawg-js-abi.js")).href);
+    exports = abi.createJsExports(table);
+  } else {
+    const module = new WebAssembly.Module(readFileSync(resolve(wasmFile)));
+    exports = new WebAssembly.Instance(module, {}).exports;
+  }
 } catch (e) {
-  sendError(`cannot load the JavaScript engine: ${e && e.stack ? e.stack : e}`);
+  const what = wasmFile === undefined ? "the JavaScript engine" : `the module ${wasmFile}`;
+  sendError(`cannot load ${what}: ${e && e.stack ? e.stack : e}`);
   process.exit(1);
 }
 

@@ -79,22 +79,26 @@ def _stop(proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
 
 
 class NodeRuntime(Runtime):
-    """The JavaScript engine of build folder ``dist`` in a node process."""
+    """The JavaScript engine of build folder ``dist`` in a node process, or
+    with ``wasm``, that wasm module run by node's V8."""
 
     def __init__(
         self,
         dist: Path,
         *,
+        wasm: Path | None = None,
         deadline_base_s: float | None = None,
         deadline_realtime_factor: float | None = None,
     ) -> None:
         super().__init__()
-        self.label = "js-node"
+        self.label = "js-node" if wasm is None else f"v8-{wasm.name}"
         if deadline_base_s is not None:
             self.deadline_base_s = float(deadline_base_s)
         if deadline_realtime_factor is not None:
             self.deadline_realtime_factor = float(deadline_realtime_factor)
-        for name in (JS_ENTRY, "manifest.json"):
+        if wasm is not None and not wasm.is_file():
+            raise WasmNotFoundError(f"{wasm} not found (run `dawgwasm build --out {dist}`)")
+        for name in (JS_ENTRY, "manifest.json") if wasm is None else ():
             if not (dist / name).is_file():
                 raise WasmNotFoundError(
                     f"{dist / name} not found; the JavaScript engine needs a build made by "
@@ -103,7 +107,7 @@ class NodeRuntime(Runtime):
         node = find_node()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finaliser
         self._proc = subprocess.Popen(
-            [node, str(NODE_HOST), str(dist)],
+            [node, str(NODE_HOST), str(dist), *([] if wasm is None else [str(wasm)])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -295,12 +299,17 @@ class NodeRuntime(Runtime):
 def load_node(
     dist: Path,
     *,
+    wasm: Path | None = None,
     deadline_base_s: float | None = None,
     deadline_realtime_factor: float | None = None,
 ) -> NodeRuntime:
-    """Start the JavaScript engine of build folder ``dist`` under node and check it."""
+    """Start the JavaScript engine of build folder ``dist`` under node (or,
+    with ``wasm``, that module under node's V8) and check its ABI."""
     runtime = NodeRuntime(
-        dist, deadline_base_s=deadline_base_s, deadline_realtime_factor=deadline_realtime_factor
+        dist,
+        wasm=wasm,
+        deadline_base_s=deadline_base_s,
+        deadline_realtime_factor=deadline_realtime_factor,
     )
     runtime.check_abi()
     _ = runtime.tables

@@ -16,7 +16,14 @@ import pytest
 from dawgwasm._bench import JS_TOLERANCE_DB, BenchError, run_bench
 from tests.cli.test_cli import run
 
-RUNTIMES = {"native", "wasmtime simd", "wasmtime scalar", "js under node"}
+RUNTIMES = {
+    "native",
+    "wasmtime simd",
+    "wasmtime scalar",
+    "v8 simd under node",
+    "v8 scalar under node",
+    "js under node",
+}
 
 
 def test_bench_quick_reports_every_workload_on_every_runtime(
@@ -53,7 +60,8 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
         if w["workload"] != "idle":
             agreement = w["agreement_db_below_signal"]
             # wasm runtimes bit-identical to native (null: no difference at all)
-            assert agreement["wasmtime simd"] is None and agreement["wasmtime scalar"] is None
+            for name in RUNTIMES - {"native", "js under node"}:
+                assert agreement[name] is None, name
             assert agreement["js under node"] >= JS_TOLERANCE_DB
     derived = doc["derived"]
     assert set(derived) == RUNTIMES

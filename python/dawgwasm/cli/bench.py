@@ -76,8 +76,9 @@ def command(
     """Time the engine headless on every runtime and print what was measured.
 
     Runtimes: the crate compiled natively (where a Rust toolchain and the
-    crate are here), wasmtime with the SIMD and the scalar build, and the
-    build's JavaScript engine under node (where node is on PATH).
+    crate are here), wasmtime with the SIMD and the scalar build, and where
+    node is on PATH, node's V8 with both builds and the build's JavaScript
+    engine.
     Workloads: the reference session; the strip (N tracks of noise through
     EQ, compressor, fader and pan); idle (the same tracks silent and
     asleep). Every runtime's output is checked against the baseline's
