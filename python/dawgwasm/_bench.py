@@ -31,6 +31,7 @@ many quanta as the engine takes at once.
 from __future__ import annotations
 
 import math
+import os
 import platform
 import shutil
 import subprocess
@@ -69,6 +70,7 @@ __all__ = [
     "BenchResult",
     "Measured",
     "SessionRun",
+    "below_signal_db",
     "native_library",
     "prepare_reference",
     "process_frames",
@@ -226,9 +228,12 @@ class Measured:
         }
 
 
-def _below_signal_db(reference: npt.NDArray[Any], other: npt.NDArray[Any]) -> float:
-    a = reference.astype(np.float64)
-    b = other.astype(np.float64)
+def below_signal_db(reference: npt.ArrayLike, other: npt.ArrayLike) -> float:
+    """How far the RMS of ``other - reference`` lies below the RMS of
+    ``reference``, in dB (infinity when they are identical); BenchError when
+    the reference is silent (there is nothing to compare)."""
+    a = np.asarray(reference, np.float64)
+    b = np.asarray(other, np.float64)
     signal = math.sqrt(float(np.mean(a**2)))
     error = math.sqrt(float(np.mean((a - b) ** 2)))
     if signal == 0.0:
@@ -246,7 +251,7 @@ def _check_agreement(
     for name, out in outputs.items():
         if out.shape != ref.shape:
             raise BenchError(f"{workload}: {name} rendered {out.shape}, {baseline} {ref.shape}")
-        db = _below_signal_db(ref, out)
+        db = below_signal_db(ref, out)
         found[name] = db
         if name == "js under node":
             if db < JS_TOLERANCE_DB:
@@ -438,9 +443,13 @@ def machine_info() -> dict[str, Any]:
 
 
 def _cpu_count() -> int:
-    import os
-
     return os.cpu_count() or 1
+
+
+def _ratio(a: float, b: float) -> float | None:
+    """a / b, or None where b is not positive (a net time lost in the noise
+    of a run too short to measure it)."""
+    return a / b if b > 0 else None
 
 
 @dataclass
@@ -472,15 +481,17 @@ class BenchResult:
             entry: dict[str, Any] = {
                 "strip_tracks": top.tracks,
                 "ns_per_track_sample": ns,
-                "tracks_per_core_at_50_percent": 0.5e9 / (ns * SAMPLE_RATE_HZ),
-                "tracks_per_core_at_90_percent": 0.9e9 / (ns * SAMPLE_RATE_HZ),
-                "ratio_to_baseline": ns / top.ns_per_track_sample(self.baseline),
+                "tracks_per_core_at_50_percent": _ratio(0.5e9, ns * SAMPLE_RATE_HZ),
+                "tracks_per_core_at_90_percent": _ratio(0.9e9, ns * SAMPLE_RATE_HZ),
+                "ratio_to_baseline": _ratio(ns, top.ns_per_track_sample(self.baseline)),
             }
             if "wasmtime scalar" in top.runs:
-                entry["ratio_to_wasmtime_scalar"] = ns / top.ns_per_track_sample("wasmtime scalar")
+                entry["ratio_to_wasmtime_scalar"] = _ratio(
+                    ns, top.ns_per_track_sample("wasmtime scalar")
+                )
             idle = idles.get(top.tracks)
             if idle is not None and name in idle.runs:
-                entry["idle_to_active"] = idle.ns_per_track_sample(name) / ns
+                entry["idle_to_active"] = _ratio(idle.ns_per_track_sample(name), ns)
             out[name] = entry
         return out
 

@@ -98,6 +98,23 @@ def _check_args(name: str, kinds: Sequence[str], args: Sequence[object]) -> list
     return out
 
 
+#: Set when a Ctrl-C's KeyboardInterrupt was raised inside a finaliser
+#: (``__del__``), where Python prints it and carries on: the next call of
+#: any runtime raises it again, so an interrupted command still stops.
+_swallowed_interrupt = False
+
+
+def interrupt_swallowed() -> None:
+    """Note that a KeyboardInterrupt was swallowed (see _swallowed_interrupt)."""
+    global _swallowed_interrupt
+    _swallowed_interrupt = True
+
+
+def swallowed_interrupt() -> bool:
+    """True once interrupt_swallowed() was called."""
+    return _swallowed_interrupt
+
+
 class Runtime(ABC):
     """One loaded instance of the DSP, addressed through its C ABI.
 
@@ -128,6 +145,8 @@ class Runtime(ABC):
         EngineBusyError if another thread is using this runtime,
         DspTimeoutError past the deadline and DspRuntimeError for a trap or a
         runtime that failed before."""
+        if _swallowed_interrupt:
+            raise KeyboardInterrupt
         try:
             params, result = EXPORTS[name]
         except KeyError:

@@ -55,8 +55,6 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
                 # net of the same engine with no track (timed in the same rounds)
                 assert r["empty_engine_median_ms"] > 0
                 assert r["ns_per_track_sample"] >= 0
-                if w["workload"] == "strip":
-                    assert r["ns_per_track_sample"] > 0
         if w["workload"] != "idle":
             agreement = w["agreement_db_below_signal"]
             # wasm runtimes bit-identical to native (null: no difference at all)
@@ -67,11 +65,13 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
     assert set(derived) == RUNTIMES
     for d in derived.values():
         assert d["strip_tracks"] == 8
-        assert math.isclose(
-            d["tracks_per_core_at_90_percent"] / d["tracks_per_core_at_50_percent"], 1.8
-        )
-        assert d["idle_to_active"] >= 0
-    assert derived["native"]["ratio_to_baseline"] == 1.0
+        # None only where a net time was lost in the noise of a 0.1 s run
+        if d["tracks_per_core_at_50_percent"] is not None:
+            assert math.isclose(
+                d["tracks_per_core_at_90_percent"] / d["tracks_per_core_at_50_percent"], 1.8
+            )
+        assert d["idle_to_active"] is None or d["idle_to_active"] >= 0
+    assert derived["native"]["ratio_to_baseline"] in (1.0, None)
 
 
 def test_bench_stops_before_timing_when_a_runtime_disagrees(

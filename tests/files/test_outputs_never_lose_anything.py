@@ -315,3 +315,30 @@ def test_formats_with_32_bit_sizes_are_refused_beyond_them(tmp_path: Path) -> No
         plan_output(tmp_path / "x.wav", 10**15, 48000, "FLOAT")
     with pytest.raises(Exception, match="FLAC files cannot hold FLOAT"):
         plan_output(tmp_path / "x.flac", 10, 48000, "FLOAT")
+
+
+def test_a_ctrl_c_swallowed_by_a_finaliser_still_stops_the_command(tmp_path: Path) -> None:
+    """Python prints a KeyboardInterrupt raised inside ``__del__`` and carries
+    on; the CLI's hook notes it, and the next engine call raises it again."""
+    code = (
+        "import sys\n"
+        "from dawgwasm import Engine\n"
+        "from dawgwasm.cli import _unraisable\n"
+        "previous = sys.unraisablehook\n"
+        "sys.unraisablehook = lambda a: _unraisable(previous, a)\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "Finalised()\n"
+        "print('carried on')\n"
+        "try:\n"
+        "    Engine.from_dist(None, 'simd')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised again')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["carried", "on", "raised", "again"]
+    assert "Exception ignored" not in proc.stderr

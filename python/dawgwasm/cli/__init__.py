@@ -8,11 +8,13 @@ on a file the user named (one line on stderr; the traceback too with ``-v``),
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NoReturn
 
 import click
 
+from dawgwasm import _runtime
 from dawgwasm._errors import DawgwasmError
 
 __all__ = ["cli", "main"]
@@ -44,6 +46,17 @@ def _os_error_text(e: OSError) -> str:
     return f"{where}{e.strerror or e}"
 
 
+def _unraisable(previous: Callable[[Any], object], hook_args: Any) -> None:
+    """A Ctrl-C whose KeyboardInterrupt was raised inside a finaliser (where
+    Python would print it and carry on) is noted, so that the next engine
+    call, or the end of the command, raises it again; anything else goes to
+    the previous hook."""
+    if hook_args.exc_type is not None and issubclass(hook_args.exc_type, KeyboardInterrupt):
+        _runtime.interrupt_swallowed()
+        return
+    previous(hook_args)
+
+
 def _fail(message: str, verbose: bool, code: int) -> NoReturn:
     if verbose:
         import traceback
@@ -61,9 +74,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     ``-v``."""
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = partial(_unraisable, previous_hook)
     try:
         cli.main(args=args, prog_name="dawgwasm", standalone_mode=False)
+        if _runtime.swallowed_interrupt():
+            raise KeyboardInterrupt
     except DawgwasmError as e:
+        if _runtime.swallowed_interrupt():  # the wasm call was interrupted by that Ctrl-C
+            click.echo("interrupted", err=True)
+            sys.exit(130)
         _fail(str(e), verbose, 1)
     except OSError as e:  # a file or folder the user named cannot be used
         _fail(_os_error_text(e), verbose, 1)
@@ -82,3 +102,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             verbose,
             1,
         )
+    finally:
+        sys.unraisablehook = previous_hook

@@ -14,6 +14,11 @@ __all__ = ["command"]
 QUICK_TRACKS = (1, 8)
 
 
+def _fmt(value: float | None, pattern: str) -> str:
+    """``value`` formatted, or "-" where it could not be derived."""
+    return "-" if value is None else pattern.format(value)
+
+
 @click.command("bench")
 @engine_option("Build folder (see `dawgwasm build`).")
 @click.option(
@@ -90,7 +95,7 @@ def command(
     from rich.console import Console
     from rich.table import Table
 
-    from dawgwasm._bench import run_bench
+    from dawgwasm._bench import SAMPLE_RATE_HZ, run_bench
     from dawgwasm._files import check_output, replacing
 
     check_output(out_path)
@@ -115,7 +120,7 @@ def command(
     if session:
         w = session[0]
         table = Table(
-            title=f"reference session: {w.tracks} tracks, {w.frames / 48000:.2f} s, "
+            title=f"reference session: {w.tracks} tracks, {w.frames / SAMPLE_RATE_HZ:.2f} s, "
             f"median of {repeat} after 1 warm-up"
         )
         for col in ("runtime", "render ms", "x realtime", f"vs {result.baseline}", "agreement"):
@@ -127,7 +132,7 @@ def command(
             table.add_row(
                 n,
                 f"{m.median * 1e3:.1f}",
-                f"{w.frames / 48000 / m.median:.1f}",
+                f"{w.frames / SAMPLE_RATE_HZ / m.median:.1f}",
                 f"{m.median / base:.2f}x",
                 "identical" if db == float("inf") else f"-{db:.0f} dB",
             )
@@ -160,11 +165,11 @@ def command(
         for n, d in derived.items():
             table.add_row(
                 n,
-                f"{d['tracks_per_core_at_50_percent']:.0f}",
-                f"{d['tracks_per_core_at_90_percent']:.0f}",
-                f"{d['ratio_to_baseline']:.2f}x",
-                f"{d['ratio_to_wasmtime_scalar']:.2f}x" if "ratio_to_wasmtime_scalar" in d else "",
-                f"{d['idle_to_active']:.3f}" if "idle_to_active" in d else "",
+                _fmt(d["tracks_per_core_at_50_percent"], "{:.0f}"),
+                _fmt(d["tracks_per_core_at_90_percent"], "{:.0f}"),
+                _fmt(d["ratio_to_baseline"], "{:.2f}x"),
+                _fmt(d.get("ratio_to_wasmtime_scalar"), "{:.2f}x"),
+                _fmt(d.get("idle_to_active"), "{:.3f}"),
             )
         out.print(table)
     with replacing(out_path) as tmp:
