@@ -268,12 +268,17 @@ def _check_agreement(
     return found
 
 
+def _empty_engine(make: EngineMaker, tracks: int) -> Engine:
+    """An engine configured for ``tracks`` tracks with none created."""
+    return make(
+        sample_rate_hz=SAMPLE_RATE_HZ, tracks=tracks, quantum_frames=QUANTUM_FRAMES, max_quanta=64
+    )
+
+
 def _strip_engine(make: EngineMaker, tracks: int, level: float, seed: int) -> Engine:
     """An engine with ``tracks`` input tracks running STRIP and FADER, their
     inputs filled once with fixed-seed noise of peak ``level`` (0: silence)."""
-    e = make(
-        sample_rate_hz=SAMPLE_RATE_HZ, tracks=tracks, quantum_frames=QUANTUM_FRAMES, max_quanta=64
-    )
+    e = _empty_engine(make, tracks)
     rng = np.random.default_rng(seed)
     # Parameters first, inputs after: a runtime under node compares the pages
     # under every view on each call, so calls are cheapest before views exist.
@@ -284,13 +289,6 @@ def _strip_engine(make: EngineMaker, tracks: int, level: float, seed: int) -> En
         buf[:] = rng.uniform(-level, level, buf.shape).astype(np.float32)
     e.reset()
     return e
-
-
-def _empty_engine(make: EngineMaker, tracks: int) -> Engine:
-    """An engine configured for ``tracks`` tracks with none created."""
-    return make(
-        sample_rate_hz=SAMPLE_RATE_HZ, tracks=tracks, quantum_frames=QUANTUM_FRAMES, max_quanta=64
-    )
 
 
 def _strip_output(e: Engine, frames: int) -> npt.NDArray[np.float32]:
