@@ -1,14 +1,27 @@
-// Counts what rendering allocates in the JavaScript engine: builds one
+// Finds what rendering allocates in the JavaScript engine. It builds one
 // engine through createJsExports (a track fed by its input with a working
-// strip and `unit` in insert 1, or a track playing `source` with notes
-// queued through the staging area), warms it up, then prints a line
-// "measure start", renders QUANTA quanta, and prints "measure end". Run
-// with `node --expose-gc --trace-gc`: V8 prints a line per garbage collection, so a
-// collection between the two markers means rendering allocated.
+// strip and `unit` in insert 1, or a track playing `source`) and renders it
+// in two phases, each warmed up first and then measured over QUANTA quanta
+// under V8's sampling heap profiler (a 16-byte mean interval, keeping what
+// collections freed, so nearly every allocation is seen with the stack that
+// made it):
 //
-// Usage: node --expose-gc --trace-gc alloc_probe.mjs <build> <unit|synth|sampler|none> <quanta>
+//   "automation": notes every 40 quanta, a ramp of the strip, the fader or
+//     the pan every 100, a ramp of each of the unit's parameters in turn
+//     every 100, and an input that falls silent for 300 of every 1200 quanta
+//     (long enough for the track to go to sleep and wake again);
+//   "steady": the same engine with no events at all, an input that keeps
+//     sounding or a note held.
+//
+// It prints one JSON line per phase: {"phase", "frames", "events" (notes
+// and ramps started), "samples": [{"bytes", "stack": ["function file:line",
+// innermost first]}]}, the samples being those with a frame in the build's
+// own files.
+//
+// Usage: node --expose-gc alloc_probe.mjs <build> <unit|synth|sampler|none> <quanta>
 
 import { readFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -55,12 +68,15 @@ function stage(slot, offset, kind, target, id, value, aux) {
   f32[w + 5] = aux;
 }
 
-// Every 40 quanta a note on or off; every 100 a parameter ramp of the strip,
-// the fader or the pan (the EQ recomputes its coefficients while it ramps),
-// and one of the unit's;
-// the input track's input falls silent for 300 of every 1200 quanta, long
-// enough for the track to go to sleep (its strip reset) and wake again.
-function step(k) {
+let events = 0;
+
+function sine() {
+  for (let i = 0; i < 256; i++) {
+    f32[input + i] = Math.sin(i * 0.3) * 0.5;
+  }
+}
+
+function automationStep(k) {
   let n = 0;
   if (k % 40 === 0) {
     const on = (k / 40) % 2 === 0;
@@ -79,30 +95,83 @@ function step(k) {
   }
   if (n > 0) {
     x.dawg_events_push(h, n);
+    events += n;
   }
   if (source <= 0 && k % 1200 === 900) {
     f32.fill(0, input, input + 256);
   } else if (source <= 0 && k % 1200 === 0) {
-    for (let i = 0; i < 256; i++) {
-      f32[input + i] = Math.sin(i * 0.3) * 0.5;
-    }
+    sine();
   }
   x.dawg_process(h, 1);
 }
 
-for (let k = 0; k < 12000; k++) {
-  step(k);
+function steadyStep() {
+  x.dawg_process(h, 1);
 }
-// Empty the young generation, so that only what rendering allocates counts.
-// A full collection may discard optimised code that holds objects it freed
-// (V8: "weak objects"); the warm-up after it lets that code be optimised again.
+
+const session = new Session();
+session.connect();
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+await post("HeapProfiler.enable");
+const quanta = Number(quantaText);
+const buildUrl = pathToFileURL(dist).href;
+
+/** Render `quanta` quanta with `step` under the sampling profiler; print what the build allocated. */
+async function measure(phase, step) {
+  events = 0;
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 16,
+    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: true,
+  });
+  for (let k = 0; k < quanta; k++) {
+    step(k);
+  }
+  const { profile } = await post("HeapProfiler.stopSampling");
+  const bytesById = new Map();
+  for (const s of profile.samples) {
+    bytesById.set(s.nodeId, (bytesById.get(s.nodeId) || 0) + s.size);
+  }
+  const samples = [];
+  (function walk(node, stack, ours) {
+    const f = node.callFrame;
+    const here = [`${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`, ...stack];
+    const oursHere = ours || f.url.startsWith(buildUrl);
+    const bytes = bytesById.get(node.id) || 0;
+    if (bytes > 0 && oursHere) {
+      samples.push({ bytes, stack: here });
+    }
+    for (const child of node.children) {
+      walk(child, here, oursHere);
+    }
+  })(profile.head, [], false);
+  console.log(JSON.stringify({ phase, frames: quanta * 128, events, samples }));
+}
+
+// Warm-up: the JIT tiers the code up. A full collection may discard
+// optimised code that holds objects it freed (V8: "weak objects"); the
+// warm-up after it lets that code be optimised again.
+for (let k = 0; k < 12000; k++) {
+  automationStep(k);
+}
 globalThis.gc();
 for (let k = 0; k < 8000; k++) {
-  step(k);
+  automationStep(k);
 }
-console.log("measure start");
-const quanta = Number(quantaText);
-for (let k = 0; k < quanta; k++) {
-  step(k);
+await measure("automation", automationStep);
+
+// The steady phase: an input that sounds, or one note held, and nothing else.
+if (source > 0) {
+  stage(0, 0, 0, 0, 60, 0.9, 0);
+  x.dawg_events_push(h, 1);
+} else {
+  sine();
 }
-console.log("measure end");
+// A track or bus falling asleep takes paths not yet taken: V8 deoptimises,
+// runs them unoptimised (boxing numbers) and optimises them again, which in
+// an engine doing little takes thousands of quanta.
+for (let k = 0; k < 30000; k++) {
+  steadyStep(k);
+}
+await measure("steady", steadyStep);

@@ -206,6 +206,8 @@ export class Track {
     this.strip = strip;
     this.ch = channel;
     this.skip = false;
+    /** Set for a segment in which the strip reads the input itself. */
+    this.inputPending = false;
     this.sourceQuiet = true;
     this.solo = false;
     this.sends = [];

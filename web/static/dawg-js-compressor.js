@@ -12,8 +12,11 @@
 // 4. smoothing r ← t + k·(r − t), attack while the reduction grows, release
 //    otherwise; reductions above −REDUCTION_FLOOR_LOG2 are exactly zero;
 // 5. output c · 2^(r + makeup), flushed; makeup ramps linearly in dB.
-// Levels come from math.rs's fast_log2 and gains from its fast_exp2, ported
-// in dawg-js-math.js and inlined here.
+// Levels are Math.log2 of the detector value (at least the smallest normal
+// f32) and gains Math.exp of (r + makeup)·ln 2 (r + makeup clamped to the
+// f32 exponent range): the Rust's fast_log2 and fast_exp2 are within 1e-7 of
+// these, far below the JavaScript engine's agreement with it, and V8's own
+// functions are faster than the polynomials written out in JavaScript.
 //
 // Shortcuts give the same bits as the full computation: a lane with ratio 1,
 // no reduction and no makeup is untouched; a fully linked lane with equal
@@ -31,9 +34,6 @@ export const RMS_TIME_MS = 10.0;
 export const RMS_INPUT_MAX = Math.fround(1e18);
 
 const QUIET_SQUARED = Math.fround(QUIET * QUIET);
-const SQRT2_F32 = Math.fround(Math.SQRT2);
-const TWO_OVER_LN2_F32 = Math.fround(2 / Math.fround(Math.LN2));
-const LN2_F32 = Math.fround(Math.LN2);
 
 /** One-pole coefficient e^(−1/(time·rate)) as an f32 (0 for a zero time). */
 export function onePoleCoef(timeMs, sampleRateHz) {
@@ -51,18 +51,10 @@ export const COMP_MAKEUP_DB = 5;
 export const COMP_DETECTOR = 6;
 export const COMP_LINK = 7;
 
-// Bit views for the inlined fast_log2 (module scratch; the audio thread runs one process at a time).
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
 /** The [release, attack] coefficients of the lane being processed, picked without a branch. */
 const COEFS = new Float64Array(2);
 /** The general path's two detector values, then its two outputs, of the frame being processed. */
 const DETECTED = new Float64Array(2);
-/** 2^k for k in [-126, 127], at index k + 126. */
-const POW2 = new Float64Array(254);
-for (let k = -126; k <= 127; k++) {
-  POW2[k + 126] = Math.pow(2, k);
-}
 
 /** One track's compressor state and settings (a lane of the Rust `Compressor`). */
 export class CompressorLane {
@@ -258,9 +250,6 @@ export class CompressorLane {
     const coefs = COEFS;
     coefs[0] = release;
     coefs[1] = attack;
-    const f32 = F32;
-    const i32 = I32;
-    const pow2 = POW2;
     const ramp = this.mkRemaining !== 0;
     const mkTarget = this.mkTarget;
     const mkStep = this.mkStep;
@@ -277,19 +266,9 @@ export class CompressorLane {
       const al = Math.abs(xl);
       const ar = Math.abs(xr);
       const peak = al < ar ? ar : al;
-      // fast_log2 of the f32 peak.
-      f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
-      const bits = i32[0];
-      // The fold of m above √2 into [√½, √2) without a branch: m > √2
-      // exactly when the mantissa bits exceed those of the f32 √2.
-      const mant = bits & 0x007fffff;
-      const big = (0x3504f3 - mant) >>> 31;
-      const e = ((bits >>> 23) & 0xff) - 127 + big;
-      i32[0] = mant | (0x3f800000 - (big << 23));
-      const m = f32[0];
-      const t = (m - 1.0) / (m + 1.0);
-      const t2 = t * t;
-      const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
+      // `+`: an imported constant is a tagged value; without it V8 boxes `peak` for
+      // the select, a heap number per sample.
+      const level = Math.log2(peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE);
       // Static curve.
       const over = level - thr;
       let target;
@@ -308,15 +287,9 @@ export class CompressorLane {
       if (!(red < floor)) {
         red = 0.0;
       }
-      // fast_exp2 of red + makeup.
       let x = red + makeup;
       x = x > 127.0 ? 127.0 : x >= -126.0 ? x : -126.0;
-      const xi = Math.floor(x);
-      const f = (x - xi) * LN2_F32;
-      let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
-      p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
-      p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
-      const g = p * pow2[xi + 126];
+      const g = Math.exp(x * Math.LN2);
       const yl = xl * g;
       const yr = xr * g;
       const bl = Math.abs(yl);
@@ -331,8 +304,8 @@ export class CompressorLane {
   }
 
   /**
-   * Any link, either detector: a detector per channel. fast_log2, the
-   * static curve, the smoothing step, fast_exp2 and the flush are written
+   * Any link, either detector: a detector per channel. The level, the
+   * static curve, the smoothing step, the gain and the flush are written
    * out in the loop: V8 does not inline that many helpers into one loop,
    * and a double returned by a call that is not inlined is boxed, one per
    * sample.
@@ -357,12 +330,6 @@ export class CompressorLane {
     const mkStep = this.mkStep;
     const minPos = +F32_MIN_POSITIVE;
     const rmsMax = +RMS_INPUT_MAX;
-    const sqrt2 = +SQRT2_F32;
-    const twoOverLn2 = +TWO_OVER_LN2_F32;
-    const ln2 = +LN2_F32;
-    const f32 = F32;
-    const i32 = I32;
-    const pow2 = POW2;
     const det = DETECTED;
     let mkRemaining = this.mkRemaining;
     let makeup = this.mkCurrent;
@@ -399,21 +366,10 @@ export class CompressorLane {
         det[0] = dl;
         det[1] = dr;
       }
-      // Both channels: level (fast_log2), gain computer, smoothing, gain (fast_exp2).
+      // Both channels: level, gain computer, smoothing, gain.
       for (let c = 0; c < 2; c++) {
         const d = det[c];
-        f32[0] = d >= minPos ? d : minPos;
-        const bits = i32[0];
-        let e = ((bits >>> 23) & 0xff) - 127;
-        i32[0] = (bits & 0x007fffff) | 0x3f800000;
-        let m = f32[0];
-        if (m > sqrt2) {
-          m *= 0.5;
-          e += 1;
-        }
-        const t = (m - 1.0) / (m + 1.0);
-        const t2 = t * t;
-        let level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * twoOverLn2;
+        let level = Math.log2(d >= minPos ? d : minPos);
         if (rms) {
           level *= scale;
         }
@@ -437,12 +393,7 @@ export class CompressorLane {
         }
         const g = red + makeup;
         const x = g > 127.0 ? 127.0 : g >= -126.0 ? g : -126.0;
-        const xi = Math.floor(x);
-        const f = (x - xi) * ln2;
-        let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
-        p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
-        p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
-        const y = (c === 0 ? xl : xr) * (p * pow2[xi + 126]);
+        const y = (c === 0 ? xl : xr) * Math.exp(x * Math.LN2);
         const ay = Math.abs(y);
         det[c] = ay >= T && ay <= M ? y : 0.0;
       }

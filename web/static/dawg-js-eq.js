@@ -48,11 +48,18 @@ function isFrequency(p) {
   return p === EQ_LOW_HZ || p === EQ_MID_HZ || p === EQ_HIGH_HZ;
 }
 
-/** The first of the sections (0, 1, 2) whose output left the f32 range, given the one found so far. */
-export function firstOverflow(dead, y0, y1) {
-  const k = !(Math.abs(y0) <= F32_MAX) ? 0 : !(Math.abs(y1) <= F32_MAX) ? 1 : 2;
-  return k < dead ? k : dead;
-}
+/**
+ * The EQ runs on values scaled by EQ_SCALE = 2^896 (exact: a power of two,
+ * and far from f64's subnormals). A value beyond 2^128, where the Rust's f32
+ * arithmetic overflows, then overflows the f64 arithmetic too: the section
+ * turns infinite or NaN by itself, its output is flushed to zero until the
+ * next update point, and the settling there zeroes it and the sections it
+ * fed, as in the Rust; no per-sample range test. State is kept unscaled
+ * between calls.
+ */
+export const EQ_SCALE = 2 ** 896;
+/** 1 / EQ_SCALE. */
+export const EQ_UNSCALE = 2 ** -896;
 
 /**
  * One track's 3-band EQ. `settings` holds the seven initial values in
@@ -73,9 +80,6 @@ export class EqLane {
     this.coefs = new Float64Array(15);
     /** s1, s2 of the left low, mid, high sections, then of the right ones. */
     this.state = new Float64Array(12);
-    /** First section of each channel whose output left the f32 range since the last update point (3: none). */
-    this.deadL = 3;
-    this.deadR = 3;
     this.updateCoefs();
   }
 
@@ -130,27 +134,24 @@ export class EqLane {
   }
 
   /**
-   * Filter frames start..end of (left, right) in place.
-   *
-   * The state runs in f64; where the Rust's f32 arithmetic would overflow
-   * (a section's output beyond the f32 range), that section's state would
-   * turn infinite or NaN there, the output would be flushed to zero until the
-   * next update point and the section and those after it would be settled
-   * to zero there: the same happens here (`deadL`, `deadR`: the first
-   * overflowed section of each channel, 3 for none).
+   * Filter frames start..end of (left, right) in place (the state in f64,
+   * scaled by EQ_SCALE while it runs).
    */
   process(left, right, start, end) {
     const T = FLUSH_THRESHOLD;
     const M = F32_MAX;
+    const S = EQ_SCALE;
+    const U = EQ_UNSCALE;
+    const TS = T * S;
+    const MS = M * S;
     const st = this.state;
     let c = this.coefs;
-    let l01 = st[0], l02 = st[1], l11 = st[2], l12 = st[3], l21 = st[4], l22 = st[5];
-    let r01 = st[6], r02 = st[7], r11 = st[8], r12 = st[9], r21 = st[10], r22 = st[11];
-    let a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4];
+    let l01 = st[0] * S, l02 = st[1] * S, l11 = st[2] * S, l12 = st[3] * S, l21 = st[4] * S, l22 = st[5] * S;
+    let r01 = st[6] * S, r02 = st[7] * S, r11 = st[8] * S, r12 = st[9] * S, r21 = st[10] * S, r22 = st[11] * S;
+    // The input's scale folds into the first section's feed-forward coefficients.
+    let a0 = c[0] * S, a1 = c[1] * S, a2 = c[2] * S, a3 = c[3], a4 = c[4];
     let b0 = c[5], b1 = c[6], b2 = c[7], b3 = c[8], b4 = c[9];
     let d0 = c[10], d1 = c[11], d2 = c[12], d3 = c[13], d4 = c[14];
-    let deadL = this.deadL;
-    let deadR = this.deadR;
     let phase = this.phase;
     let i = start;
     while (i < end) {
@@ -158,36 +159,23 @@ export class EqLane {
         if (this.dirty) {
           this.updatePoint();
           c = this.coefs;
-          a0 = c[0]; a1 = c[1]; a2 = c[2]; a3 = c[3]; a4 = c[4];
+          a0 = c[0] * S; a1 = c[1] * S; a2 = c[2] * S; a3 = c[3]; a4 = c[4];
           b0 = c[5]; b1 = c[6]; b2 = c[7]; b3 = c[8]; b4 = c[9];
           d0 = c[10]; d1 = c[11]; d2 = c[12]; d3 = c[13]; d4 = c[14];
         }
-        // Sections that overflowed since the last update point hold non-finite state in the Rust.
-        if (deadL < 3) {
-          if (deadL === 0) { l01 = NaN; l02 = NaN; }
-          if (deadL <= 1) { l11 = NaN; l12 = NaN; }
-          l21 = NaN; l22 = NaN;
-          deadL = 3;
-        }
-        if (deadR < 3) {
-          if (deadR === 0) { r01 = NaN; r02 = NaN; }
-          if (deadR <= 1) { r11 = NaN; r12 = NaN; }
-          r21 = NaN; r22 = NaN;
-          deadR = 3;
-        }
         // Settle: zero a section whose state is negligible (both values) or not finite.
         let u = Math.abs(l01), v = Math.abs(l02);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { l01 = 0.0; l02 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l01 = 0.0; l02 = 0.0; }
         u = Math.abs(l11); v = Math.abs(l12);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { l11 = 0.0; l12 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l11 = 0.0; l12 = 0.0; }
         u = Math.abs(l21); v = Math.abs(l22);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { l21 = 0.0; l22 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l21 = 0.0; l22 = 0.0; }
         u = Math.abs(r01); v = Math.abs(r02);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { r01 = 0.0; r02 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r01 = 0.0; r02 = 0.0; }
         u = Math.abs(r11); v = Math.abs(r12);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { r11 = 0.0; r12 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r11 = 0.0; r12 = 0.0; }
         u = Math.abs(r21); v = Math.abs(r22);
-        if (!(u <= M && v <= M) || (u < T && v < T)) { r21 = 0.0; r22 = 0.0; }
+        if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r21 = 0.0; r22 = 0.0; }
       }
       let seg = COEF_UPDATE_FRAMES - phase;
       if (seg > end - i) {
@@ -220,26 +208,20 @@ export class EqLane {
           r21 = d1 * yr1 - d3 * yr + r22;
           l22 = d2 * yl1 - d4 * yl;
           r22 = d2 * yr1 - d4 * yr;
-          const al = Math.abs(yl);
-          const ar = Math.abs(yr);
-          if (!(Math.abs(yl0) <= M && Math.abs(yl1) <= M && al <= M)) {
-            deadL = firstOverflow(deadL, yl0, yl1);
-          }
-          if (!(Math.abs(yr0) <= M && Math.abs(yr1) <= M && ar <= M)) {
-            deadR = firstOverflow(deadR, yr0, yr1);
-          }
-          left[j] = al >= T && deadL === 3 ? yl : 0.0;
-          right[j] = ar >= T && deadR === 3 ? yr : 0.0;
+          const ul = yl * U;
+          const ur = yr * U;
+          const al = Math.abs(ul);
+          const ar = Math.abs(ur);
+          left[j] = al >= T && al <= M ? ul : 0.0;
+          right[j] = ar >= T && ar <= M ? ur : 0.0;
         }
       }
       phase = (phase + seg) % COEF_UPDATE_FRAMES;
       i = stop;
     }
     this.phase = phase;
-    this.deadL = deadL;
-    this.deadR = deadR;
-    st[0] = l01; st[1] = l02; st[2] = l11; st[3] = l12; st[4] = l21; st[5] = l22;
-    st[6] = r01; st[7] = r02; st[8] = r11; st[9] = r12; st[10] = r21; st[11] = r22;
+    st[0] = l01 * U; st[1] = l02 * U; st[2] = l11 * U; st[3] = l12 * U; st[4] = l21 * U; st[5] = l22 * U;
+    st[6] = r01 * U; st[7] = r02 * U; st[8] = r11 * U; st[9] = r12 * U; st[10] = r21 * U; st[11] = r22 * U;
   }
 
   /** Jump the ramps to their targets, clear the filter state and restart the update schedule, as for a new EQ. */
@@ -251,8 +233,6 @@ export class EqLane {
     this.phase = 0;
     this.dirty = true;
     this.state.fill(0.0);
-    this.deadL = 3;
-    this.deadR = 3;
     this.updateCoefs();
   }
 

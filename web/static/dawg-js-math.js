@@ -1,13 +1,12 @@
 // Numeric helpers shared by the JavaScript units, mirroring
-// dsp_rust/src/math.rs (flush, decibels, the compressor's fast log2/exp2,
-// control-rate 2^x, log2 and tan(π·r)) and dsp_rust/src/dsp/quiet.rs (the
-// count of quiet frames).
+// dsp_rust/src/math.rs (flush, decibels, control-rate 2^x, log2 and
+// tan(π·r)) and dsp_rust/src/dsp/quiet.rs (the count of quiet frames).
 //
 // Values between stages are f32 (Float32Array buffers); arithmetic runs in
 // f64. Where the Rust takes a decision on an f32 value (a flush, an exponent
 // split), the same f32 value is examined here, so the decision is the same.
 
-import { F32_MAX, F32_MIN_POSITIVE, FLUSH_THRESHOLD } from "./dawg-js-config.js";
+import { F32_MAX, FLUSH_THRESHOLD } from "./dawg-js-config.js";
 
 /** Decibels per unit of log2 of amplitude, 20·log10(2), as the Rust f32. */
 export const DB_PER_LOG2 = Math.fround(6.0206);
@@ -32,24 +31,25 @@ export function dbToGain(db) {
 }
 
 /** 1/k for k = 0..22 (entry 0 unused). */
-const INV_INT = new Float64Array(23);
+export const INV_INT = new Float64Array(23);
 for (let k = 1; k < 23; k++) {
   INV_INT[k] = 1 / k;
+}
+
+/** 2^k for integral k in [-1022, 1023], exactly, at index k + 1022. */
+export const POW2_INT = new Float64Array(2046);
+for (let k = -1022; k <= 1023; k++) {
+  POW2_INT[k + 1022] = Math.pow(2, k);
 }
 
 // Scratch views for reading the bits of a float (never shared across an await).
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
 
-/** 2^k for integral k in [-1022, 1023], exactly. */
-function pow2Int(k) {
-  // Little-endian: the high word holds sign, exponent and top mantissa bits.
-  U32[0] = 0;
-  U32[1] = (k + 1023) << 20;
-  return F64[0];
-}
+/** Terms of the series of exp2F64 (e^f for f in [0, ln 2)). */
+export const EXP2_TERMS = 15;
+/** Terms of the series of tanPiF64 (sin and cos). */
+export const TAN_TERMS = 10;
 
 /** 2^x in plain arithmetic (math.rs exp2_f64), x clamped to [-1022, 1023]. */
 export function exp2F64(x) {
@@ -57,10 +57,10 @@ export function exp2F64(x) {
   const xi = Math.floor(c);
   const f = (c - xi) * Math.LN2;
   let p = 1.0;
-  for (let k = 15; k > 0; k--) {
+  for (let k = EXP2_TERMS; k > 0; k--) {
     p = 1.0 + f * p * INV_INT[k];
   }
-  return p * pow2Int(xi);
+  return p * POW2_INT[xi + 1022];
 }
 
 const F64_MIN_POSITIVE = 2.2250738585072014e-308;
@@ -92,7 +92,7 @@ export function tanPiF64(r) {
   const x2 = x * x;
   let s = 1.0;
   let c = 1.0;
-  for (let k = 10; k > 0; k--) {
+  for (let k = TAN_TERMS; k > 0; k--) {
     const n = 2 * k;
     s = 1.0 - x2 * INV_INT[n] * INV_INT[n + 1] * s;
     c = 1.0 - x2 * INV_INT[n - 1] * INV_INT[n] * c;
@@ -103,56 +103,6 @@ export function tanPiF64(r) {
 /** Linear gain of `db` decibels in plain arithmetic, as the f32 the Rust returns (math.rs db_gain). */
 export function dbGain(db) {
   return Math.fround(exp2F64(Math.fround(db) * LOG2_PER_DB));
-}
-
-const SQRT2_F32 = Math.fround(Math.SQRT2);
-const TWO_OVER_LN2_F32 = Math.fround(2 / Math.fround(Math.LN2));
-const LN2_F32 = Math.fround(Math.LN2);
-
-/**
- * Base-2 logarithm of the f32 nearest `x` (math.rs fast_log2): the exponent
- * and mantissa split of that f32, the same atanh series; inputs below the
- * smallest normal f32 (zero, negative, subnormal) count as it.
- */
-export function fastLog2(x) {
-  F32[0] = x >= F32_MIN_POSITIVE ? x : +F32_MIN_POSITIVE;
-  const bits = I32[0];
-  let e = ((bits >>> 23) & 0xff) - 127;
-  I32[0] = (bits & 0x007fffff) | 0x3f800000;
-  let m = F32[0];
-  if (m > SQRT2_F32) {
-    m *= 0.5;
-    e += 1;
-  }
-  const t = (m - 1.0) / (m + 1.0);
-  const t2 = t * t;
-  const series = t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0))));
-  return e + series * TWO_OVER_LN2_F32;
-}
-
-/** 2^k for integral k in [-126, 127] (the f32 exponent range). */
-const POW2_F32 = new Float64Array(254);
-for (let k = -126; k <= 127; k++) {
-  POW2_F32[k + 126] = Math.pow(2, k);
-}
-
-/**
- * 2^x for x clamped to [-126, 127] (math.rs fast_exp2): integer part in the
- * exponent, e^(f·ln2) from the same degree-7 Taylor polynomial.
- * fastExp2(0) is exactly 1.
- */
-export function fastExp2(x) {
-  const c = x > 127.0 ? 127.0 : x >= -126.0 ? x : -126.0;
-  const xi = Math.floor(c);
-  const f = (c - xi) * LN2_F32;
-  const p =
-    1.0 +
-    f *
-      (1.0 +
-        f *
-          (1.0 / 2.0 +
-            f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0 + f * (1.0 / 5040.0)))))));
-  return p * POW2_F32[xi + 126];
 }
 
 /** The f32 log2 of an f32 value, as Rust's `f32::log2`. */

@@ -9,12 +9,12 @@ import {
   BUSES_MAX,
   METER_STATE_ACTIVE,
   METER_STRIDE,
-  QUIET,
   RAMP_STEP_FRAMES,
   FLUSH_THRESHOLD,
   F32_MAX,
 } from "./dawg-js-config.js";
 import { quiet2 } from "./dawg-js-channel.js";
+import { copyFlushed } from "./dawg-js-strip.js";
 import { SOURCE_INPUT, SOURCE_SYNTH } from "./dawg-js-sources.js";
 import { meterAdd, clearMeters, finishMeter, meterState, inputIsQuiet } from "./dawg-js-meters.js";
 import { applyEvent, stepRamps } from "./dawg-js-schedule.js";
@@ -83,7 +83,7 @@ function renderSegment(e, start, a, b) {
   const holdBase = e.autoBypass ? e.holdBase : Infinity;
   clearMix(e, a, b);
   renderSources(e, start, a, b);
-  renderStrips(e, a, b);
+  renderStrips(e, start, a, b);
   renderTrackChannels(e, a, b, holdBase);
   renderBuses(e, a, b, holdBase);
   renderMaster(e, start, a, b);
@@ -117,6 +117,12 @@ function renderSources(e, start, a, b) {
     const bypassed = t.ch.bypass.asleep;
     let quiet;
     if (t.sourceKind === SOURCE_INPUT) {
+      if (!bypassed && t.input !== null) {
+        // The strip reads the input itself (renderStrips) and finds if it is quiet.
+        t.inputPending = true;
+        t.skip = false;
+        continue;
+      }
       quiet = renderInput(t, cap, start, a, b, bypassed);
     } else {
       const s = t.source;
@@ -152,40 +158,31 @@ function renderInput(t, cap, start, a, b, bypassed) {
     r.fill(0, a, b);
     return true;
   }
-  let peak = 0;
-  const off = start;
-  for (let i = a; i < b; i++) {
-    let x = input[off + i];
-    let y = input[cap + off + i];
-    let ax = Math.abs(x);
-    let ay = Math.abs(y);
-    if (!(ax >= FLUSH_THRESHOLD && ax <= F32_MAX)) {
-      x = 0;
-      ax = 0;
-    }
-    if (!(ay >= FLUSH_THRESHOLD && ay <= F32_MAX)) {
-      y = 0;
-      ay = 0;
-    }
-    l[i] = x;
-    r[i] = y;
-    if (ax > peak) {
-      peak = ax;
-    }
-    if (ay > peak) {
-      peak = ay;
-    }
-  }
-  return peak < QUIET;
+  return copyFlushed(input, start, input, cap + start, l, r, a, b);
 }
 
-/** Each live track's strip (EQ and compressor); skipped tracks stand still. */
-function renderStrips(e, a, b) {
+/**
+ * Each live track's strip (EQ and compressor); skipped tracks stand still.
+ * A track whose input renderSources left to its strip has it read and
+ * flushed there (the same bits as renderInput's copy), and learns here
+ * whether it was quiet.
+ */
+function renderStrips(e, start, a, b) {
   const tracks = e.tracks;
+  const cap = e.capacity;
   for (let i = 0; i < tracks.length; i++) {
     const t = tracks[i];
-    if (t !== null && !t.skip) {
-      t.strip.process(t.ch.left, t.ch.right, a, b);
+    if (t === null || t.skip) {
+      continue;
+    }
+    if (t.inputPending) {
+      t.inputPending = false;
+      const input = t.input;
+      t.strip.processInput(input, start, input, cap + start, t.ch.left, t.ch.right, a, b);
+      t.sourceQuiet = t.strip.inputQuiet;
+    } else {
+      // An input track's buffers hold its input flushed (renderInput).
+      t.strip.process(t.ch.left, t.ch.right, a, b, t.sourceKind === SOURCE_INPUT);
     }
   }
 }
@@ -286,7 +283,10 @@ function hasPostSends(sends) {
  * The fader and pan at rest (matrix `c`: [ll, rl, lr, rr], GainPan.process)
  * applied to frames `a..b` of (`left`, `right`), mixed into (`mixL`, `mixR`)
  * and metered at float `m` of `meters`, as GainPan.process then mixAndMeter
- * do in two passes; the channel's buffers keep the pre-fader signal.
+ * do in two passes, except that the mix takes the samples unrounded and the
+ * meter sums them in f64 (within f32 rounding of the two passes; no f32
+ * rounding on the loop's critical path); the channel's buffers keep the
+ * pre-fader signal.
  */
 function panMixAndMeter(c, mixL, mixR, left, right, a, b, meters, m) {
   const ll = c[0];
@@ -304,22 +304,20 @@ function panMixAndMeter(c, mixL, mixR, left, right, a, b, meters, m) {
     const v = right[i];
     const xu = u * ll + v * rl;
     const yu = u * lr + v * rr;
-    const ax0 = Math.abs(xu);
-    const ay0 = Math.abs(yu);
-    const x = fr(ax0 >= T && ax0 <= M ? xu : 0.0);
-    const y = fr(ay0 >= T && ay0 <= M ? yu : 0.0);
+    const ax = Math.abs(xu);
+    const ay = Math.abs(yu);
+    const x = ax >= T && ax <= M ? xu : 0.0;
+    const y = ay >= T && ay <= M ? yu : 0.0;
     mixL[i] += x;
     mixR[i] += y;
-    const ax = Math.abs(x);
-    const ay = Math.abs(y);
-    if (ax > pl) {
+    if (ax > pl && x !== 0.0) {
       pl = ax;
     }
-    if (ay > pr) {
+    if (ay > pr && y !== 0.0) {
       pr = ay;
     }
-    sl = fr(sl + fr(x * x));
-    sr = fr(sr + fr(y * y));
+    sl += x * x;
+    sr += y * y;
   }
   if (pl > meters[m]) {
     meters[m] = pl;

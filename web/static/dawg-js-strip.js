@@ -19,7 +19,7 @@ import {
   CompressorLane,
   REDUCTION_FLOOR_LOG2,
 } from "./dawg-js-compressor.js";
-import { COEF_UPDATE_FRAMES, EqLane, firstOverflow } from "./dawg-js-eq.js";
+import { COEF_UPDATE_FRAMES, EQ_SCALE, EQ_UNSCALE, EqLane } from "./dawg-js-eq.js";
 import { stepsForMs } from "./dawg-js-smooth.js";
 
 /** The strip's parameters, in the Rust STRIP_PARAMS order (a slot is an index here). */
@@ -59,39 +59,35 @@ const COMP_OF_SLOT = Object.freeze([
   COMP_LINK,
 ]);
 
-const TWO_OVER_LN2_F32 = Math.fround(2 / Math.fround(Math.LN2));
-const LN2_F32 = Math.fround(Math.LN2);
-// Bit views for the inlined fast_log2 (module scratch; one process runs at a time).
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
-/** 2^k for k in [-126, 127], at index k + 126. */
 /** The compressor's [release, attack] coefficients of the strip being processed, picked without a branch. */
 const COEFS = new Float64Array(2);
-const POW2 = new Float64Array(254);
-for (let k = -126; k <= 127; k++) {
-  POW2[k + 126] = Math.pow(2, k);
-}
+/** The largest input sample the last fused pass flushed and kept (a double, returned without boxing). */
+const PEAK = new Float64Array(1);
 
 /**
- * The strip's common case in one pass per frame: input flush, the EQ
- * (EqLane.process: update points, settling, f32 overflow) and the fully
+ * The strip's common case in one pass per frame: input flush (unless the
+ * caller's input is flushed already), the EQ (EqLane.process: update
+ * points, settling, f32 overflow) and the fully
  * linked peak compressor (CompressorLane.runLinkedPeak), the EQ output
  * rounded to f32 between them as the block buffer would. The same bits as
  * running the three passes one after another; the EQ runs even where its
  * coefficients are an identity with zero state, which changes no bit.
  */
-function fusedEqCompressor(eq, comp, left, right, start, end) {
+function fusedEqCompressor(eq, comp, inL, lOff, inR, rOff, left, right, start, end, inputFlushed) {
   const T = FLUSH_THRESHOLD;
   const M = F32_MAX;
+  const S = EQ_SCALE;
+  const U = EQ_UNSCALE;
+  const TS = T * S;
+  const MS = M * S;
   const st = eq.state;
   let c = eq.coefs;
-  let l01 = st[0], l02 = st[1], l11 = st[2], l12 = st[3], l21 = st[4], l22 = st[5];
-  let r01 = st[6], r02 = st[7], r11 = st[8], r12 = st[9], r21 = st[10], r22 = st[11];
-  let a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4];
+  let l01 = st[0] * S, l02 = st[1] * S, l11 = st[2] * S, l12 = st[3] * S, l21 = st[4] * S, l22 = st[5] * S;
+  let r01 = st[6] * S, r02 = st[7] * S, r11 = st[8] * S, r12 = st[9] * S, r21 = st[10] * S, r22 = st[11] * S;
+  // The input's scale folds into the first section's feed-forward coefficients.
+  let a0 = c[0] * S, a1 = c[1] * S, a2 = c[2] * S, a3 = c[3], a4 = c[4];
   let b0 = c[5], b1 = c[6], b2 = c[7], b3 = c[8], b4 = c[9];
   let d0 = c[10], d1 = c[11], d2 = c[12], d3 = c[13], d4 = c[14];
-  let deadL = eq.deadL;
-  let deadR = eq.deadR;
   let phase = eq.phase;
   const thr = comp.thresholdLog2;
   const slope = comp.slope;
@@ -100,8 +96,8 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
   const attack = comp.attackCoef;
   const release = comp.releaseCoef;
   const floor = -REDUCTION_FLOOR_LOG2;
-  // Below this peak the gain computer's target is 0 whatever fast_log2 says:
-  // its error is under 1e-7, the margin 1e-6 (log2 units), so the log can be skipped.
+  // Below this peak the gain computer's target is 0 (the margin, 1e-6 in
+  // log2 units, is far above Math.log2's error), so the log can be skipped.
   const quietPeak = Math.pow(2, thr - halfKnee - 1e-6);
   const ramp = comp.mkRemaining !== 0;
   const mkTarget = comp.mkTarget;
@@ -112,43 +108,30 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
   const coefs = COEFS;
   coefs[0] = release;
   coefs[1] = attack;
-  const f32 = F32;
-  const i32 = I32;
-  const pow2 = POW2;
+  let inputPeak = 0.0;
   let i = start;
   while (i < end) {
     if (phase === 0) {
       if (eq.dirty) {
         eq.updatePoint();
         c = eq.coefs;
-        a0 = c[0]; a1 = c[1]; a2 = c[2]; a3 = c[3]; a4 = c[4];
+        a0 = c[0] * S; a1 = c[1] * S; a2 = c[2] * S; a3 = c[3]; a4 = c[4];
         b0 = c[5]; b1 = c[6]; b2 = c[7]; b3 = c[8]; b4 = c[9];
         d0 = c[10]; d1 = c[11]; d2 = c[12]; d3 = c[13]; d4 = c[14];
       }
-      if (deadL < 3) {
-        if (deadL === 0) { l01 = NaN; l02 = NaN; }
-        if (deadL <= 1) { l11 = NaN; l12 = NaN; }
-        l21 = NaN; l22 = NaN;
-        deadL = 3;
-      }
-      if (deadR < 3) {
-        if (deadR === 0) { r01 = NaN; r02 = NaN; }
-        if (deadR <= 1) { r11 = NaN; r12 = NaN; }
-        r21 = NaN; r22 = NaN;
-        deadR = 3;
-      }
+      // Settle, as EqLane.process (state scaled by EQ_SCALE, see there).
       let u = Math.abs(l01), v = Math.abs(l02);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { l01 = 0.0; l02 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l01 = 0.0; l02 = 0.0; }
       u = Math.abs(l11); v = Math.abs(l12);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { l11 = 0.0; l12 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l11 = 0.0; l12 = 0.0; }
       u = Math.abs(l21); v = Math.abs(l22);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { l21 = 0.0; l22 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { l21 = 0.0; l22 = 0.0; }
       u = Math.abs(r01); v = Math.abs(r02);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { r01 = 0.0; r02 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r01 = 0.0; r02 = 0.0; }
       u = Math.abs(r11); v = Math.abs(r12);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { r11 = 0.0; r12 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r11 = 0.0; r12 = 0.0; }
       u = Math.abs(r21); v = Math.abs(r22);
-      if (!(u <= M && v <= M) || (u < T && v < T)) { r21 = 0.0; r22 = 0.0; }
+      if (!(u <= MS && v <= MS) || (u < TS && v < TS)) { r21 = 0.0; r22 = 0.0; }
     }
     let seg = COEF_UPDATE_FRAMES - phase;
     if (seg > end - i) {
@@ -156,15 +139,21 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
     }
     const stop = i + seg;
     for (let j = i; j < stop; j++) {
-      let xl = left[j];
-      let xr = right[j];
-      const axl = Math.abs(xl);
-      const axr = Math.abs(xr);
-      if (!(axl >= T && axl <= M)) {
-        xl = 0.0;
-      }
-      if (!(axr >= T && axr <= M)) {
-        xr = 0.0;
+      let xl = inL[lOff + j];
+      let xr = inR[rOff + j];
+      if (!inputFlushed) {
+        const axl = Math.abs(xl);
+        const axr = Math.abs(xr);
+        if (!(axl >= T && axl <= M)) {
+          xl = 0.0;
+        } else if (axl > inputPeak) {
+          inputPeak = axl;
+        }
+        if (!(axr >= T && axr <= M)) {
+          xr = 0.0;
+        } else if (axr > inputPeak) {
+          inputPeak = axr;
+        }
       }
       // EQ: three sections per channel.
       const yl0 = a0 * xl + l01;
@@ -185,17 +174,15 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
       r21 = d1 * yr1 - d3 * yr + r22;
       l22 = d2 * yl1 - d4 * yl;
       r22 = d2 * yr1 - d4 * yr;
-      const al = Math.abs(yl);
-      const ar = Math.abs(yr);
-      if (!(Math.abs(yl0) <= M && Math.abs(yl1) <= M && al <= M)) {
-        deadL = firstOverflow(deadL, yl0, yl1);
-      }
-      if (!(Math.abs(yr0) <= M && Math.abs(yr1) <= M && ar <= M)) {
-        deadR = firstOverflow(deadR, yr0, yr1);
-      }
-      // The EQ's output as the f32 block buffer holds it.
-      const el = Math.fround(al >= T && deadL === 3 ? yl : 0.0);
-      const er = Math.fround(ar >= T && deadR === 3 ? yr : 0.0);
+      // The EQ's output as the f32 block buffer holds it (a section that
+      // overflowed makes it Inf or NaN until the next update point: zero).
+      // Unscaling is exact, so these are EqLane.process's bits.
+      const ul = yl * U;
+      const ur = yr * U;
+      const al = Math.abs(ul);
+      const ar = Math.abs(ur);
+      const el = Math.fround(al >= T && al <= M ? ul : 0.0);
+      const er = Math.fround(ar >= T && ar <= M ? ur : 0.0);
       // Compressor, fully linked peak detector.
       if (ramp) {
         mkRemaining = mkRemaining > 1 ? mkRemaining - 1 : 0;
@@ -206,18 +193,9 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
       const peak = pl < pr ? pr : pl;
       let target = 0.0;
       if (!(peak < quietPeak)) {
-        f32[0] = peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE;
-        const bits = i32[0];
-        // fast_log2's fold of m above √2 into [√½, √2), without a branch:
-        // m > √2 exactly when the mantissa bits exceed those of the f32 √2.
-        const mant = bits & 0x007fffff;
-        const big = (0x3504f3 - mant) >>> 31;
-        const e = ((bits >>> 23) & 0xff) - 127 + big;
-        i32[0] = mant | (0x3f800000 - (big << 23));
-        const m = f32[0];
-        const t = (m - 1.0) / (m + 1.0);
-        const t2 = t * t;
-        const level = e + t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)))) * TWO_OVER_LN2_F32;
+        // `+`: an imported constant is a tagged value; without it V8 boxes `peak` for
+        // the select, a heap number per sample.
+        const level = Math.log2(peak >= F32_MIN_POSITIVE ? peak : +F32_MIN_POSITIVE);
         const over = level - thr;
         if (halfKnee === 0.0) {
           // Hard knee: the same reduction as the branches below (up to the sign of a zero).
@@ -236,12 +214,7 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
       }
       let x = red + makeup;
       x = x > 127.0 ? 127.0 : x >= -126.0 ? x : -126.0;
-      const xi = Math.floor(x);
-      const f = (x - xi) * LN2_F32;
-      let p = 1.0 / 720.0 + f * (1.0 / 5040.0);
-      p = 1.0 / 24.0 + f * (1.0 / 120.0 + f * p);
-      p = 1.0 + f * (1.0 + f * (1.0 / 2.0 + f * (1.0 / 6.0 + f * p)));
-      const g = p * pow2[xi + 126];
+      const g = Math.exp(x * Math.LN2);
       const zl = el * g;
       const zr = er * g;
       const bl = Math.abs(zl);
@@ -253,14 +226,43 @@ function fusedEqCompressor(eq, comp, left, right, start, end) {
     i = stop;
   }
   eq.phase = phase;
-  eq.deadL = deadL;
-  eq.deadR = deadR;
-  st[0] = l01; st[1] = l02; st[2] = l11; st[3] = l12; st[4] = l21; st[5] = l22;
-  st[6] = r01; st[7] = r02; st[8] = r11; st[9] = r12; st[10] = r21; st[11] = r22;
+  st[0] = l01 * U; st[1] = l02 * U; st[2] = l11 * U; st[3] = l12 * U; st[4] = l21 * U; st[5] = l22 * U;
+  st[6] = r01 * U; st[7] = r02 * U; st[8] = r11 * U; st[9] = r12 * U; st[10] = r21 * U; st[11] = r22 * U;
   comp.redL = red;
   comp.redR = red;
   comp.mkRemaining = mkRemaining;
   comp.mkCurrent = makeup;
+  PEAK[0] = inputPeak;
+}
+
+/**
+ * Copy frames start..end of an input (left channel at `inL[lOff + i]`,
+ * right at `inR[rOff + i]`) into (left, right), NaN, infinite and
+ * subnormal samples as zeros; true when every copied sample is below QUIET.
+ */
+export function copyFlushed(inL, lOff, inR, rOff, left, right, start, end) {
+  const T = FLUSH_THRESHOLD;
+  const M = F32_MAX;
+  let peak = 0.0;
+  for (let i = start; i < end; i++) {
+    let x = inL[lOff + i];
+    let y = inR[rOff + i];
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    if (!(ax >= T && ax <= M)) {
+      x = 0.0;
+    } else if (ax > peak) {
+      peak = ax;
+    }
+    if (!(ay >= T && ay <= M)) {
+      y = 0.0;
+    } else if (ay > peak) {
+      peak = ay;
+    }
+    left[i] = x;
+    right[i] = y;
+  }
+  return peak < QUIET;
 }
 
 /** One track's EQ and compressor. */
@@ -287,6 +289,8 @@ export class Strip {
       this.comp.apply(COMP_OF_SLOT[s - EQ_SLOTS], this.values[s], 0);
     }
     this.paused = false;
+    /** Set by processInput: its input was below QUIET throughout. */
+    this.inputQuiet = true;
   }
 
   /**
@@ -315,20 +319,45 @@ export class Strip {
 
   /**
    * Run the strip on frames start..end of (left, right) in place. Input
-   * samples that are NaN, infinite or subnormal count as silence. A paused
-   * strip writes exact zeros and keeps its state.
+   * samples that are NaN, infinite or subnormal count as silence; a caller
+   * whose input is already flushed so (`inputFlushed`) saves the test. A
+   * paused strip writes exact zeros and keeps its state.
    */
-  process(left, right, start, end) {
+  process(left, right, start, end, inputFlushed = false) {
     if (this.paused) {
       left.fill(0.0, start, end);
       right.fill(0.0, start, end);
       return;
     }
     const comp = this.comp;
-    if (!comp.isIdle() && comp.link === 1.0 && comp.redL === comp.redR && !comp.rmsActive) {
-      fusedEqCompressor(this.eq, comp, left, right, start, end);
+    const eq = this.eq;
+    if (
+      !comp.isIdle() &&
+      comp.link === 1.0 &&
+      comp.redL === comp.redR &&
+      !comp.rmsActive
+    ) {
+      fusedEqCompressor(eq, comp, left, 0, right, 0, left, right, start, end, inputFlushed === true);
       return;
     }
+    this.processPasses(left, right, start, end);
+  }
+
+  /**
+   * `process` with the strip's input read from elsewhere: frames
+   * start..end of an input whose left channel is at `inL[lOff + i]` and
+   * right at `inR[rOff + i]`, the output into (left, right). Sets
+   * `inputQuiet`: true when every input sample (flushed) is below QUIET. The
+   * same bits as copying the flushed input into (left, right) first.
+   */
+  processInput(inL, lOff, inR, rOff, left, right, start, end) {
+    const comp = this.comp;
+    if (!this.paused && !comp.isIdle() && comp.link === 1.0 && comp.redL === comp.redR && !comp.rmsActive) {
+      fusedEqCompressor(this.eq, comp, inL, lOff, inR, rOff, left, right, start, end, false);
+      this.inputQuiet = PEAK[0] < QUIET;
+      return;
+    }
+    this.inputQuiet = copyFlushed(inL, lOff, inR, rOff, left, right, start, end);
     this.processPasses(left, right, start, end);
   }
 

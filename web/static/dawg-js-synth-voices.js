@@ -11,7 +11,7 @@
 // All slots live in one structure of arrays; render() loads a slot's state
 // into locals, runs the segment and stores it back, allocating nothing.
 
-import { exp2F64, flush, flushF64, tanPiF64 } from "./dawg-js-math.js";
+import { EXP2_TERMS, INV_INT, POW2_INT, TAN_TERMS, exp2F64, flush, flushF64 } from "./dawg-js-math.js";
 import { FADE, IDLE, SynthEnvelopes } from "./dawg-js-synth-env.js";
 import { SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9, THIRD_F32 } from "./dawg-js-synth-osc.js";
 import { CONTROL_FRAMES } from "./dawg-js-synth-params.js";
@@ -118,7 +118,25 @@ export class SynthVoices {
     }
     this.cutoffLog2[v] = l;
     this.k[v] = k;
-    const g = tanPiF64(exp2F64(l) / this.sampleRateHz);
+    // g = tanPiF64(exp2F64(l) / rate), written out: this runs per voice and
+    // control block, and a double passed to or returned from a call V8 does
+    // not inline is boxed (one heap number each time).
+    const li = Math.floor(l);
+    const lf = (l - li) * Math.LN2;
+    let e = 1.0;
+    for (let n = EXP2_TERMS; n > 0; n--) {
+      e = 1.0 + lf * e * INV_INT[n];
+    }
+    const x = Math.PI * ((e * POW2_INT[li + 1022]) / this.sampleRateHz);
+    const x2 = x * x;
+    let sn = 1.0;
+    let cs = 1.0;
+    for (let n = TAN_TERMS; n > 0; n--) {
+      const m = 2 * n;
+      sn = 1.0 - x2 * INV_INT[m] * INV_INT[m + 1] * sn;
+      cs = 1.0 - x2 * INV_INT[m - 1] * INV_INT[m] * cs;
+    }
+    const g = (x * sn) / cs;
     const a1 = 1.0 / (1.0 + g * (g + k));
     const a2 = g * a1;
     this.a1[v] = Math.fround(a1);
