@@ -11,7 +11,18 @@ changed). Workloads:
 * ``session``: the reference session, one pass, events and all;
 * ``strip``: N active tracks of strip only (fixed-seed noise in, 3-band EQ,
   compressor, fader, pan), for N = 1, 2, 4 … 256;
-* ``idle``: the same N tracks silent and asleep (auto-bypassed).
+* ``idle``: the same N tracks silent and asleep (auto-bypassed);
+* ``units``: the same N tracks (N up to TAIL_MAX_TRACKS) with every effect
+  unit in their inserts (peq, compressor, saturator, delay with feedback,
+  reverb, limiter) and auto-bypass off, noise in;
+* ``tail``: those tracks timed while their tails decay after a burst of
+  noise: feedback paths falling towards the subnormal range, where the
+  engine's flushes must keep them from slowing it down (tail/active compares
+  it with ``units``, timed in the same rounds).
+
+Also measured: the host call's own cost (an engine with nothing to do,
+rendering one quantum per call against as many as it takes per call) and
+the size of each .wasm build.
 
 Per-track figures are net: the same engine configured for N tracks with
 none created (its fixed cost per call: master, meters, the host call) is
@@ -64,8 +75,10 @@ from dawgwasm._toolchain import find_rust_toolchain
 
 __all__ = [
     "JS_TOLERANCE_DB",
+    "REPORTED",
     "RUNTIME_NAMES",
     "STRIP",
+    "WORKLOADS",
     "BenchError",
     "BenchResult",
     "Measured",
@@ -106,6 +119,25 @@ SAMPLE_RATE_HZ = 48000.0
 QUANTUM_FRAMES = 128
 #: Most tracks a strip or idle workload may ask for (the engine's limit).
 MAX_TRACKS = 256
+#: The workloads, in the order they run.
+WORKLOADS = ("session", "strip", "idle", "tail")
+#: What each workload's results are reported as (tail brings units along).
+REPORTED = ("session", "strip", "idle", "units", "tail")
+#: The effect units of every track of the tail workload, slot 1 on, set so
+#: that each one works and the delay and reverb ring for seconds.
+TAIL_UNITS: tuple[tuple[str, dict[str, float]], ...] = (
+    ("peq", {}),
+    ("compressor", {}),
+    ("saturator", {}),
+    ("delay", {"delay_time_ms": 50.0, "delay_feedback": 0.9, "delay_mix": 0.5}),
+    ("reverb", {"reverb_size": 0.9, "reverb_mix": 0.5}),
+    ("limiter", {}),
+)
+#: The burst of noise the tails decay from, seconds.
+TAIL_BURST_S = 0.05
+#: The units and tail workloads run at the track counts up to this one
+#: (six units a track: 256 tracks would take minutes per runtime).
+TAIL_MAX_TRACKS = 32
 
 
 class BenchError(DawgwasmError):
@@ -342,20 +374,32 @@ class WorkloadResult:
         }
 
 
-def _time_interleaved(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, Measured]:
+def _time_interleaved(
+    actions: dict[str, Callable[[], object]],
+    repeat: int,
+    prepare: dict[str, Callable[[], object]] | None = None,
+) -> dict[str, Measured]:
     """One untimed warm-up of every action, then ``repeat`` rounds in which
-    each runs once, timed, in a rotated order."""
-    for act in actions.values():
+    each runs once, timed, in a rotated order; ``prepare[name]`` (untimed)
+    runs before each run of that action."""
+    setup = prepare or {}
+    for n, act in actions.items():
+        setup.get(n, _nothing)()
         act()
     names = list(actions)
     samples: dict[str, list[float]] = {n: [] for n in names}
     for rep in range(repeat):
         order = names[rep % len(names) :] + names[: rep % len(names)]
         for n in order:
+            setup.get(n, _nothing)()
             t0 = time.perf_counter()
             actions[n]()
             samples[n].append(time.perf_counter() - t0)
     return {n: Measured(tuple(v)) for n, v in samples.items()}
+
+
+def _nothing() -> None:
+    pass
 
 
 def _bench_tracks(
@@ -397,6 +441,155 @@ def _bench_tracks(
     runs = {n: m for n, m in timed.items() if "\0" not in n}
     empty = {n.split("\0")[0]: m for n, m in timed.items() if "\0" in n}
     return WorkloadResult(workload, tracks, frames, runs, agreement, empty)
+
+
+def _tail_engine(make: EngineMaker, tracks: int, seed: int) -> Engine:
+    """The strip workload's engine with TAIL_UNITS in every track's inserts
+    and auto-bypass off; its inputs hold the burst (see _start_tail)."""
+    e = _strip_engine(make, tracks, 0.5, seed)
+    e.set("auto_bypass", 0.0, master=True)
+    for t in range(tracks):
+        for slot, (unit, values) in enumerate(TAIL_UNITS, start=1):
+            e.set_insert(slot, unit, track=t)
+            e.set_many(values, t, slot=slot)
+    e.reset()
+    return e
+
+
+def _start_units(e: Engine, noise: list[npt.NDArray[np.float32]]) -> None:
+    """From a reset: noise in."""
+    e.reset()
+    for t, b in enumerate(noise):
+        e.input(t)[:] = b
+
+
+def _start_tail(e: Engine, burst: list[npt.NDArray[np.float32]]) -> None:
+    """From a reset: TAIL_BURST_S of the burst, then silent inputs."""
+    e.reset()
+    for t, b in enumerate(burst):
+        e.input(t)[:] = b
+    process_frames(e, round(TAIL_BURST_S * SAMPLE_RATE_HZ))
+    for t in range(len(burst)):
+        e.input(t)[:] = 0.0
+
+
+def _bench_tail(
+    makers: dict[str, EngineMaker], baseline: str, tracks: int, frames: int, repeat: int
+) -> list[WorkloadResult]:
+    """The units and tail workloads at ``tracks`` tracks, timed in the same
+    rounds: each timed run renders ``frames`` of noise through the units, or
+    of decay after the burst, from the same state."""
+    engines: dict[str, Engine] = {}
+    bursts: dict[str, list[npt.NDArray[np.float32]]] = {}
+    try:
+        for n, m in makers.items():
+            e = _tail_engine(m, tracks, seed=tracks)
+            engines[n] = e
+            bursts[n] = [e.input(t).copy() for t in range(tracks)]
+        outputs = {}
+        for n, e in engines.items():
+            _start_tail(e, bursts[n])
+            outputs[n] = _strip_output(e, frames)
+        agreement = _check_agreement(f"tail at {tracks} tracks", outputs, baseline)
+        quiet = [n for n, out in outputs.items() if not np.any(out[:, -QUANTUM_FRAMES:])]
+        if quiet:
+            raise BenchError(
+                f"tail at {tracks} tracks: {quiet[0]}'s tails died out within the run; "
+                "the measurement would time silence (use fewer --seconds)"
+            )
+        active = {}
+        for n, e in engines.items():
+            _start_units(e, bursts[n])
+            active[n] = _strip_output(e, frames)
+        active_agreement = _check_agreement(f"units at {tracks} tracks", active, baseline)
+        actions: dict[str, Callable[[], object]] = {}
+        prepare: dict[str, Callable[[], object]] = {}
+        for n, m in makers.items():
+            e = engines[n]
+            actions[f"{n}\0tail"] = partial(process_frames, e, frames)
+            prepare[f"{n}\0tail"] = partial(_start_tail, e, bursts[n])
+            actions[f"{n}\0units"] = partial(process_frames, e, frames)
+            prepare[f"{n}\0units"] = partial(_start_units, e, bursts[n])
+            engines[f"{n}\0empty"] = _empty_engine(m, tracks)
+            actions[f"{n}\0empty"] = partial(process_frames, engines[f"{n}\0empty"], frames)
+        timed = _time_interleaved(actions, repeat, prepare=prepare)
+    finally:
+        for e in engines.values():
+            e.close()
+
+    def part(kind: str) -> dict[str, Measured]:
+        return {n.split("\0")[0]: m for n, m in timed.items() if n.endswith("\0" + kind)}
+
+    empty = part("empty")
+    return [
+        WorkloadResult("units", tracks, frames, part("units"), active_agreement, empty),
+        WorkloadResult("tail", tracks, frames, part("tail"), agreement, empty),
+    ]
+
+
+#: Quanta per call of the host-call measurement's batched runs.
+_CALL_BATCH = 64
+
+
+@dataclass
+class CallOverhead:
+    """The cost of one call into a runtime with nothing to render: an
+    engine with no track, one quantum per call against _CALL_BATCH quanta
+    per call, per quantum."""
+
+    single: Measured  # seconds per quantum, one quantum per call
+    batched: Measured  # seconds per quantum, _CALL_BATCH quanta per call
+
+    @property
+    def per_call_us(self) -> float:
+        return max(self.single.median - self.batched.median, 0.0) * 1e6
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "per_call_us": self.per_call_us,
+            "one_quantum_per_call_us": self.single.median * 1e6,
+            f"{_CALL_BATCH}_quanta_per_call_us_per_quantum": self.batched.median * 1e6,
+        }
+
+
+def _bench_calls(makers: dict[str, EngineMaker], repeat: int) -> dict[str, CallOverhead]:
+    calls = 4 * _CALL_BATCH
+    engines: dict[str, Engine] = {}
+
+    def singles(e: Engine) -> None:
+        for _ in range(calls):
+            e.process(1)
+
+    def batches(e: Engine) -> None:
+        for _ in range(calls // _CALL_BATCH):
+            e.process(_CALL_BATCH)
+
+    try:
+        for n, m in makers.items():
+            engines[n] = m(
+                sample_rate_hz=SAMPLE_RATE_HZ,
+                tracks=1,
+                quantum_frames=QUANTUM_FRAMES,
+                max_quanta=_CALL_BATCH,
+            )
+        actions: dict[str, Callable[[], object]] = {}
+        for n, e in engines.items():
+            actions[f"{n}\0single"] = partial(singles, e)
+            actions[f"{n}\0batched"] = partial(batches, e)
+        timed = _time_interleaved(actions, repeat)
+    finally:
+        for e in engines.values():
+            e.close()
+    per_quantum = {k: Measured(tuple(x / calls for x in v.samples)) for k, v in timed.items()}
+    return {
+        n: CallOverhead(per_quantum[f"{n}\0single"], per_quantum[f"{n}\0batched"]) for n in engines
+    }
+
+
+def wasm_sizes(dist: Path | None) -> dict[str, int]:
+    """Bytes of each .wasm build of ``dist`` (the bundled build by default)."""
+    folder = dist if dist is not None else _paths.bundled_engine_dir()
+    return {p.name: p.stat().st_size for p in sorted(folder.glob("*.wasm"))}
 
 
 def _bench_session(
@@ -459,6 +652,10 @@ class BenchResult:
     seconds: float
     workloads: list[WorkloadResult]
     skipped: dict[str, str]
+    #: Per runtime, the cost of a call with nothing to render (empty if not measured).
+    calls: dict[str, CallOverhead] = field(default_factory=dict)
+    #: Bytes of each .wasm build.
+    wasm_bytes: dict[str, int] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=machine_info)
 
     def scaling(self, workload: str) -> list[WorkloadResult]:
@@ -467,9 +664,13 @@ class BenchResult:
     def derived(self) -> dict[str, dict[str, Any]]:
         """Per runtime: ns per track-sample at the largest strip size, tracks
         per core at 50 % and 90 % load from it, idle/active at that size,
-        and the ratios to the baseline and to the scalar build."""
+        tail/active at the largest tail size (decaying tails against noise
+        through the same units), and the ratios to the baseline and to the
+        scalar build."""
         strips = self.scaling("strip")
         idles = {w.tracks: w for w in self.scaling("idle")}
+        tails = {w.tracks: w for w in self.scaling("tail")}
+        units = {w.tracks: w for w in self.scaling("units")}
         out: dict[str, dict[str, Any]] = {}
         if not strips:
             return out
@@ -490,6 +691,15 @@ class BenchResult:
             idle = idles.get(top.tracks)
             if idle is not None and name in idle.runs:
                 entry["idle_to_active"] = _ratio(idle.ns_per_track_sample(name), ns)
+            tail = unit = None
+            if tails:
+                size = max(tails)
+                tail, unit = tails[size], units[size]
+                entry["tail_tracks"] = size
+            if tail is not None and unit is not None and name in tail.runs:
+                entry["tail_to_active"] = _ratio(
+                    tail.ns_per_track_sample(name), unit.ns_per_track_sample(name)
+                )
             out[name] = entry
         return out
 
@@ -504,6 +714,8 @@ class BenchResult:
             "js_tolerance_db": JS_TOLERANCE_DB,
             "machine": self.machine,
             "skipped": self.skipped,
+            "wasm_bytes": self.wasm_bytes,
+            "host_call": {n: c.to_json() for n, c in self.calls.items()},
             "workloads": [w.to_json() for w in self.workloads],
             "derived": self.derived(),
         }
@@ -515,15 +727,16 @@ def run_bench(
     tracks: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128, 256),
     seconds: float = 1.0,
     repeat: int = 5,
-    workloads: Sequence[str] = ("session", "strip", "idle"),
+    workloads: Sequence[str] = WORKLOADS,
     runtimes: Sequence[str] | None = None,
     native: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> BenchResult:
     """Measure ``workloads`` on every runtime that can run here (or those of
-    ``runtimes``); the strip and idle workloads at each count of ``tracks``
-    over ``seconds`` of audio per run, the session over one pass. Every
-    limit is checked before anything is built or rendered."""
+    ``runtimes``); the strip, idle and tail workloads at each count of
+    ``tracks`` over ``seconds`` of audio per run, the session over one pass;
+    then the cost of a host call on each runtime. Every limit is checked
+    before anything is built or rendered."""
     bad = [t for t in tracks if not 1 <= t <= MAX_TRACKS]
     if bad or not tracks:
         raise BenchError(f"track counts must be 1 to {MAX_TRACKS}, got {list(tracks) or 'none'}")
@@ -531,9 +744,9 @@ def run_bench(
         raise BenchError(f"seconds per run must be 0.05 to 60, got {seconds}")
     if not 1 <= repeat <= 100:
         raise BenchError(f"repetitions must be 1 to 100, got {repeat}")
-    unknown = sorted(set(workloads) - {"session", "strip", "idle"})
+    unknown = sorted(set(workloads) - set(WORKLOADS))
     if unknown:
-        raise BenchError(f"unknown workload {unknown[0]!r}; known: session, strip, idle")
+        raise BenchError(f"unknown workload {unknown[0]!r}; known: {', '.join(WORKLOADS)}")
     if runtimes is not None:
         unknown = sorted(set(runtimes) - set(RUNTIME_NAMES))
         if unknown:
@@ -554,10 +767,18 @@ def run_bench(
     if "session" in workloads:
         progress("reference session")
         results.append(_bench_session(makers, baseline, None, repeat))
-    for w in ("strip", "idle"):
+    for w in ("strip", "idle", "tail"):
         if w not in workloads:
             continue
-        for n in sorted(set(tracks)):
+        counts = sorted(set(tracks))
+        if w == "tail":
+            counts = [n for n in counts if n <= TAIL_MAX_TRACKS] or [min(counts)]
+        for n in counts:
             progress(f"{w} at {n} tracks")
-            results.append(_bench_tracks(makers, baseline, w, n, frames, repeat))
-    return BenchResult(baseline, repeat, seconds, results, skipped)
+            if w == "tail":
+                results.extend(_bench_tail(makers, baseline, n, frames, repeat))
+            else:
+                results.append(_bench_tracks(makers, baseline, w, n, frames, repeat))
+    progress("the host call")
+    calls = _bench_calls(makers, repeat)
+    return BenchResult(baseline, repeat, seconds, results, skipped, calls, wasm_sizes(dist))

@@ -1,5 +1,6 @@
 """``dawgwasm bench``: a quick run writes a report of every workload on
-every runtime, with the equality checks it made before timing; a runtime
+every runtime (with the host call's cost and the builds' sizes), with the
+equality checks it made before timing; a runtime
 whose output disagrees stops it before anything is timed; bad limits are
 refused before anything is built. Nothing here asserts on a time."""
 
@@ -36,14 +37,29 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
         "reference session: 20 tracks",
         "strip: ns per track-sample",
         "idle:",
+        "units:",
+        "tail:",
         "derived",
+        "the host call",
+        "dawg_dsp.simd.wasm:",
     ):
         assert needle in proc.stdout
     doc = json.loads(out.read_text())
     assert doc["baseline"] == "native" and doc["skipped"] == {}
     assert doc["machine"]["cpus"] >= 1 and doc["machine"]["node"].startswith("v")
     kinds = [(w["workload"], w["tracks"]) for w in doc["workloads"]]
-    assert kinds == [("session", 20), ("strip", 1), ("strip", 8), ("idle", 1), ("idle", 8)]
+    assert kinds == [
+        ("session", 20),
+        ("strip", 1),
+        ("strip", 8),
+        ("idle", 1),
+        ("idle", 8),
+        # the decaying tails, each with the same units fed noise, timed in the same rounds
+        ("units", 1),
+        ("tail", 1),
+        ("units", 8),
+        ("tail", 8),
+    ]
     for w in doc["workloads"]:
         assert set(w["runtimes"]) == RUNTIMES
         for r in w["runtimes"].values():
@@ -71,7 +87,16 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
                 d["tracks_per_core_at_90_percent"] / d["tracks_per_core_at_50_percent"], 1.8
             )
         assert d["idle_to_active"] is None or d["idle_to_active"] >= 0
+        assert d["tail_to_active"] is None or d["tail_to_active"] > 0
     assert derived["native"]["ratio_to_baseline"] in (1.0, None)
+    # the cost of a call with nothing to render, apart, on every runtime
+    assert set(doc["host_call"]) == RUNTIMES
+    for c in doc["host_call"].values():
+        assert c["one_quantum_per_call_us"] > 0 and c["per_call_us"] >= 0
+    assert doc["wasm_bytes"] == {
+        p.name: p.stat().st_size for p in sorted(built_dist.glob("*.wasm"))
+    }
+    assert set(doc["wasm_bytes"]) == {"dawg_dsp.simd.wasm", "dawg_dsp.scalar.wasm"}
 
 
 def test_bench_stops_before_timing_when_a_runtime_disagrees(

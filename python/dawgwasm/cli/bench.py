@@ -33,7 +33,8 @@ def _fmt(value: float | None, pattern: str) -> str:
     "--tracks",
     type=click.IntRange(1, 256),
     multiple=True,
-    help="A track count of the strip and idle workloads; repeat for several  "
+    help="A track count of the strip, idle and tail workloads (tail: up to 32); "
+    "repeat for several  "
     "[default: 1 2 4 … 256]",
 )
 @click.option(
@@ -41,7 +42,7 @@ def _fmt(value: float | None, pattern: str) -> str:
     type=FiniteFloatRange(0.05, 60),
     default=1.0,
     show_default=True,
-    help="Audio rendered per timed run of the strip and idle workloads.",
+    help="Audio rendered per timed run of the strip, idle and tail workloads.",
 )
 @click.option(
     "--repeat",
@@ -53,7 +54,7 @@ def _fmt(value: float | None, pattern: str) -> str:
 @click.option(
     "--workload",
     "workloads",
-    type=click.Choice(["session", "strip", "idle"]),
+    type=click.Choice(["session", "strip", "idle", "tail"]),
     multiple=True,
     help="A workload to run; repeat for several  [default: all]",
 )
@@ -86,7 +87,11 @@ def command(
     engine.
     Workloads: the reference session; the strip (N tracks of noise through
     EQ, compressor, fader and pan); idle (the same tracks silent and
-    asleep). Every runtime's output is checked against the baseline's
+    asleep); tail (the same tracks with every effect unit inserted and
+    auto-bypass off, decaying after a burst, timed against noise through
+    the same units). Also: the cost of one host
+    call with nothing to render, and the size of each .wasm build. Every
+    runtime's output is checked against the baseline's
     before anything is timed: bit-identical for wasm, at least 80 dB below
     the signal for the JavaScript engine. Each measurement gets one warm-up
     and REPEAT timed runs with the runtimes interleaved; the tables show
@@ -95,7 +100,7 @@ def command(
     from rich.console import Console
     from rich.table import Table
 
-    from dawgwasm._bench import SAMPLE_RATE_HZ, run_bench
+    from dawgwasm._bench import REPORTED, SAMPLE_RATE_HZ, WORKLOADS, run_bench
     from dawgwasm._files import check_output, replacing
 
     check_output(out_path)
@@ -108,7 +113,7 @@ def command(
             tracks=tracks or (1, 2, 4, 8, 16, 32, 64, 128, 256),
             seconds=seconds,
             repeat=repeat,
-            workloads=workloads or ("session", "strip", "idle"),
+            workloads=workloads or WORKLOADS,
             native=native,
             progress=lambda what: status.update(f"measuring {what}"),
         )
@@ -137,7 +142,7 @@ def command(
                 "identical" if db == float("inf") else f"-{db:.0f} dB",
             )
         out.print(table)
-    for kind in ("strip", "idle"):
+    for kind in REPORTED[1:]:
         rows = result.scaling(kind)
         if not rows:
             continue
@@ -160,6 +165,7 @@ def command(
             "vs baseline",
             "vs scalar",
             "idle/active",
+            "tail/active",
         ):
             table.add_column(col, justify="right")
         for n, d in derived.items():
@@ -170,8 +176,23 @@ def command(
                 _fmt(d["ratio_to_baseline"], "{:.2f}x"),
                 _fmt(d.get("ratio_to_wasmtime_scalar"), "{:.2f}x"),
                 _fmt(d.get("idle_to_active"), "{:.3f}"),
+                _fmt(d.get("tail_to_active"), "{:.2f}"),
             )
         out.print(table)
+    if result.calls:
+        table = Table(title="the host call, an engine with nothing to render (median)")
+        for col in ("runtime", "µs per call", "1 quantum per call, µs", "64 per call, µs/quantum"):
+            table.add_column(col, justify="right")
+        for n, c in result.calls.items():
+            table.add_row(
+                n,
+                f"{c.per_call_us:.1f}",
+                f"{c.single.median * 1e6:.1f}",
+                f"{c.batched.median * 1e6:.2f}",
+            )
+        out.print(table)
+    for name, size in result.wasm_bytes.items():
+        out.print(f"{name}: {size} bytes")
     with replacing(out_path) as tmp:
         tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
     out.print(f"results → {out_path}")
