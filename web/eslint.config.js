@@ -1,5 +1,5 @@
 // ESLint for dawgwasm's hand-written JavaScript: the worklet and main-thread
-// modules copied into every build, and the demo page.
+// modules copied into every build, the demo page and the profile page.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -32,6 +32,7 @@ export default [
       "static/dawg-worklet-events.js",
       "static/dawg-worklet-meters.js",
       "static/dawg-worklet-wasm.js",
+      "profile/profile-processors.js",
     ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: audioWorklet },
     rules: strict,
@@ -53,6 +54,7 @@ export default [
       "static/dawg-session.js",
       "static/dawg-session-load.js",
       "demo/**/*.js",
+      "profile/profile-page.js",
     ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
     rules: strict,

@@ -47,7 +47,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,9 +57,29 @@ import numpy as np
 import numpy.typing as npt
 
 from dawgwasm import _paths
+from dawgwasm._bench_core import (
+    JS_TOLERANCE_DB,
+    MAX_TRACKS,
+    QUANTUM_FRAMES,
+    RUNTIME_NAMES,
+    SAMPLE_RATE_HZ,
+    STRIP,
+    BenchError,
+    EngineMaker,
+    Measured,
+    WorkloadResult,
+    below_signal_db,
+    check_agreement,
+    empty_engine,
+    process_frames,
+    strip_engine,
+    strip_output,
+    time_interleaved,
+)
+from dawgwasm._bench_tail import TAIL_MAX_TRACKS, CallOverhead, bench_calls, bench_tail, wasm_sizes
 from dawgwasm._cargo import build_native
 from dawgwasm._engine import Engine, Variant
-from dawgwasm._errors import DawgwasmError, ToolchainMissingError
+from dawgwasm._errors import ToolchainMissingError
 from dawgwasm._events import Event
 from dawgwasm._reference import reference_session
 from dawgwasm._session import (
@@ -91,58 +110,11 @@ __all__ = [
     "runtime_makers",
 ]
 
-EngineMaker = Callable[..., Engine]
 
-#: The runtimes, in the order they are reported.
-RUNTIME_NAMES = (
-    "native",
-    "wasmtime simd",
-    "wasmtime scalar",
-    "v8 simd under node",
-    "v8 scalar under node",
-    "js under node",
-)
-#: The JavaScript engine computes in f64 where the Rust computes in f32: its
-#: output must lie at least this far below the signal from the baseline's, dB.
-JS_TOLERANCE_DB = 80.0
-#: The strip every track of the strip and idle workloads runs.
-STRIP: dict[str, float] = {
-    "low_gain_db": 3.0,
-    "mid_gain_db": -2.0,
-    "high_gain_db": 2.0,
-    "comp_threshold_db": -18.0,
-    "comp_ratio": 4.0,
-}
-#: The fader and pan of those tracks.
-FADER: dict[str, float] = {"gain_db": -2.0, "pan": 0.3}
-SAMPLE_RATE_HZ = 48000.0
-QUANTUM_FRAMES = 128
-#: Most tracks a strip or idle workload may ask for (the engine's limit).
-MAX_TRACKS = 256
 #: The workloads, in the order they run.
 WORKLOADS = ("session", "strip", "idle", "tail")
 #: What each workload's results are reported as (tail brings units along).
 REPORTED = ("session", "strip", "idle", "units", "tail")
-#: The effect units of every track of the tail workload, slot 1 on, set so
-#: that each one works and the delay and reverb ring for seconds.
-TAIL_UNITS: tuple[tuple[str, dict[str, float]], ...] = (
-    ("peq", {}),
-    ("compressor", {}),
-    ("saturator", {}),
-    ("delay", {"delay_time_ms": 50.0, "delay_feedback": 0.9, "delay_mix": 0.5}),
-    ("reverb", {"reverb_size": 0.9, "reverb_mix": 0.5}),
-    ("limiter", {}),
-)
-#: The burst of noise the tails decay from, seconds.
-TAIL_BURST_S = 0.05
-#: The units and tail workloads run at the track counts up to this one
-#: (six units a track: 256 tracks would take minutes per runtime).
-TAIL_MAX_TRACKS = 32
-
-
-class BenchError(DawgwasmError):
-    """A runtime's output disagrees with the baseline's, or a workload could
-    not be set up as asked; nothing was timed."""
 
 
 @dataclass
@@ -178,17 +150,6 @@ def prepare_reference(
     frames = nearest_frame(length * sample_rate_hz)
     events = schedule(session, engine.params, sample_rate_hz, frames)
     return SessionRun(engine, session, events, frames)
-
-
-def process_frames(e: Engine, frames: int) -> None:
-    """Process at least ``frames`` frames of ``e`` as its inputs hold them, in
-    calls of as many quanta as it takes at once."""
-    q = e.quantum_frames
-    total = -(-frames // q)
-    while total > 0:
-        n = min(e.max_quanta, total)
-        e.process(n)
-        total -= n
 
 
 def native_library() -> tuple[Path | None, str]:
@@ -233,175 +194,6 @@ def runtime_makers(
     return makers, skipped
 
 
-@dataclass(frozen=True)
-class Measured:
-    """Seconds of the timed runs of one measurement on one runtime."""
-
-    samples: tuple[float, ...]
-
-    @property
-    def min(self) -> float:
-        return min(self.samples)
-
-    @property
-    def median(self) -> float:
-        return float(np.median(self.samples))
-
-    @property
-    def max(self) -> float:
-        return max(self.samples)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "min_ms": self.min * 1e3,
-            "median_ms": self.median * 1e3,
-            "max_ms": self.max * 1e3,
-            "samples_ms": [s * 1e3 for s in self.samples],
-        }
-
-
-def below_signal_db(reference: npt.ArrayLike, other: npt.ArrayLike) -> float:
-    """How far the RMS of ``other - reference`` lies below the RMS of
-    ``reference``, in dB (infinity when they are identical); BenchError when
-    the reference is silent (there is nothing to compare)."""
-    a = np.asarray(reference, np.float64)
-    b = np.asarray(other, np.float64)
-    signal = math.sqrt(float(np.mean(a**2)))
-    error = math.sqrt(float(np.mean((a - b) ** 2)))
-    if signal == 0.0:
-        raise BenchError("the baseline rendered silence: nothing to compare or time")
-    return math.inf if error == 0.0 else 20.0 * math.log10(signal / error)
-
-
-def _check_agreement(
-    workload: str, outputs: dict[str, npt.NDArray[np.float32]], baseline: str
-) -> dict[str, float]:
-    """How far below the signal each runtime's output lies from the
-    baseline's (inf: identical); raises BenchError where that is not enough."""
-    ref = outputs[baseline]
-    found: dict[str, float] = {}
-    for name, out in outputs.items():
-        if out.shape != ref.shape:
-            raise BenchError(f"{workload}: {name} rendered {out.shape}, {baseline} {ref.shape}")
-        db = below_signal_db(ref, out)
-        found[name] = db
-        if name == "js under node":
-            if db < JS_TOLERANCE_DB:
-                raise BenchError(
-                    f"{workload}: the JavaScript engine's output differs from {baseline}'s by "
-                    f"{db:.1f} dB below the signal (it must be at least {JS_TOLERANCE_DB:g}); "
-                    "nothing was timed"
-                )
-        elif db != math.inf:
-            raise BenchError(
-                f"{workload}: {name}'s output is not bit-identical to {baseline}'s "
-                f"({db:.1f} dB below the signal); nothing was timed"
-            )
-    return found
-
-
-def _empty_engine(make: EngineMaker, tracks: int) -> Engine:
-    """An engine configured for ``tracks`` tracks with none created."""
-    return make(
-        sample_rate_hz=SAMPLE_RATE_HZ, tracks=tracks, quantum_frames=QUANTUM_FRAMES, max_quanta=64
-    )
-
-
-def _strip_engine(make: EngineMaker, tracks: int, level: float, seed: int) -> Engine:
-    """An engine with ``tracks`` input tracks running STRIP and FADER, their
-    inputs filled once with fixed-seed noise of peak ``level`` (0: silence)."""
-    e = _empty_engine(make, tracks)
-    rng = np.random.default_rng(seed)
-    # Parameters first, inputs after: a runtime under node compares the pages
-    # under every view on each call, so calls are cheapest before views exist.
-    for t in range(tracks):
-        e.set_many({**STRIP, **FADER}, t)
-    for t in range(tracks):
-        buf = e.input(t)
-        buf[:] = rng.uniform(-level, level, buf.shape).astype(np.float32)
-    e.reset()
-    return e
-
-
-def _strip_output(e: Engine, frames: int) -> npt.NDArray[np.float32]:
-    out = []
-    q = e.quantum_frames * e.max_quanta
-    for _ in range(-(-frames // q)):
-        e.process(e.max_quanta)
-        out.append(e.output.copy())
-    return np.concatenate(out, axis=1)
-
-
-@dataclass
-class WorkloadResult:
-    """One workload at one size on every runtime."""
-
-    workload: str
-    tracks: int
-    frames: int
-    runs: dict[str, Measured]
-    agreement_db: dict[str, float]
-    #: The same engines with no track created (fixed cost per call), if measured.
-    empty: dict[str, Measured] = field(default_factory=dict)
-
-    def ns_per_track_sample(self, name: str) -> float:
-        """Median time per track and frame, the empty engine's time subtracted
-        where it was measured (so fixed costs are not spread over the tracks)."""
-        fixed = self.empty[name].median if name in self.empty else 0.0
-        return max(self.runs[name].median - fixed, 0.0) / (self.tracks * self.frames) * 1e9
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "workload": self.workload,
-            "tracks": self.tracks,
-            "frames": self.frames,
-            "agreement_db_below_signal": {
-                k: (None if math.isinf(v) else v) for k, v in self.agreement_db.items()
-            },
-            "runtimes": {
-                name: {
-                    **m.to_json(),
-                    "ns_per_track_sample": self.ns_per_track_sample(name),
-                    "realtime_factor": self.frames / SAMPLE_RATE_HZ / m.median,
-                    **(
-                        {"empty_engine_median_ms": self.empty[name].median * 1e3}
-                        if name in self.empty
-                        else {}
-                    ),
-                }
-                for name, m in self.runs.items()
-            },
-        }
-
-
-def _time_interleaved(
-    actions: dict[str, Callable[[], object]],
-    repeat: int,
-    prepare: dict[str, Callable[[], object]] | None = None,
-) -> dict[str, Measured]:
-    """One untimed warm-up of every action, then ``repeat`` rounds in which
-    each runs once, timed, in a rotated order; ``prepare[name]`` (untimed)
-    runs before each run of that action."""
-    setup = prepare or {}
-    for n, act in actions.items():
-        setup.get(n, _nothing)()
-        act()
-    names = list(actions)
-    samples: dict[str, list[float]] = {n: [] for n in names}
-    for rep in range(repeat):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
-        for n in order:
-            setup.get(n, _nothing)()
-            t0 = time.perf_counter()
-            actions[n]()
-            samples[n].append(time.perf_counter() - t0)
-    return {n: Measured(tuple(v)) for n, v in samples.items()}
-
-
-def _nothing() -> None:
-    pass
-
-
 def _bench_tracks(
     makers: dict[str, EngineMaker],
     baseline: str,
@@ -415,10 +207,10 @@ def _bench_tracks(
     engines: dict[str, Engine] = {}
     try:
         for n, m in makers.items():
-            engines[n] = _strip_engine(m, tracks, level, seed=tracks)
+            engines[n] = strip_engine(m, tracks, level, seed=tracks)
         if workload == "strip":
-            outputs = {n: _strip_output(e, frames) for n, e in engines.items()}
-            agreement = _check_agreement(f"strip at {tracks} tracks", outputs, baseline)
+            outputs = {n: strip_output(e, frames) for n, e in engines.items()}
+            agreement = check_agreement(f"strip at {tracks} tracks", outputs, baseline)
         else:
             for e in engines.values():
                 process_frames(e, int(SAMPLE_RATE_HZ))  # a second of silence: asleep
@@ -431,8 +223,8 @@ def _bench_tracks(
                     )
             agreement = {n: math.inf for n in engines}
         for n, m in makers.items():
-            engines[f"{n}\0empty"] = _empty_engine(m, tracks)
-        timed = _time_interleaved(
+            engines[f"{n}\0empty"] = empty_engine(m, tracks)
+        timed = time_interleaved(
             {n: partial(process_frames, e, frames) for n, e in engines.items()}, repeat
         )
     finally:
@@ -443,155 +235,6 @@ def _bench_tracks(
     return WorkloadResult(workload, tracks, frames, runs, agreement, empty)
 
 
-def _tail_engine(make: EngineMaker, tracks: int, seed: int) -> Engine:
-    """The strip workload's engine with TAIL_UNITS in every track's inserts
-    and auto-bypass off; its inputs hold the burst (see _start_tail)."""
-    e = _strip_engine(make, tracks, 0.5, seed)
-    e.set("auto_bypass", 0.0, master=True)
-    for t in range(tracks):
-        for slot, (unit, values) in enumerate(TAIL_UNITS, start=1):
-            e.set_insert(slot, unit, track=t)
-            e.set_many(values, t, slot=slot)
-    e.reset()
-    return e
-
-
-def _start_units(e: Engine, noise: list[npt.NDArray[np.float32]]) -> None:
-    """From a reset: noise in."""
-    e.reset()
-    for t, b in enumerate(noise):
-        e.input(t)[:] = b
-
-
-def _start_tail(e: Engine, burst: list[npt.NDArray[np.float32]]) -> None:
-    """From a reset: TAIL_BURST_S of the burst, then silent inputs."""
-    e.reset()
-    for t, b in enumerate(burst):
-        e.input(t)[:] = b
-    process_frames(e, round(TAIL_BURST_S * SAMPLE_RATE_HZ))
-    for t in range(len(burst)):
-        e.input(t)[:] = 0.0
-
-
-def _bench_tail(
-    makers: dict[str, EngineMaker], baseline: str, tracks: int, frames: int, repeat: int
-) -> list[WorkloadResult]:
-    """The units and tail workloads at ``tracks`` tracks, timed in the same
-    rounds: each timed run renders ``frames`` of noise through the units, or
-    of decay after the burst, from the same state."""
-    engines: dict[str, Engine] = {}
-    bursts: dict[str, list[npt.NDArray[np.float32]]] = {}
-    try:
-        for n, m in makers.items():
-            e = _tail_engine(m, tracks, seed=tracks)
-            engines[n] = e
-            bursts[n] = [e.input(t).copy() for t in range(tracks)]
-        outputs = {}
-        for n, e in engines.items():
-            _start_tail(e, bursts[n])
-            outputs[n] = _strip_output(e, frames)
-        agreement = _check_agreement(f"tail at {tracks} tracks", outputs, baseline)
-        quiet = [n for n, out in outputs.items() if not np.any(out[:, -QUANTUM_FRAMES:])]
-        if quiet:
-            raise BenchError(
-                f"tail at {tracks} tracks: {quiet[0]}'s tails died out within the run; "
-                "the measurement would time silence (use fewer --seconds)"
-            )
-        active = {}
-        for n, e in engines.items():
-            _start_units(e, bursts[n])
-            active[n] = _strip_output(e, frames)
-        active_agreement = _check_agreement(f"units at {tracks} tracks", active, baseline)
-        actions: dict[str, Callable[[], object]] = {}
-        prepare: dict[str, Callable[[], object]] = {}
-        for n, m in makers.items():
-            e = engines[n]
-            actions[f"{n}\0tail"] = partial(process_frames, e, frames)
-            prepare[f"{n}\0tail"] = partial(_start_tail, e, bursts[n])
-            actions[f"{n}\0units"] = partial(process_frames, e, frames)
-            prepare[f"{n}\0units"] = partial(_start_units, e, bursts[n])
-            engines[f"{n}\0empty"] = _empty_engine(m, tracks)
-            actions[f"{n}\0empty"] = partial(process_frames, engines[f"{n}\0empty"], frames)
-        timed = _time_interleaved(actions, repeat, prepare=prepare)
-    finally:
-        for e in engines.values():
-            e.close()
-
-    def part(kind: str) -> dict[str, Measured]:
-        return {n.split("\0")[0]: m for n, m in timed.items() if n.endswith("\0" + kind)}
-
-    empty = part("empty")
-    return [
-        WorkloadResult("units", tracks, frames, part("units"), active_agreement, empty),
-        WorkloadResult("tail", tracks, frames, part("tail"), agreement, empty),
-    ]
-
-
-#: Quanta per call of the host-call measurement's batched runs.
-_CALL_BATCH = 64
-
-
-@dataclass
-class CallOverhead:
-    """The cost of one call into a runtime with nothing to render: an
-    engine with no track, one quantum per call against _CALL_BATCH quanta
-    per call, per quantum."""
-
-    single: Measured  # seconds per quantum, one quantum per call
-    batched: Measured  # seconds per quantum, _CALL_BATCH quanta per call
-
-    @property
-    def per_call_us(self) -> float:
-        return max(self.single.median - self.batched.median, 0.0) * 1e6
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "per_call_us": self.per_call_us,
-            "one_quantum_per_call_us": self.single.median * 1e6,
-            f"{_CALL_BATCH}_quanta_per_call_us_per_quantum": self.batched.median * 1e6,
-        }
-
-
-def _bench_calls(makers: dict[str, EngineMaker], repeat: int) -> dict[str, CallOverhead]:
-    calls = 4 * _CALL_BATCH
-    engines: dict[str, Engine] = {}
-
-    def singles(e: Engine) -> None:
-        for _ in range(calls):
-            e.process(1)
-
-    def batches(e: Engine) -> None:
-        for _ in range(calls // _CALL_BATCH):
-            e.process(_CALL_BATCH)
-
-    try:
-        for n, m in makers.items():
-            engines[n] = m(
-                sample_rate_hz=SAMPLE_RATE_HZ,
-                tracks=1,
-                quantum_frames=QUANTUM_FRAMES,
-                max_quanta=_CALL_BATCH,
-            )
-        actions: dict[str, Callable[[], object]] = {}
-        for n, e in engines.items():
-            actions[f"{n}\0single"] = partial(singles, e)
-            actions[f"{n}\0batched"] = partial(batches, e)
-        timed = _time_interleaved(actions, repeat)
-    finally:
-        for e in engines.values():
-            e.close()
-    per_quantum = {k: Measured(tuple(x / calls for x in v.samples)) for k, v in timed.items()}
-    return {
-        n: CallOverhead(per_quantum[f"{n}\0single"], per_quantum[f"{n}\0batched"]) for n in engines
-    }
-
-
-def wasm_sizes(dist: Path | None) -> dict[str, int]:
-    """Bytes of each .wasm build of ``dist`` (the bundled build by default)."""
-    folder = dist if dist is not None else _paths.bundled_engine_dir()
-    return {p.name: p.stat().st_size for p in sorted(folder.glob("*.wasm"))}
-
-
 def _bench_session(
     makers: dict[str, EngineMaker], baseline: str, seconds: float | None, repeat: int
 ) -> WorkloadResult:
@@ -600,8 +243,8 @@ def _bench_session(
         for n, m in makers.items():
             runs[n] = prepare_reference(m, seconds, SAMPLE_RATE_HZ)
         outputs = {n: r.render() for n, r in runs.items()}
-        agreement = _check_agreement("reference session", outputs, baseline)
-        timed = _time_interleaved({n: r.render for n, r in runs.items()}, repeat)
+        agreement = check_agreement("reference session", outputs, baseline)
+        timed = time_interleaved({n: r.render for n, r in runs.items()}, repeat)
         first = next(iter(runs.values()))
         tracks, frames = len(first.session.tracks), first.frames
     finally:
@@ -776,9 +419,9 @@ def run_bench(
         for n in counts:
             progress(f"{w} at {n} tracks")
             if w == "tail":
-                results.extend(_bench_tail(makers, baseline, n, frames, repeat))
+                results.extend(bench_tail(makers, baseline, n, frames, repeat))
             else:
                 results.append(_bench_tracks(makers, baseline, w, n, frames, repeat))
     progress("the host call")
-    calls = _bench_calls(makers, repeat)
+    calls = bench_calls(makers, repeat)
     return BenchResult(baseline, repeat, seconds, results, skipped, calls, wasm_sizes(dist))

@@ -7,6 +7,7 @@ system (``apt-get install chromium``) or from ``DAWGWASM_CHROMIUM``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dawgwasm._errors import BrowserError
@@ -28,9 +29,12 @@ CHROMIUM_ARGS = (
 )
 
 
-def launch_chromium(playwright: Playwright, *, headless: bool = True) -> Browser:
-    """Start the system Chromium (a fresh temporary profile each time)."""
-    chromium = find_chromium()
+def launch_chromium(
+    playwright: Playwright, *, headless: bool = True, executable: Path | None = None
+) -> Browser:
+    """Start the system Chromium, or ``executable`` (a fresh temporary
+    profile each time)."""
+    chromium = find_chromium(executable)
     try:
         return playwright.chromium.launch(
             executable_path=str(chromium.path), headless=headless, args=list(CHROMIUM_ARGS)

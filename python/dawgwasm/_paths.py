@@ -10,6 +10,7 @@ __all__ = [
     "bundled_engine_dir",
     "crate_dir",
     "demo_dir",
+    "profile_dir",
     "repo_root",
     "static_dir",
     "templates_dir",
@@ -39,6 +40,11 @@ def static_dir() -> Path:
 def demo_dir() -> Path:
     """The demo page served by ``dawgwasm serve``."""
     return repo_root() / "web" / "demo"
+
+
+def profile_dir() -> Path:
+    """The page and processors ``dawgwasm profile`` drives in Chromium."""
+    return repo_root() / "web" / "profile"
 
 
 def bundled_engine_dir() -> Path:

@@ -146,8 +146,17 @@ def find_rust_toolchain() -> RustToolchain:
     )
 
 
-def find_chromium() -> Tool:
-    """Chromium (or Chrome), from DAWGWASM_CHROMIUM or the usual names."""
+def find_chromium(executable: Path | None = None) -> Tool:
+    """Chromium (or Chrome): ``executable`` if given, else from
+    DAWGWASM_CHROMIUM or the usual names."""
+    if executable is not None:
+        if not (executable.is_file() and os.access(executable, os.X_OK)):
+            raise BrowserError(
+                f"{executable} is not an executable file: give the path of a Chromium or "
+                "Chrome binary (`which chromium`)"
+            )
+        version = _run([str(executable), "--version"], timeout=60) or "unknown version"
+        return Tool("chromium", executable, version)
     explicit = os.environ.get("DAWGWASM_CHROMIUM")
     names = [explicit] if explicit else ["chromium", "chromium-browser", "google-chrome"]
     for name in names:

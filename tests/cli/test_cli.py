@@ -37,7 +37,7 @@ def run(
 
 
 @pytest.mark.parametrize(
-    "command", ["", "bench", "build", "render", "session", "serve", "demo", "doctor"]
+    "command", ["", "bench", "build", "profile", "render", "session", "serve", "demo", "doctor"]
 )
 def test_help_matches_snapshot(command: str) -> None:
     args = [command, "--help"] if command else ["--help"]

@@ -147,7 +147,7 @@ function runBaseline(arm, n) {
 
 // CPU time of this process (user + system), so that time other processes
 // take on a shared machine does not count.
-// The hand-optimised anchor of the browser benchmark (bench/web/bench-processors.js,
+// The hand-optimised anchor of `dawgwasm profile` (web/profile/profile-processors.js,
 // AnchorStrip.process) on the same feed: one fused loop per track, f64 state,
 // the compressor in dB with Math.log/Math.exp, fader and pan into the mix.
 function makeAnchor() {

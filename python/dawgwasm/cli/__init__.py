@@ -31,9 +31,9 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from dawgwasm.cli import bench, build, demo, doctor, render, serve, session
+    from dawgwasm.cli import bench, build, demo, doctor, profile, render, serve, session
 
-    for module in (bench, build, demo, doctor, render, serve, session):
+    for module in (bench, build, demo, doctor, profile, render, serve, session):
         cli.add_command(module.command)
 
 

@@ -100,7 +100,8 @@ def command(
     from rich.console import Console
     from rich.table import Table
 
-    from dawgwasm._bench import REPORTED, SAMPLE_RATE_HZ, WORKLOADS, run_bench
+    from dawgwasm._bench import REPORTED, WORKLOADS, run_bench
+    from dawgwasm._bench_core import SAMPLE_RATE_HZ
     from dawgwasm._files import check_output, replacing
 
     check_output(out_path)

@@ -1,4 +1,4 @@
-// AudioWorklet processors of the strip benchmark (bench/browser_strip.py):
+// AudioWorklet processors of the strip workload of `dawgwasm profile`:
 //
 // "anchor-strip": the hand-optimised JavaScript baseline. One worklet, N
 //   stereo inputs (one per track), one stereo output (the sum). Per track:

@@ -1,5 +1,5 @@
-// strip-bench.js — the page side of bench/browser_strip.py: renders one arm
-// of the strip benchmark in an OfflineAudioContext and times it.
+// profile-page.js — the page side of `dawgwasm profile`: renders one arm of
+// the strip workload in an OfflineAudioContext and times it.
 //
 // Every arm gets the same feed: N AudioBufferSourceNodes looping one second
 // of stereo noise (uniform in [-0.5, 0.5), each track starting at its own
@@ -7,7 +7,11 @@
 // into input t of one AudioWorkletNode, whose stereo output goes to the
 // destination. Arms:
 //   "feed"         the sources into "feed-sink" (does nothing): the feed alone
-//   "anchor"       the sources into "anchor-strip" (bench-processors.js)
+//   "anchor"       the sources into "anchor-strip" (profile-processors.js)
+//   "nodes"        the browser's own nodes, the graph most web DAWs build: per
+//                  track its source through 3 BiquadFilterNodes (low shelf,
+//                  peaking, high shelf), a DynamicsCompressorNode, a GainNode
+//                  and a StereoPannerNode into the destination
 //   "js", "wasm-scalar", "wasm-simd"
 //                  the sources into the dawgwasm engine (createDawgEngine with
 //                  that backend, strips only: every track's source is its input,
@@ -31,7 +35,7 @@ const ANCHOR_STRIP = {
 };
 
 const ENGINE_ARMS = ["js", "wasm-scalar", "wasm-simd"];
-export const ARMS = ["feed", "anchor", ...ENGINE_ARMS];
+export const ARMS = ["feed", "anchor", "nodes", ...ENGINE_ARMS];
 
 /** The anchor's output per configuration, to compare the other arms with. */
 const references = new Map();
@@ -116,6 +120,32 @@ async function engineNode(ctx, arm, tracks) {
 }
 
 /**
+ * The browser's own nodes for `tracks` tracks, each fed by its source: the
+ * same strip as STRIP_PARAMS (the compressor's knee 0 dB, its detector
+ * Chromium's own), into the destination.
+ */
+function nodesFeed(ctx, tracks, rate) {
+  const p = STRIP_PARAMS;
+  const buffer = noiseBuffer(ctx, rate);
+  for (let t = 0; t < tracks; t++) {
+    const src = new AudioBufferSourceNode(ctx, { buffer, loop: true });
+    const low = new BiquadFilterNode(ctx, { type: "lowshelf", frequency: p.low_hz, gain: p.low_gain_db });
+    const mid = new BiquadFilterNode(ctx, {
+      type: "peaking", frequency: p.mid_hz, gain: p.mid_gain_db, Q: p.mid_q,
+    });
+    const high = new BiquadFilterNode(ctx, { type: "highshelf", frequency: p.high_hz, gain: p.high_gain_db });
+    const comp = new DynamicsCompressorNode(ctx, {
+      threshold: p.comp_threshold_db, ratio: p.comp_ratio, knee: p.comp_knee_db,
+      attack: p.comp_attack_ms / 1000, release: p.comp_release_ms / 1000,
+    });
+    const gain = new GainNode(ctx, { gain: Math.pow(10, p.gain_db / 20) });
+    const pan = new StereoPannerNode(ctx, { pan: p.pan });
+    src.connect(low).connect(mid).connect(high).connect(comp).connect(gain).connect(pan).connect(ctx.destination);
+    src.start(0, ((t * 7919) % rate) / rate);
+  }
+}
+
+/**
  * Render one arm and time it.
  * @param {{arm: string, tracks: number, seconds: number, rate: number, keep: boolean}} args
  *        keep: remember the anchor's output of this configuration (and compare others with it)
@@ -126,10 +156,12 @@ export async function runArm({ arm, tracks, seconds, rate, keep }) {
   if (!ARMS.includes(arm)) throw new RangeError("arm " + arm + " is not one of " + ARMS.join(", "));
   const frames = Math.round(seconds * rate);
   const ctx = new OfflineAudioContext(2, frames, rate);
-  let node;
+  let node = null;
   let engine = null;
-  if (arm === "feed" || arm === "anchor") {
-    await ctx.audioWorklet.addModule("/bench/bench-processors.js");
+  if (arm === "nodes") {
+    nodesFeed(ctx, tracks, rate);
+  } else if (arm === "feed" || arm === "anchor") {
+    await ctx.audioWorklet.addModule("/profile/profile-processors.js");
     const options = nodeOptions(tracks);
     if (arm === "anchor") options.processorOptions = { tracks, strip: ANCHOR_STRIP };
     node = new AudioWorkletNode(ctx, arm === "feed" ? "feed-sink" : "anchor-strip", options);
@@ -137,15 +169,20 @@ export async function runArm({ arm, tracks, seconds, rate, keep }) {
     engine = await engineNode(ctx, arm, tracks);
     node = engine.node;
   }
-  feed(ctx, node, tracks, rate);
-  node.connect(ctx.destination);
+  if (node !== null) {
+    feed(ctx, node, tracks, rate);
+    node.connect(ctx.destination);
+  }
   if (engine !== null) await engine.sync();
   const t0 = performance.now();
   const out = await ctx.startRendering();
   const wallMs = performance.now() - t0;
   const key = tracks + ":" + frames;
   if (keep && arm === "anchor") references.set(key, [out.getChannelData(0), out.getChannelData(1)]);
-  const stats = measure(out, arm === "feed" || arm === "anchor" ? undefined : references.get(key));
+  // The browser's compressor is not the engine's (its own detector and
+  // curve): its output is checked to be there and finite, not compared.
+  const compared = ENGINE_ARMS.includes(arm);
+  const stats = measure(out, compared ? references.get(key) : undefined);
   if (engine !== null) {
     const fatal = engine.fatalError();
     if (fatal !== null) throw new Error(arm + ": " + fatal.message);

@@ -1,0 +1,312 @@
+"""``dawgwasm profile``: the engine in real Chromium, driven by Playwright,
+against the browser's own nodes and a hand-optimised JavaScript worklet.
+
+The workload is the channel strip: every track runs the same stereo strip
+(low shelf 200 Hz +3 dB, peak 1 kHz -2 dB, high shelf 3 kHz +2 dB,
+compressor -18 dB 4:1 3 ms/100 ms, gain -2 dB, pan 0.3) on looped noise of
+its own, all tracks summed. Each arm renders in an OfflineAudioContext,
+timed around ``startRendering()`` on the page; arms are interleaved (every
+repetition runs every arm at every track count, in a rotated order) after
+one untimed warm-up render each, and the median is taken. The feed (the N
+looping sources into an N-input worklet that does nothing) is measured the
+same way and subtracted, so what remains is the strip:
+
+    ns per track-sample = (median(arm) - median(feed)) / (tracks x frames)
+
+Arms (web/profile/): ``anchor`` (one hand-optimised JavaScript worklet, f64
+state loaded into locals per block), ``nodes`` (per track 3 x
+BiquadFilterNode, DynamicsCompressorNode, GainNode, StereoPannerNode: the
+graph most web DAWs build), and the engine with backend ``js``,
+``wasm-scalar`` and ``wasm-simd`` (strips only). Before a result counts,
+every output is checked: finite, not silent, and each engine arm within
+SAME_WORK_DB of the anchor's (the same strip; the browser's compressor is
+not the same, so the nodes arm is only checked to be there).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from dawgwasm import _paths
+from dawgwasm._browser import launch_chromium
+from dawgwasm._errors import DawgwasmError
+from dawgwasm._server import Mount, make_server
+
+__all__ = [
+    "ARMS",
+    "FORMAT",
+    "STRIP_ARMS",
+    "ProfileError",
+    "run_profile",
+    "summary_table",
+]
+
+#: Every arm; "feed" is always run (it is subtracted from the others).
+ARMS = ("feed", "anchor", "nodes", "js", "wasm-scalar", "wasm-simd")
+STRIP_ARMS = ARMS[1:]
+ENGINE_ARMS = ("js", "wasm-scalar", "wasm-simd")
+RATE_HZ = 48000
+#: An engine arm's output must differ from the anchor's by less than this
+#: (RMS of the difference relative to the RMS of the output), dB.
+SAME_WORK_DB = -80.0
+#: Limits, checked before Chromium starts.
+MAX_TRACKS = 256
+SECONDS_RANGE = (0.1, 60.0)
+MAX_REPEAT = 20
+#: Seconds of audio rendered by each untimed warm-up render.
+WARMUP_SECONDS = 1.0
+FORMAT = "dawgwasm-profile"
+FORMAT_VERSION = 1
+RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
+
+
+class ProfileError(DawgwasmError):
+    """A profile could not run as asked, or its arms did not do the same work."""
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "loadavg_start": list(os.getloadavg()),
+    }
+
+
+def schedule(tracks: Sequence[int], arms: Sequence[str], reps: int) -> list[tuple[int, int, str]]:
+    """(rep, tracks, arm) in run order: every arm at every track count in each
+    repetition, the arm order rotated from one repetition to the next."""
+    order: list[tuple[int, int, str]] = []
+    for rep in range(reps):
+        shift = rep % len(arms)
+        rotated = [*arms[shift:], *arms[:shift]]
+        for n in tracks:
+            order.extend((rep, n, arm) for arm in rotated)
+    return order
+
+
+def summarise(
+    runs: list[dict[str, Any]], tracks: Sequence[int], arms: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per (tracks, arm): the median time and ns per track-sample over the feed
+    (and the same from the fastest runs); per track count: each arm's time
+    relative to the anchor's and to the browser's nodes."""
+    results: list[dict[str, Any]] = []
+    ratios: list[dict[str, Any]] = []
+    for n in tracks:
+        timed = {
+            arm: [r["wall_ms"] for r in runs if r["tracks"] == n and r["arm"] == arm and r["timed"]]
+            for arm in arms
+        }
+        if not timed.get("feed"):
+            continue
+        feed_ms = statistics.median(timed["feed"])
+        frames = next(r["frames"] for r in runs if r["tracks"] == n and r["timed"])
+        ns: dict[str, float] = {}
+        for arm in arms:
+            if not timed[arm]:
+                continue  # the arm failed
+            median_ms = statistics.median(timed[arm])
+            row: dict[str, Any] = {"tracks": n, "arm": arm, "median_ms": median_ms}
+            row["wall_ms"] = timed[arm]
+            if arm != "feed":
+                ns[arm] = (median_ms - feed_ms) * 1e6 / (n * frames)
+                row["ns_per_track_sample"] = ns[arm]
+                # The fastest runs, less disturbed by whatever else the machine runs.
+                best = (min(timed[arm]) - min(timed["feed"])) * 1e6 / (n * frames)
+                row["ns_per_track_sample_min"] = best
+            results.append(row)
+        entry: dict[str, Any] = {"tracks": n}
+        for base in ("anchor", "nodes"):
+            if base in ns and ns[base] > 0:
+                entry.update({f"{a}/{base}": ns[a] / ns[base] for a in ns if a != base})
+        ratios.append(entry)
+    return results, ratios
+
+
+def same_work(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every output finite, every strip arm's not silent (the feed's is), every
+    engine arm within SAME_WORK_DB of the anchor: the arms did the same work."""
+    checks = []
+    for r in runs:
+        ok = r["finite"] and (r["rms"] == 0.0 if r["arm"] == "feed" else r["rms"] > 1e-3)
+        if r["arm"] in ENGINE_ARMS:
+            diff = r.get("diff_rms_db")
+            ok = ok and diff is not None and diff < SAME_WORK_DB
+        checks.append(
+            {
+                "tracks": r["tracks"],
+                "arm": r["arm"],
+                "rep": r["rep"],
+                "ok": bool(ok),
+                "rms": r["rms"],
+                "diff_rms_db": r.get("diff_rms_db"),
+            }
+        )
+    return checks
+
+
+def summary_table(results: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: ns per track-sample per arm, and each arm relative
+    to the anchor."""
+    strip = [a for a in STRIP_ARMS if any(r["arm"] == a for r in results)]
+    others = [a for a in strip if a != "anchor"] if "anchor" in strip else []
+    head = ["tracks", "feed ms", *[f"{a} ns" for a in strip], *[f"{a}/anchor" for a in others]]
+    rows = []
+    for n in sorted({r["tracks"] for r in results}):
+        by_arm = {r["arm"]: r for r in results if r["tracks"] == n}
+        ns = {a: by_arm[a]["ns_per_track_sample"] for a in strip if a in by_arm}
+        cells = [str(n), f"{by_arm['feed']['median_ms']:.0f}"]
+        cells += [f"{ns[a]:.1f}" if a in ns else "-" for a in strip]
+        cells += [
+            f"{ns[a] / ns['anchor']:.2f}" if a in ns and ns.get("anchor", 0) > 0 else "-"
+            for a in others
+        ]
+        rows.append(cells)
+    return head, rows
+
+
+def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Sequence[str]) -> None:
+    """Every limit of a profile, before anything starts."""
+    if not tracks or any(not 1 <= n <= MAX_TRACKS for n in tracks):
+        raise ProfileError(f"track counts must be 1 to {MAX_TRACKS}, got {list(tracks) or 'none'}")
+    lo, hi = SECONDS_RANGE
+    if not (math.isfinite(seconds) and lo <= seconds <= hi):
+        raise ProfileError(f"seconds per render must be {lo:g} to {hi:g}, got {seconds}")
+    if not 1 <= repeat <= MAX_REPEAT:
+        raise ProfileError(f"repetitions must be 1 to {MAX_REPEAT}, got {repeat}")
+    unknown = sorted(set(arms) - set(STRIP_ARMS))
+    if unknown:
+        raise ProfileError(f"unknown arm {unknown[0]!r}; arms: {', '.join(STRIP_ARMS)}")
+    if not arms:
+        raise ProfileError(f"no arm to run; arms: {', '.join(STRIP_ARMS)}")
+
+
+def run_profile(
+    dist: Path | None,
+    *,
+    tracks: Sequence[int] = (8, 32, 128, 256),
+    seconds: float = 10.0,
+    repeat: int = 3,
+    arms: Sequence[str] = STRIP_ARMS,
+    warmup_seconds: float = WARMUP_SECONDS,
+    chromium: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Render every arm of ``arms`` (and the feed) at every count of
+    ``tracks`` in Chromium, ``repeat`` times interleaved; the report as a
+    dict. ``dist`` is the build to run (default: the bundled engine).
+    Raises ProfileError for a bad limit (before Chromium starts) or when an
+    arm failed or did not do the same work as the anchor."""
+    check_limits(tracks, seconds, repeat, arms)
+    build = dist if dist is not None else _paths.bundled_engine_dir()
+    if not (build / "dawg-engine.js").is_file():
+        raise ProfileError(
+            f"{build} holds no dawgwasm build (no dawg-engine.js): run `dawgwasm build` "
+            "or give --dist"
+        )
+    page_dir = _paths.profile_dir()
+    if not (page_dir / "profile-page.js").is_file():
+        raise ProfileError(
+            f"the profile page {page_dir} is missing; run 'dawgwasm profile' from a source checkout"
+        )
+    from playwright.sync_api import sync_playwright
+
+    all_arms = ("feed", *[a for a in STRIP_ARMS if a in arms])
+    server = make_server([Mount("/dist/", build), Mount("/profile/", _paths.profile_dir())], port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    info = machine()
+    runs: list[dict[str, Any]] = []
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p, executable=chromium)
+            info["chromium"] = browser.version
+            page = browser.new_page()
+            page.goto(url + "/profile/index.html")
+            failed: set[str] = set()
+
+            def render(n: int, arm: str, secs: float, timed: bool, rep: int) -> None:
+                if arm in failed:
+                    return
+                progress(f"{'rep ' + str(rep + 1) if timed else 'warm-up'}: {arm} at {n} tracks")
+                try:
+                    r = page.evaluate(
+                        RUN_JS,
+                        {"arm": arm, "tracks": n, "seconds": secs, "rate": RATE_HZ, "keep": True},
+                    )
+                except Exception as e:  # the page's error, reported per arm
+                    failed.add(arm)
+                    errors.append(f"{arm} at {n} tracks: {e}".splitlines()[0])
+                    return
+                row = {
+                    "rep": rep,
+                    "tracks": n,
+                    "arm": arm,
+                    "timed": timed,
+                    "frames": r["frames"],
+                    "wall_ms": r["wallMs"],
+                    "peak": r["peak"],
+                    "rms": r["rms"],
+                    "finite": r["finite"],
+                }
+                if "diffRmsDb" in r:
+                    row["diff_rms_db"] = r["diffRmsDb"]
+                    row["diff_peak"] = r["diffPeak"]
+                runs.append(row)
+
+            for n in tracks:  # warm-up: the anchor first (the reference of the others)
+                for arm in ("anchor", *[a for a in all_arms if a != "anchor"]):
+                    if arm in all_arms:
+                        render(n, arm, warmup_seconds, False, -1)
+            # The anchor's output of the full length is the reference, so it
+            # runs once untimed at full length before the rotated order begins.
+            for n in tracks:
+                if "anchor" in all_arms:
+                    render(n, "anchor", seconds, False, -1)
+            for rep, n, arm in schedule(tracks, all_arms, repeat):
+                render(n, arm, seconds, True, rep)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    info["loadavg_end"] = list(os.getloadavg())
+    results, ratios = summarise(runs, tracks, all_arms)
+    report = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "mode": "offline",
+        "config": {
+            "tracks": list(tracks),
+            "seconds": seconds,
+            "repeat": repeat,
+            "warmup_seconds": warmup_seconds,
+            "rate_hz": RATE_HZ,
+            "arms": list(all_arms),
+            "dist": str(dist) if dist is not None else None,
+        },
+        "machine": info,
+        "runs": runs,
+        "results": results,
+        "ratios": ratios,
+        "checks": same_work(runs),
+        "errors": errors,
+    }
+    return report

@@ -1,0 +1,137 @@
+"""``dawgwasm profile``: the engine in real Chromium against the browser's
+own nodes and a hand-optimised JavaScript worklet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from dawgwasm.cli._options import FiniteFloatRange, engine_option
+
+__all__ = ["command"]
+
+ARM_NAMES = ("anchor", "nodes", "js", "wasm-scalar", "wasm-simd")
+QUICK_TRACKS = (4, 8)
+
+
+@click.command("profile")
+@engine_option("Build folder (see `dawgwasm build`).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("out/profile.json"),
+    show_default=True,
+    help="Where to write the report as JSON.",
+)
+@click.option(
+    "--tracks",
+    type=click.IntRange(1, 256),
+    multiple=True,
+    help="A track count; repeat for several  [default: 8 32 128 256]",
+)
+@click.option(
+    "--seconds",
+    type=FiniteFloatRange(0.1, 60),
+    default=10.0,
+    show_default=True,
+    help="Audio rendered per timed render.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="Timed renders per arm and track count (after one warm-up), arms interleaved.",
+)
+@click.option(
+    "--arm",
+    "arms",
+    type=click.Choice(ARM_NAMES),
+    multiple=True,
+    help="An arm to run; repeat for several (the feed always runs)  [default: all]",
+)
+@click.option(
+    "--chromium",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="The Chromium or Chrome binary  [default: the system Chromium, or DAWGWASM_CHROMIUM]",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="A smoke run: 4 and 8 tracks, 0.5 s renders, once.",
+)
+def command(
+    dist: Path | None,
+    out_path: Path,
+    tracks: tuple[int, ...],
+    seconds: float,
+    repeat: int,
+    arms: tuple[str, ...],
+    chromium: Path | None,
+    quick: bool,
+) -> None:
+    """Time the channel strip in real Chromium, per arm, and print the table.
+
+    Starts a local server and Chromium (headless, through Playwright) and
+    renders N tracks of looped noise through the same stereo strip (3-band
+    EQ, compressor, gain, pan) in an OfflineAudioContext, on every arm: the
+    engine with its js, wasm-scalar and wasm-simd backends; a hand-optimised
+    JavaScript worklet (anchor); and the browser's own nodes (3 x
+    BiquadFilterNode, DynamicsCompressorNode, GainNode, StereoPannerNode per
+    track). The feed alone (the same sources into a worklet that does
+    nothing) is timed in the same rounds and subtracted. Each engine arm's
+    output is checked against the anchor's (at least 80 dB below the
+    signal) and every output for being finite and not silent; a failed check
+    is an error. Prints ns per track-sample (median of REPEAT) and each arm
+    against the anchor; the JSON keeps every render, the ratios to the
+    anchor and to the browser's nodes, and the machine and Chromium version.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from dawgwasm._files import check_output, replacing
+    from dawgwasm._profile import ProfileError, run_profile, summary_table
+
+    check_output(out_path)
+    if quick:
+        tracks, seconds, repeat = tracks or QUICK_TRACKS, 0.5, 1
+    status_console = Console(width=140, stderr=True)
+    with status_console.status("starting Chromium") as status:
+        report = run_profile(
+            dist,
+            tracks=tracks or (8, 32, 128, 256),
+            seconds=seconds,
+            repeat=repeat,
+            arms=arms or ARM_NAMES,
+            warmup_seconds=min(1.0, seconds),
+            chromium=chromium,
+            progress=lambda what: status.update(f"rendering {what}"),
+        )
+    with replacing(out_path) as tmp:
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    out = Console(width=160)
+    machine = report["machine"]
+    head, rows = summary_table(report["results"])
+    table = Table(
+        title=f"strip in Chromium {machine.get('chromium', '?')}: ns per track-sample, "
+        f"{seconds:g} s OfflineAudioContext renders, median of {repeat}, feed subtracted"
+    )
+    for col in head:
+        table.add_column(col, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"report → {out_path}")
+    bad = [c for c in report["checks"] if not c["ok"]]
+    problems = list(report["errors"]) + [
+        f"{c['arm']} at {c['tracks']} tracks did not do the anchor's work "
+        f"(rms {c['rms']:.3g}, {c['diff_rms_db']} dB from the anchor)"
+        for c in bad
+    ]
+    if problems:
+        raise ProfileError("; ".join(problems))
