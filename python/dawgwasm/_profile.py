@@ -21,6 +21,15 @@ graph most web DAWs build), and the engine with backend ``js``,
 every output is checked: finite, not silent, and each engine arm within
 SAME_WORK_DB of the anchor's (the same strip; the browser's compressor is
 not the same, so the nodes arm is only checked to be there).
+
+Then, unless disabled, each arm plays in a realtime AudioContext for a set
+time at one track count. Headless Chromium plays on a fake output device
+(10 ms callbacks): the figures say how loaded the render thread was, not
+how a sound card would fare. Every POLL_S the DevTools protocol's
+``WebAudio.getRealtimeData`` gives the render capacity (a 0-1 ratio of the
+callback's time budget) and the callback interval's mean and variance;
+``AudioContext.playbackStats`` gives underruns and output latency; the drift
+of ``currentTime`` against the wall clock is kept too.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import os
 import platform
 import statistics
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +54,7 @@ __all__ = [
     "FORMAT",
     "STRIP_ARMS",
     "ProfileError",
+    "realtime_table",
     "run_profile",
     "summary_table",
 ]
@@ -65,6 +76,13 @@ WARMUP_SECONDS = 1.0
 FORMAT = "dawgwasm-profile"
 FORMAT_VERSION = 1
 RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
+START_JS = "async (args) => (await import('/profile/profile-page.js')).startArm(args)"
+STOP_JS = "async () => (await import('/profile/profile-page.js')).stopArm()"
+#: Limits of the realtime phase, and how often it reads the render capacity.
+MAX_REALTIME_SECONDS = 60.0
+POLL_S = 0.5
+#: Readings of the first second of play (start-up) are left out.
+SETTLE_S = 1.0
 
 
 class ProfileError(DawgwasmError):
@@ -182,6 +200,44 @@ def summary_table(results: list[dict[str, Any]]) -> tuple[list[str], list[list[s
     return head, rows
 
 
+def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the realtime phase, one row per arm."""
+    head = [
+        "arm",
+        "render capacity mean",
+        "max",
+        "callback ms",
+        "underruns",
+        "underrun ms",
+        "latency ms",
+        "drift ms",
+    ]
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{100 * v:.1f} %"
+
+    rows = []
+    for r in report["realtime"]["arms"]:
+        stats = r["playback_stats"] or {}
+        interval = r["callback_interval_mean_s"]
+        latency = stats.get("averageLatency")
+        rows.append(
+            [
+                r["arm"],
+                pct(r["render_capacity_mean"]),
+                pct(r["render_capacity_max"]),
+                "-" if interval is None else f"{interval * 1e3:.2f}",
+                str(stats.get("underrunEvents", "-")),
+                "-"
+                if "underrunDuration" not in stats
+                else f"{stats['underrunDuration'] * 1e3:.0f}",
+                "-" if latency is None else f"{latency * 1e3:.1f}",
+                f"{r['current_time_drift_s'] * 1e3:.0f}",
+            ]
+        )
+    return head, rows
+
+
 def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Sequence[str]) -> None:
     """Every limit of a profile, before anything starts."""
     if not tracks or any(not 1 <= n <= MAX_TRACKS for n in tracks):
@@ -198,6 +254,44 @@ def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Seque
         raise ProfileError(f"no arm to run; arms: {', '.join(STRIP_ARMS)}")
 
 
+def _play(
+    page: Any, cdp: Any, contexts: list[str], arm: str, tracks: int, seconds: float
+) -> dict[str, Any]:
+    """Play ``arm`` at ``tracks`` tracks for ``seconds`` in realtime, reading
+    the render capacity every POLL_S: what was measured."""
+    known = len(contexts)
+    started = page.evaluate(START_JS, {"arm": arm, "tracks": tracks, "rate": RATE_HZ})
+    readings: list[dict[str, float]] = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        page.wait_for_timeout(POLL_S * 1000)
+        if len(contexts) <= known:
+            continue
+        data = cdp.send("WebAudio.getRealtimeData", {"contextId": contexts[-1]})["realtimeData"]
+        if time.monotonic() - t0 >= SETTLE_S:
+            readings.append(data)
+    stopped = page.evaluate(STOP_JS)
+    capacity = [float(r["renderCapacity"]) for r in readings]
+    last = readings[-1] if readings else {}
+    return {
+        "arm": arm,
+        "tracks": tracks,
+        "seconds": seconds,
+        "readings": len(readings),
+        "render_capacity_mean": statistics.fmean(capacity) if capacity else None,
+        "render_capacity_max": max(capacity) if capacity else None,
+        "callback_interval_mean_s": last.get("callbackIntervalMean"),
+        "callback_interval_variance_s2": last.get("callbackIntervalVariance"),
+        "base_latency_s": started.get("baseLatency"),
+        "output_latency_s": started.get("outputLatency"),
+        "playback_stats": stopped.get("playbackStats"),
+        "wall_s": stopped["wallS"],
+        "audio_s": stopped["audioS"],
+        "current_time_drift_s": stopped["driftS"],
+        "fatal": stopped.get("fatal"),
+    }
+
+
 def run_profile(
     dist: Path | None,
     *,
@@ -206,15 +300,25 @@ def run_profile(
     repeat: int = 3,
     arms: Sequence[str] = STRIP_ARMS,
     warmup_seconds: float = WARMUP_SECONDS,
+    realtime_seconds: float = 10.0,
+    realtime_tracks: int = 128,
     chromium: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Render every arm of ``arms`` (and the feed) at every count of
-    ``tracks`` in Chromium, ``repeat`` times interleaved; the report as a
-    dict. ``dist`` is the build to run (default: the bundled engine).
-    Raises ProfileError for a bad limit (before Chromium starts) or when an
-    arm failed or did not do the same work as the anchor."""
+    ``tracks`` in Chromium, ``repeat`` times interleaved, then play each for
+    ``realtime_seconds`` (0: not at all) at ``realtime_tracks`` tracks; the
+    report as a dict. ``dist`` is the build to run (default: the bundled
+    engine). Raises ProfileError for a bad limit (before Chromium starts);
+    an arm that failed or did not do the same work as the anchor is in the
+    report's errors and checks."""
     check_limits(tracks, seconds, repeat, arms)
+    if not (math.isfinite(realtime_seconds) and 0 <= realtime_seconds <= MAX_REALTIME_SECONDS):
+        raise ProfileError(
+            f"realtime seconds must be 0 to {MAX_REALTIME_SECONDS:g}, got {realtime_seconds}"
+        )
+    if not 1 <= realtime_tracks <= MAX_TRACKS:
+        raise ProfileError(f"realtime tracks must be 1 to {MAX_TRACKS}, got {realtime_tracks}")
     build = dist if dist is not None else _paths.bundled_engine_dir()
     if not (build / "dawg-engine.js").is_file():
         raise ProfileError(
@@ -234,6 +338,7 @@ def run_profile(
     url = f"http://127.0.0.1:{server.server_address[1]}"
     info = machine()
     runs: list[dict[str, Any]] = []
+    realtime: list[dict[str, Any]] = []
     errors: list[str] = []
     try:
         with sync_playwright() as p:
@@ -283,6 +388,30 @@ def run_profile(
                     render(n, "anchor", seconds, False, -1)
             for rep, n, arm in schedule(tracks, all_arms, repeat):
                 render(n, arm, seconds, True, rep)
+            if realtime_seconds > 0:
+                cdp = page.context.new_cdp_session(page)
+                contexts: list[str] = []
+                cdp.on(
+                    "WebAudio.contextCreated",
+                    lambda e: (
+                        contexts.append(e["context"]["contextId"])
+                        if e["context"]["contextType"] == "realtime"
+                        else None
+                    ),
+                )
+                cdp.send("WebAudio.enable")
+                for arm in all_arms:
+                    if arm in failed:
+                        continue
+                    progress(f"realtime: {arm} at {realtime_tracks} tracks")
+                    try:
+                        played = _play(page, cdp, contexts, arm, realtime_tracks, realtime_seconds)
+                    except Exception as e:  # the page's error, reported per arm
+                        errors.append(f"{arm} playing in realtime: {e}".splitlines()[0])
+                        continue
+                    if played["fatal"] is not None:
+                        errors.append(f"{arm} playing in realtime: {played['fatal']}")
+                    realtime.append(played)
             browser.close()
     finally:
         server.shutdown()
@@ -292,7 +421,6 @@ def run_profile(
     report = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "mode": "offline",
         "config": {
             "tracks": list(tracks),
             "seconds": seconds,
@@ -307,6 +435,13 @@ def run_profile(
         "results": results,
         "ratios": ratios,
         "checks": same_work(runs),
+        "realtime": {
+            "seconds": realtime_seconds,
+            "tracks": realtime_tracks,
+            "output": "Chromium's fake output device (headless): render-thread load, "
+            "not a sound card's",
+            "arms": realtime,
+        },
         "errors": errors,
     }
     return report

@@ -2,8 +2,9 @@
 arm (the feed, the hand-optimised JavaScript anchor, the browser's own nodes,
 and the engine on the js, wasm-scalar and wasm-simd backends) at every track
 count, every engine arm's output matches the anchor's (the same strip, far
-below the signal), every output is finite and not silent, and it prints the
-table and writes the JSON the README describes. Bad limits and a Chromium
+below the signal), every output is finite and not silent, every arm then
+plays in realtime with render capacity, underruns and latency read, and it
+prints the tables and writes the JSON the README describes. Bad limits and a Chromium
 that is not there are refused before anything starts. Times are only checked
 to be numbers: never how large they are."""
 
@@ -37,7 +38,6 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
 
     assert report["format"] == "dawgwasm-profile"
     assert report["version"] == 1
-    assert report["mode"] == "offline"
     config = report["config"]
     assert config["tracks"] == QUICK_TRACKS
     assert config["arms"] == ARMS
@@ -94,6 +94,23 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
                     if a != base:
                         assert math.isclose(r[f"{a}/{base}"], ns[a] / ns[base]), (n, a, base)
 
+    # The realtime phase: every arm played, with readings after its start-up.
+    realtime = report["realtime"]
+    assert realtime["seconds"] == 2.0 and realtime["tracks"] == 8
+    assert "fake output" in realtime["output"]
+    assert [r["arm"] for r in realtime["arms"]] == ARMS
+    for r in realtime["arms"]:
+        assert r["fatal"] is None
+        assert r["readings"] >= 1, r
+        # getRealtimeData's render capacity is a 0-1 ratio of the callback's budget
+        assert 0.0 < r["render_capacity_mean"] <= r["render_capacity_max"] <= 1.0, r
+        assert 0.001 < r["callback_interval_mean_s"] < 0.1, r
+        stats = r["playback_stats"]
+        assert stats["underrunEvents"] >= 0 and stats["underrunDuration"] >= 0
+        assert stats["averageLatency"] > 0
+        assert r["wall_s"] >= 2.0 and math.isfinite(r["current_time_drift_s"])
+    assert "render capacity mean" in proc.stdout
+
     # The table: a column per arm and a row per track count.
     for arm in STRIP_ARMS:
         assert f"{arm} ns" in proc.stdout
@@ -111,6 +128,9 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         ({"repeat": 21}, "repetitions must be 1 to 20"),
         ({"arms": ("faust",)}, "unknown arm 'faust'"),
         ({"arms": ()}, "no arm to run"),
+        ({"realtime_seconds": 61.0}, "realtime seconds must be 0 to 60"),
+        ({"realtime_seconds": math.nan}, "realtime seconds must be 0 to 60"),
+        ({"realtime_tracks": 0}, "realtime tracks must be 1 to 256"),
     ],
 )
 def test_profile_refuses_bad_limits_before_starting_anything(

@@ -146,6 +146,75 @@ function nodesFeed(ctx, tracks, rate) {
 }
 
 /**
+ * Build arm `arm` for `tracks` tracks on `ctx` (any BaseAudioContext), fed
+ * and connected to the destination; the engine for an engine arm, else null.
+ */
+async function buildArm(ctx, arm, tracks, rate) {
+  if (arm === "nodes") {
+    nodesFeed(ctx, tracks, rate);
+    return null;
+  }
+  let node;
+  let engine = null;
+  if (arm === "feed" || arm === "anchor") {
+    await ctx.audioWorklet.addModule("/profile/profile-processors.js");
+    const options = nodeOptions(tracks);
+    if (arm === "anchor") options.processorOptions = { tracks, strip: ANCHOR_STRIP };
+    node = new AudioWorkletNode(ctx, arm === "feed" ? "feed-sink" : "anchor-strip", options);
+  } else {
+    engine = await engineNode(ctx, arm, tracks);
+    node = engine.node;
+  }
+  feed(ctx, node, tracks, rate);
+  node.connect(ctx.destination);
+  if (engine !== null) await engine.sync();
+  return engine;
+}
+
+/** The arm playing in realtime (startArm to stopArm). */
+const live = { ctx: null, engine: null, wallStart: 0, audioStart: 0 };
+
+/**
+ * Start arm `arm` playing in a realtime AudioContext at `rate`.
+ * @param {{arm: string, tracks: number, rate: number}} args
+ * @returns {Promise<{baseLatency: number, outputLatency: number}>}
+ */
+export async function startArm({ arm, tracks, rate }) {
+  if (!ARMS.includes(arm)) throw new RangeError("arm " + arm + " is not one of " + ARMS.join(", "));
+  if (live.ctx !== null) throw new Error("an arm is already playing");
+  const ctx = new AudioContext({ sampleRate: rate, latencyHint: "interactive" });
+  live.ctx = ctx;
+  live.engine = await buildArm(ctx, arm, tracks, rate);
+  await ctx.resume();
+  live.wallStart = performance.now();
+  live.audioStart = ctx.currentTime;
+  return { baseLatency: ctx.baseLatency, outputLatency: ctx.outputLatency };
+}
+
+/**
+ * Stop the arm playing: how long it played by the wall clock and by
+ * `currentTime`, and the context's playback statistics (underruns and
+ * latency since it started).
+ */
+export async function stopArm() {
+  const ctx = live.ctx;
+  if (ctx === null) throw new Error("no arm is playing");
+  const wallS = (performance.now() - live.wallStart) / 1000;
+  const audioS = ctx.currentTime - live.audioStart;
+  const stats = ctx.playbackStats === undefined ? null : ctx.playbackStats.toJSON();
+  let fatal = null;
+  if (live.engine !== null) {
+    const error = live.engine.fatalError();
+    fatal = error === null ? null : error.message;
+    live.engine.dispose();
+  }
+  await ctx.close();
+  live.ctx = null;
+  live.engine = null;
+  return { wallS, audioS, driftS: audioS - wallS, playbackStats: stats, fatal };
+}
+
+/**
  * Render one arm and time it.
  * @param {{arm: string, tracks: number, seconds: number, rate: number, keep: boolean}} args
  *        keep: remember the anchor's output of this configuration (and compare others with it)
@@ -156,24 +225,7 @@ export async function runArm({ arm, tracks, seconds, rate, keep }) {
   if (!ARMS.includes(arm)) throw new RangeError("arm " + arm + " is not one of " + ARMS.join(", "));
   const frames = Math.round(seconds * rate);
   const ctx = new OfflineAudioContext(2, frames, rate);
-  let node = null;
-  let engine = null;
-  if (arm === "nodes") {
-    nodesFeed(ctx, tracks, rate);
-  } else if (arm === "feed" || arm === "anchor") {
-    await ctx.audioWorklet.addModule("/profile/profile-processors.js");
-    const options = nodeOptions(tracks);
-    if (arm === "anchor") options.processorOptions = { tracks, strip: ANCHOR_STRIP };
-    node = new AudioWorkletNode(ctx, arm === "feed" ? "feed-sink" : "anchor-strip", options);
-  } else {
-    engine = await engineNode(ctx, arm, tracks);
-    node = engine.node;
-  }
-  if (node !== null) {
-    feed(ctx, node, tracks, rate);
-    node.connect(ctx.destination);
-  }
-  if (engine !== null) await engine.sync();
+  const engine = await buildArm(ctx, arm, tracks, rate);
   const t0 = performance.now();
   const out = await ctx.startRendering();
   const wallMs = performance.now() - t0;

@@ -54,6 +54,20 @@ QUICK_TRACKS = (4, 8)
     help="An arm to run; repeat for several (the feed always runs)  [default: all]",
 )
 @click.option(
+    "--realtime-seconds",
+    type=FiniteFloatRange(0, 60),
+    default=10.0,
+    show_default=True,
+    help="Seconds each arm then plays in a realtime AudioContext (0: none).",
+)
+@click.option(
+    "--realtime-tracks",
+    type=click.IntRange(1, 256),
+    default=128,
+    show_default=True,
+    help="Tracks of the realtime phase.",
+)
+@click.option(
     "--chromium",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -63,7 +77,7 @@ QUICK_TRACKS = (4, 8)
 @click.option(
     "--quick",
     is_flag=True,
-    help="A smoke run: 4 and 8 tracks, 0.5 s renders, once.",
+    help="A smoke run: 4 and 8 tracks, 0.5 s renders, once; 2 s of realtime at 8 tracks.",
 )
 def command(
     dist: Path | None,
@@ -72,6 +86,8 @@ def command(
     seconds: float,
     repeat: int,
     arms: tuple[str, ...],
+    realtime_seconds: float,
+    realtime_tracks: int,
     chromium: Path | None,
     quick: bool,
 ) -> None:
@@ -87,19 +103,25 @@ def command(
     nothing) is timed in the same rounds and subtracted. Each engine arm's
     output is checked against the anchor's (at least 80 dB below the
     signal) and every output for being finite and not silent; a failed check
-    is an error. Prints ns per track-sample (median of REPEAT) and each arm
-    against the anchor; the JSON keeps every render, the ratios to the
-    anchor and to the browser's nodes, and the machine and Chromium version.
+    is an error. Then each arm plays REALTIME_SECONDS in a realtime
+    AudioContext (on headless Chromium's fake output device): render
+    capacity and callback interval from the DevTools protocol, underruns and
+    latency from AudioContext.playbackStats, and currentTime's drift. Prints
+    ns per track-sample (median of REPEAT) with each arm against the anchor,
+    and the realtime table; the JSON keeps every render and reading, the
+    ratios to the anchor and to the browser's nodes, and the machine and
+    Chromium version.
     """
     from rich.console import Console
     from rich.table import Table
 
     from dawgwasm._files import check_output, replacing
-    from dawgwasm._profile import ProfileError, run_profile, summary_table
+    from dawgwasm._profile import ProfileError, realtime_table, run_profile, summary_table
 
     check_output(out_path)
     if quick:
         tracks, seconds, repeat = tracks or QUICK_TRACKS, 0.5, 1
+        realtime_seconds, realtime_tracks = min(realtime_seconds, 2.0), 8
     status_console = Console(width=140, stderr=True)
     with status_console.status("starting Chromium") as status:
         report = run_profile(
@@ -109,6 +131,8 @@ def command(
             repeat=repeat,
             arms=arms or ARM_NAMES,
             warmup_seconds=min(1.0, seconds),
+            realtime_seconds=realtime_seconds,
+            realtime_tracks=realtime_tracks,
             chromium=chromium,
             progress=lambda what: status.update(f"rendering {what}"),
         )
@@ -126,6 +150,17 @@ def command(
     for row in rows:
         table.add_row(*row)
     out.print(table)
+    if report["realtime"]["arms"]:
+        head, rows = realtime_table(report)
+        table = Table(
+            title=f"realtime, {realtime_tracks} tracks, {realtime_seconds:g} s each on "
+            "Chromium's fake output (render-thread load, not a sound card's)"
+        )
+        for col in head:
+            table.add_column(col, justify="right")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
     out.print(f"report → {out_path}")
     bad = [c for c in report["checks"] if not c["ok"]]
     problems = list(report["errors"]) + [
