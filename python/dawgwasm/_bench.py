@@ -76,7 +76,15 @@ from dawgwasm._bench_core import (
     strip_output,
     time_interleaved,
 )
-from dawgwasm._bench_tail import TAIL_MAX_TRACKS, CallOverhead, bench_calls, bench_tail, wasm_sizes
+from dawgwasm._bench_tail import (
+    TAIL_MAX_TRACKS,
+    CallOverhead,
+    QuantumLoad,
+    bench_calls,
+    bench_quantum_load,
+    bench_tail,
+    wasm_sizes,
+)
 from dawgwasm._cargo import build_native
 from dawgwasm._engine import Engine, Variant
 from dawgwasm._errors import ToolchainMissingError
@@ -299,6 +307,8 @@ class BenchResult:
     calls: dict[str, CallOverhead] = field(default_factory=dict)
     #: Bytes of each .wasm build.
     wasm_bytes: dict[str, int] = field(default_factory=dict)
+    #: Per runtime, the load of each quantum at the largest strip size (if measured).
+    quantum_load: dict[str, QuantumLoad] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=machine_info)
 
     def scaling(self, workload: str) -> list[WorkloadResult]:
@@ -359,6 +369,7 @@ class BenchResult:
             "skipped": self.skipped,
             "wasm_bytes": self.wasm_bytes,
             "host_call": {n: c.to_json() for n, c in self.calls.items()},
+            "quantum_load": {n: q.to_json() for n, q in self.quantum_load.items()},
             "workloads": [w.to_json() for w in self.workloads],
             "derived": self.derived(),
         }
@@ -422,6 +433,12 @@ def run_bench(
                 results.extend(bench_tail(makers, baseline, n, frames, repeat))
             else:
                 results.append(_bench_tracks(makers, baseline, w, n, frames, repeat))
+    quantum: dict[str, QuantumLoad] = {}
+    if "strip" in workloads:
+        progress(f"the load of each quantum at {max(tracks)} tracks")
+        quantum = bench_quantum_load(makers, max(tracks), frames)
     progress("the host call")
     calls = bench_calls(makers, repeat)
-    return BenchResult(baseline, repeat, seconds, results, skipped, calls, wasm_sizes(dist))
+    return BenchResult(
+        baseline, repeat, seconds, results, skipped, calls, wasm_sizes(dist), quantum
+    )

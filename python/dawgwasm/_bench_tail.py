@@ -1,9 +1,11 @@
 """The units and tail workloads of the headless benchmark (every effect
 unit in every track's inserts, fed noise or decaying after a burst), the
-host call's own cost, and the size of the .wasm builds."""
+host call's own cost, the load of each quantum, and the size of the .wasm
+builds."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +36,9 @@ __all__ = [
     "TAIL_MAX_TRACKS",
     "TAIL_UNITS",
     "CallOverhead",
+    "QuantumLoad",
     "bench_calls",
+    "bench_quantum_load",
     "bench_tail",
     "wasm_sizes",
 ]
@@ -197,6 +201,51 @@ def bench_calls(makers: dict[str, EngineMaker], repeat: int) -> dict[str, CallOv
     return {
         n: CallOverhead(per_quantum[f"{n}\0single"], per_quantum[f"{n}\0batched"]) for n in engines
     }
+
+
+@dataclass
+class QuantumLoad:
+    """Each quantum rendered by its own call, timed: the time as a share of
+    the quantum's duration (128 frames at 48 kHz: 2.67 ms), host call included."""
+
+    tracks: int
+    loads: tuple[float, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        a = np.asarray(self.loads)
+        return {
+            "tracks": self.tracks,
+            "quanta": len(self.loads),
+            "load_p50": float(np.percentile(a, 50)),
+            "load_p99": float(np.percentile(a, 99)),
+            "load_max": float(a.max()),
+        }
+
+
+def bench_quantum_load(
+    makers: dict[str, EngineMaker], tracks: int, frames: int
+) -> dict[str, QuantumLoad]:
+    """The strip workload at ``tracks`` tracks, one quantum per call, each
+    call timed, the runtimes taking turns quantum by quantum (after 64
+    untimed quanta each)."""
+    quantum_s = QUANTUM_FRAMES / SAMPLE_RATE_HZ
+    engines: dict[str, Engine] = {}
+    loads: dict[str, list[float]] = {}
+    try:
+        for n, m in makers.items():
+            engines[n] = strip_engine(m, tracks, 0.5, seed=tracks)
+            loads[n] = []
+        for e in engines.values():
+            process_frames(e, 64 * QUANTUM_FRAMES)
+        for _ in range(max(frames // QUANTUM_FRAMES, 1)):
+            for n, e in engines.items():
+                t0 = time.perf_counter()
+                e.process(1)
+                loads[n].append((time.perf_counter() - t0) / quantum_s)
+    finally:
+        for e in engines.values():
+            e.close()
+    return {n: QuantumLoad(tracks, tuple(v)) for n, v in loads.items()}
 
 
 def wasm_sizes(dist: Path | None) -> dict[str, int]:

@@ -41,6 +41,7 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
         "tail:",
         "derived",
         "the host call",
+        "load of each quantum",
         "dawg_dsp.simd.wasm:",
     ):
         assert needle in proc.stdout
@@ -97,6 +98,11 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
         p.name: p.stat().st_size for p in sorted(built_dist.glob("*.wasm"))
     }
     assert set(doc["wasm_bytes"]) == {"dawg_dsp.simd.wasm", "dawg_dsp.scalar.wasm"}
+    # the load of each quantum at the largest strip size, one quantum per call
+    assert set(doc["quantum_load"]) == RUNTIMES
+    for q in doc["quantum_load"].values():
+        assert q["tracks"] == 8 and q["quanta"] == round(0.1 * 48000) // 128
+        assert 0 < q["load_p50"] <= q["load_p99"] <= q["load_max"]
 
 
 def test_bench_stops_before_timing_when_a_runtime_disagrees(

@@ -89,8 +89,9 @@ def command(
     EQ, compressor, fader and pan); idle (the same tracks silent and
     asleep); tail (the same tracks with every effect unit inserted and
     auto-bypass off, decaying after a burst, timed against noise through
-    the same units). Also: the cost of one host
-    call with nothing to render, and the size of each .wasm build. Every
+    the same units). Also: the load of each quantum at the largest
+    strip size (p50, p99, max), the cost of one host call with nothing to
+    render, and the size of each .wasm build. Every
     runtime's output is checked against the baseline's
     before anything is timed: bit-identical for wasm, at least 80 dB below
     the signal for the JavaScript engine. Each measurement gets one warm-up
@@ -179,6 +180,18 @@ def command(
                 _fmt(d.get("idle_to_active"), "{:.3f}"),
                 _fmt(d.get("tail_to_active"), "{:.2f}"),
             )
+        out.print(table)
+    if result.quantum_load:
+        some = next(iter(result.quantum_load.values()))
+        table = Table(
+            title=f"load of each quantum, strip at {some.tracks} tracks, one quantum per call "
+            "(host call included), share of 2.67 ms"
+        )
+        for col in ("runtime", "p50", "p99", "max"):
+            table.add_column(col, justify="right")
+        for n, q in result.quantum_load.items():
+            j = q.to_json()
+            table.add_row(n, *(f"{100 * j[k]:.1f} %" for k in ("load_p50", "load_p99", "load_max")))
         out.print(table)
     if result.calls:
         table = Table(title="the host call, an engine with nothing to render (median)")
