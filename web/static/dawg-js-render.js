@@ -235,7 +235,8 @@ function sendsSettled(sends) {
 
 /**
  * Add frames `a..b` of (`left`, `right`) into the master mix and into the
- * meter at float `m` of `meters` (peaks and f32 sums of squares, as meterAdd).
+ * meter at float `m` of `meters` (peaks, and sums of squares in f64: no f32
+ * rounding on the loop's dependency chain; within f32 rounding of meterAdd's).
  */
 function mixAndMeter(mixL, mixR, left, right, a, b, meters, m) {
   let pl = 0;
@@ -255,8 +256,8 @@ function mixAndMeter(mixL, mixR, left, right, a, b, meters, m) {
     if (ay > pr) {
       pr = ay;
     }
-    sl = fr(sl + fr(x * x));
-    sr = fr(sr + fr(y * y));
+    sl += x * x;
+    sr += y * y;
   }
   if (pl > meters[m]) {
     meters[m] = pl;
@@ -283,10 +284,9 @@ function hasPostSends(sends) {
  * The fader and pan at rest (matrix `c`: [ll, rl, lr, rr], GainPan.process)
  * applied to frames `a..b` of (`left`, `right`), mixed into (`mixL`, `mixR`)
  * and metered at float `m` of `meters`, as GainPan.process then mixAndMeter
- * do in two passes, except that the mix takes the samples unrounded and the
- * meter sums them in f64 (within f32 rounding of the two passes; no f32
- * rounding on the loop's critical path); the channel's buffers keep the
- * pre-fader signal.
+ * do in two passes, with the same bits (a ramp ending inside a segment
+ * switches between the two, so output must not depend on which ran); the
+ * channel's buffers keep the pre-fader signal.
  */
 function panMixAndMeter(c, mixL, mixR, left, right, a, b, meters, m) {
   const ll = c[0];
@@ -304,16 +304,18 @@ function panMixAndMeter(c, mixL, mixR, left, right, a, b, meters, m) {
     const v = right[i];
     const xu = u * ll + v * rl;
     const yu = u * lr + v * rr;
-    const ax = Math.abs(xu);
-    const ay = Math.abs(yu);
-    const x = ax >= T && ax <= M ? xu : 0.0;
-    const y = ay >= T && ay <= M ? yu : 0.0;
+    const ax0 = Math.abs(xu);
+    const ay0 = Math.abs(yu);
+    const x = fr(ax0 >= T && ax0 <= M ? xu : 0.0);
+    const y = fr(ay0 >= T && ay0 <= M ? yu : 0.0);
     mixL[i] += x;
     mixR[i] += y;
-    if (ax > pl && x !== 0.0) {
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    if (ax > pl) {
       pl = ax;
     }
-    if (ay > pr && y !== 0.0) {
+    if (ay > pr) {
       pr = ay;
     }
     sl += x * x;
