@@ -329,18 +329,17 @@ export class Strip {
       right.fill(0.0, start, end);
       return;
     }
-    const comp = this.comp;
-    const eq = this.eq;
-    if (
-      !comp.isIdle() &&
-      comp.link === 1.0 &&
-      comp.redL === comp.redR &&
-      !comp.rmsActive
-    ) {
-      fusedEqCompressor(eq, comp, left, 0, right, 0, left, right, start, end, inputFlushed === true);
+    if (this.fuses()) {
+      fusedEqCompressor(this.eq, this.comp, left, 0, right, 0, left, right, start, end, inputFlushed === true);
       return;
     }
     this.processPasses(left, right, start, end);
+  }
+
+  /** True when the one-pass form applies: a working, fully linked peak compressor with equal channels. */
+  fuses() {
+    const comp = this.comp;
+    return !comp.isIdle() && comp.link === 1.0 && comp.redL === comp.redR && !comp.rmsActive;
   }
 
   /**
@@ -351,9 +350,8 @@ export class Strip {
    * same bits as copying the flushed input into (left, right) first.
    */
   processInput(inL, lOff, inR, rOff, left, right, start, end) {
-    const comp = this.comp;
-    if (!this.paused && !comp.isIdle() && comp.link === 1.0 && comp.redL === comp.redR && !comp.rmsActive) {
-      fusedEqCompressor(this.eq, comp, inL, lOff, inR, rOff, left, right, start, end, false);
+    if (!this.paused && this.fuses()) {
+      fusedEqCompressor(this.eq, this.comp, inL, lOff, inR, rOff, left, right, start, end, false);
       this.inputQuiet = PEAK[0] < QUIET;
       return;
     }
@@ -372,16 +370,7 @@ export class Strip {
       right.fill(0.0, start, end);
       return;
     }
-    const T = FLUSH_THRESHOLD;
-    const M = F32_MAX;
-    for (let i = start; i < end; i++) {
-      const x = left[i];
-      const y = right[i];
-      const ax = Math.abs(x);
-      const ay = Math.abs(y);
-      left[i] = ax >= T && ax <= M ? x : 0.0;
-      right[i] = ay >= T && ay <= M ? y : 0.0;
-    }
+    copyFlushed(left, 0, right, 0, left, right, start, end);
     this.eq.process(left, right, start, end);
     this.comp.process(left, right, start, end);
   }
