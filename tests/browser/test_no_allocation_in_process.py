@@ -47,16 +47,15 @@ sight. The report names the functions on the stack of what was sampled.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
+from dawgwasm._worklet_devtools import WorkletDevtools, attributed_allocations
 from tests.browser.harness import harness
 
 pytestmark = pytest.mark.browser
@@ -80,97 +79,6 @@ WASM_BACKENDS = ("wasm-simd", "wasm-scalar")
 #: 12-byte number boxed per quantum is 135 KiB in 30 s, if nothing collects it
 #: (what a collection frees, the sampler has seen).
 UNSAMPLED_GROWTH_MAX_BYTES = 4096
-CALL_TIMEOUT_S = 20.0
-#: True in an AudioWorkletGlobalScope only.
-AUDIO_WORKLET_PROBE = "typeof registerProcessor === 'function' && typeof sampleRate === 'number'"
-
-
-class WorkletHeap:
-    """The AudioWorklet isolate of one page, reached through the page's
-    DevTools session: auto-attached as a "worklet" target, spoken to with
-    ``Target.sendMessageToTarget`` (non-flat sessions, which Playwright's
-    CDPSession supports)."""
-
-    def __init__(self, context: BrowserContext, page: Page) -> None:
-        self.page = page
-        self.cdp: CDPSession = context.new_cdp_session(page)
-        self.worklets: list[str] = []
-        self.replies: dict[int, dict[str, Any]] = {}
-        self.session: str | None = None
-        self.next_id = 1
-        self.cdp.on("Target.attachedToTarget", self._attached)
-        self.cdp.on("Target.receivedMessageFromTarget", self._received)
-        self.cdp.send(
-            "Target.setAutoAttach",
-            {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": False},
-        )
-
-    def _attached(self, event: dict[str, Any]) -> None:
-        if event["targetInfo"]["type"] == "worklet":
-            self.worklets.append(event["sessionId"])
-
-    def _received(self, event: dict[str, Any]) -> None:
-        message = json.loads(event["message"])
-        if "id" in message:
-            self.replies[message["id"]] = message
-
-    def call(
-        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
-    ) -> Any:
-        target = session or self.session
-        assert target is not None, "no AudioWorklet target attached"
-        call_id = self.next_id
-        self.next_id += 1
-        message = {"id": call_id, "method": method, "params": params or {}}
-        self.cdp.send(
-            "Target.sendMessageToTarget", {"sessionId": target, "message": json.dumps(message)}
-        )
-        deadline = time.monotonic() + CALL_TIMEOUT_S
-        while call_id not in self.replies:
-            assert time.monotonic() < deadline, (
-                f"{method}: no reply from the worklet in {CALL_TIMEOUT_S} s"
-            )
-            self.page.wait_for_timeout(5)
-        reply = self.replies.pop(call_id)
-        assert "error" not in reply, f"{method}: {reply['error']}"
-        return reply["result"]
-
-    def find_audio_worklet(self) -> None:
-        """Pick the attached worklet whose global scope is an AudioWorkletGlobalScope."""
-        deadline = time.monotonic() + CALL_TIMEOUT_S
-        while self.session is None:
-            for s in self.worklets:
-                probe = self.call(
-                    "Runtime.evaluate",
-                    {
-                        "expression": AUDIO_WORKLET_PROBE,
-                        "returnByValue": True,
-                    },
-                    session=s,
-                )
-                if probe["result"].get("value") is True:
-                    self.session = s
-                    break
-            else:
-                assert time.monotonic() < deadline, "no AudioWorklet target appeared"
-                self.page.wait_for_timeout(50)
-        self.call("HeapProfiler.enable")
-
-    def usage(self) -> dict[str, int]:
-        return {k: int(v) for k, v in self.call("Runtime.getHeapUsage").items()}
-
-    def start_sampling(self) -> None:
-        self.call(
-            "HeapProfiler.startSampling",
-            {
-                "samplingInterval": SAMPLING_INTERVAL_BYTES,
-                "includeObjectsCollectedByMajorGC": True,
-                "includeObjectsCollectedByMinorGC": True,
-            },
-        )
-
-    def stop_sampling(self) -> dict[str, Any]:
-        return dict(self.call("HeapProfiler.stopSampling")["profile"])
 
 
 @dataclass
@@ -192,33 +100,6 @@ class Window:
         return self.samples == 0 and self.backing_after <= self.backing_before
 
 
-def attributed(profile: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
-    """Allocations of a sampling heap profile made with worklet code on the
-    stack: (samples, estimated bytes, samples by innermost worklet function)."""
-    owner: dict[int, str | None] = {}  # node id -> innermost frame with a script URL
-    self_size: dict[int, int] = {}
-
-    def walk(node: dict[str, Any], inner: str | None) -> None:
-        frame = node["callFrame"]
-        if frame.get("url"):
-            inner = f"{frame['functionName'] or '(anonymous)'} ({frame['url'].rsplit('/', 1)[-1]})"
-        owner[node["id"]] = inner
-        self_size[node["id"]] = int(node["selfSize"])
-        for child in node["children"]:
-            walk(child, inner)
-
-    walk(profile["head"], None)
-    by_function: dict[str, int] = {}
-    count = 0
-    for sample in profile["samples"]:
-        name = owner[sample["nodeId"]]
-        if name is not None:
-            count += 1
-            by_function[name] = by_function.get(name, 0) + 1
-    estimate = sum(size for node, size in self_size.items() if owner[node] is not None)
-    return count, estimate, by_function
-
-
 @dataclass
 class Run:
     """One page playing one backend (or the control), measured window by window."""
@@ -226,27 +107,27 @@ class Run:
     name: str
     context: BrowserContext
     page: Page
-    heap: WorkletHeap
+    heap: WorkletDevtools
     started: dict[str, Any]
     windows: list[Window] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
 
     def begin(self) -> None:
-        self.heap.find_audio_worklet()
-        self.usage = self.heap.usage()
-        self.heap.start_sampling()
+        self.heap.wait_for_audio_worklet()
+        self.usage = self.heap.heap_usage()
+        self.heap.start_sampling(SAMPLING_INTERVAL_BYTES)
 
     def close_window(self) -> None:
         profile = self.heap.stop_sampling()
-        after = self.heap.usage()
-        self.heap.start_sampling()
-        samples, estimate, by_function = attributed(profile)
+        after = self.heap.heap_usage()
+        self.heap.start_sampling(SAMPLING_INTERVAL_BYTES)
+        seen = attributed_allocations(profile)
         self.windows.append(
             Window(
                 end_s=float(self.page.evaluate("window.dawgPlay.ctx.currentTime")),
-                samples=samples,
-                bytes_estimate=estimate,
-                by_function=by_function,
+                samples=seen.samples,
+                bytes_estimate=seen.estimated_bytes,
+                by_function=seen.by_function,
                 used_before=self.usage["usedSize"],
                 used_after=after["usedSize"],
                 backing_before=self.usage["backingStorageSize"],
@@ -297,7 +178,7 @@ def runs(browser: Browser, server_url: str) -> Iterator[list[Run]]:
         for backend in (*BACKENDS, None):
             context = browser.new_context()
             page = context.new_page()
-            heap = WorkletHeap(context, page)
+            heap = WorkletDevtools(page)
             page.goto(server_url + "/")
             args: dict[str, Any] = {"backend": backend}
             if backend is None:
