@@ -169,18 +169,25 @@ class WorkletDevtools:
     def _call(self, target: _Target, method: str, params: dict[str, Any] | None = None) -> Any:
         if self._cdp is None:
             raise WorkletDevtoolsError(f"{method}: this DevTools session is closed")
+        gone = WorkletDevtoolsError(
+            f"{method}: the AudioWorklet {target.target_id} has gone (its AudioContext "
+            "closed?); call wait_for_audio_worklet() after making the next one"
+        )
         if target.detached:
-            raise WorkletDevtoolsError(
-                f"{method}: the AudioWorklet {target.target_id} has gone (its AudioContext "
-                "closed?); call wait_for_audio_worklet() after making the next one"
-            )
+            raise gone
         call_id = self._next_id
         self._next_id += 1
         message = {"id": call_id, "method": method, "params": params or {}}
-        self._cdp.send(
-            "Target.sendMessageToTarget",
-            {"sessionId": target.session_id, "message": json.dumps(message)},
-        )
+        try:
+            self._cdp.send(
+                "Target.sendMessageToTarget",
+                {"sessionId": target.session_id, "message": json.dumps(message)},
+            )
+        except Exception as e:  # Playwright raises its own Error type
+            if "No session with given id" in str(e):
+                target.detached = True  # gone before its detach event came in
+                raise gone from e
+            raise WorkletDevtoolsError(f"{method}: DevTools refused the call: {e}") from e
         deadline = time.monotonic() + self._call_timeout_s
         while call_id not in self._replies:
             if target.detached:
