@@ -83,9 +83,10 @@ fi
 # python/dawgwasm/engine/, rebuilt only when the sources it is made from changed.
 .venv/bin/python -m dawgwasm._bundle
 
-# The wheel, with that engine in it: `pip install build/wheel/dawgwasm-*.whl`
-# gives a dawgwasm that renders with no Rust toolchain and no dist/.
-wheel_sum=$(find pyproject.toml README.md python/dawgwasm -type f ! -path '*/__pycache__/*' \
+# The wheel, with that engine and the profile page (web/profile/) in it:
+# `pip install build/wheel/dawgwasm-*.whl` gives a dawgwasm that renders with
+# no Rust toolchain and no dist/.
+wheel_sum=$(find pyproject.toml README.md python/dawgwasm web/profile -type f ! -path '*/__pycache__/*' \
     ! -name .engine-sources -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if ! compgen -G "build/wheel/dawgwasm-*.whl" >/dev/null \
     || [ "$(cat build/wheel/.dawgwasm-sources 2>/dev/null)" != "$wheel_sum" ]; then

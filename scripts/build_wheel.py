@@ -7,7 +7,10 @@ The wheel is built by pip from a clean copy of what it is made of
 (pyproject.toml, README.md, python/), so nothing left in the source tree by
 an earlier build ends up in it and the tree is left as it was. The bundled
 engine (python/dawgwasm/engine/, built by scripts/bootstrap.sh) must be
-there: a wheel without it could not render. Prints the wheel's path.
+there: a wheel without it could not render. The page ``dawgwasm profile``
+drives (web/profile/*.html and *.js) goes into that copy as
+python/dawgwasm/profile/, so the installed package carries it (see
+dawgwasm/_paths.py). Prints the wheel's path.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ sys.path.insert(0, str(ROOT / "python"))
 
 from dawgwasm._bundle import bundled_is_current  # noqa: E402
 from dawgwasm._dist import build_problem  # noqa: E402
-from dawgwasm._paths import bundled_engine_dir  # noqa: E402
+from dawgwasm._paths import PACKAGED_PROFILE_NAME, bundled_engine_dir, profile_dir  # noqa: E402
+
+
+def copy_profile_page(page_dir: Path, into: Path) -> None:
+    """Copy the profile page's files (``*.html``, ``*.js``) into ``into``."""
+    files = sorted(p for p in page_dir.iterdir() if p.suffix in (".html", ".js") and p.is_file())
+    if not any(p.name == "profile-page.js" for p in files):
+        sys.exit(f"build_wheel: no profile page in {page_dir} (no profile-page.js)")
+    into.mkdir(parents=True)
+    for path in files:
+        shutil.copy2(path, into / path.name)
 
 
 def build_wheel(out_dir: Path) -> Path:
@@ -55,6 +68,7 @@ def build_wheel(out_dir: Path) -> Path:
             src / "python",
             ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".engine-sources"),
         )
+        copy_profile_page(profile_dir(), src / "python" / "dawgwasm" / PACKAGED_PROFILE_NAME)
         subprocess.run(
             [
                 sys.executable,

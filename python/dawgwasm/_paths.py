@@ -1,12 +1,24 @@
 """Where dawgwasm's own files live: the Rust crate, templates, static JS and
 the demo page, next to the Python package in the source tree, and the engine
-bundled inside the package."""
+bundled inside the package.
+
+The page ``dawgwasm profile`` drives lives in the source tree as
+``web/profile/``, where the JavaScript tooling of ``web/`` (ESLint, its
+tests) checks it with the rest. The wheel carries a copy of it:
+``scripts/build_wheel.py`` copies its ``*.html`` and ``*.js`` into
+``dawgwasm/profile/`` of the clean tree it builds from, and
+``pyproject.toml``'s package data ships that folder. Nothing else makes
+``dawgwasm/profile/``, so a source checkout never has one and
+:func:`profile_dir` serves ``web/profile/`` as it is, edits included; an
+installed wheel has it and serves that (its ``repo_root()`` is just a folder
+of the environment it is installed in)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 __all__ = [
+    "PACKAGED_PROFILE_NAME",
     "bundled_engine_dir",
     "crate_dir",
     "demo_dir",
@@ -15,6 +27,9 @@ __all__ = [
     "static_dir",
     "templates_dir",
 ]
+
+#: The folder inside the package that holds the wheel's copy of the profile page.
+PACKAGED_PROFILE_NAME = "profile"
 
 
 def repo_root() -> Path:
@@ -43,7 +58,12 @@ def demo_dir() -> Path:
 
 
 def profile_dir() -> Path:
-    """The page and processors ``dawgwasm profile`` drives in Chromium."""
+    """The page and processors ``dawgwasm profile`` drives in Chromium: the
+    copy inside the package when there is one (an installed wheel), else
+    ``web/profile/`` of the source tree."""
+    packaged = Path(__file__).resolve().parent / PACKAGED_PROFILE_NAME
+    if packaged.is_dir():
+        return packaged
     return repo_root() / "web" / "profile"
 
 

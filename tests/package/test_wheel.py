@@ -140,3 +140,26 @@ def test_the_installed_wheel_renders_without_rust_or_a_build_folder(
         "out.wav",
         "ref.json",
     ]
+
+
+def test_the_installed_wheel_carries_the_profile_page(installed: Path, tmp_path: Path) -> None:
+    env = {"PATH": str(installed), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    where = run(
+        [
+            str(installed / "python"),
+            "-c",
+            "import dawgwasm; from dawgwasm import _paths; "
+            "print(dawgwasm.__file__); print(_paths.profile_dir())",
+        ],
+        cwd=tmp_path,
+        env=env,
+    ).splitlines()
+    package, page_dir = Path(where[0]).parent, Path(where[1])
+    assert package.is_relative_to(installed.parent), "dawgwasm came from the source tree"
+    assert page_dir == package / "profile"
+    source = ROOT / "web" / "profile"
+    shipped = sorted(p.name for p in source.iterdir() if p.suffix in (".html", ".js"))
+    assert "profile-page.js" in shipped and "index.html" in shipped
+    assert sorted(p.name for p in page_dir.iterdir()) == shipped
+    for name in shipped:
+        assert (page_dir / name).read_bytes() == (source / name).read_bytes(), name
