@@ -18,7 +18,20 @@ changed). Workloads:
 * ``tail``: those tracks timed while their tails decay after a burst of
   noise: feedback paths falling towards the subnormal range, where the
   engine's flushes must keep them from slowing it down (tail/active compares
-  it with ``units``, timed in the same rounds).
+  it with ``units``, timed in the same rounds);
+* ``automation``: the strip workload's tracks (N up to
+  AUTOMATION_MAX_TRACKS, at most three sizes) with fader, pan, an EQ band's
+  gain and the compressor's threshold ramped to a new target every quantum,
+  events staged and committed inside the timed calls; automation/active
+  compares it with the same tracks held still (``static``), timed in the
+  same rounds (see dawgwasm._bench_automation);
+* ``units-micro``: each effect unit alone (ns per channel-sample) and each
+  note source with its voices playing (ns per voice-sample), each net of
+  the same engine without it, timed in the same rounds (see
+  dawgwasm._bench_units);
+* ``render-overhead``: Python's overhead on the public session render of
+  the reference session against the time spent inside the wasm exports,
+  under wasmtime (see dawgwasm._bench_overhead).
 
 Also measured: the host call's own cost (an engine with nothing to do,
 rendering one quantum per call against as many as it takes per call) and
@@ -42,11 +55,7 @@ many quanta as the engine takes at once.
 from __future__ import annotations
 
 import math
-import os
-import platform
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -57,6 +66,11 @@ import numpy as np
 import numpy.typing as npt
 
 from dawgwasm import _paths
+from dawgwasm._bench_automation import (
+    AUTOMATION_MAX_TRACKS,
+    automation_counts,
+    bench_automation,
+)
 from dawgwasm._bench_core import (
     JS_TOLERANCE_DB,
     MAX_TRACKS,
@@ -71,11 +85,13 @@ from dawgwasm._bench_core import (
     below_signal_db,
     check_agreement,
     empty_engine,
+    machine_info,
     process_frames,
     strip_engine,
     strip_output,
     time_interleaved,
 )
+from dawgwasm._bench_overhead import RenderOverhead, bench_render_overhead
 from dawgwasm._bench_tail import (
     TAIL_MAX_TRACKS,
     CallOverhead,
@@ -85,6 +101,7 @@ from dawgwasm._bench_tail import (
     bench_tail,
     wasm_sizes,
 )
+from dawgwasm._bench_units import SourceCost, UnitCost, bench_sources, bench_units_micro
 from dawgwasm._cargo import build_native
 from dawgwasm._engine import Engine, Variant
 from dawgwasm._errors import ToolchainMissingError
@@ -120,9 +137,18 @@ __all__ = [
 
 
 #: The workloads, in the order they run.
-WORKLOADS = ("session", "strip", "idle", "tail")
-#: What each workload's results are reported as (tail brings units along).
-REPORTED = ("session", "strip", "idle", "units", "tail")
+WORKLOADS = (
+    "session",
+    "strip",
+    "idle",
+    "tail",
+    "automation",
+    "units-micro",
+    "render-overhead",
+)
+#: What the scaling workloads' results are reported as (tail brings units
+#: along, automation static).
+REPORTED = ("session", "strip", "idle", "units", "tail", "static", "automation")
 
 
 @dataclass
@@ -261,33 +287,6 @@ def _bench_session(
     return WorkloadResult("session", tracks, frames, timed, agreement)
 
 
-def _tool_version(argv: Sequence[str]) -> str:
-    try:
-        run = subprocess.run(list(argv), capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return run.stdout.strip().splitlines()[0] if run.stdout.strip() else ""
-
-
-def machine_info() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    import wasmtime
-
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpus": _cpu_count(),
-        "python": sys.version.split()[0],
-        "wasmtime_py": getattr(wasmtime, "__version__", ""),
-        "node": _tool_version(["node", "--version"]) if shutil.which("node") else "",
-    }
-
-
-def _cpu_count() -> int:
-    return os.cpu_count() or 1
-
-
 def _ratio(a: float, b: float) -> float | None:
     """a / b, or None where b is not positive (a net time lost in the noise
     of a run too short to measure it)."""
@@ -309,6 +308,12 @@ class BenchResult:
     wasm_bytes: dict[str, int] = field(default_factory=dict)
     #: Per runtime, the load of each quantum at the largest strip size (if measured).
     quantum_load: dict[str, QuantumLoad] = field(default_factory=dict)
+    #: Each effect unit alone on each runtime (workload units-micro).
+    units: list[UnitCost] = field(default_factory=list)
+    #: Each note source with its voices playing on each runtime (units-micro).
+    sources: list[SourceCost] = field(default_factory=list)
+    #: Python's overhead on a render, per wasmtime runtime (render-overhead).
+    render_overhead: dict[str, RenderOverhead] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=machine_info)
 
     def scaling(self, workload: str) -> list[WorkloadResult]:
@@ -318,8 +323,23 @@ class BenchResult:
         """Per runtime: ns per track-sample at the largest strip size, tracks
         per core at 50 % and 90 % load from it, idle/active at that size,
         tail/active at the largest tail size (decaying tails against noise
-        through the same units), and the ratios to the baseline and to the
-        scalar build."""
+        through the same units), automation/active at the largest
+        automation size (against the same tracks held still), and the ratios
+        to the baseline and to the scalar build."""
+        out: dict[str, dict[str, Any]] = self._derived_strip()
+        autos = self.scaling("automation")
+        if autos:
+            auto = autos[-1]
+            static = next(w for w in self.scaling("static") if w.tracks == auto.tracks)
+            for name in auto.runs:
+                entry = out.setdefault(name, {})
+                entry["automation_tracks"] = auto.tracks
+                entry["automation_to_active"] = _ratio(
+                    auto.ns_per_track_sample(name), static.ns_per_track_sample(name)
+                )
+        return out
+
+    def _derived_strip(self) -> dict[str, dict[str, Any]]:
         strips = self.scaling("strip")
         idles = {w.tracks: w for w in self.scaling("idle")}
         tails = {w.tracks: w for w in self.scaling("tail")}
@@ -371,6 +391,9 @@ class BenchResult:
             "host_call": {n: c.to_json() for n, c in self.calls.items()},
             "quantum_load": {n: q.to_json() for n, q in self.quantum_load.items()},
             "workloads": [w.to_json() for w in self.workloads],
+            "units": [u.to_json() for u in self.units],
+            "sources": [s.to_json() for s in self.sources],
+            "python_overhead": {n: o.to_json() for n, o in self.render_overhead.items()},
             "derived": self.derived(),
         }
 
@@ -388,9 +411,10 @@ def run_bench(
 ) -> BenchResult:
     """Measure ``workloads`` on every runtime that can run here (or those of
     ``runtimes``); the strip, idle and tail workloads at each count of
-    ``tracks`` over ``seconds`` of audio per run, the session over one pass;
-    then the cost of a host call on each runtime. Every limit is checked
-    before anything is built or rendered."""
+    ``tracks`` (tail up to TAIL_MAX_TRACKS, automation at up to three of
+    those up to AUTOMATION_MAX_TRACKS) over ``seconds`` of audio per run, the
+    session over one pass; then the cost of a host call on each runtime.
+    Every limit is checked before anything is built or rendered."""
     bad = [t for t in tracks if not 1 <= t <= MAX_TRACKS]
     if bad or not tracks:
         raise BenchError(f"track counts must be 1 to {MAX_TRACKS}, got {list(tracks) or 'none'}")
@@ -401,6 +425,12 @@ def run_bench(
     unknown = sorted(set(workloads) - set(WORKLOADS))
     if unknown:
         raise BenchError(f"unknown workload {unknown[0]!r}; known: {', '.join(WORKLOADS)}")
+    automated = automation_counts(tracks)
+    if "automation" in workloads and not automated:
+        raise BenchError(
+            f"the automation workload runs at 1 to {AUTOMATION_MAX_TRACKS} tracks; "
+            f"give a --tracks of {AUTOMATION_MAX_TRACKS} or fewer"
+        )
     if runtimes is not None:
         unknown = sorted(set(runtimes) - set(RUNTIME_NAMES))
         if unknown:
@@ -433,6 +463,21 @@ def run_bench(
                 results.extend(bench_tail(makers, baseline, n, frames, repeat))
             else:
                 results.append(_bench_tracks(makers, baseline, w, n, frames, repeat))
+    if "automation" in workloads:
+        for n in automated:
+            progress(f"automation at {n} tracks")
+            results.extend(bench_automation(makers, baseline, n, frames, repeat))
+    units: list[UnitCost] = []
+    sources: list[SourceCost] = []
+    if "units-micro" in workloads:
+        progress("each effect unit alone")
+        units = bench_units_micro(makers, baseline, frames, repeat)
+        progress("the synth's and the sampler's voices")
+        sources = bench_sources(makers, baseline, frames, repeat)
+    overhead: dict[str, RenderOverhead] = {}
+    if "render-overhead" in workloads:
+        progress("Python's overhead on a render")
+        overhead = bench_render_overhead(makers, repeat)
     quantum: dict[str, QuantumLoad] = {}
     if "strip" in workloads:
         progress(f"the load of each quantum at {max(tracks)} tracks")
@@ -440,5 +485,15 @@ def run_bench(
     progress("the host call")
     calls = bench_calls(makers, repeat)
     return BenchResult(
-        baseline, repeat, seconds, results, skipped, calls, wasm_sizes(dist), quantum
+        baseline,
+        repeat,
+        seconds,
+        results,
+        skipped,
+        calls,
+        wasm_sizes(dist),
+        quantum,
+        units,
+        sources,
+        overhead,
     )

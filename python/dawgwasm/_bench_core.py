@@ -1,12 +1,17 @@
 """What every workload of the headless benchmark shares: the strip its
 tracks run, the engines it builds, the check that runtimes agree, and the
-interleaved timing (see dawgwasm._bench)."""
+interleaved timing, and the machine it runs on (see dawgwasm._bench)."""
 
 from __future__ import annotations
 
 import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,7 @@ __all__ = [
     "below_signal_db",
     "check_agreement",
     "empty_engine",
+    "machine_info",
     "process_frames",
     "strip_engine",
     "strip_output",
@@ -250,3 +256,30 @@ def time_interleaved(
 
 def _nothing() -> None:
     pass
+
+
+def _tool_version(argv: Sequence[str]) -> str:
+    try:
+        run = subprocess.run(list(argv), capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return run.stdout.strip().splitlines()[0] if run.stdout.strip() else ""
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import wasmtime
+
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": _cpu_count(),
+        "python": sys.version.split()[0],
+        "wasmtime_py": getattr(wasmtime, "__version__", ""),
+        "node": _tool_version(["node", "--version"]) if shutil.which("node") else "",
+    }
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1

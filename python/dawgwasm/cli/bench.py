@@ -4,14 +4,77 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dawgwasm.cli._options import FiniteFloatRange, engine_option
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dawgwasm._bench import BenchResult
+
 __all__ = ["command"]
 
 QUICK_TRACKS = (1, 8)
+
+
+def _print_micro(out: Console, result: BenchResult) -> None:
+    """The units-micro and render-overhead tables (where measured)."""
+    from rich.table import Table
+
+    if result.units:
+        some = result.units[0]
+        table = Table(
+            title=f"each effect unit alone: ns per channel-sample (median over {result.repeat} "
+            f"rounds, {some.channels} tracks, net of the same tracks without it)"
+        )
+        names = list(dict.fromkeys(u.runtime for u in result.units))
+        table.add_column("unit", justify="right")
+        for n in names:
+            table.add_column(n, justify="right")
+        cost = {(u.unit, u.runtime): u.cost.per_unit_ns()["median"] for u in result.units}
+        for unit in dict.fromkeys(u.unit for u in result.units):
+            table.add_row(unit, *(f"{cost[unit, n]:.1f}" for n in names))
+        out.print(table)
+    if result.sources:
+        table = Table(
+            title="note sources: ns per voice-sample (median, net of the same track silent)"
+        )
+        names = list(dict.fromkeys(s.runtime for s in result.sources))
+        table.add_column("source", justify="right")
+        for n in names:
+            table.add_column(n, justify="right")
+        voices: dict[tuple[str, int], dict[str, float]] = {}
+        for s in result.sources:
+            voices.setdefault((s.source, s.voices), {})[s.runtime] = s.cost.per_unit_ns()["median"]
+        for (source, count), by in voices.items():
+            table.add_row(f"{source}, {count} voices", *(f"{by[n]:.2f}" for n in names))
+        out.print(table)
+    if result.render_overhead:
+        table = Table(title="Python's overhead on the session render (reference session, one pass)")
+        for col in (
+            "runtime",
+            "render ms",
+            "in wasm ms",
+            "overhead min",
+            "median",
+            "max",
+            "in-render calls: median",
+        ):
+            table.add_column(col, justify="right")
+        for n, o in result.render_overhead.items():
+            j = o.to_json()
+            p, r = j["python_overhead"], j["overhead_in_render"]
+            table.add_row(
+                n,
+                f"{o.api.median * 1e3:.1f}",
+                f"{o.in_wasm.median * 1e3:.1f}",
+                *(f"{100 * p[k]:.1f} %" for k in ("min", "median", "max")),
+                f"{100 * r['median']:.1f} %",
+            )
+        out.print(table)
 
 
 def _fmt(value: float | None, pattern: str) -> str:
@@ -33,7 +96,8 @@ def _fmt(value: float | None, pattern: str) -> str:
     "--tracks",
     type=click.IntRange(1, 256),
     multiple=True,
-    help="A track count of the strip, idle and tail workloads (tail: up to 32); "
+    help="A track count of the strip, idle, tail and automation workloads (tail: up to "
+    "32; automation: up to 32, at most 3 of them); "
     "repeat for several  "
     "[default: 1 2 4 … 256]",
 )
@@ -42,7 +106,8 @@ def _fmt(value: float | None, pattern: str) -> str:
     type=FiniteFloatRange(0.05, 60),
     default=1.0,
     show_default=True,
-    help="Audio rendered per timed run of the strip, idle and tail workloads.",
+    help="Audio rendered per timed run of every workload but the reference session's "
+    "(session, render-overhead).",
 )
 @click.option(
     "--repeat",
@@ -54,7 +119,9 @@ def _fmt(value: float | None, pattern: str) -> str:
 @click.option(
     "--workload",
     "workloads",
-    type=click.Choice(["session", "strip", "idle", "tail"]),
+    type=click.Choice(
+        ["session", "strip", "idle", "tail", "automation", "units-micro", "render-overhead"]
+    ),
     multiple=True,
     help="A workload to run; repeat for several  [default: all]",
 )
@@ -89,7 +156,13 @@ def command(
     EQ, compressor, fader and pan); idle (the same tracks silent and
     asleep); tail (the same tracks with every effect unit inserted and
     auto-bypass off, decaying after a burst, timed against noise through
-    the same units). Also: the load of each quantum at the largest
+    the same units); automation (the strip's tracks with fader, pan, an EQ
+    gain and the compressor threshold ramped every quantum, timed against
+    the same tracks held still); units-micro (each effect unit alone, ns per
+    channel-sample, and the synth's and the sampler's voices, ns per
+    voice-sample, each net of the same engine without it); render-overhead
+    (Python's overhead on the session render under wasmtime against the
+    time inside the wasm exports). Also: the load of each quantum at the largest
     strip size (p50, p99, max), the cost of one host call with nothing to
     render, and the size of each .wasm build. Every
     runtime's output is checked against the baseline's
@@ -168,19 +241,22 @@ def command(
             "vs scalar",
             "idle/active",
             "tail/active",
+            "automation/static",
         ):
             table.add_column(col, justify="right")
         for n, d in derived.items():
             table.add_row(
                 n,
-                _fmt(d["tracks_per_core_at_50_percent"], "{:.0f}"),
-                _fmt(d["tracks_per_core_at_90_percent"], "{:.0f}"),
-                _fmt(d["ratio_to_baseline"], "{:.2f}x"),
+                _fmt(d.get("tracks_per_core_at_50_percent"), "{:.0f}"),
+                _fmt(d.get("tracks_per_core_at_90_percent"), "{:.0f}"),
+                _fmt(d.get("ratio_to_baseline"), "{:.2f}x"),
                 _fmt(d.get("ratio_to_wasmtime_scalar"), "{:.2f}x"),
                 _fmt(d.get("idle_to_active"), "{:.3f}"),
                 _fmt(d.get("tail_to_active"), "{:.2f}"),
+                _fmt(d.get("automation_to_active"), "{:.2f}"),
             )
         out.print(table)
+    _print_micro(out, result)
     if result.quantum_load:
         some = next(iter(result.quantum_load.values()))
         table = Table(
