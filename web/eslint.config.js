@@ -33,6 +33,7 @@ export default [
       "static/dawg-worklet-meters.js",
       "static/dawg-worklet-wasm.js",
       "profile/profile-processors.js",
+      "profile/profile-tap.js",
     ],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: audioWorklet },
     rules: strict,

@@ -39,14 +39,15 @@ import os
 import platform
 import statistics
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from dawgwasm import _paths
+from dawgwasm import _paths, _trace
+from dawgwasm import _profile_realtime as _realtime
 from dawgwasm._browser import launch_chromium
 from dawgwasm._errors import DawgwasmError
+from dawgwasm._profile_realtime import capacity_table, probe_table, realtime_table
 from dawgwasm._server import Mount, make_server
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "FORMAT",
     "STRIP_ARMS",
     "ProfileError",
+    "capacity_table",
+    "probe_table",
     "realtime_table",
     "run_profile",
     "summary_table",
@@ -76,13 +79,11 @@ WARMUP_SECONDS = 1.0
 FORMAT = "dawgwasm-profile"
 FORMAT_VERSION = 1
 RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
-START_JS = "async (args) => (await import('/profile/profile-page.js')).startArm(args)"
-STOP_JS = "async () => (await import('/profile/profile-page.js')).stopArm()"
-#: Limits of the realtime phase, and how often it reads the render capacity.
+#: Limits of the realtime phases.
 MAX_REALTIME_SECONDS = 60.0
-POLL_S = 0.5
-#: Readings of the first second of play (start-up) are left out.
-SETTLE_S = 1.0
+MAX_CAPACITY_SECONDS = 10.0
+#: Idle tracks are rendered for at most this long (they are mostly cheap).
+IDLE_SECONDS_MAX = 2.0
 
 
 class ProfileError(DawgwasmError):
@@ -200,44 +201,6 @@ def summary_table(results: list[dict[str, Any]]) -> tuple[list[str], list[list[s
     return head, rows
 
 
-def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the realtime phase, one row per arm."""
-    head = [
-        "arm",
-        "render capacity mean",
-        "max",
-        "callback ms",
-        "underruns",
-        "underrun ms",
-        "latency ms",
-        "drift ms",
-    ]
-
-    def pct(v: float | None) -> str:
-        return "-" if v is None else f"{100 * v:.1f} %"
-
-    rows = []
-    for r in report["realtime"]["arms"]:
-        stats = r["playback_stats"] or {}
-        interval = r["callback_interval_mean_s"]
-        latency = stats.get("averageLatency")
-        rows.append(
-            [
-                r["arm"],
-                pct(r["render_capacity_mean"]),
-                pct(r["render_capacity_max"]),
-                "-" if interval is None else f"{interval * 1e3:.2f}",
-                str(stats.get("underrunEvents", "-")),
-                "-"
-                if "underrunDuration" not in stats
-                else f"{stats['underrunDuration'] * 1e3:.0f}",
-                "-" if latency is None else f"{latency * 1e3:.1f}",
-                f"{r['current_time_drift_s'] * 1e3:.0f}",
-            ]
-        )
-    return head, rows
-
-
 def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Sequence[str]) -> None:
     """Every limit of a profile, before anything starts."""
     if not tracks or any(not 1 <= n <= MAX_TRACKS for n in tracks):
@@ -254,71 +217,85 @@ def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Seque
         raise ProfileError(f"no arm to run; arms: {', '.join(STRIP_ARMS)}")
 
 
-def _play(
-    page: Any, cdp: Any, contexts: list[str], arm: str, tracks: int, seconds: float
-) -> dict[str, Any]:
-    """Play ``arm`` at ``tracks`` tracks for ``seconds`` in realtime, reading
-    the render capacity every POLL_S: what was measured."""
-    known = len(contexts)
-    started = page.evaluate(START_JS, {"arm": arm, "tracks": tracks, "rate": RATE_HZ})
-    readings: list[dict[str, float]] = []
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        page.wait_for_timeout(POLL_S * 1000)
-        if len(contexts) <= known:
-            continue
-        data = cdp.send("WebAudio.getRealtimeData", {"contextId": contexts[-1]})["realtimeData"]
-        if time.monotonic() - t0 >= SETTLE_S:
-            readings.append(data)
-    stopped = page.evaluate(STOP_JS)
-    capacity = [float(r["renderCapacity"]) for r in readings]
-    last = readings[-1] if readings else {}
-    return {
-        "arm": arm,
-        "tracks": tracks,
-        "seconds": seconds,
-        "readings": len(readings),
-        "render_capacity_mean": statistics.fmean(capacity) if capacity else None,
-        "render_capacity_max": max(capacity) if capacity else None,
-        "callback_interval_mean_s": last.get("callbackIntervalMean"),
-        "callback_interval_variance_s2": last.get("callbackIntervalVariance"),
-        "base_latency_s": started.get("baseLatency"),
-        "output_latency_s": started.get("outputLatency"),
-        "playback_stats": stopped.get("playbackStats"),
-        "wall_s": stopped["wallS"],
-        "audio_s": stopped["audioS"],
-        "current_time_drift_s": stopped["driftS"],
-        "fatal": stopped.get("fatal"),
-    }
-
-
-def run_profile(
-    dist: Path | None,
-    *,
-    tracks: Sequence[int] = (8, 32, 128, 256),
-    seconds: float = 10.0,
-    repeat: int = 3,
-    arms: Sequence[str] = STRIP_ARMS,
-    warmup_seconds: float = WARMUP_SECONDS,
-    realtime_seconds: float = 10.0,
-    realtime_tracks: int = 128,
-    chromium: Path | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-) -> dict[str, Any]:
-    """Render every arm of ``arms`` (and the feed) at every count of
-    ``tracks`` in Chromium, ``repeat`` times interleaved, then play each for
-    ``realtime_seconds`` (0: not at all) at ``realtime_tracks`` tracks; the
-    report as a dict. ``dist`` is the build to run (default: the bundled
-    engine). Raises ProfileError for a bad limit (before Chromium starts);
-    an arm that failed or did not do the same work as the anchor is in the
-    report's errors and checks."""
-    check_limits(tracks, seconds, repeat, arms)
+def _check_realtime_limits(
+    realtime_seconds: float, realtime_tracks: int, capacity_seconds: float, capacity_max_tracks: int
+) -> None:
     if not (math.isfinite(realtime_seconds) and 0 <= realtime_seconds <= MAX_REALTIME_SECONDS):
         raise ProfileError(
             f"realtime seconds must be 0 to {MAX_REALTIME_SECONDS:g}, got {realtime_seconds}"
         )
     if not 1 <= realtime_tracks <= MAX_TRACKS:
         raise ProfileError(f"realtime tracks must be 1 to {MAX_TRACKS}, got {realtime_tracks}")
+    if not (math.isfinite(capacity_seconds) and 0 <= capacity_seconds <= MAX_CAPACITY_SECONDS):
+        raise ProfileError(
+            f"capacity seconds must be 0 to {MAX_CAPACITY_SECONDS:g}, got {capacity_seconds}"
+        )
+    top = _realtime.CAPACITY_MAX_TRACKS
+    if not _realtime.CAPACITY_START_TRACKS <= capacity_max_tracks <= top:
+        raise ProfileError(
+            f"capacity search tracks must be {_realtime.CAPACITY_START_TRACKS} to {top}, "
+            f"got {capacity_max_tracks}"
+        )
+
+
+def idle_summary(
+    runs: list[dict[str, Any]], results: list[dict[str, Any]], tracks: int
+) -> dict[str, Any]:
+    """Per arm: ns per track-sample of ``tracks`` idle tracks (nothing
+    connected) over the idle feed-sink's, and against the same arm active."""
+    idle_runs = [r for r in runs if r["tracks"] == tracks]
+    active = {r["arm"]: r for r in results if r["tracks"] == tracks}
+    feed = [r["wall_ms"] for r in idle_runs if r["arm"] == "feed"]
+    arms: list[dict[str, Any]] = []
+    if not feed:
+        return {"tracks": tracks, "arms": arms}
+    feed_ms = statistics.median(feed)
+    for arm in STRIP_ARMS:
+        timed = [r["wall_ms"] for r in idle_runs if r["arm"] == arm]
+        if not timed:
+            continue
+        frames = next(r["frames"] for r in idle_runs if r["arm"] == arm)
+        ns = (statistics.median(timed) - feed_ms) * 1e6 / (tracks * frames)
+        base = active.get(arm, {}).get("ns_per_track_sample")
+        arms.append(
+            {
+                "arm": arm,
+                "wall_ms": timed,
+                "ns_per_track_sample": ns,
+                "idle_to_active": ns / base if base else None,
+            }
+        )
+    return {"tracks": tracks, "feed_wall_ms": feed, "arms": arms}
+
+
+def run_profile(
+    dist: Path | None,
+    *,
+    tracks: Sequence[int] = (8, 32, 128, 256),
+    seconds: float = 5.0,
+    repeat: int = 3,
+    arms: Sequence[str] = STRIP_ARMS,
+    warmup_seconds: float = WARMUP_SECONDS,
+    realtime_seconds: float = 10.0,
+    realtime_tracks: int = 128,
+    capacity_seconds: float = 2.0,
+    capacity_max_tracks: int = _realtime.CAPACITY_MAX_TRACKS,
+    probes: bool = True,
+    chromium: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Render every arm of ``arms`` (and the feed) at every count of
+    ``tracks`` in Chromium, ``repeat`` times interleaved, and idle at the
+    largest count; then play each for ``realtime_seconds`` (0: not at all)
+    at ``realtime_tracks`` tracks, search its capacity with steps of
+    ``capacity_seconds`` (0: no search) up to ``capacity_max_tracks``, and
+    probe its start-up, latency and messages (``probes``); the report as a
+    dict. ``dist`` is the build to run (default: the bundled engine). Raises
+    ProfileError for a bad limit (before Chromium starts); an arm that
+    failed or did not do the same work as the anchor is in the report's
+    errors and checks."""
+    check_limits(tracks, seconds, repeat, arms)
+    _check_realtime_limits(realtime_seconds, realtime_tracks, capacity_seconds, capacity_max_tracks)
     build = dist if dist is not None else _paths.bundled_engine_dir()
     if not (build / "dawg-engine.js").is_file():
         raise ProfileError(
@@ -338,8 +315,13 @@ def run_profile(
     url = f"http://127.0.0.1:{server.server_address[1]}"
     info = machine()
     runs: list[dict[str, Any]] = []
+    idle_runs: list[dict[str, Any]] = []
     realtime: list[dict[str, Any]] = []
+    capacity: list[dict[str, Any]] = []
+    probed: list[dict[str, Any]] = []
     errors: list[str] = []
+    idle_tracks = max(tracks)
+    idle_seconds = min(seconds, IDLE_SECONDS_MAX)
     try:
         with sync_playwright() as p:
             browser = launch_chromium(p, executable=chromium)
@@ -348,14 +330,24 @@ def run_profile(
             page.goto(url + "/profile/index.html")
             failed: set[str] = set()
 
-            def render(n: int, arm: str, secs: float, timed: bool, rep: int) -> None:
+            def render(
+                n: int, arm: str, secs: float, timed: bool, rep: int, fed: bool = True
+            ) -> None:
                 if arm in failed:
                     return
-                progress(f"{'rep ' + str(rep + 1) if timed else 'warm-up'}: {arm} at {n} tracks")
+                what = f"{'rep ' + str(rep + 1) if timed else 'warm-up'}: {arm} at {n} tracks"
+                progress(what if fed else what + ", idle")
                 try:
                     r = page.evaluate(
                         RUN_JS,
-                        {"arm": arm, "tracks": n, "seconds": secs, "rate": RATE_HZ, "keep": True},
+                        {
+                            "arm": arm,
+                            "tracks": n,
+                            "seconds": secs,
+                            "rate": RATE_HZ,
+                            "keep": True,
+                            "fed": fed,
+                        },
                     )
                 except Exception as e:  # the page's error, reported per arm
                     failed.add(arm)
@@ -375,7 +367,10 @@ def run_profile(
                 if "diffRmsDb" in r:
                     row["diff_rms_db"] = r["diffRmsDb"]
                     row["diff_peak"] = r["diffPeak"]
-                runs.append(row)
+                if fed:
+                    runs.append(row)
+                elif timed:
+                    idle_runs.append(row)
 
             for n in tracks:  # warm-up: the anchor first (the reference of the others)
                 for arm in ("anchor", *[a for a in all_arms if a != "anchor"]):
@@ -388,37 +383,57 @@ def run_profile(
                     render(n, "anchor", seconds, False, -1)
             for rep, n, arm in schedule(tracks, all_arms, repeat):
                 render(n, arm, seconds, True, rep)
-            if realtime_seconds > 0:
-                cdp = page.context.new_cdp_session(page)
-                contexts: list[str] = []
-                cdp.on(
-                    "WebAudio.contextCreated",
-                    lambda e: (
-                        contexts.append(e["context"]["contextId"])
-                        if e["context"]["contextType"] == "realtime"
-                        else None
-                    ),
-                )
-                cdp.send("WebAudio.enable")
+            for rep, n, arm in schedule([idle_tracks], all_arms, repeat):
+                render(n, arm, idle_seconds, True, rep, fed=False)
+
+            rt = _realtime.Realtime(browser, page, RATE_HZ, url + "/profile/index.html")
+
+            def each_arm(phase: str, step: Callable[[str], dict[str, Any]], out: list[Any]) -> None:
                 for arm in all_arms:
-                    if arm in failed:
+                    if arm in failed or (phase != "realtime" and arm == "feed"):
                         continue
-                    progress(f"realtime: {arm} at {realtime_tracks} tracks")
                     try:
-                        played = _play(page, cdp, contexts, arm, realtime_tracks, realtime_seconds)
+                        got = step(arm)
                     except Exception as e:  # the page's error, reported per arm
-                        errors.append(f"{arm} playing in realtime: {e}".splitlines()[0])
+                        errors.append(f"{arm}, {phase}: {e}".splitlines()[0])
                         continue
-                    if played["fatal"] is not None:
-                        errors.append(f"{arm} playing in realtime: {played['fatal']}")
-                    realtime.append(played)
+                    if got.get("fatal"):
+                        errors.append(f"{arm}, {phase}: {got['fatal']}")
+                    out.append(got)
+
+            if realtime_seconds > 0:
+
+                def played(arm: str) -> dict[str, Any]:
+                    progress(f"realtime: {arm} at {realtime_tracks} tracks")
+                    return _realtime.play(rt, arm, realtime_tracks, realtime_seconds)
+
+                each_arm("realtime", played, realtime)
+            if capacity_seconds > 0:
+                each_arm(
+                    "capacity",
+                    lambda arm: _realtime.capacity_search(
+                        rt,
+                        arm,
+                        step_seconds=capacity_seconds,
+                        max_tracks=capacity_max_tracks,
+                        progress=progress,
+                    ),
+                    capacity,
+                )
+            if probes:
+
+                def probe(arm: str) -> dict[str, Any]:
+                    progress(f"probe: {arm} start-up, latency, fader drag")
+                    return _realtime.probe(rt, arm)
+
+                each_arm("probe", probe, probed)
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
     info["loadavg_end"] = list(os.getloadavg())
     results, ratios = summarise(runs, tracks, all_arms)
-    report = {
+    return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "config": {
@@ -435,13 +450,22 @@ def run_profile(
         "results": results,
         "ratios": ratios,
         "checks": same_work(runs),
+        "idle": {"seconds": idle_seconds, **idle_summary(idle_runs, results, idle_tracks)},
         "realtime": {
             "seconds": realtime_seconds,
             "tracks": realtime_tracks,
             "output": "Chromium's fake output device (headless): render-thread load, "
             "not a sound card's",
+            "trace_categories": list(_trace.CATEGORIES),
             "arms": realtime,
         },
+        "capacity": {
+            "target": _realtime.CAPACITY_TARGET,
+            "step_seconds": capacity_seconds,
+            "max_tracks": capacity_max_tracks,
+            "sustained_underruns_per_s": _realtime.SUSTAINED_UNDERRUNS_PER_S,
+            "arms": capacity,
+        },
+        "probes": probed,
         "errors": errors,
     }
-    return report

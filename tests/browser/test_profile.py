@@ -3,10 +3,15 @@ arm (the feed, the hand-optimised JavaScript anchor, the browser's own nodes,
 and the engine on the js, wasm-scalar and wasm-simd backends) at every track
 count, every engine arm's output matches the anchor's (the same strip, far
 below the signal), every output is finite and not silent, every arm then
-plays in realtime with render capacity, underruns and latency read, and it
-prints the tables and writes the JSON the README describes. Bad limits and a Chromium
-that is not there are refused before anything starts. Times are only checked
-to be numbers: never how large they are."""
+plays in realtime with render capacity, underruns and latency read and a
+trace giving the load of every quantum and the collections on the render
+thread, every arm's capacity is searched, start-up, event-to-sound latency
+and messages during a fader drag are probed, idle tracks are timed, and it
+prints the tables and writes the JSON the README describes. The trace's
+count of garbage collections is checked against a worklet that allocates
+and one that does not. Bad limits and a Chromium that is not there are
+refused before anything starts. Times are only checked to be numbers: never
+how large they are."""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ import statistics
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
+from dawgwasm import _trace
 from dawgwasm._profile import ProfileError, run_profile
 from tests.cli.test_cli import run
 
@@ -109,7 +116,70 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         assert stats["underrunEvents"] >= 0 and stats["underrunDuration"] >= 0
         assert stats["averageLatency"] > 0
         assert r["wall_s"] >= 2.0 and math.isfinite(r["current_time_drift_s"])
-    assert "render capacity mean" in proc.stdout
+        # The trace: every quantum after the first second, on the thread that rendered.
+        load = r["quantum_load"]
+        assert r["render_thread"] in ("Realtime AudioWorklet thread", "AudioOutputDevice"), r
+        assert load["quanta"] > 0.5 * (r["wall_s"] - 1.0) * 48000 / 128, r
+        assert 0 < load["p50"] <= load["p99"] <= load["max"], r
+        assert sum(load["histogram"]["counts"]) == load["quanta"]
+        worklet = r["worklet_load"]
+        if r["arm"] == "nodes":
+            assert worklet is None and r["render_thread"] == "AudioOutputDevice"
+        else:
+            assert worklet["quanta"] == load["quanta"]
+            assert 0 <= worklet["p50"] <= load["max"], r
+        assert r["gc"]["events"] >= 0 and r["gc"]["startup_events"] >= 0
+    assert "render capacity mean" in proc.stdout and "quantum load p50" in proc.stdout
+
+    # The capacity search: 16 and 32 tracks (the quick limit) for every strip
+    # arm, and its answers are what its steps say.
+    capacity = report["capacity"]
+    assert capacity["target"] == 0.5 and capacity["max_tracks"] == 32
+    assert [c["arm"] for c in capacity["arms"]] == STRIP_ARMS
+    for c in capacity["arms"]:
+        steps = c["steps"]
+        assert [s["tracks"] for s in steps] == sorted(s["tracks"] for s in steps)
+        assert {16}.issubset(s["tracks"] for s in steps), c
+        under = None
+        for s in steps:
+            assert 0 < s["render_capacity_mean"] <= 1.0 and s["underruns"] >= 0, s
+            if s["render_capacity_mean"] >= 0.5:
+                break
+            under = s["tracks"]
+        assert c["tracks_at_target"] == under, c
+        if not any(s["sustained_underruns"] for s in steps):
+            assert c["tracks_before_underruns"] == steps[-1]["tracks"] == 32
+    assert "capacity search" in proc.stdout
+
+    # The probes: start-up, five latency trials, and a fader drag whose
+    # messages are counted (the anchor takes one per change; the nodes'
+    # AudioParams none; the engine's ring none).
+    probes = {p["arm"]: p for p in report["probes"]}
+    assert list(probes) == STRIP_ARMS
+    for p in probes.values():
+        assert p["fatal"] is None
+        assert p["startup_ms"] > 0, p
+        assert len(p["latency_ms"]) == 5 and all(x > 0 for x in p["latency_ms"]), p
+        assert p["latency_ms_median"] == statistics.median(p["latency_ms"])
+        assert all(x >= 0 for x in p["render_latency_ms"]), p
+        assert p["fader_changes"] > 50
+    assert probes["anchor"]["transport"] == "message"
+    assert probes["anchor"]["messages_per_s"] > 10
+    assert probes["nodes"]["transport"] == "AudioParam"
+    assert probes["nodes"]["messages_per_s"] == 0
+    for arm in ENGINE_ARMS:
+        assert probes[arm]["transport"] == "ring", probes[arm]
+        assert probes[arm]["messages_per_s"] == 0, probes[arm]
+
+    # Idle tracks at the largest count, against the same arm active.
+    idle = report["idle"]
+    assert idle["tracks"] == max(QUICK_TRACKS)
+    for r in idle["arms"]:
+        active = results[(idle["tracks"], r["arm"])]["ns_per_track_sample"]
+        assert len(r["wall_ms"]) == config["repeat"]
+        if active > 0:
+            assert math.isclose(r["idle_to_active"], r["ns_per_track_sample"] / active)
+    assert [r["arm"] for r in idle["arms"]] == STRIP_ARMS
 
     # The table: a column per arm and a row per track count.
     for arm in STRIP_ARMS:
@@ -131,6 +201,8 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         ({"realtime_seconds": 61.0}, "realtime seconds must be 0 to 60"),
         ({"realtime_seconds": math.nan}, "realtime seconds must be 0 to 60"),
         ({"realtime_tracks": 0}, "realtime tracks must be 1 to 256"),
+        ({"capacity_seconds": 11.0}, "capacity seconds must be 0 to 10"),
+        ({"capacity_max_tracks": 2048}, "capacity search tracks must be 16 to 1024"),
     ],
 )
 def test_profile_refuses_bad_limits_before_starting_anything(
@@ -161,3 +233,62 @@ def test_profile_names_a_chromium_that_is_not_there(built_dist: Path, tmp_path: 
 def test_profile_refuses_a_folder_that_is_not_a_build(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="holds no dawgwasm build"):
         run_profile(tmp_path, tracks=(1,), seconds=0.1, repeat=1)
+
+
+ALLOCATING = """
+class Churn extends AudioWorkletProcessor {
+  process(inputs, outputs) {
+    // about 8 KB of garbage a quantum, 3 MB a second: the young generation fills often
+    this.kept = new Array(1000).fill(currentFrame);
+    outputs[0][0][0] = this.kept.length * 0;
+    return true;
+  }
+}
+registerProcessor("churn", Churn);
+"""
+
+QUIET = ALLOCATING.replace("this.kept = new Array(1000).fill(currentFrame);", "")
+
+PLAY = """async ({code, name}) => {
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  const ctx = new AudioContext({sampleRate: 48000});
+  await ctx.audioWorklet.addModule(url);
+  new AudioWorkletNode(ctx, name).connect(ctx.destination);
+  await ctx.resume();
+  await new Promise((r) => setTimeout(r, 3000));
+  await ctx.close();
+}"""
+
+
+@pytest.mark.parametrize(("code", "collects"), [(ALLOCATING, True), (QUIET, False)])
+def test_trace_counts_collections_on_the_render_thread(
+    browser: Browser, page: Page, code: str, collects: bool
+) -> None:
+    browser.start_tracing(page=page, categories=list(_trace.CATEGORIES))
+    try:
+        page.evaluate(PLAY, {"code": code, "name": "churn"})
+    finally:
+        data = browser.stop_tracing()
+    summary = _trace.audio_thread_summary(
+        _trace.parse_trace(data), quantum_s=128 / 48000, settle_s=1.0
+    )
+    assert summary["thread"] == "Realtime AudioWorklet thread"
+    assert summary["quantum_load"]["quanta"] > 300
+    assert summary["worklet_load"]["quanta"] == summary["quantum_load"]["quanta"]
+    if collects:
+        assert summary["gc"]["events"] > 0 and summary["gc"]["ms"] > 0, summary["gc"]
+    else:
+        assert summary["gc"]["events"] == 0, summary["gc"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"not json", "trace is not JSON"),
+        (b'{"other": []}', "no traceEvents list"),
+        (b'{"traceEvents": []}', "no RealtimeAudioDestinationHandler::Render events"),
+    ],
+)
+def test_a_trace_without_render_quanta_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(_trace.TraceError, match=message):
+        _trace.audio_thread_summary(_trace.parse_trace(data), quantum_s=0.001, settle_s=0.0)

@@ -15,7 +15,10 @@
 //
 // processorOptions (anchor-strip): {tracks, strip: {lowHz, lowGainDb, midHz,
 //   midGainDb, midQ, highHz, highGainDb, thresholdDb, ratio, attackMs,
-//   releaseMs, gainDb, pan}}.
+//   releaseMs, gainDb, pan}}. Its port takes {track, mute} (true: the track
+//   is silenced) and {track, gainDb} (the track's fader), for the probes of
+//   start-up, event-to-sound latency and a fader drag: a factor per track,
+//   read once per track per block.
 
 const STATE_PER_TRACK = 13; // 3 sections x 2 channels x 2 states, gain reduction (dB)
 const DB_PER_NEPER = 20 / Math.LN10; // 20·log10(x) = DB_PER_NEPER·ln(x)
@@ -70,6 +73,15 @@ class AnchorStrip extends AudioWorkletProcessor {
     const opts = options.processorOptions;
     const s = opts.strip;
     this.tracks = opts.tracks;
+    this.faderDb = new Float64Array(this.tracks).fill(s.gainDb);
+    this.muted = new Uint8Array(this.tracks);
+    this.level = new Float64Array(this.tracks).fill(1); // fader and mute relative to s.gainDb
+    this.port.onmessage = (e) => {
+      const { track, mute, gainDb } = e.data;
+      if (mute !== undefined) this.muted[track] = mute ? 1 : 0;
+      if (gainDb !== undefined) this.faderDb[track] = gainDb;
+      this.level[track] = this.muted[track] ? 0 : Math.pow(10, (this.faderDb[track] - s.gainDb) / 20);
+    };
     this.state = new Float64Array(this.tracks * STATE_PER_TRACK);
     this.lo = new Float64Array(rbj("lowshelf", sampleRate, s.lowHz, s.lowGainDb, 0));
     this.mid = new Float64Array(rbj("peak", sampleRate, s.midHz, s.midGainDb, s.midQ));
@@ -100,7 +112,7 @@ class AnchorStrip extends AudioWorkletProcessor {
     const lb0 = lo[0], lb1 = lo[1], lb2 = lo[2], la1 = lo[3], la2 = lo[4];
     const mb0 = mid[0], mb1 = mid[1], mb2 = mid[2], ma1 = mid[3], ma2 = mid[4];
     const hb0 = hi[0], hb1 = hi[1], hb2 = hi[2], ha1 = hi[3], ha2 = hi[4];
-    const mLL = m[0], mRL = m[1], mLR = m[2], mRR = m[3];
+    const level = this.level;
     const thr = this.thresholdDb;
     const slope = this.slope;
     const att = this.attack;
@@ -117,6 +129,8 @@ class AnchorStrip extends AudioWorkletProcessor {
       let m1L = st[o + 4], m2L = st[o + 5], m1R = st[o + 6], m2R = st[o + 7];
       let h1L = st[o + 8], h2L = st[o + 9], h1R = st[o + 10], h2R = st[o + 11];
       let red = st[o + 12];
+      const lv = level[t];
+      const mLL = m[0] * lv, mRL = m[1] * lv, mLR = m[2] * lv, mRR = m[3] * lv;
       for (let i = 0; i < n; i++) {
         const xL = inL[i];
         const xR = inR[i];

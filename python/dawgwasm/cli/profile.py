@@ -35,7 +35,7 @@ QUICK_TRACKS = (4, 8)
 @click.option(
     "--seconds",
     type=FiniteFloatRange(0.1, 60),
-    default=10.0,
+    default=5.0,
     show_default=True,
     help="Audio rendered per timed render.",
 )
@@ -68,6 +68,27 @@ QUICK_TRACKS = (4, 8)
     help="Tracks of the realtime phase.",
 )
 @click.option(
+    "--capacity-seconds",
+    type=FiniteFloatRange(0, 10),
+    default=2.0,
+    show_default=True,
+    help="Seconds of each step of the capacity search, after 1 s of settling (0: no search).",
+)
+@click.option(
+    "--capacity-max-tracks",
+    type=click.IntRange(16, 1024),
+    default=1024,
+    show_default=True,
+    help="Most tracks the capacity search tries (over 256: several nodes of the arm).",
+)
+@click.option(
+    "--probes/--no-probes",
+    default=True,
+    show_default=True,
+    help="Measure each arm's start-up, event-to-sound latency and messages per second "
+    "while a fader is dragged.",
+)
+@click.option(
     "--chromium",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -77,7 +98,8 @@ QUICK_TRACKS = (4, 8)
 @click.option(
     "--quick",
     is_flag=True,
-    help="A smoke run: 4 and 8 tracks, 0.5 s renders, once; 2 s of realtime at 8 tracks.",
+    help="A smoke run: 4 and 8 tracks, 0.5 s renders, once; 2 s of realtime at 8 tracks; "
+    "capacity steps of 1 s up to 32 tracks.",
 )
 def command(
     dist: Path | None,
@@ -88,10 +110,13 @@ def command(
     arms: tuple[str, ...],
     realtime_seconds: float,
     realtime_tracks: int,
+    capacity_seconds: float,
+    capacity_max_tracks: int,
+    probes: bool,
     chromium: Path | None,
     quick: bool,
 ) -> None:
-    """Time the channel strip in real Chromium, per arm, and print the table.
+    """Time the channel strip in real Chromium, per arm, and print the tables.
 
     Starts a local server and Chromium (headless, through Playwright) and
     renders N tracks of looped noise through the same stereo strip (3-band
@@ -103,25 +128,40 @@ def command(
     nothing) is timed in the same rounds and subtracted. Each engine arm's
     output is checked against the anchor's (at least 80 dB below the
     signal) and every output for being finite and not silent; a failed check
-    is an error. Then each arm plays REALTIME_SECONDS in a realtime
-    AudioContext (on headless Chromium's fake output device): render
-    capacity and callback interval from the DevTools protocol, underruns and
-    latency from AudioContext.playbackStats, and currentTime's drift. Prints
-    ns per track-sample (median of REPEAT) with each arm against the anchor,
-    and the realtime table; the JSON keeps every render and reading, the
-    ratios to the anchor and to the browser's nodes, and the machine and
-    Chromium version.
+    is an error. The same tracks idle (nothing connected) are timed at the
+    largest track count.
+
+    Then, in realtime AudioContexts on headless Chromium's fake output
+    device: each arm plays REALTIME_SECONDS, traced (the load of every
+    render quantum and the worklet's share, p50/p99/max; garbage
+    collections on the render thread), with render capacity and callback
+    interval from the DevTools protocol, underruns and latency from
+    AudioContext.playbackStats, and currentTime's drift; a capacity search
+    finds the most tracks each arm holds under 50 % render capacity and
+    before sustained underruns; and probes measure start-up in a fresh page,
+    event-to-sound latency and main-thread messages per second while a fader
+    is dragged. The JSON keeps every render, reading, step and probe, with
+    the machine and Chromium version.
     """
     from rich.console import Console
     from rich.table import Table
 
     from dawgwasm._files import check_output, replacing
-    from dawgwasm._profile import ProfileError, realtime_table, run_profile, summary_table
+    from dawgwasm._profile import (
+        ProfileError,
+        capacity_table,
+        probe_table,
+        realtime_table,
+        run_profile,
+        summary_table,
+    )
 
     check_output(out_path)
     if quick:
         tracks, seconds, repeat = tracks or QUICK_TRACKS, 0.5, 1
         realtime_seconds, realtime_tracks = min(realtime_seconds, 2.0), 8
+        capacity_seconds = min(capacity_seconds, 1.0)
+        capacity_max_tracks = min(capacity_max_tracks, 32)
     status_console = Console(width=140, stderr=True)
     with status_console.status("starting Chromium") as status:
         report = run_profile(
@@ -133,8 +173,11 @@ def command(
             warmup_seconds=min(1.0, seconds),
             realtime_seconds=realtime_seconds,
             realtime_tracks=realtime_tracks,
+            capacity_seconds=capacity_seconds,
+            capacity_max_tracks=capacity_max_tracks,
+            probes=probes,
             chromium=chromium,
-            progress=lambda what: status.update(f"rendering {what}"),
+            progress=lambda what: status.update(what),
         )
     with replacing(out_path) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -150,17 +193,34 @@ def command(
     for row in rows:
         table.add_row(*row)
     out.print(table)
-    if report["realtime"]["arms"]:
-        head, rows = realtime_table(report)
-        table = Table(
-            title=f"realtime, {realtime_tracks} tracks, {realtime_seconds:g} s each on "
-            "Chromium's fake output (render-thread load, not a sound card's)"
-        )
+
+    def show(title: str, head: list[str], rows: list[list[str]]) -> None:
+        table = Table(title=title)
         for col in head:
             table.add_column(col, justify="right")
         for row in rows:
             table.add_row(*row)
         out.print(table)
+
+    if report["realtime"]["arms"]:
+        show(
+            f"realtime, {realtime_tracks} tracks, {realtime_seconds:g} s each on Chromium's fake "
+            "output (render-thread load, not a sound card's); quantum load from a trace",
+            *realtime_table(report),
+        )
+    if report["capacity"]["arms"]:
+        show(
+            f"capacity search, {capacity_seconds:g} s per step (tracks:capacity, ! = sustained "
+            "underruns), the feed included",
+            *capacity_table(report),
+        )
+    if report["probes"]:
+        show(
+            "start-up (fresh page), event-to-sound latency (median of "
+            f"{len(report['probes'][0]['latency_ms'])}), fader drag; idle at "
+            f"{report['idle']['tracks']} tracks",
+            *probe_table(report),
+        )
     out.print(f"report → {out_path}")
     bad = [c for c in report["checks"] if not c["ok"]]
     problems = list(report["errors"]) + [
