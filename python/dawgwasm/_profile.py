@@ -81,6 +81,8 @@ FORMAT_VERSION = 1
 RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
 #: Limits of the realtime phases.
 MAX_REALTIME_SECONDS = 60.0
+#: The first second of play is start-up, left out of the figures.
+MIN_REALTIME_SECONDS = 2.0
 MAX_CAPACITY_SECONDS = 10.0
 #: Idle tracks are rendered for at most this long (they are mostly cheap).
 IDLE_SECONDS_MAX = 2.0
@@ -220,9 +222,16 @@ def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Seque
 def _check_realtime_limits(
     realtime_seconds: float, realtime_tracks: int, capacity_seconds: float, capacity_max_tracks: int
 ) -> None:
-    if not (math.isfinite(realtime_seconds) and 0 <= realtime_seconds <= MAX_REALTIME_SECONDS):
+    if not (
+        math.isfinite(realtime_seconds)
+        and (
+            realtime_seconds == 0
+            or MIN_REALTIME_SECONDS <= realtime_seconds <= MAX_REALTIME_SECONDS
+        )
+    ):
         raise ProfileError(
-            f"realtime seconds must be 0 to {MAX_REALTIME_SECONDS:g}, got {realtime_seconds}"
+            f"realtime seconds must be 0 (none) or {MIN_REALTIME_SECONDS:g} to "
+            f"{MAX_REALTIME_SECONDS:g}, got {realtime_seconds}"
         )
     if not 1 <= realtime_tracks <= MAX_TRACKS:
         raise ProfileError(f"realtime tracks must be 1 to {MAX_TRACKS}, got {realtime_tracks}")
@@ -305,7 +314,8 @@ def run_profile(
     page_dir = _paths.profile_dir()
     if not (page_dir / "profile-page.js").is_file():
         raise ProfileError(
-            f"the profile page {page_dir} is missing; run 'dawgwasm profile' from a source checkout"
+            f"the profile page {page_dir} is missing (no profile-page.js): install dawgwasm "
+            "from a wheel built by scripts/build_wheel.py, or run it from a source checkout"
         )
     from playwright.sync_api import sync_playwright
 

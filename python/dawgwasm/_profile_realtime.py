@@ -6,10 +6,13 @@ AudioContext on the page (web/profile/profile-page.js), measured three ways.
   the render capacity (a 0-1 ratio of the callback's time budget) and the
   callback interval's mean and variance; ``AudioContext.playbackStats``
   gives underruns and output latency; the drift of ``currentTime`` against
-  the wall clock is kept. A Chromium trace of the play (:mod:`dawgwasm._trace`)
-  gives the time of every render quantum (the load per quantum, p50/p99/max)
-  and the worklet's share of it, and every garbage collection on the render
-  thread, start-up apart.
+  the wall clock is kept; the AudioWorklet isolate's heap
+  (``Runtime.getHeapUsage`` on its own DevTools target) is read after the
+  first second and at the end, so its growth while playing is known. A
+  Chromium trace of the play (:mod:`dawgwasm._trace`) gives the time of
+  every render quantum (the load per quantum, p50/p99/max) and the
+  worklet's share of it, and every garbage collection on the render thread,
+  start-up apart.
 * **capacity** (:func:`capacity_search`): the arm played at 16, 32, 64 …
   tracks (a short play each, readings after the first second) until its
   underruns are sustained (more than SUSTAINED_UNDERRUNS_PER_S) or
@@ -34,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dawgwasm import _trace
+from dawgwasm._worklet_devtools import WorkletDevtools
 
 __all__ = [
     "CAPACITY_MAX_TRACKS",
@@ -83,15 +87,18 @@ class Realtime:
         self.contexts: list[str] = []
         self.cdp.on("WebAudio.contextCreated", self._created)
         self.cdp.send("WebAudio.enable")
+        self.devtools = WorkletDevtools(page)
 
     def _created(self, event: dict[str, Any]) -> None:
         if event["context"]["contextType"] == "realtime":
             self.contexts.append(event["context"]["contextId"])
 
-    def readings(self, known: int, seconds: float) -> list[dict[str, float]]:
+    def readings(
+        self, known: int, seconds: float, settle_s: float = SETTLE_S
+    ) -> list[dict[str, float]]:
         """``getRealtimeData`` every POLL_S for ``seconds`` of the newest
         context created after the first ``known``, those of its first
-        SETTLE_S left out."""
+        ``settle_s`` left out."""
         readings: list[dict[str, float]] = []
         t0 = time.monotonic()
         while time.monotonic() - t0 < seconds:
@@ -99,7 +106,7 @@ class Realtime:
             if len(self.contexts) <= known:
                 continue
             data = self.cdp.send("WebAudio.getRealtimeData", {"contextId": self.contexts[-1]})
-            if time.monotonic() - t0 >= SETTLE_S:
+            if time.monotonic() - t0 >= settle_s:
                 readings.append(data["realtimeData"])
         return readings
 
@@ -114,7 +121,13 @@ def play(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]:
     rt.browser.start_tracing(page=rt.page, categories=list(_trace.CATEGORIES))
     try:
         started = rt.page.evaluate(START_JS, {"arm": arm, "tracks": tracks, "rate": rt.rate_hz})
-        readings = rt.readings(known, seconds)
+        worklet = arm != "nodes"
+        if worklet:
+            rt.devtools.wait_for_audio_worklet()
+        rt.readings(known, SETTLE_S)
+        heap_start = rt.devtools.heap_usage() if worklet else None
+        readings = rt.readings(known, seconds - SETTLE_S, settle_s=0.0)
+        heap_end = rt.devtools.heap_usage() if worklet else None
         stopped = rt.page.evaluate(STOP_JS)
     finally:
         data = rt.browser.stop_tracing()
@@ -142,7 +155,20 @@ def play(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]:
         "quantum_load": traced["quantum_load"],
         "worklet_load": traced["worklet_load"],
         "gc": traced["gc"],
+        "worklet_heap": _heap_change(heap_start, heap_end),
         "fatal": stopped.get("fatal"),
+    }
+
+
+def _heap_change(start: dict[str, int] | None, end: dict[str, int] | None) -> dict[str, Any] | None:
+    """The worklet isolate's heap (``Runtime.getHeapUsage``) after the first
+    second of play and at its end, and how much each figure grew."""
+    if start is None or end is None:
+        return None
+    return {
+        "after_settle": start,
+        "at_end": end,
+        "growth_bytes": {k: end[k] - start[k] for k in start if k in end},
     }
 
 

@@ -129,6 +129,15 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
             assert worklet["quanta"] == load["quanta"]
             assert 0 <= worklet["p50"] <= load["max"], r
         assert r["gc"]["events"] >= 0 and r["gc"]["startup_events"] >= 0
+        # The worklet isolate's heap, read from its own DevTools target.
+        heap = r["worklet_heap"]
+        if r["arm"] == "nodes":
+            assert heap is None
+        else:
+            assert heap["after_settle"]["usedSize"] > 0, heap
+            assert heap["growth_bytes"]["usedSize"] == (
+                heap["at_end"]["usedSize"] - heap["after_settle"]["usedSize"]
+            )
     assert "render capacity mean" in proc.stdout and "quantum load p50" in proc.stdout
 
     # The capacity search: 16 and 32 tracks (the quick limit) for every strip
@@ -198,8 +207,9 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         ({"repeat": 21}, "repetitions must be 1 to 20"),
         ({"arms": ("faust",)}, "unknown arm 'faust'"),
         ({"arms": ()}, "no arm to run"),
-        ({"realtime_seconds": 61.0}, "realtime seconds must be 0 to 60"),
-        ({"realtime_seconds": math.nan}, "realtime seconds must be 0 to 60"),
+        ({"realtime_seconds": 61.0}, "realtime seconds must be 0 \\(none\\) or 2 to 60"),
+        ({"realtime_seconds": 1.0}, "realtime seconds must be 0 \\(none\\) or 2 to 60"),
+        ({"realtime_seconds": math.nan}, "realtime seconds must be 0 \\(none\\) or 2 to 60"),
         ({"realtime_tracks": 0}, "realtime tracks must be 1 to 256"),
         ({"capacity_seconds": 11.0}, "capacity seconds must be 0 to 10"),
         ({"capacity_max_tracks": 2048}, "capacity search tracks must be 16 to 1024"),

@@ -58,7 +58,7 @@ QUICK_TRACKS = (4, 8)
     type=FiniteFloatRange(0, 60),
     default=10.0,
     show_default=True,
-    help="Seconds each arm then plays in a realtime AudioContext (0: none).",
+    help="Seconds each arm then plays in a realtime AudioContext (0: none, else at least 2).",
 )
 @click.option(
     "--realtime-tracks",
