@@ -48,6 +48,12 @@ from dawgwasm import _profile_realtime as _realtime
 from dawgwasm._browser import launch_chromium
 from dawgwasm._errors import DawgwasmError
 from dawgwasm._profile_realtime import capacity_table, probe_table, realtime_table
+from dawgwasm._profile_session import (
+    SESSION_ARMS,
+    render_session,
+    session_summary,
+    session_table,
+)
 from dawgwasm._server import Mount, make_server
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "probe_table",
     "realtime_table",
     "run_profile",
+    "session_table",
     "summary_table",
 ]
 
@@ -396,6 +403,16 @@ def run_profile(
             for rep, n, arm in schedule([idle_tracks], all_arms, repeat):
                 render(n, arm, idle_seconds, True, rep, fed=False)
 
+            session_runs = render_session(
+                page,
+                all_arms,
+                seconds=seconds,
+                repeat=repeat,
+                rate_hz=RATE_HZ,
+                errors=errors,
+                progress=progress,
+            )
+
             rt = _realtime.Realtime(browser, page, RATE_HZ, url + "/profile/index.html")
 
             def each_arm(phase: str, step: Callable[[str], dict[str, Any]], out: list[Any]) -> None:
@@ -443,6 +460,12 @@ def run_profile(
         server.server_close()
     info["loadavg_end"] = list(os.getloadavg())
     results, ratios = summarise(runs, tracks, all_arms)
+    session = session_summary(session_runs, seconds, RATE_HZ)
+    errors.extend(
+        f"{a['arm']} rendered the reference session differently from {SESSION_ARMS[0]}"
+        for a in session["arms"]
+        if not a["agrees"]
+    )
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -460,6 +483,7 @@ def run_profile(
         "results": results,
         "ratios": ratios,
         "checks": same_work(runs),
+        "session": session,
         "idle": {"seconds": idle_seconds, **idle_summary(idle_runs, results, idle_tracks)},
         "realtime": {
             "seconds": realtime_seconds,

@@ -180,6 +180,27 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         assert probes[arm]["transport"] == "ring", probes[arm]
         assert probes[arm]["messages_per_s"] == 0, probes[arm]
 
+    # The reference session on every engine backend: the wasm builds
+    # bit-identical, the JavaScript engine far below the signal, and each
+    # backend's speed against the others from the medians.
+    session = report["session"]
+    assert session["tracks"] >= 8 and session["seconds"] == config["seconds"]
+    assert [a["arm"] for a in session["arms"]] == ["wasm-simd", "wasm-scalar", "js"]
+    for a in session["arms"]:
+        timed = [r for r in session["runs"] if r["arm"] == a["arm"] and r["timed"]]
+        assert len(timed) == config["repeat"]
+        assert a["median_ms"] == statistics.median(r["wall_ms"] for r in timed)
+        assert a["agrees"] is True, a
+        assert all(r["finite"] and r["rms"] > 1e-4 for r in timed)
+    by_arm = {a["arm"]: a for a in session["arms"]}
+    assert by_arm["wasm-scalar"]["identical"] is True
+    assert by_arm["js"]["diff_rms_db"] < -80.0
+    assert math.isclose(
+        session["speedup"]["wasm-simd over js"],
+        by_arm["js"]["median_ms"] / by_arm["wasm-simd"]["median_ms"],
+    )
+    assert "reference session" in proc.stdout
+
     # Idle tracks at the largest count, against the same arm active.
     idle = report["idle"]
     assert idle["tracks"] == max(QUICK_TRACKS)

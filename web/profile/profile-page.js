@@ -326,6 +326,41 @@ export async function runArm({ arm, tracks, seconds, rate, keep, fed = true }) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const STAMP_WAIT_MS = 100;
 
+/** The reference session's output per length, from the first engine arm that rendered it. */
+const sessionReferences = new Map();
+
+/**
+ * Render the build's reference session (dist/reference-session.json: tracks,
+ * buses, inserts, synth and sampler voices, events) on engine arm `arm` for
+ * `seconds`, looping, and time it; the output is compared with the first
+ * engine arm's that rendered the same length.
+ * @param {{arm: string, seconds: number, rate: number}} args
+ */
+export async function runSession({ arm, seconds, rate }) {
+  if (!ENGINE_ARMS.includes(arm)) throw new RangeError("arm " + arm + " cannot render a session");
+  const doc = await (await fetch("/dist/reference-session.json")).json();
+  const frames = Math.round(seconds * rate);
+  const ctx = new OfflineAudioContext(2, frames, rate);
+  const { createDawgEngine } = await import("/dist/dawg-engine.js");
+  const engine = await createDawgEngine(ctx, { backend: arm, session: doc, start: 0, loop: true });
+  try {
+    if (engine.backend !== arm) throw new Error("asked for backend " + arm + ", got " + engine.backend);
+    await engine.sync();
+    engine.node.connect(ctx.destination);
+    const t0 = performance.now();
+    const out = await ctx.startRendering();
+    const wallMs = performance.now() - t0;
+    const fatal = engine.fatalError();
+    if (fatal !== null) throw new Error(arm + ": " + fatal.message);
+    const ref = sessionReferences.get(frames);
+    if (ref === undefined) sessionReferences.set(frames, { arm, data: [out.getChannelData(0), out.getChannelData(1)] });
+    const stats = measure(out, ref === undefined ? undefined : ref.data);
+    return { arm, frames, tracks: doc.tracks.length, wallMs, reference: ref === undefined ? arm : ref.arm, ...stats };
+  } finally {
+    engine.dispose();
+  }
+}
+
 /** Resolves with the tap's next message of type `type`, or rejects after `timeoutMs`. */
 function tapMessage(tap, type, timeoutMs) {
   return new Promise((resolve, reject) => {

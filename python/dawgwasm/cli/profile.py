@@ -153,6 +153,7 @@ def command(
         probe_table,
         realtime_table,
         run_profile,
+        session_table,
         summary_table,
     )
 
@@ -202,6 +203,12 @@ def command(
             table.add_row(*row)
         out.print(table)
 
+    if report["session"]["arms"]:
+        show(
+            f"reference session ({report['session']['tracks']} tracks), {seconds:g} s "
+            f"OfflineAudioContext renders, median of {repeat}",
+            *session_table(report["session"]),
+        )
     if report["realtime"]["arms"]:
         show(
             f"realtime, {realtime_tracks} tracks, {realtime_seconds:g} s each on Chromium's fake "
