@@ -20,7 +20,7 @@ BENCH_ARGS = (
 #: A profile small enough for a test, with 2 repetitions (so each figure has a spread).
 PROFILE_ARGS = (
     "--arm", "anchor", "--arm", "wasm-simd", "--tracks", "4", "--tracks", "8",
-    "--seconds", "0.2", "--repeat", "2", "--realtime-seconds", "1", "--realtime-tracks", "4",
+    "--seconds", "0.2", "--repeat", "2", "--realtime-seconds", "2", "--realtime-tracks", "4",
 )  # fmt: skip
 
 

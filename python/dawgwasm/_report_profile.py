@@ -138,19 +138,17 @@ def _is_num(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _bin_centres(edges: list[Any]) -> list[float | None]:
-    """The middle of each histogram bin; an open last bin (its upper edge
-    null: infinity) is drawn as wide as the bin before it."""
-    centres: list[float | None] = []
-    for i in range(len(edges) - 1):
-        lo, hi = edges[i], edges[i + 1]
-        if _is_num(lo) and _is_num(hi):
-            centres.append((lo + hi) / 2)
-        elif _is_num(lo) and hi is None and i > 0 and _is_num(edges[i - 1]):
-            centres.append(lo + (lo - edges[i - 1]) / 2)
-        else:
-            centres.append(None)
-    return centres
+def _at_least(edges: list[Any], counts: list[Any]) -> list[tuple[float, float | None]]:
+    """(load, share of the quanta whose load was at least that) at each
+    histogram edge: where the tail of slow quanta shows on a log axis."""
+    total = sum(c for c in counts if _is_num(c))
+    if len(edges) != len(counts) + 1 or total <= 0:
+        return []
+    points: list[tuple[float, float | None]] = []
+    for i, lo in enumerate(edges[:-1]):
+        if _is_num(lo):
+            points.append((float(lo), sum(c for c in counts[i:] if _is_num(c)) / total))
+    return points
 
 
 def _quantum_load(arms: list[dict[str, Any]]) -> str:
@@ -170,26 +168,21 @@ def _quantum_load(arms: list[dict[str, Any]]) -> str:
             ]
         )
         hist = q.get("histogram") or {}
-        edges, counts = hist.get("edges") or [], hist.get("counts") or []
-        if len(edges) == len(counts) + 1:
-            centres = _bin_centres(edges)
-            series[str(a.get("arm"))] = [
-                (x, float(c))
-                for x, c in zip(centres, counts, strict=True)
-                if x is not None and isinstance(c, int | float)
-            ]
+        series[str(a.get("arm"))] = _at_least(hist.get("edges") or [], hist.get("counts") or [])
     return (
         "<h3>Load of each quantum</h3>"
         + paragraph(
             "The time a quantum's processing took as a share of the quantum's duration "
-            "(1: the whole quantum)."
+            "(1: the whole quantum); the plot shows, at each load, the share of quanta "
+            "that took at least that long (log scale: the rare slow quanta show)."
         )
         + table(["arm", "quanta", "p50", "p99", "max"], rows)
         + line_plot(
             series,
             title="distribution of the load of each quantum",
             x_label="load (share of the quantum's duration)",
-            y_label="quanta",
+            y_label="share of quanta at least this loaded",
+            log_y=True,
             order=ARMS,
         )
     )
