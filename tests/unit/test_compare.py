@@ -10,8 +10,11 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +282,37 @@ def _printed(renderable: object) -> str:
     console = Console(file=io.StringIO(), width=200)
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_open_hands_the_page_to_the_default_browser(
+    bench_report: dict[str, Any], tmp_path: Path
+) -> None:
+    """--open through Python's webbrowser, with $BROWSER a script that
+    writes down the address it was given (in a fresh process, where
+    webbrowser reads $BROWSER)."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(
+        f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n", "utf-8"
+    )
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(bench_report), "utf-8")
+    out = tmp_path / "run" / "bench.json"
+    code = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from tests.unit.test_compare import tiny\n"
+        "doc = json.load(open(sys.argv[1]))\n"
+        "r = CliRunner().invoke(tiny, ['--out', sys.argv[2], '--open'], obj=doc)\n"
+        "sys.exit(r.exit_code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(report), str(out)],
+        env={**os.environ, "BROWSER": f"{sys.executable} {browser} %s"},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert opened.read_text("utf-8") == out.with_suffix(".html").resolve().as_uri()
