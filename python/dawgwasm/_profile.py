@@ -88,6 +88,9 @@ FORMAT_VERSION = 1
 RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
 #: Limits of the realtime phases.
 MAX_REALTIME_SECONDS = 60.0
+#: Each arm is played a second time (untraced) for at most this long, to
+#: see whether the fake output device gives the same load twice.
+REPLAY_SECONDS_MAX = 4.0
 #: The first second of play is start-up, left out of the figures.
 MIN_REALTIME_SECONDS = 2.0
 MAX_CAPACITY_SECONDS = 10.0
@@ -336,6 +339,8 @@ def run_profile(
     realtime: list[dict[str, Any]] = []
     capacity: list[dict[str, Any]] = []
     probed: list[dict[str, Any]] = []
+    stability: list[dict[str, Any]] = []
+    first_plays: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
     idle_tracks = max(tracks)
     idle_seconds = min(seconds, IDLE_SECONDS_MAX)
@@ -417,7 +422,9 @@ def run_profile(
 
             def each_arm(phase: str, step: Callable[[str], dict[str, Any]], out: list[Any]) -> None:
                 for arm in all_arms:
-                    if arm in failed or (phase != "realtime" and arm == "feed"):
+                    if arm in failed or (not phase.startswith("realtime") and arm == "feed"):
+                        continue
+                    if phase == "realtime again" and arm not in first_plays:
                         continue
                     try:
                         got = step(arm)
@@ -435,6 +442,15 @@ def run_profile(
                     return _realtime.play(rt, arm, realtime_tracks, realtime_seconds)
 
                 each_arm("realtime", played, realtime)
+                first_plays = {r["arm"]: r for r in realtime}
+
+                def again(arm: str) -> dict[str, Any]:
+                    progress(f"realtime, again: {arm} at {realtime_tracks} tracks")
+                    return _realtime.replay(
+                        rt, first_plays[arm], min(realtime_seconds, REPLAY_SECONDS_MAX) - 1.0
+                    )
+
+                each_arm("realtime again", again, stability)
             if capacity_seconds > 0:
                 each_arm(
                     "capacity",
@@ -492,6 +508,8 @@ def run_profile(
             "not a sound card's",
             "trace_categories": list(_trace.CATEGORIES),
             "arms": realtime,
+            "stability": stability,
+            "stable_within": _realtime.STABLE_WITHIN,
         },
         "capacity": {
             "target": _realtime.CAPACITY_TARGET,

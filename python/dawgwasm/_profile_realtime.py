@@ -46,6 +46,7 @@ __all__ = [
     "play",
     "probe",
     "realtime_table",
+    "replay",
 ]
 
 PAGE = "(await import('/profile/profile-page.js'))"
@@ -58,6 +59,9 @@ POLL_S = 0.5
 #: Readings (and traced quanta) of the first second of play (start-up) are left out.
 SETTLE_S = 1.0
 QUANTUM_FRAMES = 128
+#: Two plays of the same arm whose mean render capacities differ by more
+#: than this (relative to their mean) are reported as unstable.
+STABLE_WITHIN = 0.25
 #: The capacity search: the share of render capacity an arm may use.
 CAPACITY_TARGET = 0.5
 CAPACITY_START_TRACKS = 16
@@ -200,6 +204,26 @@ def _step(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]
     }
 
 
+def replay(rt: Realtime, played: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """``played``'s arm and track count played again, untraced, for
+    ``seconds`` after its first second: the render capacity of both plays
+    and their relative difference, and whether it is within STABLE_WITHIN
+    (headless Chromium's fake output device makes no promise of that)."""
+    again = _step(rt, played["arm"], played["tracks"], seconds)
+    first = played["render_capacity_mean"]
+    second = again["render_capacity_mean"]
+    change = None
+    if first is not None and second is not None and first + second > 0:
+        change = abs(second - first) / ((first + second) / 2)
+    return {
+        "arm": played["arm"],
+        "render_capacity_mean": [first, second],
+        "relative_change": change,
+        "stable": change is not None and change <= STABLE_WITHIN,
+        "fatal": None,
+    }
+
+
 def _largest(steps: list[dict[str, Any]], ok: Callable[[dict[str, Any]], bool]) -> int | None:
     """The largest track count below the smallest that failed ``ok``."""
     ordered = sorted(steps, key=lambda s: int(s["tracks"]))
@@ -308,9 +332,10 @@ def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the realtime play, one row per arm."""
     head = [
         "arm",
-        "render capacity mean",
+        "capacity",
         "max",
-        "quantum load p50",
+        "again",
+        "load p50",
         "p99",
         "max",
         "worklet p50",
@@ -323,8 +348,10 @@ def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{100 * v:.1f} %"
 
+    again = {a["arm"]: a for a in report["realtime"].get("stability", [])}
     rows = []
     for r in report["realtime"]["arms"]:
+        replayed = again.get(r["arm"])
         stats = r["playback_stats"] or {}
         latency = stats.get("averageLatency")
         load = r.get("quantum_load") or {}
@@ -335,6 +362,10 @@ def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 r["arm"],
                 pct(r["render_capacity_mean"]),
                 pct(r["render_capacity_max"]),
+                "-"
+                if replayed is None
+                else pct(replayed["render_capacity_mean"][1])
+                + ("" if replayed["stable"] else " (unstable)"),
                 pct(load.get("p50")),
                 pct(load.get("p99")),
                 pct(load.get("max")),

@@ -138,7 +138,14 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
             assert heap["growth_bytes"]["usedSize"] == (
                 heap["at_end"]["usedSize"] - heap["after_settle"]["usedSize"]
             )
-    assert "render capacity mean" in proc.stdout and "quantum load p50" in proc.stdout
+    assert "capacity" in proc.stdout and "load p50" in proc.stdout and "worklet p50" in proc.stdout
+    # Every arm played a second time: the two loads and how far apart they are.
+    assert [a["arm"] for a in realtime["stability"]] == ARMS
+    for a, first in zip(realtime["stability"], realtime["arms"], strict=True):
+        one, two = a["render_capacity_mean"]
+        assert one == first["render_capacity_mean"] and 0 < two <= 1.0, a
+        assert math.isclose(a["relative_change"], abs(two - one) / ((one + two) / 2))
+        assert a["stable"] == (a["relative_change"] <= realtime["stable_within"])
 
     # The capacity search: 16 and 32 tracks (the quick limit) for every strip
     # arm, and its answers are what its steps say.

@@ -182,7 +182,7 @@ def command(
         )
     with replacing(out_path) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    out = Console(width=160)
+    out = Console(width=180)
     machine = report["machine"]
     head, rows = summary_table(report["results"])
     table = Table(
