@@ -223,6 +223,11 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         assert f"{arm} ns" in proc.stdout
     assert "js/anchor" in proc.stdout and "nodes/anchor" in proc.stdout
     assert f"report → {out}" in proc.stdout.replace("\n", "")
+    # The HTML page beside the JSON, self-contained, naming every arm.
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page
+    for arm in ARMS:
+        assert arm in page
 
 
 @pytest.mark.parametrize(

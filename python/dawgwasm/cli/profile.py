@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from dawgwasm._reportdoc import PROFILE_FORMAT
 from dawgwasm.cli._options import FiniteFloatRange, engine_option
+from dawgwasm.cli._report_options import finish_report, report_options
 
 __all__ = ["command"]
 
@@ -101,6 +103,7 @@ QUICK_TRACKS = (4, 8)
     help="A smoke run: 4 and 8 tracks, 0.5 s renders, once; 2 s of realtime at 8 tracks; "
     "capacity steps of 1 s up to 32 tracks.",
 )
+@report_options(PROFILE_FORMAT)
 def command(
     dist: Path | None,
     out_path: Path,
@@ -115,6 +118,9 @@ def command(
     probes: bool,
     chromium: Path | None,
     quick: bool,
+    html_path: Path | None,
+    compare_path: Path | None,
+    open_html: bool,
 ) -> None:
     """Time the channel strip in real Chromium, per arm, and print the tables.
 
@@ -229,6 +235,7 @@ def command(
             *probe_table(report),
         )
     out.print(f"report → {out_path}")
+    finish_report(report, out_path, html_path, compare_path, open_html, out)
     bad = [c for c in report["checks"] if not c["ok"]]
     problems = list(report["errors"]) + [
         f"{c['arm']} at {c['tracks']} tracks did not do the anchor's work "
