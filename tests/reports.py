@@ -17,10 +17,14 @@ BENCH_ARGS = (
     "--workload", "strip", "--workload", "session",
     "--tracks", "1", "--tracks", "2", "--seconds", "0.05", "--repeat", "2",
 )  # fmt: skip
-#: A profile small enough for a test, with 2 repetitions (so each figure has a spread).
+#: A profile small enough for a test, with 2 repetitions (so each figure has a spread):
+#: two engine backends (so the reference session has speed-ups), every phase
+#: (the capacity search in 1 s steps up to 32 tracks; the probes).
 PROFILE_ARGS = (
-    "--arm", "anchor", "--arm", "wasm-simd", "--tracks", "4", "--tracks", "8",
-    "--seconds", "0.2", "--repeat", "2", "--realtime-seconds", "2", "--realtime-tracks", "4",
+    "--arm", "anchor", "--arm", "wasm-simd", "--arm", "wasm-scalar",
+    "--tracks", "4", "--tracks", "8", "--seconds", "0.2", "--repeat", "2",
+    "--realtime-seconds", "2", "--realtime-tracks", "4",
+    "--capacity-seconds", "1", "--capacity-max-tracks", "32",
 )  # fmt: skip
 
 
@@ -38,7 +42,7 @@ def bench_report(dist: Path, out: Path) -> dict[str, Any]:
 
 
 def profile_report(dist: Path, out: Path) -> dict[str, Any]:
-    """A report of `dawgwasm profile` (anchor and wasm-simd) written to ``out``."""
+    """A report of `dawgwasm profile` (anchor, wasm-simd and wasm-scalar) written to ``out``."""
     return _run("profile", dist, out, PROFILE_ARGS)
 
 

@@ -1,24 +1,21 @@
 """The HTML report of ``dawgwasm profile`` (see ``dawgwasm._report``): the
-machine, browser and configuration, ns per track-sample by track count per
-arm (offline renders), the ratios to the anchor and to the browser's nodes,
-the realtime phase (render capacity, underruns; the load of each quantum
-where the report has it), the capacity sweep and the headline figures where
-the report has them; every figure from the report."""
+machine, browser and configuration, the reference session per engine
+backend, ns per track-sample by track count per arm (offline renders), idle
+tracks, the ratios to the anchor and to the browser's nodes, then the
+realtime sections (``dawgwasm._report_realtime``): each arm playing, the
+capacity search and the probes. A section is drawn only where the report
+has its key (older reports lack some); every figure from the report."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dawgwasm._profile import ARMS, realtime_table, summary_table
+from dawgwasm._profile import ARMS, summary_table
 from dawgwasm._report_html import info_table, num, paragraph, section, table
+from dawgwasm._report_realtime import capacity_section, probes_section, realtime_section
 from dawgwasm._svgplot import bar_plot, line_plot
 
 __all__ = ["profile_sections", "profile_subtitle"]
-
-FAKE_OUTPUT = (
-    "Headless Chromium plays on a fake output device: realtime figures say how loaded the "
-    "render thread was, not how a given sound card would fare."
-)
 
 
 def profile_subtitle(report: dict[str, Any]) -> str:
@@ -95,175 +92,83 @@ def _ratios(report: dict[str, Any]) -> str:
     )
 
 
-def _realtime(report: dict[str, Any]) -> str:
-    rt = report.get("realtime", {})
-    arms = rt.get("arms", [])
-    if not arms:
+def _session(report: dict[str, Any]) -> str:
+    """The reference session per engine backend, and each one's speed-up over the others."""
+    session = report.get("session")
+    if not isinstance(session, dict) or not session.get("arms"):
         return ""
-    head, rows = realtime_table(report)
-    names = [str(a.get("arm")) for a in arms]
-    capacity = bar_plot(
-        names,
-        {
-            "mean": [a.get("render_capacity_mean") for a in arms],
-            "max": [a.get("render_capacity_max") for a in arms],
-        },
-        title="render capacity in realtime (1 = the whole callback budget)",
-        value_label="render capacity",
-        value_format="{:.3f}",
-    )
-    underruns = bar_plot(
-        names,
-        {"underruns": [(a.get("playback_stats") or {}).get("underrunEvents") for a in arms]},
-        title="underruns while playing",
-        value_label="underrun events",
-        value_format="{:.0f}",
-    )
-    parts = [
-        paragraph(
-            f"Each arm plays for {rt.get('seconds', '?')} s at {rt.get('tracks', '?')} tracks in "
-            "a realtime AudioContext; render capacity is read from the DevTools protocol "
-            "after the first second, underruns and latency from playbackStats."
-        ),
-        paragraph(f"Played on: {rt.get('output', 'not recorded')}. {FAKE_OUTPUT}", "caveat"),
-        table(head, rows),
-        capacity,
-        underruns,
-        _quantum_load(arms),
-    ]
-    return section("Realtime", *parts)
-
-
-def _is_num(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _at_least(edges: list[Any], counts: list[Any]) -> list[tuple[float, float | None]]:
-    """(load, share of the quanta whose load was at least that) at each
-    histogram edge: where the tail of slow quanta shows on a log axis."""
-    total = sum(c for c in counts if _is_num(c))
-    if len(edges) != len(counts) + 1 or total <= 0:
-        return []
-    points: list[tuple[float, float | None]] = []
-    for i, lo in enumerate(edges[:-1]):
-        if _is_num(lo):
-            points.append((float(lo), sum(c for c in counts[i:] if _is_num(c)) / total))
-    return points
-
-
-def _quantum_load(arms: list[dict[str, Any]]) -> str:
-    """The load of each quantum per arm, where the report has it."""
-    loaded = [a for a in arms if isinstance(a.get("quantum_load"), dict)]
-    if not loaded:
-        return ""
+    arms = session["arms"]
+    runs = session.get("runs") or []
+    reference = next((r.get("reference") for r in runs if r.get("reference")), None)
     rows = []
-    series: dict[str, list[tuple[float, float | None]]] = {}
-    for a in loaded:
-        q = a["quantum_load"]
+    disagree = []
+    for a in arms:
+        identical = a.get("identical")
+        agreement = "identical" if identical else num(a.get("diff_rms_db"), "{:.1f} dB")
+        if not a.get("agrees"):
+            agreement += " (disagrees)"
+            disagree.append(str(a.get("arm")))
+        reps = a.get("wall_ms")
         rows.append(
             [
                 str(a.get("arm")),
-                num(q.get("quanta"), "{:.0f}"),
-                *(num(q.get(k), "{:.3f}") for k in ("p50", "p99", "max")),
+                num(a.get("median_ms")),
+                ", ".join(num(v) for v in reps) if isinstance(reps, list) and reps else "-",
+                num(a.get("x_realtime")),
+                agreement,
             ]
         )
-        hist = q.get("histogram") or {}
-        series[str(a.get("arm"))] = _at_least(hist.get("edges") or [], hist.get("counts") or [])
-    return (
-        "<h3>Load of each quantum</h3>"
-        + paragraph(
-            "The time a quantum's processing took as a share of the quantum's duration "
-            "(1: the whole quantum); the plot shows, at each load, the share of quanta "
-            "that took at least that long (log scale: the rare slow quanta show)."
-        )
-        + table(["arm", "quanta", "p50", "p99", "max"], rows)
-        + line_plot(
-            series,
-            title="distribution of the load of each quantum",
-            x_label="load (share of the quantum's duration)",
-            y_label="share of quanta at least this loaded",
-            log_y=True,
-            order=ARMS,
-        )
+    speedup = session.get("speedup")
+    pairs = speedup.items() if isinstance(speedup, dict) else []
+    names = [str(a.get("arm")) for a in arms]
+    warning = ""
+    if disagree:
+        warning = paragraph(f"Disagrees with the reference: {', '.join(disagree)}.", "error")
+    return section(
+        "Reference session",
+        paragraph(
+            f"The reference session ({session.get('tracks', '?')} tracks, "
+            f"{session.get('seconds', '?')} s at {session.get('rate_hz', '?')} Hz) rendered "
+            "offline by each engine backend, the median of its timed renders; agreement: the "
+            f"output against {reference or 'the first backend'}'s (identical, or the "
+            "difference in dB below the signal)."
+        ),
+        warning,
+        table(["backend", "render ms", "each render ms", "x realtime", "agreement"], rows),
+        table(["backends", "speed-up"], [[k, num(v, "{:.2f}x")] for k, v in pairs])
+        if pairs
+        else "",
+        bar_plot(
+            names,
+            {"x realtime": [a.get("x_realtime") for a in arms]},
+            title="reference session: times real time per backend (higher is faster)",
+            value_label="x realtime",
+            value_format="{:.1f}",
+        ),
     )
 
 
-def _capacity(report: dict[str, Any]) -> str:
-    cap = report.get("capacity")
-    if not isinstance(cap, dict) or not cap.get("arms"):
+def _idle(report: dict[str, Any]) -> str:
+    idle = report.get("idle")
+    if not isinstance(idle, dict) or not idle.get("arms"):
         return ""
-    arms = cap["arms"]
-    target = cap.get("target")
     rows = [
         [
             str(a.get("arm")),
-            num(a.get("tracks_at_target"), "{:.0f}"),
-            num(a.get("tracks_before_underruns"), "{:.0f}"),
+            num(a.get("ns_per_track_sample"), "{:.2f}"),
+            num(a.get("idle_to_active"), "{:.3f}"),
         ]
-        for a in arms
+        for a in idle["arms"]
     ]
-    steps = [
-        [
-            str(a.get("arm")),
-            num(s.get("tracks"), "{:.0f}"),
-            num(s.get("render_capacity_mean"), "{:.3f}"),
-            num(s.get("underruns"), "{:.0f}"),
-        ]
-        for a in arms
-        for s in a.get("steps", [])
-    ]
-    series = {
-        str(a.get("arm")): [
-            (float(s["tracks"]), s.get("render_capacity_mean")) for s in a.get("steps", [])
-        ]
-        for a in arms
-    }
-    names = [str(a.get("arm")) for a in arms]
     return section(
-        "Realtime capacity by track count",
+        "Idle tracks",
         paragraph(
-            f"Each arm played at growing track counts; target render capacity "
-            f"{num(target, '{:g}')}. {FAKE_OUTPUT}",
-            "caveat",
+            f"{idle.get('tracks', '?')} tracks with nothing connected, rendered for "
+            f"{idle.get('seconds', '?')} s, the idle feed subtracted: ns per track-sample, and "
+            "as a share of the same arm's active tracks (idle/active)."
         ),
-        table(["arm", "tracks at target", "tracks before underruns"], rows),
-        bar_plot(
-            names,
-            {
-                "tracks at target": [a.get("tracks_at_target") for a in arms],
-                "tracks before underruns": [a.get("tracks_before_underruns") for a in arms],
-            },
-            title="tracks each arm can play",
-            value_label="tracks",
-            value_format="{:.0f}",
-        ),
-        line_plot(
-            series,
-            title="render capacity by track count",
-            x_label="tracks",
-            y_label="render capacity (mean)",
-            log_x=True,
-            order=ARMS,
-        ),
-        table(["arm", "tracks", "render capacity mean", "underruns"], steps),
+        table(["arm", "idle ns per track-sample", "idle/active"], rows),
     )
-
-
-def _headline(report: dict[str, Any]) -> str:
-    head = report.get("headline")
-    if not isinstance(head, dict) or not head.get("arms"):
-        return ""
-    arms = head["arms"]
-    keys = list(
-        dict.fromkeys(
-            k
-            for a in arms
-            for k, v in a.items()
-            if k != "arm" and isinstance(v, int | float) and not isinstance(v, bool)
-        )
-    )
-    rows = [[str(a.get("arm")), *(num(a.get(k), "{:.4g}") for k in keys)] for a in arms]
-    return section("Headline figures", table(["arm", *keys], rows))
 
 
 def profile_sections(report: dict[str, Any]) -> list[str]:
@@ -287,9 +192,11 @@ def profile_sections(report: dict[str, Any]) -> list[str]:
             info_table(report.get("config", {})),
             *notes,
         ),
-        _headline(report),
+        _session(report),
         _offline(report),
+        _idle(report),
         _ratios(report),
-        _realtime(report),
-        _capacity(report),
+        realtime_section(report),
+        capacity_section(report),
+        probes_section(report),
     ]

@@ -158,11 +158,16 @@ def line_plot(
     log_y: bool = False,
     x_ticks: Sequence[float] | None = None,
     order: Sequence[str] | None = None,
+    h_line: tuple[str, float] | None = None,
+    marked: Sequence[tuple[float, float]] = (),
+    marked_label: str = "",
 ) -> str:
     """Each series (name → (x, y) points) as a line with markers; points that
     a log axis cannot show (zero, negative) or that are missing are left out.
     ``x_ticks``: where to put the x axis's ticks (default: round numbers);
-    ``order``: every name the page plots, so each keeps one colour."""
+    ``order``: every name the page plots, so each keeps one colour;
+    ``h_line``: (label, y) of a dashed horizontal line across the plot;
+    ``marked``: points ringed in red, named ``marked_label`` in the legend."""
     kept = {
         name: [(x, y) for x, y in pts if _usable(x, log_x) and y is not None and _usable(y, log_y)]
         for name, pts in series.items()
@@ -172,6 +177,10 @@ def line_plot(
         return ""
     xs = [x for pts in kept.values() for x, _ in pts]
     ys = [y for pts in kept.values() for _, y in pts if y is not None]
+    if h_line is not None and _usable(h_line[1], log_y):
+        ys.append(h_line[1])
+    else:
+        h_line = None
     ax, ay = _axis(xs, log_x), _axis(ys, log_y, zero=not log_y)
     left, right, top, bottom = MARGIN_PX
     width, height = WIDTH_PX, PLOT_HEIGHT_PX + top + bottom
@@ -210,7 +219,27 @@ def line_plot(
         body.extend(
             f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>' for px, py in pts
         )
+    if h_line is not None:
+        py = ay.pos(h_line[1], y0, y1)
+        body.append(
+            f'<line x1="{x0}" y1="{py:.1f}" x2="{x1}" y2="{py:.1f}" stroke="#c00" '
+            f'stroke-dasharray="6 4"/><text x="{x1 - 4}" y="{py - 5:.1f}" text-anchor="end" '
+            f'fill="#c00">{_esc(h_line[0])}</text>'
+        )
+    rings = [(x, y) for x, y in marked if _usable(x, log_x) and _usable(y, log_y)]
+    body.extend(
+        f'<circle cx="{ax.pos(x, x0, x1):.1f}" cy="{ay.pos(y, y0, y1):.1f}" r="7" '
+        'fill="none" stroke="#c00" stroke-width="2"/>'
+        for x, y in rings
+    )
     body.extend(_legend(names, colours, x1 + 16, y1 + 10))
+    if rings and marked_label:
+        ly = y1 + 10 + 18 * len(names)
+        body.append(
+            f'<circle cx="{x1 + 22:.1f}" cy="{ly - 3:.1f}" r="6" fill="none" stroke="#c00" '
+            f'stroke-width="2"/><text x="{x1 + 34:.1f}" y="{ly + 1:.1f}">'
+            f"{_esc(marked_label)}</text>"
+        )
     return _svg(width, height, title, body)
 
 
