@@ -4,7 +4,9 @@ their own noise (``--compare OLD.json``).
 Figures: for a bench report, every workload x track count x runtime (the
 times of its timed repetitions, ``samples_ms``); for a profile report,
 every track count x arm of the offline renders (the timed repetitions'
-``wall_ms`` in ``runs``, with the arm's ns per track-sample shown beside it).
+``wall_ms`` in ``runs``, with the arm's ns per track-sample shown beside it)
+and each backend's render of the reference session (``session.arms``: its
+``wall_ms``, with times realtime beside it).
 
 A figure changed only when the change of its median is larger than the
 spread (max - min) of its repetitions in BOTH runs, and larger than
@@ -141,6 +143,19 @@ def _profile_figures(doc: dict[str, Any]) -> dict[str, tuple[int, list[float], s
         value = ns.get((r.get("tracks"), r.get("arm")))
         note = f"{value:.1f} ns per track-sample" if isinstance(value, int | float) else ""
         found[name] = (frames, samples, note)
+    session = doc.get("session")
+    if isinstance(session, dict):
+        seconds, rate_hz = session.get("seconds"), session.get("rate_hz")
+        length = 0
+        if isinstance(seconds, int | float) and isinstance(rate_hz, int | float):
+            length = round(seconds * rate_hz)
+        for a in session.get("arms", []):
+            times = _floats(a.get("wall_ms"))
+            if times is None:
+                continue
+            x = a.get("x_realtime")
+            note = f"{x:.1f}x realtime" if isinstance(x, int | float) else ""
+            found[f"reference session, {a.get('arm')}"] = (length, times, note)
     return found
 
 

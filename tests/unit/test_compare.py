@@ -130,7 +130,10 @@ def test_profile_reports_compare_per_arm_and_track_count(
 ) -> None:
     c = compare(profile_report, profile_report)
     arms, tracks = profile_report["config"]["arms"], profile_report["config"]["tracks"]
-    assert len(c.rows) == len(arms) * len(tracks)
+    backends = [a["arm"] for a in profile_report["session"]["arms"]]
+    assert backends == ["wasm-simd", "wasm-scalar"]
+    assert len(c.rows) == len(arms) * len(tracks) + len(backends)
+    assert {r.figure for r in c.rows} >= {f"reference session, {b}" for b in backends}
     assert {r.verdict for r in c.rows} == {"within noise"}
     slower = copy.deepcopy(profile_report)
     target = ("wasm-simd", tracks[-1])
@@ -142,6 +145,34 @@ def test_profile_reports_compare_per_arm_and_track_count(
     found = verdicts(slower, profile_report)
     assert found.pop(f"wasm-simd at {tracks[-1]} tracks") == "slower"
     assert set(found.values()) == {"within noise"}
+
+
+@pytest.mark.browser
+def test_profile_reports_compare_the_reference_session_per_backend(
+    profile_report: dict[str, Any],
+) -> None:
+    slower = copy.deepcopy(profile_report)
+    arm = next(a for a in slower["session"]["arms"] if a["arm"] == "wasm-scalar")
+    times = arm["wall_ms"]
+    assert len(times) == 2
+    # beyond the spread of both runs and the minimum change
+    shift = statistics.median(times) + 2 * (max(times) - min(times))
+    arm["wall_ms"] = [t + shift for t in times]
+    arm["median_ms"] = statistics.median(arm["wall_ms"])
+    c = compare(slower, profile_report)
+    rows = {r.figure: r for r in c.rows}
+    moved = rows.pop("reference session, wasm-scalar")
+    assert moved.verdict == "slower"
+    assert moved.old == statistics.median(times) and moved.new == arm["median_ms"]
+    assert moved.old_spread == max(times) - min(times)
+    assert "x realtime" in moved.note
+    assert {r.verdict for r in rows.values()} == {"within noise"}
+    # a session of another length is not compared
+    longer = copy.deepcopy(profile_report)
+    longer["session"]["seconds"] *= 2
+    c = compare(longer, profile_report)
+    assert not any(r.figure.startswith("reference session") for r in c.rows)
+    assert sum(s.startswith("reference session, ") for s in c.skipped) == 2
 
 
 def test_reports_that_cannot_be_compared_are_refused(
