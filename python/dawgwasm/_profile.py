@@ -47,6 +47,7 @@ from dawgwasm import _paths, _trace
 from dawgwasm import _profile_realtime as _realtime
 from dawgwasm._browser import launch_chromium
 from dawgwasm._errors import DawgwasmError
+from dawgwasm._profile_page import BrowserGone, Pages, call
 from dawgwasm._profile_realtime import capacity_table, probe_table, realtime_table
 from dawgwasm._profile_session import (
     SESSION_ARMS,
@@ -85,7 +86,6 @@ MAX_REPEAT = 20
 WARMUP_SECONDS = 1.0
 FORMAT = "dawgwasm-profile"
 FORMAT_VERSION = 1
-RUN_JS = "async (args) => (await import('/profile/profile-page.js')).runArm(args)"
 #: Limits of the realtime phases.
 MAX_REALTIME_SECONDS = 60.0
 #: Each arm is played a second time (untraced) for at most this long, to
@@ -348,8 +348,7 @@ def run_profile(
         with sync_playwright() as p:
             browser = launch_chromium(p, executable=chromium)
             info["chromium"] = browser.version
-            page = browser.new_page()
-            page.goto(url + "/profile/index.html")
+            pages = Pages(browser, url + "/profile/index.html")
             failed: set[str] = set()
 
             def render(
@@ -360,8 +359,9 @@ def run_profile(
                 what = f"{'rep ' + str(rep + 1) if timed else 'warm-up'}: {arm} at {n} tracks"
                 progress(what if fed else what + ", idle")
                 try:
-                    r = page.evaluate(
-                        RUN_JS,
+                    r = call(
+                        pages.current(),
+                        "runArm",
                         {
                             "arm": arm,
                             "tracks": n,
@@ -371,6 +371,8 @@ def run_profile(
                             "fed": fed,
                         },
                     )
+                except BrowserGone:
+                    raise
                 except Exception as e:  # the page's error, reported per arm
                     failed.add(arm)
                     errors.append(f"{arm} at {n} tracks: {e}".splitlines()[0])
@@ -394,83 +396,92 @@ def run_profile(
                 elif timed:
                     idle_runs.append(row)
 
-            for n in tracks:  # warm-up: the anchor first (the reference of the others)
-                for arm in ("anchor", *[a for a in all_arms if a != "anchor"]):
-                    if arm in all_arms:
-                        render(n, arm, warmup_seconds, False, -1)
-            # The anchor's output of the full length is the reference, so it
-            # runs once untimed at full length before the rotated order begins.
-            for n in tracks:
-                if "anchor" in all_arms:
-                    render(n, "anchor", seconds, False, -1)
-            for rep, n, arm in schedule(tracks, all_arms, repeat):
-                render(n, arm, seconds, True, rep)
-            for rep, n, arm in schedule([idle_tracks], all_arms, repeat):
-                render(n, arm, idle_seconds, True, rep, fed=False)
+            session_runs: list[dict[str, Any]] = []
+            try:
+                for n in tracks:  # warm-up: the anchor first (the reference of the others)
+                    for arm in ("anchor", *[a for a in all_arms if a != "anchor"]):
+                        if arm in all_arms:
+                            render(n, arm, warmup_seconds, False, -1)
+                # The anchor's output of the full length is the reference, so it
+                # runs once untimed at full length before the rotated order begins.
+                for n in tracks:
+                    if "anchor" in all_arms:
+                        render(n, "anchor", seconds, False, -1)
+                for rep, n, arm in schedule(tracks, all_arms, repeat):
+                    render(n, arm, seconds, True, rep)
+                for rep, n, arm in schedule([idle_tracks], all_arms, repeat):
+                    render(n, arm, idle_seconds, True, rep, fed=False)
 
-            session_runs = render_session(
-                page,
-                all_arms,
-                seconds=seconds,
-                repeat=repeat,
-                rate_hz=RATE_HZ,
-                errors=errors,
-                progress=progress,
-            )
-
-            rt = _realtime.Realtime(browser, page, RATE_HZ, url + "/profile/index.html")
-
-            def each_arm(phase: str, step: Callable[[str], dict[str, Any]], out: list[Any]) -> None:
-                for arm in all_arms:
-                    if arm in failed or (not phase.startswith("realtime") and arm == "feed"):
-                        continue
-                    if phase == "realtime again" and arm not in first_plays:
-                        continue
-                    try:
-                        got = step(arm)
-                    except Exception as e:  # the page's error, reported per arm
-                        errors.append(f"{arm}, {phase}: {e}".splitlines()[0])
-                        continue
-                    if got.get("fatal"):
-                        errors.append(f"{arm}, {phase}: {got['fatal']}")
-                    out.append(got)
-
-            if realtime_seconds > 0:
-
-                def played(arm: str) -> dict[str, Any]:
-                    progress(f"realtime: {arm} at {realtime_tracks} tracks")
-                    return _realtime.play(rt, arm, realtime_tracks, realtime_seconds)
-
-                each_arm("realtime", played, realtime)
-                first_plays = {r["arm"]: r for r in realtime}
-
-                def again(arm: str) -> dict[str, Any]:
-                    progress(f"realtime, again: {arm} at {realtime_tracks} tracks")
-                    return _realtime.replay(
-                        rt, first_plays[arm], min(realtime_seconds, REPLAY_SECONDS_MAX) - 1.0
-                    )
-
-                each_arm("realtime again", again, stability)
-            if capacity_seconds > 0:
-                each_arm(
-                    "capacity",
-                    lambda arm: _realtime.capacity_search(
-                        rt,
-                        arm,
-                        step_seconds=capacity_seconds,
-                        max_tracks=capacity_max_tracks,
-                        progress=progress,
-                    ),
-                    capacity,
+                session_runs = render_session(
+                    pages.current,
+                    all_arms,
+                    seconds=seconds,
+                    repeat=repeat,
+                    rate_hz=RATE_HZ,
+                    errors=errors,
+                    progress=progress,
                 )
-            if probes:
 
-                def probe(arm: str) -> dict[str, Any]:
-                    progress(f"probe: {arm} start-up, latency, fader drag")
-                    return _realtime.probe(rt, arm)
+                rt = _realtime.Realtime(pages, RATE_HZ)
 
-                each_arm("probe", probe, probed)
-            browser.close()
+                def each_arm(
+                    phase: str, step: Callable[[str], dict[str, Any]], out: list[Any]
+                ) -> None:
+                    for arm in all_arms:
+                        if arm in failed or (not phase.startswith("realtime") and arm == "feed"):
+                            continue
+                        if phase == "realtime again" and arm not in first_plays:
+                            continue
+                        try:
+                            got = step(arm)
+                        except BrowserGone:
+                            raise
+                        except Exception as e:  # the page's error, reported per arm
+                            errors.append(f"{arm}, {phase}: {e}".splitlines()[0])
+                            continue
+                        if got.get("fatal"):
+                            errors.append(f"{arm}, {phase}: {got['fatal']}")
+                        out.append(got)
+
+                if realtime_seconds > 0:
+
+                    def played(arm: str) -> dict[str, Any]:
+                        progress(f"realtime: {arm} at {realtime_tracks} tracks")
+                        return _realtime.play(rt, arm, realtime_tracks, realtime_seconds)
+
+                    each_arm("realtime", played, realtime)
+                    first_plays = {r["arm"]: r for r in realtime}
+
+                    def again(arm: str) -> dict[str, Any]:
+                        progress(f"realtime, again: {arm} at {realtime_tracks} tracks")
+                        return _realtime.replay(
+                            rt, first_plays[arm], min(realtime_seconds, REPLAY_SECONDS_MAX) - 1.0
+                        )
+
+                    each_arm("realtime again", again, stability)
+                if capacity_seconds > 0:
+                    each_arm(
+                        "capacity",
+                        lambda arm: _realtime.capacity_search(
+                            rt,
+                            arm,
+                            step_seconds=capacity_seconds,
+                            max_tracks=capacity_max_tracks,
+                            progress=progress,
+                        ),
+                        capacity,
+                    )
+                if probes:
+
+                    def probe(arm: str) -> dict[str, Any]:
+                        progress(f"probe: {arm} start-up, latency, fader drag")
+                        return _realtime.probe(rt, arm)
+
+                    each_arm("probe", probe, probed)
+            except BrowserGone as e:
+                errors.append(f"{e}: the report holds what was measured before")
+            if browser.is_connected():
+                browser.close()
     finally:
         server.shutdown()
         server.server_close()

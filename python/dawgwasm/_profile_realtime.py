@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dawgwasm import _trace
+from dawgwasm._profile_page import Pages, call
 from dawgwasm._worklet_devtools import WorkletDevtools
 
 __all__ = [
@@ -49,11 +50,6 @@ __all__ = [
     "replay",
 ]
 
-PAGE = "(await import('/profile/profile-page.js'))"
-START_JS = f"async (args) => {PAGE}.startArm(args)"
-STATS_JS = f"async () => {PAGE}.armStats()"
-STOP_JS = f"async () => {PAGE}.stopArm()"
-PROBE_JS = f"async (args) => {PAGE}.probeArm(args)"
 #: How often the render capacity is read.
 POLL_S = 0.5
 #: Readings (and traced quanta) of the first second of play (start-up) are left out.
@@ -82,16 +78,26 @@ class Realtime:
     """The page, its DevTools session (with WebAudio enabled, remembering
     every realtime context created) and the browser, for tracing."""
 
-    def __init__(self, browser: Any, page: Any, rate_hz: int, page_url: str) -> None:
-        self.browser = browser
-        self.page = page
-        self.page_url = page_url
+    def __init__(self, pages: Pages, rate_hz: int) -> None:
+        self.pages = pages
+        self.browser = pages.browser
         self.rate_hz = rate_hz
-        self.cdp = page.context.new_cdp_session(page)
         self.contexts: list[str] = []
-        self.cdp.on("WebAudio.contextCreated", self._created)
-        self.cdp.send("WebAudio.enable")
-        self.devtools = WorkletDevtools(page)
+        self._attached: Any = None
+
+    @property
+    def page(self) -> Any:
+        """The profile page (a new one after a crash), with a DevTools
+        session on it listening for realtime contexts, and a session on its
+        AudioWorklets."""
+        page = self.pages.current()
+        if page is not self._attached:
+            self.cdp = page.context.new_cdp_session(page)
+            self.cdp.on("WebAudio.contextCreated", self._created)
+            self.cdp.send("WebAudio.enable")
+            self.devtools = WorkletDevtools(page)
+            self._attached = page
+        return page
 
     def _created(self, event: dict[str, Any]) -> None:
         if event["context"]["contextType"] == "realtime":
@@ -124,7 +130,7 @@ def play(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]:
     known = len(rt.contexts)
     rt.browser.start_tracing(page=rt.page, categories=list(_trace.CATEGORIES))
     try:
-        started = rt.page.evaluate(START_JS, {"arm": arm, "tracks": tracks, "rate": rt.rate_hz})
+        started = call(rt.page, "startArm", {"arm": arm, "tracks": tracks, "rate": rt.rate_hz})
         worklet = arm != "nodes"
         if worklet:
             rt.devtools.wait_for_audio_worklet()
@@ -132,7 +138,7 @@ def play(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]:
         heap_start = rt.devtools.heap_usage() if worklet else None
         readings = rt.readings(known, seconds - SETTLE_S, settle_s=0.0)
         heap_end = rt.devtools.heap_usage() if worklet else None
-        stopped = rt.page.evaluate(STOP_JS)
+        stopped = call(rt.page, "stopArm", {})
     finally:
         data = rt.browser.stop_tracing()
     traced = _trace.audio_thread_summary(
@@ -180,14 +186,14 @@ def _step(rt: Realtime, arm: str, tracks: int, seconds: float) -> dict[str, Any]
     """One step of the capacity search: render capacity and underruns after
     the first SETTLE_S of ``seconds + SETTLE_S`` of play."""
     known = len(rt.contexts)
-    rt.page.evaluate(START_JS, {"arm": arm, "tracks": tracks, "rate": rt.rate_hz})
+    call(rt.page, "startArm", {"arm": arm, "tracks": tracks, "rate": rt.rate_hz})
     try:
         rt.page.wait_for_timeout(SETTLE_S * 1000)
-        before = rt.page.evaluate(STATS_JS)
+        before = call(rt.page, "armStats", {})
         readings = rt.readings(known, seconds)
-        after = rt.page.evaluate(STATS_JS)
+        after = call(rt.page, "armStats", {})
     finally:
-        stopped = rt.page.evaluate(STOP_JS)
+        stopped = call(rt.page, "stopArm", {})
     if stopped.get("fatal"):
         raise RuntimeError(stopped["fatal"])
     b, a = before["playbackStats"] or {}, after["playbackStats"] or {}
@@ -295,9 +301,10 @@ def probe(rt: Realtime, arm: str) -> dict[str, Any]:
     context = rt.browser.new_context()
     try:
         page = context.new_page()
-        page.goto(rt.page_url)
-        r = page.evaluate(
-            PROBE_JS,
+        page.goto(rt.pages.url)
+        r = call(
+            page,
+            "probeArm",
             {
                 "arm": arm,
                 "tracks": PROBE_TRACKS,

@@ -17,6 +17,8 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dawgwasm._profile_page import BrowserGone, call
+
 __all__ = [
     "SAME_SESSION_DB",
     "SESSION_ARMS",
@@ -28,7 +30,6 @@ __all__ = [
 SESSION_ARMS = ("wasm-simd", "wasm-scalar", "js")
 #: The JavaScript engine's output must differ from the wasm's by less than this, dB.
 SAME_SESSION_DB = -80.0
-SESSION_JS = "async (args) => (await import('/profile/profile-page.js')).runSession(args)"
 
 
 def _row(r: dict[str, Any], rep: int, timed: bool) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _row(r: dict[str, Any], rep: int, timed: bool) -> dict[str, Any]:
 
 
 def render_session(
-    page: Any,
+    page: Callable[[], Any],
     arms: Sequence[str],
     *,
     seconds: float,
@@ -60,8 +61,9 @@ def render_session(
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
     """Every render of the reference session: the untimed reference renders
-    and ``repeat`` rounds of timed ones. A backend that fails is reported in
-    ``errors`` and left out of the rounds after."""
+    and ``repeat`` rounds of timed ones, each on ``page()`` (the page as it
+    is then). A backend that fails is reported in ``errors`` and left out
+    of the rounds after."""
     order = [a for a in SESSION_ARMS if a in arms]
     failed: set[str] = set()
     runs: list[dict[str, Any]] = []
@@ -71,7 +73,9 @@ def render_session(
             return
         progress(f"session: {arm}, {'rep ' + str(rep + 1) if timed else 'reference'}")
         try:
-            r = page.evaluate(SESSION_JS, {"arm": arm, "seconds": seconds, "rate": rate_hz})
+            r = call(page(), "runSession", {"arm": arm, "seconds": seconds, "rate": rate_hz})
+        except BrowserGone:
+            raise
         except Exception as e:  # the page's error, reported per arm
             failed.add(arm)
             errors.append(f"{arm}, reference session: {e}".splitlines()[0])

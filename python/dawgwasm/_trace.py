@@ -48,8 +48,9 @@ GC_EVENTS = ("MinorGC", "MajorGC")
 #: A trace larger than this is refused rather than parsed (about 500 KB
 #: per second of play at 256 tracks with these categories).
 MAX_TRACE_BYTES = 256 * 1024 * 1024
-#: Bin edges of the load histogram, as a share of the quantum's duration.
-HISTOGRAM_EDGES = (*(round(0.05 * i, 2) for i in range(21)), math.inf)
+#: Bin edges of the load histogram, as a share of the quantum's duration:
+#: 1 % bins up to a full quantum, then coarser past it.
+HISTOGRAM_EDGES = (*(round(0.01 * i, 2) for i in range(101)), 1.25, 1.5, 2.0, 4.0, math.inf)
 
 
 class TraceError(ValueError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import statistics
 from pathlib import Path
 
@@ -335,3 +336,99 @@ def test_trace_counts_collections_on_the_render_thread(
 def test_a_trace_without_render_quanta_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(_trace.TraceError, match=message):
         _trace.audio_thread_summary(_trace.parse_trace(data), quantum_s=0.001, settle_s=0.0)
+
+
+def test_profile_reports_the_other_arms_when_a_backend_fails_to_load(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    dist = tmp_path / "dist"
+    shutil.copytree(built_dist, dist)
+    (dist / "dawg_dsp.simd.wasm").write_bytes(b"\0asm not a module")
+    out = tmp_path / "profile.json"
+    # The command line, in a process of its own (Playwright's sync API does
+    # not nest in the session's browser).
+    proc = run(
+        "profile",
+        "--dist",
+        str(dist),
+        "--tracks",
+        "4",
+        "--seconds",
+        "0.2",
+        "--repeat",
+        "1",
+        *("--arm", "anchor", "--arm", "wasm-simd", "--arm", "wasm-scalar"),
+        *("--realtime-seconds", "2", "--realtime-tracks", "4"),
+        *("--capacity-seconds", "0", "--no-probes", "--out", str(out)),
+        timeout=600,
+    )
+    assert proc.returncode == 1 and "wasm-simd" in proc.stderr, proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["errors"], report["errors"]
+    assert all("wasm-simd" in e for e in report["errors"]), report["errors"]
+    # The other arms rendered, were checked, and played.
+    for arm in ("feed", "anchor", "wasm-scalar"):
+        assert any(r["arm"] == arm and r["timed"] for r in report["runs"]), arm
+    assert not any(r["arm"] == "wasm-simd" for r in report["runs"])
+    assert all(c["ok"] for c in report["checks"]), report["checks"]
+    assert [a["arm"] for a in report["session"]["arms"]] == ["wasm-scalar"]
+    assert [r["arm"] for r in report["realtime"]["arms"]] == ["feed", "anchor", "wasm-scalar"]
+
+
+def test_profile_keeps_what_it_measured_when_chromium_dies(
+    built_dist: Path, tmp_path: Path
+) -> None:
+    # A Chromium that is killed 12 s after Playwright starts it (the version
+    # query that comes first is left alone).
+    chromium = tmp_path / "chromium-that-dies"
+    chromium.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *--remote-debugging-pipe*) ( sleep 12; kill -KILL $$ ) & ;; esac\n'
+        'exec /usr/bin/chromium "$@"\n',
+        encoding="utf-8",
+    )
+    chromium.chmod(0o755)
+    out = tmp_path / "profile.json"
+    proc = run(
+        "profile",
+        "--dist",
+        str(built_dist),
+        "--chromium",
+        str(chromium),
+        "--tracks",
+        "4",
+        "--seconds",
+        "1",
+        "--repeat",
+        "20",
+        "--realtime-seconds",
+        "0",
+        "--capacity-seconds",
+        "0",
+        "--no-probes",
+        "--out",
+        str(out),
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Chromium closed or crashed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert any("Chromium closed or crashed" in e for e in report["errors"])
+    # What was rendered before is there, whole.
+    timed = [r for r in report["runs"] if r["timed"]]
+    assert timed and all(r["finite"] for r in timed)
+
+
+def test_a_crashed_profile_page_is_replaced_by_a_working_one(browser: Browser) -> None:
+    from dawgwasm._profile_page import Pages
+
+    pages = Pages(browser, "about:blank")
+    first = pages.current()
+    assert first.evaluate("1 + 1") == 2
+    with pytest.raises(Exception, match=r"(?i)crash"):
+        first.goto("chrome://crash")
+    second = pages.current()
+    assert second is not first and pages.crashes == 1
+    assert second.evaluate("2 + 2") == 4
+    second.close()

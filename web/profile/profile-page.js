@@ -468,3 +468,25 @@ export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs }
     live.arm = null;
   }
 }
+
+/** The functions `call` reaches. */
+const ENTRY = { runArm, startArm, armStats, stopArm, runSession, probeArm };
+
+/**
+ * Run page function `name` with `args`, bounded: rejects if it has not
+ * settled within `timeoutMs`.
+ * @param {{name: string, args: object, timeoutMs: number}} request
+ */
+export async function call({ name, args, timeoutMs }) {
+  const fn = ENTRY[name];
+  if (fn === undefined) throw new RangeError("no page function " + name + "; there are " + Object.keys(ENTRY).join(", "));
+  let timer = null;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(name + " did not finish within " + timeoutMs / 1000 + " s")), timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(args), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
