@@ -59,6 +59,11 @@ def test_bench_quick_reports_every_workload_on_every_runtime(
         assert needle in proc.stdout
     doc = json.loads(out.read_text())
     assert doc["baseline"] == "native" and doc["skipped"] == {}
+    # The HTML page beside the JSON, self-contained, naming every runtime.
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page
+    for name in doc["workloads"][0]["runtimes"]:
+        assert name in page, name
     assert doc["machine"]["cpus"] >= 1 and doc["machine"]["node"].startswith("v")
     kinds = [(w["workload"], w["tracks"]) for w in doc["workloads"]]
     assert kinds == [
@@ -239,7 +244,7 @@ def test_bench_stops_before_timing_when_a_runtime_disagrees(
     assert re.match(
         r"error: strip at 1 tracks: the JavaScript engine's output differs", proc.stderr
     )
-    assert not out.exists()
+    assert not out.exists() and not out.with_suffix(".html").exists()
 
 
 @pytest.mark.parametrize(

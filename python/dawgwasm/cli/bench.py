@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dawgwasm._reportdoc import BENCH_FORMAT
 from dawgwasm.cli._options import FiniteFloatRange, engine_option
+from dawgwasm.cli._report_options import finish_report, report_options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -136,6 +138,7 @@ def _fmt(value: float | None, pattern: str) -> str:
     is_flag=True,
     help="A smoke run: 1 and 8 tracks, 0.1 s per run, 2 repetitions.",
 )
+@report_options(BENCH_FORMAT)
 def command(
     dist: Path | None,
     out_path: Path,
@@ -145,6 +148,9 @@ def command(
     workloads: tuple[str, ...],
     native: bool,
     quick: bool,
+    html_path: Path | None,
+    compare_path: Path | None,
+    open_html: bool,
 ) -> None:
     """Time the engine headless on every runtime and print what was measured.
 
@@ -283,6 +289,8 @@ def command(
         out.print(table)
     for name, size in result.wasm_bytes.items():
         out.print(f"{name}: {size} bytes")
+    report = result.to_json()
     with replacing(out_path) as tmp:
-        tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     out.print(f"results → {out_path}")
+    finish_report(report, out_path, html_path, compare_path, open_html, out)
