@@ -10,7 +10,6 @@ returns them as a :class:`DemoResult`."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +20,14 @@ import numpy as np
 import numpy.typing as npt
 
 from dawgwasm._audio import plan_output, write_audio
-from dawgwasm._bench import STRIP, prepare_reference, process_frames, runtime_makers
+from dawgwasm._bench import prepare_reference, runtime_makers
+from dawgwasm._bench_core import (
+    SAMPLE_RATE_HZ,
+    empty_engine,
+    process_frames,
+    strip_engine,
+    time_interleaved,
+)
 from dawgwasm._engine import Engine
 from dawgwasm._files import check_output, replacing
 from dawgwasm._measure import quantum_loads, time_repeated
@@ -56,39 +62,29 @@ def track_costs(
 ) -> TrackCost:
     """Cost of ``tracks`` tracks with a working strip when fed noise (active)
     and when silent and auto-bypassed (idle), minus an engine whose tracks
-    were never created (empty), per track-sample; the three interleaved,
-    one warm-up and ``repeat`` timed runs each."""
-    sr = 48000.0
-    frames = int(seconds * sr)
-    rng = np.random.default_rng(11)
-
-    def engine(create: bool, level: float) -> Engine:
-        e = make(sample_rate_hz=sr, tracks=tracks, quantum_frames=128, max_quanta=64)
-        if create:
-            for t in range(tracks):
-                e.set_many(STRIP, t)
-                buf = e.input(t)
-                buf[:] = rng.uniform(-level, level, buf.shape).astype(np.float32)
-        e.reset()
-        return e
-
+    were never created (empty), per track-sample: the bench's strip and idle
+    workloads at one size, the three interleaved, one warm-up and ``repeat``
+    timed runs each."""
+    frames = int(seconds * SAMPLE_RATE_HZ)
     # Inputs are filled once: every call renders the same noise (or silence),
     # so no copying is timed. Idle tracks get one untimed pass to fall asleep.
-    runs = {"active": engine(True, 0.5), "idle": engine(True, 0.0), "empty": engine(False, 0.0)}
-    process_frames(runs["idle"], frames)
-    samples: dict[str, list[float]] = {k: [] for k in runs}
-    for rep in range(repeat + 1):
-        for name, e in runs.items():
-            t0 = time.perf_counter()
-            process_frames(e, frames)
-            if rep:
-                samples[name].append(time.perf_counter() - t0)
-    asleep = bool(np.all(runs["idle"].meters[:tracks, 4] == 2.0))
-    for e in runs.values():
-        e.close()
+    runs = {
+        "active": strip_engine(make, tracks, 0.5, 11),
+        "idle": strip_engine(make, tracks, 0.0, 11),
+        "empty": empty_engine(make, tracks),
+    }
+    try:
+        process_frames(runs["idle"], frames)
+        measured = time_interleaved(
+            {name: partial(process_frames, e, frames) for name, e in runs.items()}, repeat
+        )
+        asleep = bool(np.all(runs["idle"].meters[:tracks, 4] == 2.0))
+    finally:
+        for e in runs.values():
+            e.close()
     if not asleep:
         raise RuntimeError("idle tracks did not go to sleep; the measurement would be wrong")
-    med = {k: float(np.median(v)) for k, v in samples.items()}
+    med = {k: m.median for k, m in measured.items()}
     per = tracks * frames
     return TrackCost(
         active_ns=(med["active"] - med["empty"]) / per * 1e9,
