@@ -34,6 +34,7 @@ of ``currentTime`` against the wall clock is kept too.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -56,6 +57,7 @@ from dawgwasm._profile_session import (
     session_table,
 )
 from dawgwasm._server import Mount, make_server
+from dawgwasm._version import __version__
 
 __all__ = [
     "ARMS",
@@ -63,6 +65,7 @@ __all__ = [
     "STRIP_ARMS",
     "ProfileError",
     "capacity_table",
+    "planned_steps",
     "probe_table",
     "realtime_table",
     "run_profile",
@@ -94,6 +97,8 @@ REPLAY_SECONDS_MAX = 4.0
 #: The first second of play is start-up, left out of the figures.
 MIN_REALTIME_SECONDS = 2.0
 MAX_CAPACITY_SECONDS = 10.0
+#: Steps of one arm's capacity search, for the progress bar's estimate.
+CAPACITY_STEPS_GUESS = 8
 #: Idle tracks are rendered for at most this long (they are mostly cheap).
 IDLE_SECONDS_MAX = 2.0
 
@@ -118,6 +123,32 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg_start": list(os.getloadavg()),
     }
+
+
+def toolchain(build: Path) -> dict[str, Any]:
+    """What ran the profile: dawgwasm, Python, Playwright, and the build's
+    manifest (ABI, version, each .wasm's size and digest)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        playwright = version("playwright")
+    except PackageNotFoundError:
+        playwright = "unknown"
+    info: dict[str, Any] = {
+        "dawgwasm": __version__,
+        "python": platform.python_version(),
+        "playwright": playwright,
+    }
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        info["build"] = {
+            "abi_version": manifest.get("abi_version"),
+            "dawgwasm_version": manifest.get("dawgwasm_version"),
+            "wasm": manifest.get("wasm"),
+        }
+    except (OSError, ValueError):
+        info["build"] = None
+    return info
 
 
 def schedule(tracks: Sequence[int], arms: Sequence[str], reps: int) -> list[tuple[int, int, str]]:
@@ -229,6 +260,30 @@ def check_limits(tracks: Sequence[int], seconds: float, repeat: int, arms: Seque
         raise ProfileError(f"no arm to run; arms: {', '.join(STRIP_ARMS)}")
 
 
+def planned_steps(
+    tracks: Sequence[int],
+    arms: Sequence[str],
+    repeat: int,
+    *,
+    realtime_seconds: float,
+    capacity_seconds: float,
+    probes: bool,
+) -> int:
+    """About how many steps (calls of ``progress``) a run makes: exact but
+    for the capacity search, counted at CAPACITY_STEPS_GUESS per arm."""
+    strip = [a for a in STRIP_ARMS if a in arms]
+    every = len(strip) + 1  # the feed
+    engines = len([a for a in strip if a in SESSION_ARMS])
+    steps = len(tracks) * every + (len(tracks) if "anchor" in strip else 0)
+    steps += repeat * len(tracks) * every + repeat * every  # timed, then idle
+    steps += engines * (1 + repeat)
+    if realtime_seconds > 0:
+        steps += 2 * every
+    if capacity_seconds > 0:
+        steps += CAPACITY_STEPS_GUESS * len(strip)
+    return steps + (len(strip) if probes else 0)
+
+
 def _check_realtime_limits(
     realtime_seconds: float, realtime_tracks: int, capacity_seconds: float, capacity_max_tracks: int
 ) -> None:
@@ -334,6 +389,7 @@ def run_profile(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     info = machine()
+    info["toolchain"] = toolchain(build)
     runs: list[dict[str, Any]] = []
     idle_runs: list[dict[str, Any]] = []
     realtime: list[dict[str, Any]] = []

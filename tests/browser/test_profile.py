@@ -53,6 +53,10 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
     assert report["errors"] == []
     for key in ("cpu", "cores", "chromium", "loadavg_start", "loadavg_end"):
         assert key in report["machine"], key
+    tools = report["machine"]["toolchain"]
+    assert tools["dawgwasm"] and tools["python"] and tools["playwright"]
+    assert tools["build"]["abi_version"] >= 2
+    assert set(tools["build"]["wasm"]) == {"simd", "scalar"}
 
     # Every arm at every track count, timed `repeat` times, on output that is there.
     for n in QUICK_TRACKS:

@@ -183,12 +183,13 @@ def command(
     from dawgwasm._bench import REPORTED, WORKLOADS, run_bench
     from dawgwasm._bench_core import SAMPLE_RATE_HZ
     from dawgwasm._files import check_output, replacing
+    from dawgwasm.cli._progress import progress_bar
 
     check_output(out_path)
     if quick:
         tracks, seconds, repeat = tracks or QUICK_TRACKS, 0.1, min(repeat, 2)
     console = Console(width=140, stderr=True)
-    with console.status("starting") as status:
+    with progress_bar(console, None) as step:
         result = run_bench(
             dist,
             tracks=tracks or (1, 2, 4, 8, 16, 32, 64, 128, 256),
@@ -196,7 +197,7 @@ def command(
             repeat=repeat,
             workloads=workloads or WORKLOADS,
             native=native,
-            progress=lambda what: status.update(f"measuring {what}"),
+            progress=lambda what: step(f"measuring {what}"),
         )
     for name, why in result.skipped.items():
         click.echo(f"note: {name} skipped: {why}", err=True)

@@ -156,12 +156,14 @@ def command(
     from dawgwasm._profile import (
         ProfileError,
         capacity_table,
+        planned_steps,
         probe_table,
         realtime_table,
         run_profile,
         session_table,
         summary_table,
     )
+    from dawgwasm.cli._progress import progress_bar
 
     check_output(out_path)
     if quick:
@@ -169,14 +171,23 @@ def command(
         realtime_seconds, realtime_tracks = min(realtime_seconds, 2.0), 8
         capacity_seconds = min(capacity_seconds, 1.0)
         capacity_max_tracks = min(capacity_max_tracks, 32)
-    status_console = Console(width=140, stderr=True)
-    with status_console.status("starting Chromium") as status:
+    arms = arms or ARM_NAMES
+    tracks = tracks or (8, 32, 128, 256)
+    planned = planned_steps(
+        tracks,
+        arms,
+        repeat,
+        realtime_seconds=realtime_seconds,
+        capacity_seconds=capacity_seconds,
+        probes=probes,
+    )
+    with progress_bar(Console(width=140, stderr=True), planned) as step:
         report = run_profile(
             dist,
-            tracks=tracks or (8, 32, 128, 256),
+            tracks=tracks,
             seconds=seconds,
             repeat=repeat,
-            arms=arms or ARM_NAMES,
+            arms=arms,
             warmup_seconds=min(1.0, seconds),
             realtime_seconds=realtime_seconds,
             realtime_tracks=realtime_tracks,
@@ -184,7 +195,7 @@ def command(
             capacity_max_tracks=capacity_max_tracks,
             probes=probes,
             chromium=chromium,
-            progress=lambda what: status.update(what),
+            progress=step,
         )
     with replacing(out_path) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
