@@ -421,12 +421,21 @@ def probe_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         "render side ms",
         "messages/s dragging",
         "transport",
+        "worklet heap KB",
+        "array buffers KB",
+        "heap growth KB",
         "idle/active",
     ]
     idle = {r["arm"]: r for r in report.get("idle", {}).get("arms", [])}
+    heaps = {r["arm"]: r.get("worklet_heap") for r in report["realtime"]["arms"]}
+
+    def kb(heap: dict[str, Any] | None, part: str, key: str) -> str:
+        return "-" if not heap else f"{heap[part][key] / 1024:.0f}"
+
     rows = []
     for p in report["probes"]:
         ratio = idle.get(p["arm"], {}).get("idle_to_active")
+        heap = heaps.get(p["arm"])
         rows.append(
             [
                 p["arm"],
@@ -435,6 +444,9 @@ def probe_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 f"{p['render_latency_ms_median']:.1f}",
                 f"{p['messages_per_s']:.0f}",
                 p["transport"],
+                kb(heap, "after_settle", "usedSize"),
+                kb(heap, "after_settle", "backingStorageSize"),
+                kb(heap, "growth_bytes", "usedSize"),
                 "-" if ratio is None else f"{ratio:.3f}",
             ]
         )

@@ -171,6 +171,7 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
         if not any(s["sustained_underruns"] for s in steps):
             assert c["tracks_before_underruns"] == steps[-1]["tracks"] == 32
     assert "capacity search" in proc.stdout
+    assert "worklet heap KB" in proc.stdout and "messages/s dragging" in proc.stdout
 
     # The probes: start-up, five latency trials, and a fader drag whose
     # messages are counted (the anchor takes one per change; the nodes'

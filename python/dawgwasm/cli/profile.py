@@ -241,7 +241,8 @@ def command(
     if report["probes"]:
         show(
             "start-up (fresh page), event-to-sound latency (median of "
-            f"{len(report['probes'][0]['latency_ms'])}), fader drag; idle at "
+            f"{len(report['probes'][0]['latency_ms'])}), fader drag; the worklet's heap "
+            f"after 1 s of realtime play and its growth to the end; idle at "
             f"{report['idle']['tracks']} tracks",
             *probe_table(report),
         )
