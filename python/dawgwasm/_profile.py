@@ -97,6 +97,9 @@ REPLAY_SECONDS_MAX = 4.0
 #: The first second of play is start-up, left out of the figures.
 MIN_REALTIME_SECONDS = 2.0
 MAX_CAPACITY_SECONDS = 10.0
+#: Limits of the probes.
+MAX_PROBE_TRIALS = 50
+MAX_DRAG_MS = 30000.0
 #: Steps of one arm's capacity search, for the progress bar's estimate.
 CAPACITY_STEPS_GUESS = 8
 #: Idle tracks are rendered for at most this long (they are mostly cheap).
@@ -355,6 +358,8 @@ def run_profile(
     capacity_seconds: float = 2.0,
     capacity_max_tracks: int = _realtime.CAPACITY_MAX_TRACKS,
     probes: bool = True,
+    probe_trials: int = _realtime.PROBE_TRIALS,
+    drag_ms: float = _realtime.DRAG_MS,
     chromium: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
@@ -363,13 +368,18 @@ def run_profile(
     largest count; then play each for ``realtime_seconds`` (0: not at all)
     at ``realtime_tracks`` tracks, search its capacity with steps of
     ``capacity_seconds`` (0: no search) up to ``capacity_max_tracks``, and
-    probe its start-up, latency and messages (``probes``); the report as a
+    probe its start-up, latency (``probe_trials`` times) and messages
+    (while a fader is dragged for ``drag_ms``) (``probes``); the report as a
     dict. ``dist`` is the build to run (default: the bundled engine). Raises
     ProfileError for a bad limit (before Chromium starts); an arm that
     failed or did not do the same work as the anchor is in the report's
     errors and checks."""
     check_limits(tracks, seconds, repeat, arms)
     _check_realtime_limits(realtime_seconds, realtime_tracks, capacity_seconds, capacity_max_tracks)
+    if not 1 <= probe_trials <= MAX_PROBE_TRIALS:
+        raise ProfileError(f"probe trials must be 1 to {MAX_PROBE_TRIALS}, got {probe_trials}")
+    if not (math.isfinite(drag_ms) and 100 <= drag_ms <= MAX_DRAG_MS):
+        raise ProfileError(f"the fader drag must last 100 to {MAX_DRAG_MS:g} ms, got {drag_ms}")
     build = dist if dist is not None else _paths.bundled_engine_dir()
     if not (build / "dawg-engine.js").is_file():
         raise ProfileError(
@@ -531,7 +541,7 @@ def run_profile(
 
                     def probe(arm: str) -> dict[str, Any]:
                         progress(f"probe: {arm} start-up, latency, fader drag")
-                        return _realtime.probe(rt, arm)
+                        return _realtime.probe(rt, arm, trials=probe_trials, drag_ms=drag_ms)
 
                     each_arm("probe", probe, probed)
             except BrowserGone as e:

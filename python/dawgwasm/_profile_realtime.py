@@ -22,7 +22,8 @@ AudioContext on the page (web/profile/profile-page.js), measured three ways.
   it would be of an app's.
 * **probe** (:func:`probe`): start-up, event-to-sound latency, messages per
   second while a fader is dragged, heap after load (``probeArm`` on the page
-  says how each is taken).
+  says how each is taken); for the engine, latency and messages again with
+  its message transport in place of the ring.
 
 Headless Chromium plays on a fake output device (10 ms callbacks): these
 figures say how loaded the render thread was, not how a sound card would
@@ -293,32 +294,42 @@ def capacity_search(
     }
 
 
-def probe(rt: Realtime, arm: str) -> dict[str, Any]:
-    """Start-up, event-to-sound latency, messages per second during a fader
-    drag and heap after load of ``arm`` (probeArm on the page), in a fresh
-    browser context (nothing cached: start-up includes fetching and
-    compiling)."""
+def _probe_page(rt: Realtime, arm: str, events: str, trials: int, drag_ms: float) -> dict[str, Any]:
+    """probeArm on a page of a fresh browser context (nothing cached:
+    start-up includes fetching and compiling)."""
     context = rt.browser.new_context()
     try:
         page = context.new_page()
         page.goto(rt.pages.url)
-        r = call(
+        result: dict[str, Any] = call(
             page,
             "probeArm",
             {
                 "arm": arm,
                 "tracks": PROBE_TRACKS,
                 "rate": rt.rate_hz,
-                "trials": PROBE_TRIALS,
-                "dragMs": DRAG_MS,
+                "trials": trials,
+                "dragMs": drag_ms,
                 "dragStepMs": DRAG_STEP_MS,
+                "events": events,
             },
         )
+        return result
     finally:
         context.close()
+
+
+def probe(
+    rt: Realtime, arm: str, *, trials: int = PROBE_TRIALS, drag_ms: float = DRAG_MS
+) -> dict[str, Any]:
+    """Start-up, event-to-sound latency, messages per second during a fader
+    drag and heap after load of ``arm`` (probeArm on the page); for an
+    engine arm, the latency and the messages again with its message
+    transport in place of the ring."""
+    r = _probe_page(rt, arm, "auto", trials, drag_ms)
     latency = [float(x) for x in r["latencyMs"]]
     render_latency = [float(x) for x in r["renderLatencyMs"]]
-    return {
+    probed: dict[str, Any] = {
         "arm": arm,
         "tracks": PROBE_TRACKS,
         "startup_ms": r["startupMs"],
@@ -327,12 +338,27 @@ def probe(rt: Realtime, arm: str) -> dict[str, Any]:
         "render_latency_ms_median": statistics.median(render_latency),
         "render_latency_ms": render_latency,
         "messages_per_s": r["messagesPerS"],
+        "quiet_messages_per_s": r["quietMessagesPerS"],
         "fader_changes": r["dragChanges"],
         "transport": r["transport"],
         "main_heap_bytes": r["mainHeapBytes"],
         "output_latency_s": r["outputLatencyS"],
         "fatal": r["fatal"],
+        "message_transport": None,
     }
+    if r["transport"] == "ring":
+        m = _probe_page(rt, arm, "message", trials, drag_ms)
+        latency = [float(x) for x in m["latencyMs"]]
+        probed["message_transport"] = {
+            "transport": m["transport"],
+            "messages_per_s": m["messagesPerS"],
+            "quiet_messages_per_s": m["quietMessagesPerS"],
+            "latency_ms_median": statistics.median(latency),
+            "latency_ms": latency,
+            "render_latency_ms_median": statistics.median(float(x) for x in m["renderLatencyMs"]),
+        }
+        probed["fatal"] = probed["fatal"] or m["fatal"]
+    return probed
 
 
 def realtime_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -417,13 +443,14 @@ def probe_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     head = [
         "arm",
         "start-up ms",
-        "event-to-sound ms",
-        "render side ms",
-        "messages/s dragging",
+        "latency ms",
+        "render side",
+        "msgs/s drag (still)",
         "transport",
-        "worklet heap KB",
-        "array buffers KB",
-        "heap growth KB",
+        "by message: msgs/s, ms",
+        "heap KB",
+        "buffers KB",
+        "growth KB",
         "idle/active",
     ]
     idle = {r["arm"]: r for r in report.get("idle", {}).get("arms", [])}
@@ -442,8 +469,13 @@ def probe_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 f"{p['startup_ms']:.0f}",
                 f"{p['latency_ms_median']:.1f}",
                 f"{p['render_latency_ms_median']:.1f}",
-                f"{p['messages_per_s']:.0f}",
+                f"{p['messages_per_s']:.0f} ({p['quiet_messages_per_s']:.0f})",
                 p["transport"],
+                "-"
+                if not p.get("message_transport")
+                else f"{p['message_transport']['messages_per_s']:.0f} "
+                f"({p['message_transport']['quiet_messages_per_s']:.0f}), "
+                f"{p['message_transport']['latency_ms_median']:.1f}",
                 kb(heap, "after_settle", "usedSize"),
                 kb(heap, "after_settle", "backingStorageSize"),
                 kb(heap, "growth_bytes", "usedSize"),

@@ -120,13 +120,13 @@ function chunks(tracks) {
   return out;
 }
 
-async function engineNode(ctx, arm, tracks) {
+async function engineNode(ctx, arm, tracks, events = "auto") {
   const { createDawgEngine } = await import("/dist/dawg-engine.js");
   const params = [];
   for (let t = 0; t < tracks; t++) {
     for (const [name, value] of Object.entries(STRIP_PARAMS)) params.push({ name, value, track: t });
   }
-  const engine = await createDawgEngine(ctx, { tracks, backend: arm, params });
+  const engine = await createDawgEngine(ctx, { tracks, backend: arm, params, events });
   if (engine.backend !== arm) throw new Error("asked for backend " + arm + ", got " + engine.backend);
   return engine;
 }
@@ -218,7 +218,7 @@ class Arm {
  * looping source unless `fed` is false (idle tracks: nothing connected).
  * @returns {Promise<Arm>}
  */
-async function buildArm(ctx, arm, tracks, rate, out = ctx.destination, fed = true) {
+async function buildArm(ctx, arm, tracks, rate, out = ctx.destination, fed = true, events = "auto") {
   const handle = new Arm(ctx, arm);
   if (arm === "nodes") {
     handle.gains = nodesFeed(ctx, tracks, rate, out, fed);
@@ -233,7 +233,7 @@ async function buildArm(ctx, arm, tracks, rate, out = ctx.destination, fed = tru
       if (arm === "anchor") options.processorOptions = { tracks: count, strip: ANCHOR_STRIP };
       node = new AudioWorkletNode(ctx, arm === "feed" ? "feed-sink" : "anchor-strip", options);
     } else {
-      const engine = await engineNode(ctx, arm, count);
+      const engine = await engineNode(ctx, arm, count, events);
       handle.engines.push(engine);
       node = engine.node;
     }
@@ -407,10 +407,12 @@ MessagePort.prototype.postMessage = function countedPost(...args) {
  *               side only, without the output's own latency);
  *   messagesPerS main-thread postMessage calls per second while track 0's fader is
  *               dragged: a new value every `dragStepMs` for `dragMs`;
+ *   quietMessagesPerS the same over `dragMs` just before, with nothing changed;
  *   mainHeapBytes the page's used JS heap after load (performance.memory).
- * @param {{arm: string, tracks: number, rate: number, trials: number, dragMs: number, dragStepMs: number}} args
+ * @param {{arm: string, tracks: number, rate: number, trials: number, dragMs: number, dragStepMs: number,
+ *          events?: string}} args  events: the engine's transport ("auto", "ring" or "message")
  */
-export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs }) {
+export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs, events = "auto" }) {
   if (!ARMS.includes(arm) || arm === "feed") throw new RangeError("arm " + arm + " cannot be probed");
   if (live.ctx !== null) throw new Error("an arm is already playing");
   const ctx = new AudioContext({ sampleRate: rate, latencyHint: "interactive" });
@@ -424,7 +426,7 @@ export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs }
     bus.connect(tap).connect(ctx.destination); // the tap's output is silent; this keeps it pulled
     const firstSound = tapMessage(tap, "sound", 20000);
     const t0 = performance.now();
-    live.arm = await buildArm(ctx, arm, tracks, rate, bus);
+    live.arm = await buildArm(ctx, arm, tracks, rate, bus, true, events);
     await ctx.resume();
     const startupMs = (await firstSound).receivedMs - t0;
     const mainHeapBytes = performance.memory === undefined ? null : performance.memory.usedJSHeapSize;
@@ -446,6 +448,15 @@ export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs }
       renderLatencyMs.push((frame / rate - calledAtS) * 1000);
     }
 
+    // The messages the arm posts anyway (the engine returns meter buffers
+    // without shared memory), counted over as long a time with no change.
+    posted.count = 0;
+    posted.counting = true;
+    const quietStart = performance.now();
+    await sleep(dragMs);
+    posted.counting = false;
+    const quietMessagesPerS = posted.count / ((performance.now() - quietStart) / 1000);
+
     const steps = Math.max(1, Math.round(dragMs / dragStepMs));
     posted.count = 0;
     posted.counting = true;
@@ -459,7 +470,7 @@ export async function probeArm({ arm, tracks, rate, trials, dragMs, dragStepMs }
     const messagesPerS = posted.count / ((performance.now() - dragStart) / 1000);
     const transport = live.arm.engines.length > 0 ? live.arm.engines[0].transport : arm === "nodes" ? "AudioParam" : "message";
     const fatal = live.arm.fatal();
-    return { arm, tracks, startupMs, latencyMs, renderLatencyMs, messagesPerS, dragChanges: steps, transport, mainHeapBytes, outputLatencyS: ctx.outputLatency, baseLatencyS: ctx.baseLatency, fatal };
+    return { arm, tracks, startupMs, latencyMs, renderLatencyMs, messagesPerS, quietMessagesPerS, dragChanges: steps, transport, mainHeapBytes, outputLatencyS: ctx.outputLatency, baseLatencyS: ctx.baseLatency, fatal };
   } finally {
     posted.counting = false;
     if (live.arm !== null) live.arm.dispose();

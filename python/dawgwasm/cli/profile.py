@@ -101,7 +101,7 @@ QUICK_TRACKS = (4, 8)
     "--quick",
     is_flag=True,
     help="A smoke run: 4 and 8 tracks, 0.5 s renders, once; 2 s of realtime at 8 tracks; "
-    "capacity steps of 1 s up to 32 tracks.",
+    "capacity steps of 1 s up to 32 tracks; 3 latency trials and a 1 s fader drag.",
 )
 @report_options(PROFILE_FORMAT)
 def command(
@@ -163,6 +163,7 @@ def command(
         session_table,
         summary_table,
     )
+    from dawgwasm._profile_realtime import DRAG_MS, PROBE_TRIALS
     from dawgwasm.cli._progress import progress_bar
 
     check_output(out_path)
@@ -171,6 +172,7 @@ def command(
         realtime_seconds, realtime_tracks = min(realtime_seconds, 2.0), 8
         capacity_seconds = min(capacity_seconds, 1.0)
         capacity_max_tracks = min(capacity_max_tracks, 32)
+    probe_trials, drag_ms = (3, 1000.0) if quick else (PROBE_TRIALS, DRAG_MS)
     arms = arms or ARM_NAMES
     tracks = tracks or (8, 32, 128, 256)
     planned = planned_steps(
@@ -194,6 +196,8 @@ def command(
             capacity_seconds=capacity_seconds,
             capacity_max_tracks=capacity_max_tracks,
             probes=probes,
+            probe_trials=probe_trials,
+            drag_ms=drag_ms,
             chromium=chromium,
             progress=step,
         )
@@ -241,9 +245,9 @@ def command(
     if report["probes"]:
         show(
             "start-up (fresh page), event-to-sound latency (median of "
-            f"{len(report['probes'][0]['latency_ms'])}), fader drag; the worklet's heap "
-            f"after 1 s of realtime play and its growth to the end; idle at "
-            f"{report['idle']['tracks']} tracks",
+            f"{len(report['probes'][0]['latency_ms'])}), messages while a fader is dragged, "
+            "the worklet's heap and array buffers after 1 s of realtime play and the heap's "
+            f"growth to the end; idle at {report['idle']['tracks']} tracks",
             *probe_table(report),
         )
     out.print(f"report → {out_path}")
