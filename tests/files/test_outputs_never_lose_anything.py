@@ -223,6 +223,9 @@ def test_sigint_during_a_render_leaves_the_old_output_and_no_hidden_file(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it, even when this test run was
+        # started in the background (SIGINT ignored, and inherited).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120

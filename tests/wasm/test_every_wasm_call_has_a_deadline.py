@@ -98,6 +98,9 @@ def _interrupt(before: str, call: str) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=ROOT,
         env=child_env(),
+        # Ctrl-C as a terminal delivers it, even when this test run was
+        # started in the background (SIGINT ignored, and inherited).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as child:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "calling", child.communicate()[1]
