@@ -381,11 +381,23 @@ def probes_section(report: dict[str, Any]) -> str:
             num(p.get("latency_ms_median"), "{:.1f}"),
             num(p.get("render_latency_ms_median"), "{:.2f}"),
             num(p.get("messages_per_s"), "{:.1f}"),
+            num(p.get("quiet_messages_per_s"), "{:.1f}"),
             num(p.get("fader_changes"), "{:.0f}"),
             str(p.get("transport") or "-"),
             num(p.get("main_heap_bytes"), "{:,.0f}"),
         ]
         for p in probes
+    ]
+    by_message = [
+        [
+            str(p.get("arm")),
+            num(m.get("messages_per_s"), "{:.1f}"),
+            num(m.get("quiet_messages_per_s"), "{:.1f}"),
+            num(m.get("latency_ms_median"), "{:.1f}"),
+            num(m.get("render_latency_ms_median"), "{:.2f}"),
+        ]
+        for p in probes
+        if isinstance(m := p.get("message_transport"), dict)
     ]
     trials = [
         [
@@ -405,8 +417,9 @@ def probes_section(report: dict[str, Any]) -> str:
             "unmuting a track on the main thread to the output time of the first sounding "
             "frame (median of the trials), and its render side (the same frame against "
             "currentTime at the call, without the output's own latency); the main thread's "
-            "messages per second while a fader is dragged, and how the changes travel "
-            "(transport); the page's used JS heap after load. " + FAKE_OUTPUT
+            "messages per second while a fader is dragged and over as long with nothing "
+            "changing, and how the changes travel (transport; the engine is probed again "
+            "over its message transport); the page's used JS heap after load. " + FAKE_OUTPUT
         ),
         *fatal,
         table(
@@ -416,6 +429,7 @@ def probes_section(report: dict[str, Any]) -> str:
                 "event-to-sound ms",
                 "render side ms",
                 "messages/s dragging",
+                "messages/s still",
                 "fader changes",
                 "transport",
                 "main heap bytes",
@@ -424,4 +438,21 @@ def probes_section(report: dict[str, Any]) -> str:
         ),
         _h3("Each trial"),
         table(["arm", "event-to-sound ms", "render side ms"], trials),
+        *(
+            [
+                _h3("The engine over its message transport (no ring)"),
+                table(
+                    [
+                        "arm",
+                        "messages/s dragging",
+                        "messages/s still",
+                        "event-to-sound ms",
+                        "render side ms",
+                    ],
+                    by_message,
+                ),
+            ]
+            if by_message
+            else []
+        ),
     )

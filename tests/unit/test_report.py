@@ -279,6 +279,7 @@ def test_the_profile_page_shows_the_probes_and_idle_tracks(
                 cell(p["latency_ms_median"]),
                 cell(p["render_latency_ms_median"], "{:.2f}"),
                 cell(p["messages_per_s"]),
+                cell(p["quiet_messages_per_s"]),
                 cell(p["fader_changes"], "{:.0f}"),
                 text(p["transport"]),
                 cell(p["main_heap_bytes"], "{:,.0f}"),
@@ -288,6 +289,21 @@ def test_the_profile_page_shows_the_probes_and_idle_tracks(
         trials = ", ".join(f"{v:.1f}" for v in p["latency_ms"])
         render = ", ".join(f"{v:.2f}" for v in p["render_latency_ms"])
         assert row(p["arm"], text(trials), text(render)) in page
+        m = p["message_transport"]
+        if p["arm"] == "anchor":
+            assert m is None
+        else:
+            assert (
+                row(
+                    p["arm"],
+                    cell(m["messages_per_s"]),
+                    cell(m["quiet_messages_per_s"]),
+                    cell(m["latency_ms_median"]),
+                    cell(m["render_latency_ms_median"], "{:.2f}"),
+                )
+                in page
+            ), m
+    assert "<h3>The engine over its message transport (no ring)</h3>" in page
     doc = copy.deepcopy(profile_report)
     doc["probes"][0]["transport"] = "<b>ring</b>"
     doc["probes"][0]["fatal"] = 'worklet "died" & <stopped>'
