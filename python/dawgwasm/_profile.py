@@ -189,6 +189,8 @@ def summarise(
                 continue  # the arm failed
             median_ms = statistics.median(timed[arm])
             row: dict[str, Any] = {"tracks": n, "arm": arm, "median_ms": median_ms}
+            # Real-time factor of the whole render (the feed included).
+            row["x_realtime"] = frames / RATE_HZ * 1e3 / median_ms if median_ms > 0 else None
             row["wall_ms"] = timed[arm]
             if arm != "feed":
                 ns[arm] = (median_ms - feed_ms) * 1e6 / (n * frames)

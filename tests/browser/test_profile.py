@@ -90,6 +90,7 @@ def test_profile_quick_reports_every_arm_at_every_track_count(
             if x["tracks"] == n and x["arm"] == arm and x["timed"]
         ]
         assert r["median_ms"] == statistics.median(timed_ms)
+        assert math.isclose(r["x_realtime"], frames / 48000 * 1e3 / r["median_ms"])
         if arm != "feed":
             # ns per track-sample: the feed's median subtracted, over the timed frames.
             feed_ms = results[(n, "feed")]["median_ms"]
