@@ -34,10 +34,8 @@ of ``currentTime`` against the wall clock is kept too.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import platform
 import statistics
 import threading
 from collections.abc import Callable, Sequence
@@ -48,6 +46,7 @@ from dawgwasm import _paths, _trace
 from dawgwasm import _profile_realtime as _realtime
 from dawgwasm._browser import launch_chromium
 from dawgwasm._errors import DawgwasmError
+from dawgwasm._profile_machine import machine, toolchain
 from dawgwasm._profile_page import BrowserGone, Pages, call
 from dawgwasm._profile_realtime import capacity_table, probe_table, realtime_table
 from dawgwasm._profile_session import (
@@ -57,7 +56,6 @@ from dawgwasm._profile_session import (
     session_table,
 )
 from dawgwasm._server import Mount, make_server
-from dawgwasm._version import __version__
 
 __all__ = [
     "ARMS",
@@ -108,50 +106,6 @@ IDLE_SECONDS_MAX = 2.0
 
 class ProfileError(DawgwasmError):
     """A profile could not run as asked, or its arms did not do the same work."""
-
-
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu or platform.processor(),
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "loadavg_start": list(os.getloadavg()),
-    }
-
-
-def toolchain(build: Path) -> dict[str, Any]:
-    """What ran the profile: dawgwasm, Python, Playwright, and the build's
-    manifest (ABI, version, each .wasm's size and digest)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        playwright = version("playwright")
-    except PackageNotFoundError:
-        playwright = "unknown"
-    info: dict[str, Any] = {
-        "dawgwasm": __version__,
-        "python": platform.python_version(),
-        "playwright": playwright,
-    }
-    try:
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        info["build"] = {
-            "abi_version": manifest.get("abi_version"),
-            "dawgwasm_version": manifest.get("dawgwasm_version"),
-            "wasm": manifest.get("wasm"),
-        }
-    except (OSError, ValueError):
-        info["build"] = None
-    return info
 
 
 def schedule(tracks: Sequence[int], arms: Sequence[str], reps: int) -> list[tuple[int, int, str]]:
