@@ -233,10 +233,13 @@ def may_change(out: str | None, inputs: set[str], home: Path, before: dict[str, 
 
 
 def inputs_of(args: list[str], document: bytes, home: Path) -> set[str]:
-    """Files a command reads: its IN argument, and every user file a session
-    document mentions (as a sample, or anywhere), links resolved."""
+    """Files a command reads: its IN argument, and, when it reads the
+    hostile session document, every user file the document mentions (as a
+    sample, or anywhere), links resolved. A command that never opens the
+    document (demo renders the reference session) reads none of them."""
     names = {args[1]} if args[0] in ("render", "session") else set()
-    names |= {n for n in USER_FILES if n.encode() in document}
+    if "hostile.json" in args:
+        names |= {n for n in USER_FILES if n.encode() in document}
     return {os.path.relpath(os.path.realpath(home / n), home) for n in names} | names
 
 
