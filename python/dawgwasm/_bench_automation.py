@@ -33,12 +33,12 @@ from dawgwasm._bench_core import (
     QUANTUM_FRAMES,
     BenchError,
     EngineMaker,
-    Measured,
     WorkloadResult,
     check_agreement,
     empty_engine,
     strip_engine,
     time_interleaved,
+    timed_part,
 )
 from dawgwasm._engine import Engine
 from dawgwasm._events import EVENT_DTYPE, PARAM_RAMP, TARGET_TRACK, encode_target
@@ -202,12 +202,13 @@ def bench_automation(
         for e in engines.values():
             e.close()
 
-    def part(kind: str) -> dict[str, Measured]:
-        return {n.split("\0")[0]: m for n, m in timed.items() if n.endswith("\0" + kind)}
-
     rendered = sum(calls.quanta) * QUANTUM_FRAMES
-    empty = part("empty")
+    empty = timed_part(timed, "empty")
     return [
-        WorkloadResult("static", tracks, rendered, part("static"), static_agreement, empty),
-        WorkloadResult("automation", tracks, rendered, part("automation"), agreement, empty),
+        WorkloadResult(
+            "static", tracks, rendered, timed_part(timed, "static"), static_agreement, empty
+        ),
+        WorkloadResult(
+            "automation", tracks, rendered, timed_part(timed, "automation"), agreement, empty
+        ),
     ]

@@ -41,6 +41,7 @@ __all__ = [
     "strip_engine",
     "strip_output",
     "time_interleaved",
+    "timed_part",
 ]
 
 EngineMaker = Callable[..., Engine]
@@ -228,6 +229,11 @@ class WorkloadResult:
                 for name, m in self.runs.items()
             },
         }
+
+
+def timed_part(timed: dict[str, Measured], kind: str) -> dict[str, Measured]:
+    """Of measurements named ``"<runtime>\0<kind>"``, those of ``kind``, by runtime."""
+    return {n.split("\0")[0]: m for n, m in timed.items() if n.endswith("\0" + kind)}
 
 
 def time_interleaved(

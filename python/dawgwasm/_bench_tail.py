@@ -29,6 +29,7 @@ from dawgwasm._bench_core import (
     strip_engine,
     strip_output,
     time_interleaved,
+    timed_part,
 )
 from dawgwasm._engine import Engine
 
@@ -134,13 +135,12 @@ def bench_tail(
         for e in engines.values():
             e.close()
 
-    def part(kind: str) -> dict[str, Measured]:
-        return {n.split("\0")[0]: m for n, m in timed.items() if n.endswith("\0" + kind)}
-
-    empty = part("empty")
+    empty = timed_part(timed, "empty")
     return [
-        WorkloadResult("units", tracks, frames, part("units"), active_agreement, empty),
-        WorkloadResult("tail", tracks, frames, part("tail"), agreement, empty),
+        WorkloadResult(
+            "units", tracks, frames, timed_part(timed, "units"), active_agreement, empty
+        ),
+        WorkloadResult("tail", tracks, frames, timed_part(timed, "tail"), agreement, empty),
     ]
 
 
