@@ -53,6 +53,16 @@ impl Linear {
         self.target
     }
 
+    /// The change per step of the ramp in progress.
+    pub fn step(&self) -> f32 {
+        self.step
+    }
+
+    /// Steps left in the ramp in progress (0 at rest).
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+
     /// The current value, without advancing.
     #[inline(always)]
     pub fn current(&self) -> f32 {

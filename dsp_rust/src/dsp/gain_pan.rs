@@ -156,6 +156,17 @@ impl GainPan {
         }
     }
 
+    /// The smoothed matrix entries `[L→L, R→L, L→R, R→R]`, for hosts of
+    /// the same arithmetic on several channels at once (see [`GainPan::process`]).
+    pub fn matrix(&self) -> &[Linear; 4] {
+        &self.m
+    }
+
+    /// Mutable matrix entries, to advance them after such a host ran them.
+    pub fn matrix_mut(&mut self) -> &mut [Linear; 4] {
+        &mut self.m
+    }
+
     /// Jump the matrix to its target.
     pub fn reset(&mut self) {
         for s in self.m.iter_mut() {

@@ -34,6 +34,11 @@ impl Inserts {
         }
     }
 
+    /// True if no slot holds a unit.
+    pub(super) fn is_empty(&self) -> bool {
+        self.units.iter().all(Option::is_none)
+    }
+
     fn is_quiet(&self) -> bool {
         self.units.iter().flatten().all(|u| u.is_quiet())
     }
@@ -123,7 +128,7 @@ impl Channel {
     }
 
     /// Add frames `a..b` (after the fader) into the master mix and this
-    /// channel's meter.
+    /// channel's meter (a bus: tracks join the mix in their lanes).
     pub(super) fn mix_into(
         &self,
         mix_l: &mut [f32],

@@ -1,11 +1,9 @@
 //! Meters and auto-bypass: the peak and RMS arithmetic of the meter area,
-//! the quiet test of a track's input, and the bookkeeping that puts a quiet
-//! track or bus to sleep.
+//! and the bookkeeping that puts a quiet track or bus to sleep.
 
 use crate::config::{
     METER_STATE_ABSENT, METER_STATE_ACTIVE, METER_STATE_BYPASSED, METER_STRIDE, QUIET,
 };
-use crate::math::flush;
 
 /// Auto-bypass state of a track or bus.
 #[derive(Clone, Copy, Debug, Default)]
@@ -108,15 +106,4 @@ pub(super) fn state(bypassed: Option<bool>) -> f32 {
         Some(true) => METER_STATE_BYPASSED,
         Some(false) => METER_STATE_ACTIVE,
     }
-}
-
-/// True if frames `from..from + n` of a planar input (empty: no input yet)
-/// hold nothing at or above [`QUIET`] (non-finite values are flushed to zero
-/// on the way in, so they count as quiet too).
-pub(super) fn input_is_quiet(input: &[f32], cap: usize, from: usize, n: usize) -> bool {
-    if input.is_empty() {
-        return true;
-    }
-    let loud = |v: &f32| flush(*v).abs() >= QUIET;
-    !(input[from..from + n].iter().any(loud) || input[cap + from..cap + from + n].iter().any(loud))
 }

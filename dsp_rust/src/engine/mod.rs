@@ -30,6 +30,7 @@
 //! `meters` the meter arithmetic and auto-bypass bookkeeping.
 
 mod channel;
+mod lanes;
 mod meters;
 mod render;
 mod routing;
@@ -103,6 +104,8 @@ pub struct Engine {
     groups: Vec<StripGroup>,
     lanes_l: Vec<F4>,
     lanes_r: Vec<F4>,
+    /// One quantum of zeros: the input of a track that has none.
+    silence: Vec<f32>,
 }
 
 impl Engine {
@@ -159,6 +162,7 @@ impl Engine {
             groups,
             lanes_l: zeroed_lanes(q)?,
             lanes_r: zeroed_lanes(q)?,
+            silence: zeroed(q)?,
         })
     }
 

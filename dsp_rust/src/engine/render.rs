@@ -5,10 +5,11 @@
 
 use crate::config::{BUSES_MAX, METER_STATE_ACTIVE, METER_STRIDE, QUIET, RAMP_STEP_FRAMES};
 use crate::engine::channel::{Bus, Send, Source, Track};
-use crate::engine::meters::{self, channel_meter, input_is_quiet, meter_add, peak};
+use crate::engine::lanes::{self, LaneGains};
+use crate::engine::meters::{self, channel_meter, meter_add, peak};
 use crate::engine::{Engine, ProcessError};
 use crate::math::flush;
-use crate::simd::{deinterleave, interleave};
+use crate::simd::{deinterleave, gather_flushed, sum_lanes_into, F4};
 use crate::smooth::Linear;
 use crate::sources::bank::SampleBank;
 use crate::strip::LANES;
@@ -77,9 +78,7 @@ impl Engine {
             usize::MAX
         };
         self.clear_mix(a, b);
-        self.render_sources(start, a, b);
-        self.render_strips(a, b);
-        self.render_track_channels(a, b, hold_base);
+        self.render_tracks(start, a, b, hold_base);
         self.render_buses(a, b, hold_base);
         self.render_master(start, a, b);
     }
@@ -94,94 +93,172 @@ impl Engine {
         }
     }
 
-    /// Every track's source into its channel buffers; a bypassed track with
-    /// a quiet source is marked to skip this segment, one with sound wakes.
-    fn render_sources(&mut self, start: usize, a: usize, b: usize) {
-        let (cap, bank) = (self.capacity, &self.bank);
-        for t in self.tracks.iter_mut().flatten() {
-            let source_quiet = render_source(t, bank, cap, start, a, b);
-            t.source_quiet = source_quiet;
-            t.skip = t.ch.is_bypassed() && source_quiet;
-            if t.ch.is_bypassed() && !source_quiet {
-                t.ch.wake();
-            }
+    /// Every track, four at a time: sources, strips, channels, into the
+    /// master mix; then auto-bypass.
+    fn render_tracks(&mut self, start: usize, a: usize, b: usize, hold_base: usize) {
+        for g in 0..self.groups.len() {
+            self.render_group(g, start, a, b, hold_base);
         }
     }
 
-    /// Strips, four tracks per group; skipped and absent tracks are paused lanes.
-    fn render_strips(&mut self, a: usize, b: usize) {
+    /// Tracks `4g..4g+3` on frames `a..b` of the quantum starting at call
+    /// frame `start`. Their sources go into the lanes of strip group `g`
+    /// (an input straight from its buffer, flushed); a bypassed track whose
+    /// source is quiet is a paused lane, one with sound wakes. After the
+    /// strips, a track with inserts or sends runs its channel on its own
+    /// buffers; the others run theirs in the lanes ([`super::lanes`]).
+    /// Every track's output then joins the master mix in track order.
+    fn render_group(&mut self, g: usize, start: usize, a: usize, b: usize, hold_base: usize) {
         let n = b - a;
-        for (g, group) in self.groups.iter_mut().enumerate() {
-            let mut ins_l: [Option<&[f32]>; LANES] = [None; LANES];
-            let mut ins_r: [Option<&[f32]>; LANES] = [None; LANES];
-            for (k, (il, ir)) in ins_l.iter_mut().zip(ins_r.iter_mut()).enumerate() {
-                if let Some(Some(t)) = self.tracks.get(g * LANES + k) {
-                    if !t.skip {
-                        *il = Some(&t.ch.left[a..b]);
-                        *ir = Some(&t.ch.right[a..b]);
-                    }
-                }
-                group.set_lane_paused(k, il.is_none());
-            }
-            if ins_l.iter().all(|x| x.is_none()) {
-                continue;
-            }
-            let (ll, lr) = (&mut self.lanes_l[..n], &mut self.lanes_r[..n]);
-            interleave(ins_l, ll);
-            interleave(ins_r, lr);
-            group.process(ll, lr);
-            for k in 0..LANES {
-                if let Some(Some(t)) = self.tracks.get_mut(g * LANES + k) {
-                    if !t.skip {
-                        deinterleave(ll, k, &mut t.ch.left[a..b]);
-                        deinterleave(lr, k, &mut t.ch.right[a..b]);
-                    }
+        let cap = self.capacity;
+        let Engine {
+            tracks,
+            groups,
+            bank,
+            lanes_l,
+            lanes_r,
+            silence,
+            meters,
+            buses,
+            master,
+            ..
+        } = self;
+        let base = g * LANES;
+        let end = (base + LANES).min(tracks.len());
+        let tracks = match tracks.get_mut(base..end) {
+            Some(t) if t.iter().any(Option::is_some) => t,
+            _ => return,
+        };
+        let group = &mut groups[g];
+        let (ll, lr) = (&mut lanes_l[..n], &mut lanes_r[..n]);
+
+        // Sources: an input with a buffer is read in place, the others
+        // render into the channel's buffers.
+        let mut direct = [false; LANES];
+        for (k, slot) in tracks.iter_mut().enumerate() {
+            if let Some(t) = slot {
+                direct[k] = matches!(t.source, Source::Input) && !t.input.is_empty();
+                if !direct[k] {
+                    t.source_quiet = render_source(t, bank, a, b);
                 }
             }
         }
-    }
+        let silence = &silence[..n];
+        let mut ins_l = [silence; LANES];
+        let mut ins_r = [silence; LANES];
+        for (k, slot) in tracks.iter().enumerate() {
+            match slot {
+                Some(t) if direct[k] => {
+                    let (il, ir) = t.input.split_at(cap);
+                    ins_l[k] = &il[start + a..start + b];
+                    ins_r[k] = &ir[start + a..start + b];
+                }
+                Some(t) if !matches!(t.source, Source::Input) => {
+                    ins_l[k] = &t.ch.left[a..b];
+                    ins_r[k] = &t.ch.right[a..b];
+                }
+                _ => {}
+            }
+        }
+        let source_peak = gather_flushed(ins_l, ll).max(gather_flushed(ins_r, lr));
 
-    /// Each track after its strip: inserts, mute, pre-fader sends, fader
-    /// and pan, post-fader sends, into the master mix; then auto-bypass.
-    fn render_track_channels(&mut self, a: usize, b: usize, hold_base: usize) {
-        let n = b - a;
-        for (ti, slot) in self.tracks.iter_mut().enumerate() {
+        // Which lanes run.
+        let mut live = [false; LANES];
+        for (k, slot) in tracks.iter_mut().enumerate() {
+            if let Some(t) = slot {
+                if direct[k] {
+                    t.source_quiet = source_peak.lane(k) < QUIET;
+                }
+                let bypassed = t.ch.is_bypassed();
+                t.skip = bypassed && t.source_quiet;
+                if bypassed && !t.source_quiet {
+                    t.ch.wake();
+                }
+                live[k] = !t.skip;
+            }
+        }
+        for (k, l) in live.iter().enumerate() {
+            group.set_lane_paused(k, !l);
+        }
+        if !live.iter().any(|l| *l) {
+            return;
+        }
+        group.process(ll, lr);
+
+        // Channels: tracks with inserts or sends one by one, on their own
+        // buffers; the rest in the lanes.
+        let mut strip_peaks = [0.0f32; LANES];
+        let mut own = [false; LANES];
+        for (k, slot) in tracks.iter_mut().enumerate() {
             let t = match slot {
-                Some(t) if !t.skip => t,
+                Some(t) if live[k] => t,
                 _ => continue,
             };
-            let group = &mut self.groups[ti / LANES];
+            own[k] = !t.ch.inserts.is_empty() || t.sends.iter().any(|s| !s.is_off());
+            if !own[k] {
+                continue;
+            }
             let ch = &mut t.ch;
-            let post_inserts_peak = ch.run_inserts(a, b);
+            deinterleave(ll, k, &mut ch.left[a..b]);
+            deinterleave(lr, k, &mut ch.right[a..b]);
+            strip_peaks[k] = ch.run_inserts(a, b);
             ch.apply_mute(a, b);
-            add_sends(
-                &mut t.sends,
-                true,
-                &mut self.buses,
-                &ch.left,
-                &ch.right,
-                a,
-                b,
-            );
+            add_sends(&mut t.sends, true, buses, &ch.left, &ch.right, a, b);
             ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            add_sends(
-                &mut t.sends,
-                false,
-                &mut self.buses,
-                &ch.left,
-                &ch.right,
-                a,
-                b,
+            add_sends(&mut t.sends, false, buses, &ch.left, &ch.right, a, b);
+            meter_add(
+                channel_meter(meters, base + k),
+                &ch.left[a..b],
+                &ch.right[a..b],
             );
-            let meter = channel_meter(&mut self.meters, ti);
-            ch.mix_into(&mut self.master.left, &mut self.master.right, meter, a, b);
-            let lane = ti % LANES;
-            let sends = &t.sends;
-            let slept = ch.try_sleep(t.source_quiet, post_inserts_peak, n, hold_base, || {
-                group.lane_is_quiet(lane) && sends.iter().all(|s| !s.gain.is_active())
+        }
+        let in_lanes = [0, 1, 2, 3].map(|k| live[k] && !own[k]);
+        if in_lanes.iter().any(|x| *x) {
+            let gains = [0, 1, 2, 3].map(|k| match tracks.get(k) {
+                Some(Some(t)) if in_lanes[k] => Some(LaneGains {
+                    mute: &t.ch.mute_gain,
+                    pan: &t.ch.out,
+                }),
+                _ => None,
             });
-            if slept {
-                group.reset_lane(lane);
+            let levels = lanes::run(ll, lr, &gains);
+            for (k, slot) in tracks.iter_mut().enumerate() {
+                let t = match slot {
+                    Some(t) if in_lanes[k] => t,
+                    _ => continue,
+                };
+                lanes::advance(&mut t.ch.mute_gain, &mut t.ch.out, n as u32);
+                strip_peaks[k] = levels.strip_peak.lane(k);
+                let m = channel_meter(meters, base + k);
+                m[0] = m[0].max(levels.peak[0].lane(k));
+                m[1] = m[1].max(levels.peak[1].lane(k));
+                m[2] += levels.squares[0].lane(k);
+                m[3] += levels.squares[1].lane(k);
+            }
+        }
+        for (k, slot) in tracks.iter().enumerate() {
+            if let Some(t) = slot {
+                if own[k] {
+                    reinterleave(&t.ch.left[a..b], k, ll);
+                    reinterleave(&t.ch.right[a..b], k, lr);
+                }
+            }
+        }
+        sum_lanes_into(ll, &mut master.left[a..b]);
+        sum_lanes_into(lr, &mut master.right[a..b]);
+
+        // Auto-bypass.
+        for (k, slot) in tracks.iter_mut().enumerate() {
+            let t = match slot {
+                Some(t) if live[k] => t,
+                _ => continue,
+            };
+            let sends = &t.sends;
+            let settled = || group.lane_is_quiet(k) && sends.iter().all(|s| !s.gain.is_active());
+            if t.ch
+                .try_sleep(t.source_quiet, strip_peaks[k], n, hold_base, settled)
+            {
+                group.reset_lane(k);
             }
         }
     }
@@ -236,56 +313,34 @@ impl Engine {
     }
 }
 
-/// Render track `t`'s source on frames `a..b` of the quantum starting at
-/// call frame `start` into its channel buffers; true if the source was
-/// quiet. A bypassed track whose source is quiet is left untouched.
-fn render_source(
-    t: &mut Track,
-    bank: &SampleBank,
-    cap: usize,
-    start: usize,
-    a: usize,
-    b: usize,
-) -> bool {
-    let n = b - a;
+/// Render the synth or sampler of track `t` on frames `a..b` into its
+/// channel buffers; true if the source is quiet. A bypassed track whose
+/// source is quiet is left untouched, and so is an input (the caller reads
+/// an input's buffer in place; one never written is silence).
+fn render_source(t: &mut Track, bank: &SampleBank, a: usize, b: usize) -> bool {
+    let bypassed = t.ch.is_bypassed();
+    let (l, r) = (&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
     match &mut t.source {
-        Source::Input if t.ch.is_bypassed() && input_is_quiet(&t.input, cap, start + a, n) => {
-            true // asleep and nothing to wake it: touch nothing
-        }
-        Source::Input => {
-            let (l, r) = (&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
-            if t.input.is_empty() {
-                l.iter_mut().for_each(|v| *v = 0.0);
-                r.iter_mut().for_each(|v| *v = 0.0);
-                true
-            } else {
-                let (il, ir) = t.input.split_at(cap);
-                let mut peak = 0.0f32;
-                for i in 0..n {
-                    let (x, y) = (flush(il[start + a + i]), flush(ir[start + a + i]));
-                    l[i] = x;
-                    r[i] = y;
-                    peak = peak.max(x.abs()).max(y.abs());
-                }
-                peak < QUIET
-            }
-        }
+        Source::Input => true,
         Source::Synth(s) => {
-            if t.ch.is_bypassed() && s.is_quiet() {
-                true
-            } else {
-                s.render(&mut t.ch.left[a..b], &mut t.ch.right[a..b]);
-                s.is_quiet()
+            if !(bypassed && s.is_quiet()) {
+                s.render(l, r);
             }
+            s.is_quiet()
         }
         Source::Sampler(s) => {
-            if t.ch.is_bypassed() && s.is_quiet() {
-                true
-            } else {
-                s.render(bank, &mut t.ch.left[a..b], &mut t.ch.right[a..b]);
-                s.is_quiet()
+            if !(bypassed && s.is_quiet()) {
+                s.render(bank, l, r);
             }
+            s.is_quiet()
         }
+    }
+}
+
+/// Write `src` into lane `lane` of `lanes`, frame by frame.
+fn reinterleave(src: &[f32], lane: usize, lanes: &mut [F4]) {
+    for (v, x) in lanes.iter_mut().zip(src) {
+        *v = v.with_lane(lane, *x);
     }
 }
 

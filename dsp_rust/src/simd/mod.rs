@@ -205,6 +205,64 @@ pub fn deinterleave(src: &[F4], lane: usize, out: &mut [f32]) {
     }
 }
 
+/// Four consecutive samples as one vector.
+#[inline(always)]
+fn load4(c: &[f32]) -> F4 {
+    F4::from_array([c[0], c[1], c[2], c[3]])
+}
+
+/// Copy four planar channels into lanes, flushed: frame `i` of `tracks[k]`
+/// becomes lane `k` of `out[i]`, through [`F4::flush`]. Returns each lane's
+/// largest flushed magnitude (`+0.0` for no frames). Every track must hold
+/// at least `out.len()` frames. Four frames at a time move with one
+/// [`F4::transpose`].
+pub fn gather_flushed(tracks: [&[f32]; LANES], out: &mut [F4]) -> F4 {
+    let n = out.len();
+    let [t0, t1, t2, t3] = tracks.map(|t| &t[..n]);
+    let mut peak = F4::splat(0.0);
+    let whole = n - n % LANES;
+    let (body, tail) = out.split_at_mut(whole);
+    for (i, o) in body.chunks_exact_mut(LANES).enumerate() {
+        let j = i * LANES;
+        let rows = [
+            load4(&t0[j..j + 4]),
+            load4(&t1[j..j + 4]),
+            load4(&t2[j..j + 4]),
+            load4(&t3[j..j + 4]),
+        ];
+        for (v, r) in o.iter_mut().zip(F4::transpose(rows)) {
+            let x = r.flush();
+            peak = peak.max(x.abs());
+            *v = x;
+        }
+    }
+    for (i, v) in tail.iter_mut().enumerate() {
+        let j = whole + i;
+        let x = F4::from_array([t0[j], t1[j], t2[j], t3[j]]).flush();
+        peak = peak.max(x.abs());
+        *v = x;
+    }
+    peak
+}
+
+/// Add the lanes of every frame into `out`, lane 0 first: `out[i]` becomes
+/// `(((out[i] + l0) + l1) + l2) + l3` for the lanes `l0…l3` of `lanes[i]`,
+/// the order and rounding of adding four planar channels one after another.
+pub fn sum_lanes_into(lanes: &[F4], out: &mut [f32]) {
+    let n = lanes.len().min(out.len());
+    let whole = n - n % LANES;
+    let (body, tail) = out[..n].split_at_mut(whole);
+    for (o, l) in body.chunks_exact_mut(LANES).zip(lanes.chunks_exact(LANES)) {
+        let [r0, r1, r2, r3] = F4::transpose([l[0], l[1], l[2], l[3]]);
+        let sum = load4(o) + r0 + r1 + r2 + r3;
+        o.copy_from_slice(&sum.to_array());
+    }
+    for (o, l) in tail.iter_mut().zip(&lanes[whole..n]) {
+        let [x0, x1, x2, x3] = l.to_array();
+        *o = *o + x0 + x1 + x2 + x3;
+    }
+}
+
 /// A buffer of `n` all-zero vectors, or `OutOfMemory` instead of aborting.
 pub fn zeroed_lanes(n: usize) -> Result<Vec<F4>, ConfigError> {
     let mut v = Vec::new();

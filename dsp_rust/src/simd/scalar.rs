@@ -75,6 +75,19 @@ impl F4 {
         self.0
     }
 
+    /// The 4×4 transpose: lane `j` of row `k` becomes lane `k` of row `j`
+    /// (exact: only moves bits).
+    #[inline(always)]
+    pub fn transpose(rows: [F4; 4]) -> [F4; 4] {
+        let [a, b, c, d] = rows.map(|r| r.0);
+        [
+            F4([a[0], b[0], c[0], d[0]]),
+            F4([a[1], b[1], c[1], d[1]]),
+            F4([a[2], b[2], c[2], d[2]]),
+            F4([a[3], b[3], c[3], d[3]]),
+        ]
+    }
+
     /// Lane `k` (0.0 for `k` ≥ 4).
     #[inline(always)]
     pub fn lane(self, k: usize) -> f32 {

@@ -164,6 +164,23 @@ impl F4 {
         F4(b.0)
     }
 
+    /// The 4×4 transpose: lane `j` of row `k` becomes lane `k` of row `j`
+    /// (exact: only moves bits).
+    #[inline(always)]
+    pub fn transpose(rows: [F4; 4]) -> [F4; 4] {
+        let [a, b, c, d] = rows.map(|r| r.0);
+        let t0 = i32x4_shuffle::<0, 4, 1, 5>(a, b);
+        let t1 = i32x4_shuffle::<2, 6, 3, 7>(a, b);
+        let t2 = i32x4_shuffle::<0, 4, 1, 5>(c, d);
+        let t3 = i32x4_shuffle::<2, 6, 3, 7>(c, d);
+        [
+            F4(i64x2_shuffle::<0, 2>(t0, t2)),
+            F4(i64x2_shuffle::<1, 3>(t0, t2)),
+            F4(i64x2_shuffle::<0, 2>(t1, t3)),
+            F4(i64x2_shuffle::<1, 3>(t1, t3)),
+        ]
+    }
+
     /// Convert integral lanes in `[-2^22, 2^22)` to i32 (exact).
     #[inline(always)]
     pub fn to_int_exact(self) -> I4 {
