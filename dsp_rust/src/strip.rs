@@ -160,6 +160,15 @@ impl StripGroup {
         for v in left.iter_mut().chain(right.iter_mut()) {
             *v = v.flush();
         }
+        self.process_flushed(left, right);
+    }
+
+    /// [`StripGroup::process`] on input already flushed ([`F4::flush`]),
+    /// as [`crate::simd::gather_flushed`] leaves it: the same bits, one
+    /// pass fewer.
+    pub fn process_flushed(&mut self, left: &mut [F4], right: &mut [F4]) {
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
         let mut saved: [Option<(EqLaneSnapshot, CompressorLaneSnapshot)>; LANES] = [None; LANES];
         for (k, s) in saved.iter_mut().enumerate() {
             if self.paused[k] {

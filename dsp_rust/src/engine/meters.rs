@@ -83,11 +83,9 @@ pub(super) fn meter_add(m: &mut [f32], left: &[f32], right: &[f32]) -> f32 {
     pl.max(pr)
 }
 
-/// Zero every peak and sum of squares before a process call.
-pub(super) fn clear(meters: &mut [f32]) {
-    for m in meters.chunks_exact_mut(METER_STRIDE) {
-        m[..4].iter_mut().for_each(|v| *v = 0.0);
-    }
+/// Zero a meter's peaks and sums of squares before a process call.
+pub(super) fn clear(m: &mut [f32]) {
+    m[..4].iter_mut().for_each(|v| *v = 0.0);
 }
 
 /// Finish meter `m` after a process call of `frames` frames: the sums of

@@ -102,6 +102,8 @@ pub struct Engine {
     bank: SampleBank,
     /// Strips of tracks `4g..4g+3` in the lanes of group `g`.
     groups: Vec<StripGroup>,
+    /// The groups holding at least one created track, in order.
+    used_groups: Vec<u16>,
     lanes_l: Vec<F4>,
     lanes_r: Vec<F4>,
     /// One quantum of zeros: the input of a track that has none.
@@ -131,6 +133,10 @@ impl Engine {
             .try_reserve_exact(RAMPS_MAX)
             .map_err(|_| ConfigError::OutOfMemory)?;
         let group_count = (tracks + LANES - 1) / LANES;
+        let mut used_groups = Vec::new();
+        used_groups
+            .try_reserve_exact(group_count)
+            .map_err(|_| ConfigError::OutOfMemory)?;
         let mut groups = Vec::new();
         groups
             .try_reserve_exact(group_count)
@@ -160,6 +166,7 @@ impl Engine {
             hold_base: steps_for_ms(BYPASS_HOLD_MS, config.sample_rate_hz) as usize,
             bank: SampleBank::new(),
             groups,
+            used_groups,
             lanes_l: zeroed_lanes(q)?,
             lanes_r: zeroed_lanes(q)?,
             silence: zeroed(q)?,
@@ -188,6 +195,11 @@ impl Engine {
         if let (Some(None), Some(g)) = (self.tracks.get(t), self.groups.get_mut(t / LANES)) {
             // A new track: its lane starts like a new strip.
             g.reset_lane(t % LANES);
+            let group = (t / LANES) as u16;
+            if let Err(at) = self.used_groups.binary_search(&group) {
+                // Reserved for every group at creation: never reallocates.
+                self.used_groups.insert(at, group);
+            }
         }
         let slot = self.tracks.get_mut(t).ok_or(ParamError::BadTarget)?;
         if slot.is_none() {

@@ -3,7 +3,7 @@
 //! flow in order: sources, strips, track channels (inserts, mute, sends,
 //! fader and pan), buses, master.
 
-use crate::config::{BUSES_MAX, METER_STATE_ACTIVE, METER_STRIDE, QUIET, RAMP_STEP_FRAMES};
+use crate::config::{BUSES_MAX, METER_STATE_ACTIVE, QUIET, RAMP_STEP_FRAMES};
 use crate::engine::channel::{Bus, Send, Source, Track};
 use crate::engine::lanes::{self, LaneGains};
 use crate::engine::meters::{self, channel_meter, meter_add, peak};
@@ -22,7 +22,9 @@ impl Engine {
             return Err(ProcessError::TooManyQuanta);
         }
         let q = self.quantum;
-        meters::clear(&mut self.meters);
+        for c in meter_channels(&self.used_groups, self.tracks.len()) {
+            meters::clear(channel_meter(&mut self.meters, c));
+        }
         for k in 0..quanta as usize {
             let start = k * q;
             let mut pos = 0;
@@ -57,16 +59,23 @@ impl Engine {
     /// Finish every meter after a call of `frames` frames: RMS and state.
     fn finish_meters(&mut self, frames: usize) {
         let frames = frames.max(1) as f32;
-        let tracks = self.tracks.len();
-        for (c, m) in self.meters.chunks_exact_mut(METER_STRIDE).enumerate() {
-            let state = if c < tracks {
-                meters::state(self.tracks[c].as_ref().map(|t| t.ch.is_bypassed()))
-            } else if c < tracks + BUSES_MAX {
-                meters::state(self.buses[c - tracks].as_ref().map(|b| b.ch.is_bypassed()))
+        let Engine {
+            used_groups,
+            meters,
+            tracks,
+            buses,
+            ..
+        } = self;
+        let n = tracks.len();
+        for c in meter_channels(used_groups, n) {
+            let state = if c < n {
+                meters::state(tracks[c].as_ref().map(|t| t.ch.is_bypassed()))
+            } else if c < n + BUSES_MAX {
+                meters::state(buses[c - n].as_ref().map(|b| b.ch.is_bypassed()))
             } else {
                 METER_STATE_ACTIVE
             };
-            meters::finish(m, frames, state);
+            meters::finish(channel_meter(meters, c), frames, state);
         }
     }
 
@@ -96,7 +105,8 @@ impl Engine {
     /// Every track, four at a time: sources, strips, channels, into the
     /// master mix; then auto-bypass.
     fn render_tracks(&mut self, start: usize, a: usize, b: usize, hold_base: usize) {
-        for g in 0..self.groups.len() {
+        for i in 0..self.used_groups.len() {
+            let g = self.used_groups[i] as usize;
             self.render_group(g, start, a, b, hold_base);
         }
     }
@@ -183,7 +193,7 @@ impl Engine {
         if !live.iter().any(|l| *l) {
             return;
         }
-        group.process(ll, lr);
+        group.process_flushed(ll, lr);
 
         // Channels: tracks with inserts or sends one by one, on their own
         // buffers; the rest in the lanes.
@@ -299,10 +309,19 @@ impl Engine {
             .process(&mut master.left[a..b], &mut master.right[a..b]);
         let (out_l, out_r) = self.output.split_at_mut(cap);
         let g = &mut master.gain;
-        for i in a..b {
-            let gain = g.tick();
-            out_l[start + i] = flush(master.left[i] * gain);
-            out_r[start + i] = flush(master.right[i] * gain);
+        let (dst_l, dst_r) = (
+            &mut out_l[start + a..start + b],
+            &mut out_r[start + a..start + b],
+        );
+        if g.is_active() {
+            for i in a..b {
+                let gain = g.tick();
+                dst_l[i - a] = flush(master.left[i] * gain);
+                dst_r[i - a] = flush(master.right[i] * gain);
+            }
+        } else {
+            scale_flushed(&master.left[a..b], g.current(), dst_l);
+            scale_flushed(&master.right[a..b], g.current(), dst_r);
         }
         let m = channel_meter(&mut self.meters, self.tracks.len() + BUSES_MAX);
         meter_add(
@@ -311,6 +330,31 @@ impl Engine {
             &out_r[start + a..start + b],
         );
     }
+}
+
+/// `dst[i] = flush(src[i] · gain)`, four frames at a time.
+fn scale_flushed(src: &[f32], gain: f32, dst: &mut [f32]) {
+    let k = F4::splat(gain);
+    let mut d = dst.chunks_exact_mut(LANES);
+    let mut s = src.chunks_exact(LANES);
+    for (o, x) in (&mut d).zip(&mut s) {
+        let v = F4::from_array([x[0], x[1], x[2], x[3]]);
+        o.copy_from_slice(&(v * k).flush().to_array());
+    }
+    for (o, x) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *o = flush(x * gain);
+    }
+}
+
+/// The meters a process call writes, given the strip groups in use and the
+/// number of track slots: those of the tracks in those groups, of the buses
+/// and of the master. (The others belong to tracks never created: zero, with
+/// the absent state, from the start.)
+fn meter_channels(used_groups: &[u16], tracks: usize) -> impl Iterator<Item = usize> + '_ {
+    let in_groups = used_groups
+        .iter()
+        .flat_map(move |&g| g as usize * LANES..(g as usize * LANES + LANES).min(tracks));
+    in_groups.chain(tracks..tracks + BUSES_MAX + 1)
 }
 
 /// Render the synth or sampler of track `t` on frames `a..b` into its
