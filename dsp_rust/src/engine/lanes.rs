@@ -149,7 +149,10 @@ fn run_with<const MUTE: bool, const RAMP: bool>(
     let runs = plan.matrix_runs;
     for (l, r) in left.iter_mut().zip(right.iter_mut()) {
         let (mut x, mut y) = (*l, *r);
-        levels.strip_peak = levels.strip_peak.max(x.abs()).max(y.abs());
+        levels.strip_peak = levels
+            .strip_peak
+            .max_magnitude(x.abs())
+            .max_magnitude(y.abs());
         if MUTE {
             let g = plan.mute.tick();
             x = x * g;
@@ -167,8 +170,8 @@ fn run_with<const MUTE: bool, const RAMP: bool>(
             x = F4::select(keep, x, out_l);
             y = F4::select(keep, y, out_r);
         }
-        levels.peak[0] = levels.peak[0].max(x.abs());
-        levels.peak[1] = levels.peak[1].max(y.abs());
+        levels.peak[0] = levels.peak[0].max_magnitude(x.abs());
+        levels.peak[1] = levels.peak[1].max_magnitude(y.abs());
         levels.squares[0] = levels.squares[0] + x * x;
         levels.squares[1] = levels.squares[1] + y * y;
         *l = x;

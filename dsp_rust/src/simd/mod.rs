@@ -108,17 +108,22 @@ impl F4 {
     /// [`FLUSH_THRESHOLD`] in magnitude; lane-wise [`crate::math::flush`].
     #[inline(always)]
     pub fn flush(self) -> F4 {
-        // Non-negative floats order like their bit patterns, so
-        // `T ≤ |x| ≤ MAX` (false for NaN) is one unsigned comparison:
-        // `bits(|x|) − bits(T) < bits(∞) − bits(T)`.
-        let t = FLUSH_THRESHOLD.to_bits() as i32;
-        let inf = f32::INFINITY.to_bits() as i32;
-        let magnitude = self.to_bits().and(I4::splat(0x7fff_ffff));
+        // `T ≤ |x| ≤ MAX` is false for NaN and ±∞, as in `math::flush`.
+        let a = self.abs();
         self.keep(
-            magnitude
-                .wrapping_sub(I4::splat(t))
-                .lt_u(I4::splat(inf - t)),
+            a.ge(F4::splat(FLUSH_THRESHOLD))
+                .and(a.le(F4::splat(f32::MAX))),
         )
+    }
+
+    /// The larger of two magnitudes per lane, compared as the integers of
+    /// their bit patterns (one instruction on wasm SIMD). For non-negative
+    /// floats that is their order, NaN above +∞; on such lanes it equals
+    /// [`F4::max`] wherever neither is NaN. Both builds give the same bits
+    /// for any input.
+    #[inline(always)]
+    pub fn max_magnitude(self, o: F4) -> F4 {
+        F4::from_bits(self.to_bits().max_s(o.to_bits()))
     }
 
     /// Per lane: set where the lane is finite (not NaN or infinite).
@@ -137,7 +142,9 @@ impl F4 {
         let min = F4::splat(f32::MIN_POSITIVE);
         let x = F4::select(self.ge(min), self, min);
         let bits = x.to_bits();
-        let biased = bits.shr_logical(23).and(I4::splat(0xff));
+        // `x` is positive here: the sign bit is clear, so the shift alone
+        // leaves the biased exponent.
+        let biased = bits.shr_logical(23);
         let m = F4::from_bits(bits.and(I4::splat(0x007f_ffff)).or(I4::splat(0x3f80_0000)));
         let big = m.gt(F4::splat(core::f32::consts::SQRT_2));
         let m = F4::select(big, m * F4::splat(0.5), m);
@@ -174,11 +181,10 @@ impl F4 {
                         + f * (c(1.0f32 / 24.0)
                             + f * (c(1.0f32 / 120.0)
                                 + f * (c(1.0f32 / 720.0) + f * c(1.0f32 / 5040.0)))))));
-        let scale = F4::from_bits(
-            xi.to_int_exact()
-                .wrapping_add(I4::splat(127))
-                .shl_logical(23),
-        );
+        // `xi + 127 + 2^23` is an exact integer below 2^24, so its low 23
+        // bits are `xi + 127`; shifted into the exponent field they give
+        // `2^xi` (the bits above shift out).
+        let scale = F4::from_bits((xi + F4::splat(8_388_735.0)).to_bits().shl_logical(23));
         p * scale
     }
 }
@@ -232,14 +238,14 @@ pub fn gather_flushed(tracks: [&[f32]; LANES], out: &mut [F4]) -> F4 {
         ];
         for (v, r) in o.iter_mut().zip(F4::transpose(rows)) {
             let x = r.flush();
-            peak = peak.max(x.abs());
+            peak = peak.max_magnitude(x.abs());
             *v = x;
         }
     }
     for (i, v) in tail.iter_mut().enumerate() {
         let j = whole + i;
         let x = F4::from_array([t0[j], t1[j], t2[j], t3[j]]).flush();
-        peak = peak.max(x.abs());
+        peak = peak.max_magnitude(x.abs());
         *v = x;
     }
     peak
@@ -293,6 +299,10 @@ pub trait Lanes:
     fn max(self, o: Self) -> Self;
     /// Pseudo-minimum `o < self ? o : self`.
     fn min(self, o: Self) -> Self;
+    /// [`F4::max_magnitude`]: the larger bit pattern as a signed integer.
+    fn max_magnitude(self, o: Self) -> Self;
+    /// `self` where `m`, else `+0.0`.
+    fn keep(self, m: Self::Mask) -> Self;
     /// Per lane `self < o`.
     fn lt(self, o: Self) -> Self::Mask;
     /// Per lane `self > o`.
@@ -351,6 +361,18 @@ impl Lanes for f32 {
         }
     }
     #[inline(always)]
+    fn max_magnitude(self, o: f32) -> f32 {
+        f32::from_bits((self.to_bits() as i32).max(o.to_bits() as i32) as u32)
+    }
+    #[inline(always)]
+    fn keep(self, m: bool) -> f32 {
+        if m {
+            self
+        } else {
+            0.0
+        }
+    }
+    #[inline(always)]
     fn lt(self, o: f32) -> bool {
         self < o
     }
@@ -406,6 +428,14 @@ impl Lanes for F4 {
     #[inline(always)]
     fn min(self, o: F4) -> F4 {
         F4::min(self, o)
+    }
+    #[inline(always)]
+    fn max_magnitude(self, o: F4) -> F4 {
+        F4::max_magnitude(self, o)
+    }
+    #[inline(always)]
+    fn keep(self, m: M4) -> F4 {
+        F4::keep(self, m)
     }
     #[inline(always)]
     fn lt(self, o: F4) -> M4 {

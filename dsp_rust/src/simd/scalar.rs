@@ -251,6 +251,12 @@ impl I4 {
         I4(izip(self.0, o.0, |a, b| a & b))
     }
 
+    /// Lane-wise signed maximum.
+    #[inline(always)]
+    pub fn max_s(self, o: I4) -> I4 {
+        I4(izip(self.0, o.0, |x, y| x.max(y)))
+    }
+
     /// Per lane `self < o` as unsigned integers.
     #[inline(always)]
     pub fn lt_u(self, o: I4) -> M4 {

@@ -213,6 +213,12 @@ impl I4 {
         I4(v128_and(self.0, o.0))
     }
 
+    /// Lane-wise signed maximum.
+    #[inline(always)]
+    pub fn max_s(self, o: I4) -> I4 {
+        I4(i32x4_max(self.0, o.0))
+    }
+
     /// Per lane `self < o` as unsigned integers.
     #[inline(always)]
     pub fn lt_u(self, o: I4) -> M4 {

@@ -380,7 +380,7 @@ impl<L: Lanes> Compressor<L> {
                 makeup = mk.target - mk.step * mk.remaining;
             }
             let (al, ar) = (xl.abs(), xr.abs());
-            let peak = al.max(ar);
+            let peak = al.max_magnitude(ar);
             if LINKED {
                 let level = detect::<L, RMS>(peak, &mut ms_l, beta, rms_mask, &s);
                 red_l = smooth(red_l, static_curve(level, &s), &s);
@@ -439,7 +439,7 @@ fn static_curve<L: Lanes>(level: L, s: &Settings<L>) -> L {
     let over = level - s.threshold_log2;
     let hard = over * s.slope;
     let a = over + s.half_knee;
-    let soft = L::select(a.gt(zero), s.slope * (a * a) * s.knee_coef, zero);
+    let soft = (s.slope * (a * a) * s.knee_coef).keep(a.gt(zero));
     L::select(over.gt(s.half_knee), hard, soft)
 }
 
@@ -449,7 +449,7 @@ fn static_curve<L: Lanes>(level: L, s: &Settings<L>) -> L {
 fn smooth<L: Lanes>(r: L, target: L, s: &Settings<L>) -> L {
     let coef = L::select(target.lt(r), s.attack_coef, s.release_coef);
     let r = target + coef * (r - target);
-    L::select(r.lt(L::splat(-REDUCTION_FLOOR_LOG2)), r, L::splat(0.0))
+    r.keep(r.lt(L::splat(-REDUCTION_FLOOR_LOG2)))
 }
 
 const INSERT_MAKEUP_SMOOTHING_MS: f32 = 10.0;
