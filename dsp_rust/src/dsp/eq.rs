@@ -196,6 +196,9 @@ impl EqLanes {
             .iter()
             .all(|b| b.b0 == 1.0 && b.b1 == b.a1 && b.b2 == b.a2);
         c.flat = flat;
+        // The coefficients now follow the smoothers: nothing to redo until
+        // a parameter changes (a ramp in progress recomputes on its own).
+        c.dirty = false;
         self.write_lane_coefs(k, &bands);
     }
 
@@ -223,7 +226,6 @@ impl EqLanes {
             }
         }
         if ramping || c.dirty {
-            c.dirty = ramping;
             self.update_coefs(k);
         }
     }
