@@ -139,8 +139,8 @@ impl F4 {
     /// `m` in `[√½, √2)`, `log2 m` from the atanh series to `t^7`.
     #[inline(always)]
     pub fn fast_log2(self) -> F4 {
-        let min = F4::splat(f32::MIN_POSITIVE);
-        let x = F4::select(self.ge(min), self, min);
+        // `min < x ? x : min`: below the smallest normal, and NaN, become it.
+        let x = F4::splat(f32::MIN_POSITIVE).max(self);
         let bits = x.to_bits();
         // `x` is positive here: the sign bit is clear, so the shift alone
         // leaves the biased exponent.
@@ -170,7 +170,8 @@ impl F4 {
     pub fn fast_exp2(self) -> F4 {
         let hi = F4::splat(127.0);
         let lo = F4::splat(-126.0);
-        let x = F4::select(self.gt(hi), hi, F4::select(self.ge(lo), self, lo));
+        // `lo < x ? x : lo` (NaN becomes `lo`), then at most `hi`.
+        let x = lo.max(self).min(hi);
         let xi = x.floor();
         let f = (x - xi) * F4::splat(core::f32::consts::LN_2);
         let c = F4::splat;
