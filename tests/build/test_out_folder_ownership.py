@@ -256,6 +256,9 @@ def test_a_build_from_before_markers_is_recognised_by_its_manifest_and_hashes(
         copy = tmp_path / name
         shutil.copytree(built_dist, copy, symlinks=True)
         (copy / MARKER_NAME).unlink()
+        # Builds became npm packages after they were marked: an unmarked
+        # build never had a package.json.
+        (copy / "package.json").unlink()
         return copy
 
     assert dawgwasm._dist.build_problem(unmarked("plain")) is None
