@@ -200,6 +200,7 @@ DEFAULT_BODIES: Final[Mapping[str, Body]] = {
         f"(i32.add (i32.const {Layout.INPUTS}) "
         f"(i32.mul (local.get 1) (i32.const {Layout.INPUT_STRIDE})))"
     ),
+    "dawg_input_silent": 0,
     "dawg_output_ptr": Layout.OUTPUT,
     "dawg_set_param": 0,
     "dawg_get_param": 0.0,

@@ -17,8 +17,8 @@
 //! use and may allocate, so wasm memory may grow: re-create views of linear
 //! memory after them) → map [`dawg_output_ptr`], [`dawg_meters_ptr`],
 //! [`dawg_events_ptr`] → render: [`dawg_set_param`] on existing targets,
-//! [`dawg_events_push`], [`dawg_process`], [`dawg_reset`] (these never
-//! allocate) → [`dawg_engine_free`].
+//! [`dawg_events_push`], [`dawg_process`], [`dawg_reset`],
+//! [`dawg_input_silent`] (these never allocate) → [`dawg_engine_free`].
 //!
 //! Targets: `slot << 16 | kind << 12 | index`, kind 0 track, 1 bus,
 //! 2 master; slot 0 is the channel, slots 1..=8 its inserts. Parameters of
@@ -37,7 +37,7 @@ use crate::spec::ParamSpec;
 use crate::units::UNITS;
 
 /// ABI version; bumped on any change to exports, their meaning, or parameter ids.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Success.
 pub const DAWG_OK: i32 = 0;
@@ -599,6 +599,20 @@ pub extern "C" fn dawg_input_ptr(handle: i32, track: u32) -> *mut f32 {
             .unwrap_or(ptr::null_mut())
     })
     .unwrap_or(ptr::null_mut())
+}
+
+/// Declare `track`'s input silent (`silent` ≠ 0) or fed (0): a silent
+/// input is silence whatever its buffer holds, and is neither read nor
+/// scanned, so an asleep track waiting on it costs next to nothing. A host
+/// declares an input silent once when its source disconnects (instead of
+/// writing zeros every quantum) and fed again before writing sound into it.
+/// Tracks start fed; [`dawg_reset`] keeps the declaration. Never allocates:
+/// `DAWG_ERR_BAD_TARGET` for a track not created yet.
+#[no_mangle]
+pub extern "C" fn dawg_input_silent(handle: i32, track: u32, silent: u32) -> i32 {
+    unit_status(with_engine(handle, |e| {
+        e.set_input_silent(track as usize, silent != 0)
+    }))
 }
 
 /// Planar stereo master output buffer (null for a bad handle).

@@ -51,7 +51,7 @@ __all__ = [
     "status_name",
 ]
 
-ABI_VERSION: Final = 2
+ABI_VERSION: Final = 3
 
 Signature = tuple[tuple[str, ...], str]
 
@@ -99,6 +99,7 @@ EXPORTS: Final[dict[str, Signature]] = {
     "dawg_engine_free": (("i32",), "i32"),
     "dawg_capacity_frames": (("i32",), "u32"),
     "dawg_input_ptr": (("i32", "u32"), "ptr"),
+    "dawg_input_silent": (("i32", "u32", "u32"), "i32"),
     "dawg_output_ptr": (("i32",), "ptr"),
     "dawg_set_param": (("i32", "u32", "u32", "f32"), "i32"),
     "dawg_get_param": (("i32", "u32", "u32"), "f32"),

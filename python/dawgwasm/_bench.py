@@ -11,7 +11,9 @@ changed). Workloads:
 * ``session``: the reference session, one pass, events and all;
 * ``strip``: N active tracks of strip only (fixed-seed noise in, 3-band EQ,
   compressor, fader, pan), for N = 1, 2, 4 … 256;
-* ``idle``: the same N tracks silent and asleep (auto-bypassed);
+* ``idle``: the same N tracks with nothing connected (their inputs declared
+  silent, as the worklet declares an unconnected input) and asleep
+  (auto-bypassed);
 * ``units``: the same N tracks (N up to TAIL_MAX_TRACKS) with every effect
   unit in their inserts (peq, compressor, saturator, delay with feedback,
   reverb, limiter) and auto-bypass off, noise in;
@@ -247,6 +249,8 @@ def _bench_tracks(
             agreement = check_agreement(f"strip at {tracks} tracks", outputs, baseline)
         else:
             for e in engines.values():
+                for t in range(tracks):  # nothing connected, as the worklet declares it
+                    e.set_input_silent(t)
                 process_frames(e, int(SAMPLE_RATE_HZ))  # a second of silence: asleep
             for n, e in engines.items():
                 asleep = e.meters[:tracks, 4]

@@ -50,6 +50,7 @@ Variant = Literal["simd", "scalar", "js", "node-simd", "node-scalar"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _BUSY = -12
+_BAD_TARGET = -7
 _U32_MAX = (1 << 32) - 1
 
 
@@ -399,6 +400,27 @@ class Engine:
             self._map_input(track)
             self._views()  # the allocation may have grown memory
         return self._inputs[track]
+
+    @_exclusive
+    def set_input_silent(self, track: int, silent: bool = True) -> None:
+        """Declare ``track``'s input silent (or fed again, ``silent=False``).
+
+        A silent input is silence whatever its buffer holds: the engine
+        neither reads nor scans it, so an asleep track waiting on it costs
+        next to nothing. Declare it once when the input's source goes away,
+        and fed again before writing sound into :meth:`input`. Tracks start
+        fed; :meth:`reset` keeps the declaration. The track must exist (a
+        first :meth:`input`, :meth:`set` or :meth:`set_source` creates it)."""
+        self._check_track(track)
+        status = int(
+            self.runtime.call("dawg_input_silent", self._live_handle(), track, int(bool(silent)))
+        )
+        if status == _BAD_TARGET:
+            raise DspRuntimeError(
+                f"track {track} does not exist yet: create it first "
+                "(input(), set() or set_source())"
+            )
+        self._status(status, f"track {track}: input {'silent' if silent else 'fed'} refused")
 
     @property
     @_exclusive

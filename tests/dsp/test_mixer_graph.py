@@ -207,3 +207,51 @@ def test_engine_refuses_insert_parameters_without_their_unit(make_engine) -> Non
         pytest.fail("the engine has no effect units")
     with pytest.raises(DspRuntimeError, match="DAWG_ERR_BAD_TARGET"):
         e.set(units[0].name, units[0].default, 0, slot=1)
+
+
+def test_a_silent_input_is_silence_whatever_its_buffer_holds(make_engine, runtime) -> None:
+    """Declared silent, an input is never read: loud noise (and NaN) in its
+    buffer changes nothing, and its track goes to sleep as on silence."""
+    rng = np.random.default_rng(11)
+    declared = make_engine(runtime, tracks=2, max_quanta=16)
+    zeros = make_engine(runtime, tracks=2, max_quanta=16)
+    for e in (declared, zeros):
+        e.set_many({"low_gain_db": 6.0, "comp_threshold_db": -20.0, "comp_ratio": 4.0}, 0)
+        e.input(1)[:] = dc(0.25, e.capacity_frames)
+    declared.set_input_silent(0)
+    noise = rng.uniform(-1.0, 1.0, declared.input(0).shape).astype(np.float32)
+    noise[0, 5] = np.nan
+    declared.input(0)[:] = noise
+    zeros.input(0)[:] = 0.0
+    for _ in range(40):  # 40 x 16 quanta: well past the 50 ms bypass hold
+        declared.process(16)
+        zeros.process(16)
+        assert np.array_equal(declared.output, zeros.output)
+    assert declared.meters[declared.meter_row(track=0), 4] == 2.0, "never went to sleep"
+
+
+def test_an_input_declared_fed_again_wakes_its_track(make_engine, runtime) -> None:
+    e = make_engine(runtime, tracks=1, max_quanta=16)
+    e.input(0)[:] = 0.0
+    e.set_input_silent(0)
+    for _ in range(40):
+        e.process(16)
+    assert e.meters[0, 4] == 2.0
+    e.input(0)[:] = dc(0.5, e.capacity_frames)
+    e.process(1)
+    assert e.meters[0, 4] == 2.0, "a silent input woke its track"
+    e.reset()  # the declaration is the host's wiring: a reset keeps it
+    e.process(1)
+    assert not e.output[:, :128].any(), "a reset undid the declaration"
+    e.set_input_silent(0, False)
+    e.process(1)
+    assert e.meters[0, 4] == 1.0, "sound in a fed input did not wake the track"
+    assert np.abs(e.output[:, :128]).max() > 0.1
+
+
+def test_only_a_created_track_can_have_its_input_declared_silent(make_engine, runtime) -> None:
+    e = make_engine(runtime, tracks=2)
+    with pytest.raises(DspRuntimeError, match="does not exist yet"):
+        e.set_input_silent(1)
+    with pytest.raises(ParameterError):
+        e.set_input_silent(2)

@@ -213,6 +213,8 @@ export function createJsExports(table) {
     },
     dawg_capacity_frames: (handle) => withEngine(handle, 0, (e) => e.capacity),
     dawg_input_ptr: (handle, track) => withEngine(handle, 0, (e) => e.inputOffset(u32(track))),
+    dawg_input_silent: (handle, track, silent) =>
+      withEngine(handle, DAWG_ERR_BAD_HANDLE, (e) => e.setInputSilent(u32(track), u32(silent) !== 0)),
     dawg_output_ptr: (handle) => withEngine(handle, 0, (e) => e.outputOffset),
     dawg_set_param: (handle, target, id, value) => {
       const e = engineOf(handle);

@@ -203,6 +203,8 @@ export class Track {
     this.source = null;
     this.inputOffset = 0;
     this.input = null;
+    /** The host declared the input silent: it is not read (dawg_input_silent). */
+    this.inputSilent = false;
     this.strip = strip;
     this.ch = channel;
     this.skip = false;

@@ -202,6 +202,19 @@ export class JsEngine {
     return t.inputOffset;
   }
 
+  /**
+   * Declare `track`'s input silent (not read) or fed: a status. Never
+   * allocates; DAWG_ERR_BAD_TARGET for a track not created yet.
+   */
+  setInputSilent(track, silent) {
+    const t = track < this.tracks.length ? this.tracks[track] : null;
+    if (t === null) {
+      return DAWG_ERR_BAD_TARGET;
+    }
+    t.inputSilent = silent;
+    return DAWG_OK;
+  }
+
   /** Set `track`'s source to `kind` (creates the track; allocates): a status. */
   setSource(track, kind) {
     if (kind >= SOURCE_KINDS.length) {

@@ -117,7 +117,7 @@ function renderSources(e, start, a, b) {
     const bypassed = t.ch.bypass.asleep;
     let quiet;
     if (t.sourceKind === SOURCE_INPUT) {
-      if (!bypassed && t.input !== null) {
+      if (!bypassed && t.input !== null && !t.inputSilent) {
         // The strip reads the input itself (renderStrips) and finds if it is quiet.
         t.inputPending = true;
         t.skip = false;
@@ -147,7 +147,7 @@ function renderSources(e, start, a, b) {
 
 /** A track's input (flushed) into its channel buffers; true if quiet. */
 function renderInput(t, cap, start, a, b, bypassed) {
-  const input = t.input;
+  const input = t.inputSilent ? null : t.input;
   if (bypassed && inputIsQuiet(input, cap, start + a, b - a)) {
     return true; // asleep and nothing to wake it: touch nothing
   }

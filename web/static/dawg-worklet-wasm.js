@@ -19,6 +19,7 @@ const REQUIRED_EXPORTS = [
   "dawg_engine_new",
   "dawg_capacity_frames",
   "dawg_input_ptr",
+  "dawg_input_silent",
   "dawg_output_ptr",
   "dawg_set_param",
   "dawg_reset",
@@ -124,6 +125,8 @@ export class WasmEngine {
     this.inputPtrs = new Uint32Array(tracks); // input buffer per track, 0 if not mapped
     this.inputList = new Int32Array(tracks); // mapped tracks, inputCount of them
     this.inputCount = 0;
+    // 1 where the engine was told the track's input is silent (dawg_input_silent).
+    this.inputSilent = new Uint8Array(tracks);
     this.inL = new Array(tracks).fill(null);
     this.inR = new Array(tracks).fill(null);
     this.busExists = new Uint8Array(busesMax); // bus b created (dawg_set_param on it cannot allocate)
@@ -330,25 +333,31 @@ export class WasmEngine {
 
   // ---- render thread: everything below never allocates ------------------------
 
-  // Copy each mapped track's input (mono to both channels; none: silence).
+  // Copy each mapped track's input (mono to both channels). An input with
+  // nothing connected is declared silent to the engine once, which then
+  // neither reads nor scans it, and fed again when a source connects.
   readInputs(inputs) {
     const inL = this.inL;
     const inR = this.inR;
     const list = this.inputList;
+    const silent = this.inputSilent;
     for (let k = 0; k < this.inputCount; k++) {
       const t = list[k];
       const input = inputs[t];
       const channels = input === undefined ? 0 : input.length;
-      if (channels >= 2) {
-        inL[t].set(input[0]);
-        inR[t].set(input[1]);
-      } else if (channels === 1) {
-        inL[t].set(input[0]);
-        inR[t].set(input[0]);
-      } else {
-        inL[t].fill(0);
-        inR[t].fill(0);
+      if (channels === 0) {
+        if (silent[t] === 0) {
+          this.exports.dawg_input_silent(this.handle, t, 1);
+          silent[t] = 1;
+        }
+        continue;
       }
+      if (silent[t] !== 0) {
+        this.exports.dawg_input_silent(this.handle, t, 0);
+        silent[t] = 0;
+      }
+      inL[t].set(input[0]);
+      inR[t].set(input[channels >= 2 ? 1 : 0]);
     }
   }
 

@@ -284,6 +284,8 @@ pub(super) struct Track {
     pub(super) source: Source,
     /// Planar stereo input, empty until the host asks for it.
     pub(super) input: Vec<f32>,
+    /// The host declared the input silent: it is not read.
+    pub(super) input_silent: bool,
     pub(super) ch: Channel,
     /// Bypassed with a quiet source: skipped in the current segment.
     pub(super) skip: bool,
@@ -298,6 +300,7 @@ impl Track {
         Track {
             source: Source::Input,
             input: Vec::new(),
+            input_silent: false,
             ch,
             skip: false,
             source_quiet: true,

@@ -237,6 +237,24 @@ impl Engine {
         Some(&mut t.input)
     }
 
+    /// Declare track `track`'s input silent (`true`) or fed (`false`). A
+    /// silent input is silence whatever its buffer holds: the engine reads
+    /// and scans nothing of it, so an asleep track with a silent input costs
+    /// next to nothing. A host whose input is disconnected declares it
+    /// silent once, instead of writing zeros every quantum, and declares it
+    /// fed again before writing sound. Tracks start fed; [`Engine::reset`]
+    /// keeps the declaration (it is the host's wiring, not audio state).
+    /// Never allocates: the track must exist.
+    pub fn set_input_silent(&mut self, track: usize, silent: bool) -> Result<(), ParamError> {
+        match self.tracks.get_mut(track) {
+            Some(Some(t)) => {
+                t.input_silent = silent;
+                Ok(())
+            }
+            _ => Err(ParamError::BadTarget),
+        }
+    }
+
     /// Planar stereo master output (`[L; capacity][R; capacity]`).
     pub fn output(&self) -> &[f32] {
         &self.output

@@ -142,16 +142,30 @@ impl Engine {
         let group = &mut groups[g];
         let (ll, lr) = (&mut lanes_l[..n], &mut lanes_r[..n]);
 
-        // Sources: an input with a buffer is read in place, the others
-        // render into the channel's buffers.
+        // Sources: a fed input with a buffer is read in place, the others
+        // render into the channel's buffers. A lane whose source is known
+        // to be quiet before reading anything, on an asleep track, stays
+        // paused; if every lane does, nothing is read at all.
         let mut direct = [false; LANES];
+        let mut needed = false;
         for (k, slot) in tracks.iter_mut().enumerate() {
             if let Some(t) = slot {
-                direct[k] = matches!(t.source, Source::Input) && !t.input.is_empty();
+                direct[k] =
+                    matches!(t.source, Source::Input) && !t.input.is_empty() && !t.input_silent;
                 if !direct[k] {
                     t.source_quiet = render_source(t, bank, a, b);
                 }
+                needed |= direct[k] || !(t.source_quiet && t.ch.is_bypassed());
             }
+        }
+        if !needed {
+            for t in tracks.iter_mut().flatten() {
+                t.skip = true;
+            }
+            for k in 0..LANES {
+                group.set_lane_paused(k, true);
+            }
+            return;
         }
         let silence = &silence[..n];
         let mut ins_l = [silence; LANES];

@@ -158,24 +158,24 @@ def command(
     crate are here), wasmtime with the SIMD and the scalar build, and where
     node is on PATH, node's V8 with both builds and the build's JavaScript
     engine.
-    Workloads: the reference session; the strip (N tracks of noise through
-    EQ, compressor, fader and pan); idle (the same tracks silent and
-    asleep); tail (the same tracks with every effect unit inserted and
-    auto-bypass off, decaying after a burst, timed against noise through
-    the same units); automation (the strip's tracks with fader, pan, an EQ
-    gain and the compressor threshold ramped every quantum, timed against
-    the same tracks held still); units-micro (each effect unit alone, ns per
-    channel-sample, and the synth's and the sampler's voices, ns per
-    voice-sample, each net of the same engine without it); render-overhead
-    (Python's overhead on the session render under wasmtime against the
-    time inside the wasm exports). Also: the load of each quantum at the largest
-    strip size (p50, p99, max), the cost of one host call with nothing to
-    render, and the size of each .wasm build. Every
-    runtime's output is checked against the baseline's
-    before anything is timed: bit-identical for wasm, at least 80 dB below
-    the signal for the JavaScript engine. Each measurement gets one warm-up
-    and REPEAT timed runs with the runtimes interleaved; the tables show
-    medians, the JSON keeps min, median and max with machine information.
+    Workloads: the reference session; the strip (N tracks of noise through EQ,
+    compressor, fader and pan); idle (the same tracks with nothing connected,
+    their inputs declared silent, and asleep); tail (the same tracks with
+    every effect unit inserted and auto-bypass off, decaying after a burst,
+    timed against noise through the same units); automation (the strip's
+    tracks with fader, pan, an EQ gain and the compressor threshold ramped
+    every quantum, timed against the same tracks held still); units-micro
+    (each effect unit alone, ns per channel-sample, and the synth's and the
+    sampler's voices, ns per voice-sample, each net of the same engine without
+    it); render-overhead (Python's overhead on the session render under
+    wasmtime against the time inside the wasm exports). Also: the load of each
+    quantum at the largest strip size (p50, p99, max), the cost of one host
+    call with nothing to render, and the size of each .wasm build. Every
+    runtime's output is checked against the baseline's before anything is
+    timed: bit-identical for wasm, at least 80 dB below the signal for the
+    JavaScript engine. Each measurement gets one warm-up and REPEAT timed runs
+    with the runtimes interleaved; the tables show medians, the JSON keeps
+    min, median and max with machine information.
     """
     from rich.console import Console
     from rich.table import Table
