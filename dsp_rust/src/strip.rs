@@ -24,7 +24,9 @@ use crate::dsp::eq::{EqLaneSnapshot, EqLanes, EqParam, EqSettings};
 use crate::simd::{F4, M4};
 use crate::smooth::steps_for_ms;
 use crate::spec::ParamId;
-use crate::units::compressor::{apply_param, Compressor, CompressorLaneSnapshot, CompressorParam};
+use crate::units::compressor::{
+    apply_param, Compressor, CompressorLane, CompressorLaneSnapshot, CompressorParam,
+};
 
 pub use crate::simd::LANES;
 
@@ -81,6 +83,17 @@ fn slot(id: ParamId) -> Option<usize> {
 
 fn default_of(id: ParamId) -> f32 {
     id.spec().default
+}
+
+/// Everything a strip lane carries (parameters, settings, ramps, update
+/// schedule, filter and detector state), to move a track's strip from one
+/// lane or group to another ([`StripGroup::lane`]).
+#[derive(Clone, Copy, Debug)]
+pub struct StripLane {
+    eq: EqLaneSnapshot,
+    comp: CompressorLane,
+    values: [f32; STRIP_PARAMS.len()],
+    paused: bool,
 }
 
 /// The EQ and compressor of up to four tracks, one per lane.
@@ -189,6 +202,30 @@ impl StripGroup {
                 *v = v.keep(live);
             }
         }
+    }
+
+    /// Everything lane `k` carries (lane 3 for `k` ≥ [`LANES`]).
+    pub fn lane(&self, k: usize) -> StripLane {
+        let k = k.min(LANES - 1);
+        StripLane {
+            eq: self.eq.save_lane(k),
+            comp: self.comp.lane(k),
+            values: self.values[k],
+            paused: self.paused[k],
+        }
+    }
+
+    /// Make lane `k` what [`StripGroup::lane`] returned, of this group or
+    /// another: it continues exactly as that lane would have (ignored for
+    /// `k` ≥ [`LANES`]).
+    pub fn set_lane(&mut self, k: usize, lane: &StripLane) {
+        if k >= LANES {
+            return;
+        }
+        self.eq.restore_lane(k, &lane.eq);
+        self.comp.set_lane(k, &lane.comp);
+        self.values[k] = lane.values;
+        self.paused[k] = lane.paused;
     }
 
     /// Pause or resume lane `lane`. A paused lane is not processed: its

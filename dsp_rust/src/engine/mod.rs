@@ -30,8 +30,10 @@
 //! `meters` the meter arithmetic and auto-bypass bookkeeping.
 
 mod channel;
+mod group;
 mod lanes;
 mod meters;
+mod packing;
 mod render;
 mod routing;
 mod schedule;
@@ -47,6 +49,7 @@ pub use crate::engine::targets::{decode, target, TARGET_BUS, TARGET_MASTER, TARG
 
 use crate::config::zeroed;
 use crate::engine::channel::{Bus, Channel, Inserts, Master, Source, Track};
+use crate::engine::packing::Packing;
 use crate::engine::schedule::Ramp;
 use crate::events::EventQueue;
 use crate::simd::{zeroed_lanes, F4};
@@ -104,6 +107,8 @@ pub struct Engine {
     groups: Vec<StripGroup>,
     /// The groups holding at least one created track, in order.
     used_groups: Vec<u16>,
+    /// Which slot (group and lane) holds each track's strip.
+    packing: Packing,
     lanes_l: Vec<F4>,
     lanes_r: Vec<F4>,
     /// One quantum of zeros: the input of a track that has none.
@@ -167,6 +172,7 @@ impl Engine {
             bank: SampleBank::new(),
             groups,
             used_groups,
+            packing: Packing::new(tracks)?,
             lanes_l: zeroed_lanes(q)?,
             lanes_r: zeroed_lanes(q)?,
             silence: zeroed(q)?,
@@ -192,9 +198,11 @@ impl Engine {
     fn ensure_track(&mut self, t: usize) -> Result<&mut Track, ParamError> {
         let q = self.quantum;
         let silenced = self.solo_count > 0;
-        if let (Some(None), Some(g)) = (self.tracks.get(t), self.groups.get_mut(t / LANES)) {
-            // A new track: its lane starts like a new strip.
-            g.reset_lane(t % LANES);
+        let s = self.packing.slot(t);
+        if let (Some(None), Some(g)) = (self.tracks.get(t), self.groups.get_mut(s / LANES)) {
+            // A new track: its lane starts like a new strip, and runs.
+            g.reset_lane(s % LANES);
+            self.packing.stale = true;
             let group = (t / LANES) as u16;
             if let Err(at) = self.used_groups.binary_search(&group) {
                 // Reserved for every group at creation: never reallocates.
@@ -435,7 +443,8 @@ impl Engine {
     /// The strip group holding track `t`, and the track's lane in it.
     pub fn strip_group(&self, t: usize) -> Option<(&StripGroup, usize)> {
         self.tracks.get(t)?.as_ref()?;
-        Some((self.groups.get(t / LANES)?, t % LANES))
+        let s = self.packing.slot(t);
+        Some((self.groups.get(s / LANES)?, s % LANES))
     }
 
     /// True if channel (`kind`, `index`) exists and is auto-bypassed.

@@ -4,13 +4,12 @@
 //! fader and pan), buses, master.
 
 use crate::config::{BUSES_MAX, METER_STATE_ACTIVE, QUIET, RAMP_STEP_FRAMES};
-use crate::engine::channel::{Bus, Send, Source, Track};
-use crate::engine::lanes::{self, LaneGains};
+use crate::engine::channel::{Source, Track};
+use crate::engine::group::{reads_input, Frames, GroupPass};
 use crate::engine::meters::{self, channel_meter, meter_add, peak};
 use crate::engine::{Engine, ProcessError};
 use crate::math::flush;
-use crate::simd::{deinterleave, gather_flushed, sum_lanes_into, F4};
-use crate::smooth::Linear;
+use crate::simd::{any_at_least, F4};
 use crate::sources::bank::SampleBank;
 use crate::strip::LANES;
 
@@ -102,29 +101,23 @@ impl Engine {
         }
     }
 
-    /// Every track, four at a time: sources, strips, channels, into the
-    /// master mix; then auto-bypass.
+    /// Every track: sources, then the running tracks four at a time in
+    /// dense strip groups ([`super::packing`]): strips, channels, into the
+    /// master mix in track order; then auto-bypass.
     fn render_tracks(&mut self, start: usize, a: usize, b: usize, hold_base: usize) {
-        for i in 0..self.used_groups.len() {
-            let g = self.used_groups[i] as usize;
-            self.render_group(g, start, a, b, hold_base);
+        let running = self.render_sources(start, a, b);
+        if self.packing.stale {
+            let tracks = &self.tracks;
+            let runs = |t: usize| matches!(tracks.get(t), Some(Some(t)) if !t.skip);
+            self.packing.pack(&mut self.groups, runs);
         }
-    }
-
-    /// Tracks `4g..4g+3` on frames `a..b` of the quantum starting at call
-    /// frame `start`. Their sources go into the lanes of strip group `g`
-    /// (an input straight from its buffer, flushed); a bypassed track whose
-    /// source is quiet is a paused lane, one with sound wakes. After the
-    /// strips, a track with inserts or sends runs its channel on its own
-    /// buffers; the others run theirs in the lanes ([`super::lanes`]).
-    /// Every track's output then joins the master mix in track order.
-    fn render_group(&mut self, g: usize, start: usize, a: usize, b: usize, hold_base: usize) {
-        let n = b - a;
+        if running == 0 {
+            return;
+        }
         let cap = self.capacity;
         let Engine {
             tracks,
             groups,
-            bank,
             lanes_l,
             lanes_r,
             silence,
@@ -133,158 +126,69 @@ impl Engine {
             master,
             ..
         } = self;
-        let base = g * LANES;
-        let end = (base + LANES).min(tracks.len());
-        let tracks = match tracks.get_mut(base..end) {
-            Some(t) if t.iter().any(Option::is_some) => t,
-            _ => return,
+        let mut pass = GroupPass {
+            frames: Frames { start, a, b, cap },
+            hold_base,
+            ll: &mut lanes_l[..b - a],
+            lr: &mut lanes_r[..b - a],
+            silence: &silence[..b - a],
+            meters,
+            buses,
+            master,
         };
-        let group = &mut groups[g];
-        let (ll, lr) = (&mut lanes_l[..n], &mut lanes_r[..n]);
+        let mut batch: [Option<(usize, &mut Track)>; LANES] = [None, None, None, None];
+        let mut k = 0;
+        let mut g = 0;
+        let live = tracks
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_deref_mut().map(|t| (i, t)))
+            .filter(|(_, t)| !t.skip);
+        for (i, t) in live {
+            batch[k] = Some((i, t));
+            k += 1;
+            if k == LANES {
+                pass.run(&mut groups[g], &mut batch);
+                batch = [None, None, None, None];
+                k = 0;
+                g += 1;
+            }
+        }
+        if k > 0 {
+            pass.run(&mut groups[g], &mut batch);
+        }
+    }
 
-        // Sources: a fed input with a buffer is read in place, the others
-        // render into the channel's buffers. A lane whose source is known
-        // to be quiet before reading anything, on an asleep track, stays
-        // paused; if every lane does, nothing is read at all.
-        let mut direct = [false; LANES];
-        let mut needed = false;
-        for (k, slot) in tracks.iter_mut().enumerate() {
-            if let Some(t) = slot {
-                direct[k] =
-                    matches!(t.source, Source::Input) && !t.input.is_empty() && !t.input_silent;
-                if !direct[k] {
-                    t.source_quiet = render_source(t, bank, a, b);
+    /// Every track's source on frames `a..b` of the quantum starting at call
+    /// frame `start`: a synth or sampler renders into its channel's buffers,
+    /// an asleep input is scanned for sound (a fed input of an awake track
+    /// is read later, in place). A bypassed track whose source is quiet
+    /// skips the segment, one with sound wakes. Returns how many tracks run.
+    fn render_sources(&mut self, start: usize, a: usize, b: usize) -> usize {
+        let (cap, bank) = (self.capacity, &self.bank);
+        let mut running = 0;
+        let mut changed = false;
+        for t in self.tracks.iter_mut().flatten() {
+            let bypassed = t.ch.is_bypassed();
+            if reads_input(t) {
+                if bypassed {
+                    let (l, r) = t.input.split_at(cap);
+                    t.source_quiet = !any_at_least(&l[start + a..start + b], QUIET)
+                        && !any_at_least(&r[start + a..start + b], QUIET);
                 }
-                needed |= direct[k] || !(t.source_quiet && t.ch.is_bypassed());
+            } else {
+                t.source_quiet = render_source(t, bank, a, b);
             }
-        }
-        if !needed {
-            for t in tracks.iter_mut().flatten() {
-                t.skip = true;
+            let skip = bypassed && t.source_quiet;
+            if bypassed && !t.source_quiet {
+                t.ch.wake();
             }
-            for k in 0..LANES {
-                group.set_lane_paused(k, true);
-            }
-            return;
+            changed |= skip != t.skip;
+            t.skip = skip;
+            running += usize::from(!skip);
         }
-        let silence = &silence[..n];
-        let mut ins_l = [silence; LANES];
-        let mut ins_r = [silence; LANES];
-        for (k, slot) in tracks.iter().enumerate() {
-            match slot {
-                Some(t) if direct[k] => {
-                    let (il, ir) = t.input.split_at(cap);
-                    ins_l[k] = &il[start + a..start + b];
-                    ins_r[k] = &ir[start + a..start + b];
-                }
-                Some(t) if !matches!(t.source, Source::Input) => {
-                    ins_l[k] = &t.ch.left[a..b];
-                    ins_r[k] = &t.ch.right[a..b];
-                }
-                _ => {}
-            }
-        }
-        let source_peak = gather_flushed(ins_l, ll).max(gather_flushed(ins_r, lr));
-
-        // Which lanes run.
-        let mut live = [false; LANES];
-        for (k, slot) in tracks.iter_mut().enumerate() {
-            if let Some(t) = slot {
-                if direct[k] {
-                    t.source_quiet = source_peak.lane(k) < QUIET;
-                }
-                let bypassed = t.ch.is_bypassed();
-                t.skip = bypassed && t.source_quiet;
-                if bypassed && !t.source_quiet {
-                    t.ch.wake();
-                }
-                live[k] = !t.skip;
-            }
-        }
-        for (k, l) in live.iter().enumerate() {
-            group.set_lane_paused(k, !l);
-        }
-        if !live.iter().any(|l| *l) {
-            return;
-        }
-        group.process_flushed(ll, lr);
-
-        // Channels: tracks with inserts or sends one by one, on their own
-        // buffers; the rest in the lanes.
-        let mut strip_peaks = [0.0f32; LANES];
-        let mut own = [false; LANES];
-        for (k, slot) in tracks.iter_mut().enumerate() {
-            let t = match slot {
-                Some(t) if live[k] => t,
-                _ => continue,
-            };
-            own[k] = !t.ch.inserts.is_empty() || t.sends.iter().any(|s| !s.is_off());
-            if !own[k] {
-                continue;
-            }
-            let ch = &mut t.ch;
-            deinterleave(ll, k, &mut ch.left[a..b]);
-            deinterleave(lr, k, &mut ch.right[a..b]);
-            strip_peaks[k] = ch.run_inserts(a, b);
-            ch.apply_mute(a, b);
-            add_sends(&mut t.sends, true, buses, &ch.left, &ch.right, a, b);
-            ch.out.process(&mut ch.left[a..b], &mut ch.right[a..b]);
-            add_sends(&mut t.sends, false, buses, &ch.left, &ch.right, a, b);
-            meter_add(
-                channel_meter(meters, base + k),
-                &ch.left[a..b],
-                &ch.right[a..b],
-            );
-        }
-        let in_lanes = [0, 1, 2, 3].map(|k| live[k] && !own[k]);
-        if in_lanes.iter().any(|x| *x) {
-            let gains = [0, 1, 2, 3].map(|k| match tracks.get(k) {
-                Some(Some(t)) if in_lanes[k] => Some(LaneGains {
-                    mute: &t.ch.mute_gain,
-                    pan: &t.ch.out,
-                }),
-                _ => None,
-            });
-            let levels = lanes::run(ll, lr, &gains);
-            for (k, slot) in tracks.iter_mut().enumerate() {
-                let t = match slot {
-                    Some(t) if in_lanes[k] => t,
-                    _ => continue,
-                };
-                lanes::advance(&mut t.ch.mute_gain, &mut t.ch.out, n as u32);
-                strip_peaks[k] = levels.strip_peak.lane(k);
-                let m = channel_meter(meters, base + k);
-                m[0] = m[0].max(levels.peak[0].lane(k));
-                m[1] = m[1].max(levels.peak[1].lane(k));
-                m[2] += levels.squares[0].lane(k);
-                m[3] += levels.squares[1].lane(k);
-            }
-        }
-        for (k, slot) in tracks.iter().enumerate() {
-            if let Some(t) = slot {
-                if own[k] {
-                    reinterleave(&t.ch.left[a..b], k, ll);
-                    reinterleave(&t.ch.right[a..b], k, lr);
-                }
-            }
-        }
-        sum_lanes_into(ll, &mut master.left[a..b]);
-        sum_lanes_into(lr, &mut master.right[a..b]);
-
-        // Auto-bypass.
-        for (k, slot) in tracks.iter_mut().enumerate() {
-            let t = match slot {
-                Some(t) if live[k] => t,
-                _ => continue,
-            };
-            let sends = &t.sends;
-            let settled = || group.lane_is_quiet(k) && sends.iter().all(|s| !s.gain.is_active());
-            if t.ch
-                .try_sleep(t.source_quiet, strip_peaks[k], n, hold_base, settled)
-            {
-                group.reset_lane(k);
-            }
-        }
+        self.packing.stale |= changed;
+        running
     }
 
     /// Each bus: inserts, mute, fader and pan, into the master mix; a
@@ -392,51 +296,5 @@ fn render_source(t: &mut Track, bank: &SampleBank, a: usize, b: usize) -> bool {
             }
             s.is_quiet()
         }
-    }
-}
-
-/// Write `src` into lane `lane` of `lanes`, frame by frame.
-fn reinterleave(src: &[f32], lane: usize, lanes: &mut [F4]) {
-    for (v, x) in lanes.iter_mut().zip(src) {
-        *v = v.with_lane(lane, *x);
-    }
-}
-
-/// Add `src` scaled by the (possibly ramping) gain `g` into `dst`.
-fn add_scaled(dst: &mut [f32], src: &[f32], g: &mut Linear) {
-    if g.is_active() {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d += s * g.tick();
-        }
-    } else {
-        let k = g.current();
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d += s * k;
-        }
-    }
-}
-
-/// Add frames `a..b` of a track into every bus its pre-fader (`pre`) or
-/// post-fader sends reach.
-fn add_sends(
-    sends: &mut [Send; BUSES_MAX],
-    pre: bool,
-    buses: &mut [Option<Box<Bus>>],
-    left: &[f32],
-    right: &[f32],
-    a: usize,
-    b: usize,
-) {
-    for (s, bus) in sends.iter_mut().zip(buses.iter_mut()) {
-        if s.pre != pre || s.is_off() {
-            continue;
-        }
-        let bus = match bus {
-            Some(bus) => bus,
-            None => continue,
-        };
-        let mut gl = s.gain;
-        add_scaled(&mut bus.ch.left[a..b], &left[a..b], &mut gl);
-        add_scaled(&mut bus.ch.right[a..b], &right[a..b], &mut s.gain);
     }
 }

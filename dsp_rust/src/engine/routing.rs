@@ -255,8 +255,9 @@ impl Engine {
             }
             Field::Strip(pid) => {
                 if self.tracks[index].is_some() {
-                    if let Some(g) = self.groups.get_mut(index / LANES) {
-                        g.set(index % LANES, pid, v);
+                    let s = self.packing.slot(index);
+                    if let Some(g) = self.groups.get_mut(s / LANES) {
+                        g.set(s % LANES, pid, v);
                     }
                 }
             }
@@ -285,7 +286,8 @@ impl Engine {
             Field::SendPre(n) => switch_value(track?.sends[n].pre),
             Field::Strip(pid) => {
                 track?;
-                self.groups.get(index / LANES)?.get(index % LANES, pid)
+                let s = self.packing.slot(index);
+                self.groups.get(s / LANES)?.get(s % LANES, pid)
             }
         })
     }

@@ -252,6 +252,20 @@ pub fn gather_flushed(tracks: [&[f32]; LANES], out: &mut [F4]) -> F4 {
     peak
 }
 
+/// True if any sample of `x` is finite and at least `level` in magnitude
+/// (NaN and ±∞ never count), four samples at a time.
+pub fn any_at_least(x: &[f32], level: f32) -> bool {
+    let (lo, hi) = (F4::splat(level), F4::splat(f32::MAX));
+    let mut hit = M4::from_bools([false; LANES]);
+    let mut chunks = x.chunks_exact(LANES);
+    for c in &mut chunks {
+        let a = load4(c).abs();
+        hit = hit.or(a.ge(lo).and(a.le(hi)));
+    }
+    let loud = |v: &f32| v.abs() >= level && v.abs() <= f32::MAX;
+    hit.any() || chunks.remainder().iter().any(loud)
+}
+
 /// Add the lanes of every frame into `out`, lane 0 first: `out[i]` becomes
 /// `(((out[i] + l0) + l1) + l2) + l3` for the lanes `l0…l3` of `lanes[i]`,
 /// the order and rounding of adding four planar channels one after another.

@@ -150,6 +150,15 @@ pub struct CompressorLaneSnapshot {
     makeup: [f32; 4],
 }
 
+/// Everything one lane of a [`Compressor`] carries, its settings included,
+/// for moving a track's compressor to another lane ([`Compressor::lane`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CompressorLane {
+    /// The [`Settings`] fields in declaration order, then `rms_on`.
+    settings: [f32; 11],
+    running: CompressorLaneSnapshot,
+}
+
 /// The compressor on `L::COUNT` independent stereo tracks.
 #[derive(Clone, Debug)]
 pub struct Compressor<L: Lanes> {
@@ -312,6 +321,51 @@ impl<L: Lanes> Compressor<L> {
         m.target = m.target.with_lane(k, snap.makeup[1]);
         m.step = m.step.with_lane(k, snap.makeup[2]);
         m.remaining = m.remaining.with_lane(k, snap.makeup[3]);
+    }
+
+    /// Everything lane `k` carries, settings included.
+    pub fn lane(&self, k: usize) -> CompressorLane {
+        let s = &self.s;
+        CompressorLane {
+            settings: [
+                s.threshold_log2,
+                s.slope,
+                s.half_knee,
+                s.knee_coef,
+                s.attack_coef,
+                s.release_coef,
+                s.link,
+                s.own,
+                s.rms_active,
+                s.level_scale,
+                self.rms_on,
+            ]
+            .map(|v| v.lane(k)),
+            running: self.save_lane(k),
+        }
+    }
+
+    /// Make lane `k` what [`Compressor::lane`] returned: the same settings
+    /// and state, so it continues exactly as the lane it came from.
+    pub fn set_lane(&mut self, k: usize, lane: &CompressorLane) {
+        let s = &mut self.s;
+        let fields = [
+            &mut s.threshold_log2,
+            &mut s.slope,
+            &mut s.half_knee,
+            &mut s.knee_coef,
+            &mut s.attack_coef,
+            &mut s.release_coef,
+            &mut s.link,
+            &mut s.own,
+            &mut s.rms_active,
+            &mut s.level_scale,
+            &mut self.rms_on,
+        ];
+        for (f, v) in fields.into_iter().zip(lane.settings) {
+            *f = f.with_lane(k, v);
+        }
+        self.restore_lane(k, &lane.running);
     }
 
     /// True when processing would leave every lane's samples untouched.
