@@ -27,6 +27,8 @@
 //! the track, bus and master channels; `targets` how a target is encoded;
 //! `routing` which state each parameter addresses (one set/get path);
 //! `schedule` events and ramps; `render` the process call and its passes;
+//! `packing` which strip lane each track's strip lives in; `group` one
+//! strip group's pass; `lanes` the channels of four tracks in lanes;
 //! `meters` the meter arithmetic and auto-bypass bookkeeping.
 
 mod channel;
@@ -103,9 +105,10 @@ pub struct Engine {
     frame: u64,
     hold_base: usize,
     bank: SampleBank,
-    /// Strips of tracks `4g..4g+3` in the lanes of group `g`.
+    /// The tracks' strips, four per group; [`Packing`] says whose is where.
     groups: Vec<StripGroup>,
-    /// The groups holding at least one created track, in order.
+    /// The blocks of four track indices (`4q..4q+3`) holding at least one
+    /// created track, in order: whose meters a process call writes.
     used_groups: Vec<u16>,
     /// Which slot (group and lane) holds each track's strip.
     packing: Packing,
