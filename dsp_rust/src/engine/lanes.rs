@@ -5,47 +5,16 @@
 //! group's tracks go through those together: track `k` in lane `k` of every
 //! [`F4`], from the strip's output straight to the master sum. The lane
 //! arithmetic is the per-track path's ([`super::channel::Channel`],
-//! [`GainPan`]) lane for lane: the mute ramp ticks like
-//! [`Linear::tick`], the matrix is applied and flushed like
+//! [`GainPan`]) lane for lane: the mute ramp ticks like [`Linear::tick`]
+//! ([`LaneRamp`]), the matrix is applied and flushed like
 //! [`GainPan::process`] (a lane at rest on the identity passes untouched,
 //! as there), the meters add peaks and squares frame by frame in the same
 //! order, and [`crate::simd::sum_lanes_into`] adds the tracks into the
 //! master one after another. So a track gives the same bits on either path.
 
 use crate::dsp::gain_pan::GainPan;
-use crate::simd::{F4, LANES, M4};
+use crate::simd::{LaneRamp, F4, LANES, M4};
 use crate::smooth::Linear;
-
-/// Four [`Linear`] ramps side by side, ticked with its arithmetic
-/// (`value = target − step·remaining`).
-#[derive(Clone, Copy)]
-struct LaneRamp {
-    current: F4,
-    target: F4,
-    step: F4,
-    remaining: F4,
-}
-
-impl LaneRamp {
-    fn of(r: [&Linear; LANES]) -> LaneRamp {
-        LaneRamp {
-            current: F4::from_array(r.map(Linear::current)),
-            target: F4::from_array(r.map(Linear::target)),
-            step: F4::from_array(r.map(Linear::step)),
-            remaining: F4::from_array(r.map(|x| x.remaining() as f32)),
-        }
-    }
-
-    /// One step. A lane at rest holds `current == target`, and
-    /// `target − step·0` is `target`, so it stays put.
-    #[inline(always)]
-    fn tick(&mut self) -> F4 {
-        let zero = F4::splat(0.0);
-        self.remaining = (self.remaining - F4::splat(1.0)).max(zero);
-        self.current = self.target - self.step * self.remaining;
-        self.current
-    }
-}
 
 /// A lane's mute and fader/pan, as the lane pass reads them.
 pub(super) struct LaneGains<'a> {
@@ -65,8 +34,8 @@ pub(super) struct LaneLevels {
 
 /// The four lanes' state as the pass reads it, and which work it skips.
 struct Plan {
-    mute: LaneRamp,
-    matrix: [LaneRamp; 4],
+    mute: LaneRamp<F4>,
+    matrix: [LaneRamp<F4>; 4],
     /// Lanes whose matrix rests on the identity: passed untouched.
     identity: M4,
     mute_runs: bool,
@@ -79,13 +48,13 @@ impl Plan {
         let rest = Linear::new(1.0);
         let zero = Linear::new(0.0);
         let identity_matrix = [Linear::new(1.0), zero, zero, Linear::new(1.0)];
-        let mute = LaneRamp::of([0, 1, 2, 3].map(|k| lanes[k].as_ref().map_or(&rest, |g| g.mute)));
+        let mute = LaneRamp::of(&[0, 1, 2, 3].map(|k| lanes[k].as_ref().map_or(&rest, |g| g.mute)));
         let matrix_of = |k: usize| -> &[Linear; 4] {
             lanes[k]
                 .as_ref()
                 .map_or(&identity_matrix, |g| g.pan.matrix())
         };
-        let matrix = [0, 1, 2, 3].map(|e| LaneRamp::of([0, 1, 2, 3].map(|k| &matrix_of(k)[e])));
+        let matrix = [0, 1, 2, 3].map(|e| LaneRamp::of(&[0, 1, 2, 3].map(|k| &matrix_of(k)[e])));
         let ramping = |k: usize| matrix_of(k).iter().any(Linear::is_active);
         #[allow(clippy::float_cmp)]
         let at_identity = |k: usize| {
@@ -144,7 +113,7 @@ fn run_with<const MUTE: bool, const RAMP: bool>(
         peak: [zero; 2],
         squares: [zero; 2],
     };
-    let [mut ll, mut rl, mut lr, mut rr] = plan.matrix.map(|m| m.current);
+    let [mut ll, mut rl, mut lr, mut rr] = plan.matrix.map(|m| m.current());
     let keep = plan.identity;
     let runs = plan.matrix_runs;
     for (l, r) in left.iter_mut().zip(right.iter_mut()) {

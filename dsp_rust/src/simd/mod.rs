@@ -33,6 +33,9 @@ use crate::config::ConfigError;
 use crate::math::FLUSH_THRESHOLD;
 
 pub use imp::{F4, I4, M4};
+pub use ramp::LaneRamp;
+
+mod ramp;
 
 /// Lanes in an [`F4`].
 pub const LANES: usize = 4;
@@ -187,21 +190,6 @@ impl F4 {
         // `2^xi` (the bits above shift out).
         let scale = F4::from_bits((xi + F4::splat(8_388_735.0)).to_bits().shl_logical(23));
         p * scale
-    }
-}
-
-/// Copy four planar channels into lanes: frame `i` of `tracks[k]` becomes
-/// lane `k` of `out[i]`. A `None` track, or a track shorter than `out`,
-/// contributes `0.0`.
-pub fn interleave(tracks: [Option<&[f32]>; LANES], out: &mut [F4]) {
-    let get = |t: Option<&[f32]>, i: usize| t.and_then(|s| s.get(i)).copied().unwrap_or(0.0);
-    for (i, v) in out.iter_mut().enumerate() {
-        *v = F4::from_array([
-            get(tracks[0], i),
-            get(tracks[1], i),
-            get(tracks[2], i),
-            get(tracks[3], i),
-        ]);
     }
 }
 

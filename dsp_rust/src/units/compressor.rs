@@ -44,7 +44,7 @@
 
 use crate::config::{ConfigError, QUIET};
 use crate::math::DB_PER_LOG2;
-use crate::simd::Lanes;
+use crate::simd::{LaneRamp, Lanes};
 use crate::smooth::steps_for_ms;
 use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
 use crate::units::Unit;
@@ -73,50 +73,6 @@ pub fn one_pole_coef(time_ms: f32, sample_rate_hz: f32) -> f32 {
         (-1.0 / samples).exp() as f32
     } else {
         0.0
-    }
-}
-
-/// A linear ramp per lane with [`crate::smooth::Linear`]'s arithmetic
-/// (`value = target − step·remaining`), ticked on all lanes at once.
-#[derive(Clone, Copy, Debug)]
-struct Ramp<L> {
-    current: L,
-    target: L,
-    step: L,
-    remaining: L,
-}
-
-impl<L: Lanes> Ramp<L> {
-    fn new(v: f32) -> Self {
-        let z = L::splat(0.0);
-        Ramp {
-            current: L::splat(v),
-            target: L::splat(v),
-            step: z,
-            remaining: z,
-        }
-    }
-
-    fn set_target(&mut self, k: usize, target: f32, steps: u32) {
-        let current = self.current.lane(k);
-        self.target = self.target.with_lane(k, target);
-        #[allow(clippy::float_cmp)]
-        if steps == 0 || target == current {
-            self.snap(k);
-        } else {
-            self.remaining = self.remaining.with_lane(k, steps as f32);
-            self.step = self.step.with_lane(k, (target - current) / steps as f32);
-        }
-    }
-
-    fn snap(&mut self, k: usize) {
-        self.current = self.current.with_lane(k, self.target.lane(k));
-        self.remaining = self.remaining.with_lane(k, 0.0);
-        self.step = self.step.with_lane(k, 0.0);
-    }
-
-    fn active(&self) -> bool {
-        (0..L::COUNT).any(|k| self.remaining.lane(k) != 0.0)
     }
 }
 
@@ -168,7 +124,7 @@ pub struct Compressor<L: Lanes> {
     /// 1 where the lane's detector is RMS (whatever the ratio).
     rms_on: L,
     /// Makeup gain, log2 units.
-    makeup: Ramp<L>,
+    makeup: LaneRamp<L>,
     /// Smoothed gain reduction per channel, log2 units (≤ 0).
     reduction: [L; 2],
     /// RMS detector mean square per channel.
@@ -198,7 +154,7 @@ impl<L: Lanes> Compressor<L> {
                 level_scale: one,
             },
             rms_on: z,
-            makeup: Ramp::new(0.0),
+            makeup: LaneRamp::new(0.0),
             reduction: [z; 2],
             mean_square: [z; 2],
         }
@@ -295,16 +251,10 @@ impl<L: Lanes> Compressor<L> {
 
     /// Lane `k`'s running state.
     pub fn save_lane(&self, k: usize) -> CompressorLaneSnapshot {
-        let m = &self.makeup;
         CompressorLaneSnapshot {
             reduction: self.reduction.map(|v| v.lane(k)),
             mean_square: self.mean_square.map(|v| v.lane(k)),
-            makeup: [
-                m.current.lane(k),
-                m.target.lane(k),
-                m.step.lane(k),
-                m.remaining.lane(k),
-            ],
+            makeup: self.makeup.lane_state(k),
         }
     }
 
@@ -316,11 +266,7 @@ impl<L: Lanes> Compressor<L> {
         for (v, x) in self.mean_square.iter_mut().zip(snap.mean_square) {
             *v = v.with_lane(k, x);
         }
-        let m = &mut self.makeup;
-        m.current = m.current.with_lane(k, snap.makeup[0]);
-        m.target = m.target.with_lane(k, snap.makeup[1]);
-        m.step = m.step.with_lane(k, snap.makeup[2]);
-        m.remaining = m.remaining.with_lane(k, snap.makeup[3]);
+        self.makeup.set_lane_state(k, snap.makeup);
     }
 
     /// Everything lane `k` carries, settings included.
@@ -377,8 +323,8 @@ impl<L: Lanes> Compressor<L> {
                 && self.reduction[1].lane(k) == 0.0
                 && self.mean_square[0].lane(k) == 0.0
                 && self.mean_square[1].lane(k) == 0.0
-                && self.makeup.target.lane(k) == 0.0
-                && self.makeup.remaining.lane(k) == 0.0
+                && self.makeup.lane_state(k)[1] == 0.0
+                && self.makeup.lane_state(k)[3] == 0.0
         })
     }
 
@@ -403,7 +349,7 @@ impl<L: Lanes> Compressor<L> {
         }
         let linked = self.is_linked();
         let rms = (0..L::COUNT).any(|k| self.s.rms_active.lane(k) != 0.0);
-        let ramp = self.makeup.active();
+        let ramp = self.makeup.is_active();
         match (linked, rms, ramp) {
             (true, false, false) => self.run_linked::<false, false>(left, right),
             (true, false, true) => self.run_linked::<false, true>(left, right),
@@ -427,13 +373,12 @@ impl<L: Lanes> Compressor<L> {
     fn run_linked<const RMS: bool, const RAMP: bool>(&mut self, left: &mut [L], right: &mut [L]) {
         let s = self.s;
         let zero = L::splat(0.0);
-        let one = L::splat(1.0);
         let rms_mask = s.rms_active.gt(zero);
         let beta = L::splat(self.rms_coef);
         let mut red = self.reduction[0];
         let mut ms = self.mean_square[0];
         let mut mk = self.makeup;
-        let mut makeup = mk.current;
+        let mut makeup = mk.current();
         let mut chunk = [zero; LINKED_CHUNK];
         for (cl, cr) in left
             .chunks_mut(LINKED_CHUNK)
@@ -447,8 +392,7 @@ impl<L: Lanes> Compressor<L> {
             }
             for ((t, l), r) in targets.iter().zip(cl.iter_mut()).zip(cr.iter_mut()) {
                 if RAMP {
-                    mk.remaining = (mk.remaining - one).max(zero);
-                    makeup = mk.target - mk.step * mk.remaining;
+                    makeup = mk.tick();
                 }
                 red = smooth(red, *t, &s);
                 let g = (red + makeup).fast_exp2();
@@ -458,7 +402,6 @@ impl<L: Lanes> Compressor<L> {
         }
         self.reduction = [red, red];
         self.mean_square = [ms, ms];
-        mk.current = makeup;
         self.makeup = mk;
     }
 
@@ -467,18 +410,16 @@ impl<L: Lanes> Compressor<L> {
     fn run<const RMS: bool, const RAMP: bool>(&mut self, left: &mut [L], right: &mut [L]) {
         let s = self.s;
         let zero = L::splat(0.0);
-        let one = L::splat(1.0);
         let rms_mask = s.rms_active.gt(zero);
         let beta = L::splat(self.rms_coef);
         let [mut red_l, mut red_r] = self.reduction;
         let [mut ms_l, mut ms_r] = self.mean_square;
         let mut mk = self.makeup;
-        let mut makeup = mk.current;
+        let mut makeup = mk.current();
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let (xl, xr) = (*l, *r);
             if RAMP {
-                mk.remaining = (mk.remaining - one).max(zero);
-                makeup = mk.target - mk.step * mk.remaining;
+                makeup = mk.tick();
             }
             let (al, ar) = (xl.abs(), xr.abs());
             let peak = al.max_magnitude(ar);
@@ -493,7 +434,6 @@ impl<L: Lanes> Compressor<L> {
         }
         self.reduction = [red_l, red_r];
         self.mean_square = [ms_l, ms_r];
-        mk.current = makeup;
         self.makeup = mk;
     }
 }

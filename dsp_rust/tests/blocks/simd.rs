@@ -117,14 +117,78 @@ fn lanes_trait_agrees_for_f32_and_f4() {
 }
 
 #[test]
-fn interleave_round_trips() {
-    let a = [1.0f32, 2.0, 3.0];
-    let b = [4.0f32, 5.0];
-    let mut lanes = [F4::splat(9.0); 3];
-    interleave([Some(&a), None, Some(&b), Some(&a)], &mut lanes);
-    assert_eq!(lanes[1].to_array(), [2.0, 0.0, 5.0, 2.0]);
-    assert_eq!(lanes[2].to_array(), [3.0, 0.0, 0.0, 3.0]);
-    let mut out = [0.0f32; 3];
-    deinterleave(&lanes, 2, &mut out);
-    assert_eq!(out, [4.0, 5.0, 0.0]);
+fn transpose_swaps_lanes_and_rows() {
+    let rows = [0, 1, 2, 3].map(|r| F4::from_array([0, 1, 2, 3].map(|c| (4 * r + c) as f32)));
+    let t = F4::transpose(rows);
+    for (c, row) in t.iter().enumerate() {
+        assert_eq!(row.to_array(), [0, 1, 2, 3].map(|r| (4 * r + c) as f32));
+    }
+    assert_eq!(F4::transpose(t).map(F4::to_array), rows.map(F4::to_array));
+}
+
+#[test]
+fn gather_flushes_each_track_into_its_lane_and_round_trips() {
+    // 7 frames: one transposed block of four, then three frame by frame.
+    let a = [1.0f32, -2.0, 3.0, 1e-39, f32::NAN, 0.5, -0.25];
+    let b = [4.0f32, 5.0, f32::INFINITY, -6.0, 7.0, 8.0, 9.0];
+    let c = [0.0f32; 7];
+    let d = [-1.0f32, 1e30, -1e30, 2.0, -3.0, 4.0, -5.0];
+    let mut lanes = [F4::splat(9.0); 7];
+    let peak = gather_flushed([&a, &b, &c, &d], &mut lanes);
+    for (k, t) in [a, b, c, d].iter().enumerate() {
+        let mut out = [0.0f32; 7];
+        deinterleave(&lanes, k, &mut out);
+        let want = t.map(flush);
+        assert_eq!(out.map(f32::to_bits), want.map(f32::to_bits), "track {k}");
+        let most = want.iter().fold(0.0f32, |p, v| p.max(v.abs()));
+        assert_eq!(peak.lane(k), most, "peak of track {k}");
+    }
+}
+
+#[test]
+fn lane_sums_add_the_tracks_in_lane_order() {
+    // Values whose sum depends on the order: 1e8 + 1 − 1e8 + 1 rounds.
+    let mut rng = Rng(3);
+    let lanes: Vec<F4> = (0..9)
+        .map(|_| F4::from_array([1e8, rng.range(-1.0, 1.0), -1e8, rng.range(-1.0, 1.0)]))
+        .collect();
+    let mut out: Vec<f32> = (0..9).map(|i| 0.5 * i as f32).collect();
+    let mut want = out.clone();
+    for (w, v) in want.iter_mut().zip(&lanes) {
+        for x in v.to_array() {
+            *w += x;
+        }
+    }
+    sum_lanes_into(&lanes, &mut out);
+    assert_eq!(
+        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn any_at_least_sees_one_loud_finite_sample_anywhere() {
+    for n in [0usize, 3, 4, 9] {
+        let quiet = vec![1e-7f32; n];
+        assert!(!any_at_least(&quiet, 1e-6));
+        for at in 0..n {
+            let mut x = quiet.clone();
+            x[at] = -2e-6;
+            assert!(any_at_least(&x, 1e-6), "n {n}, at {at}");
+            x[at] = f32::NAN;
+            assert!(!any_at_least(&x, 1e-6), "NaN counted, n {n}, at {at}");
+            x[at] = f32::NEG_INFINITY;
+            assert!(!any_at_least(&x, 1e-6), "infinity counted, n {n}, at {at}");
+        }
+    }
+}
+
+#[test]
+fn max_magnitude_is_the_larger_magnitude() {
+    let a = F4::from_array([0.0, 1.5, 3.0, f32::INFINITY]);
+    let b = F4::from_array([1e-45, 2.5, 1.0, 7.0]);
+    assert_eq!(
+        a.max_magnitude(b).to_array(),
+        [1e-45, 2.5, 3.0, f32::INFINITY]
+    );
 }
