@@ -57,17 +57,12 @@ impl Packing {
 
     /// Put the tracks for which `runs` holds in slots `0, 1, …` in track
     /// order and the others after them, moving every lane whose slot
-    /// changes. Returns how many tracks run.
-    pub(super) fn pack(
-        &mut self,
-        groups: &mut [StripGroup],
-        runs: impl Fn(usize) -> bool,
-    ) -> usize {
+    /// changes.
+    pub(super) fn pack(&mut self, groups: &mut [StripGroup], runs: impl Fn(usize) -> bool) {
         let n = self.slot_of.len();
         self.order.clear();
         self.order
             .extend((0..n as u16).filter(|&t| runs(t as usize)));
-        let running = self.order.len();
         self.order
             .extend((0..n as u16).filter(|&t| !runs(t as usize)));
         self.moving.clear();
@@ -86,6 +81,5 @@ impl Packing {
             self.slot_of[t as usize] = s as u16;
         }
         self.stale = false;
-        running
     }
 }
