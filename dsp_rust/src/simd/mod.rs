@@ -1,5 +1,6 @@
 //! Four f32 lanes, [`F4`]: the vector the channel strips run in, one track
-//! per lane.
+//! per lane, and the synth's voices, one voice per lane; [`D4`], four f64
+//! lanes, carries the voices' envelopes.
 //!
 //! Two implementations with one interface:
 //!
@@ -10,7 +11,7 @@
 //!   lane-by-lane operations, which LLVM turns into SSE on x86_64.
 //!
 //! Both give the same bits for the same inputs: add, sub, mul and div are
-//! IEEE-754 single-precision operations, rounded to nearest in both;
+//! IEEE-754 single-precision (double for [`D4`]) operations, rounded to nearest in both;
 //! [`F4::max`] and [`F4::min`] are the wasm *pseudo* min/max (`a < b ? b : a`
 //! and `b < a ? b : a`), which the array version spells out the same way, so
 //! even NaN and signed-zero operands pick the same operand (the DSP never
@@ -32,7 +33,7 @@ use core::ops::{Add, Div, Mul, Sub};
 use crate::config::ConfigError;
 use crate::math::FLUSH_THRESHOLD;
 
-pub use imp::{F4, I4, M4};
+pub use imp::{D4, F4, I4, M4};
 pub use ramp::LaneRamp;
 
 mod ramp;
@@ -77,6 +78,28 @@ impl Div for F4 {
     #[inline(always)]
     fn div(self, o: F4) -> F4 {
         F4::div(self, o)
+    }
+}
+
+impl Add for D4 {
+    type Output = D4;
+    #[inline(always)]
+    fn add(self, o: D4) -> D4 {
+        D4::add(self, o)
+    }
+}
+
+impl Mul for D4 {
+    type Output = D4;
+    #[inline(always)]
+    fn mul(self, o: D4) -> D4 {
+        D4::mul(self, o)
+    }
+}
+
+impl fmt::Debug for D4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "D4{:?}", self.to_array())
     }
 }
 

@@ -352,3 +352,67 @@ impl M4 {
         self.0.get(k).map_or(false, |v| *v != 0)
     }
 }
+
+/// Four f64 lanes, computed lane by lane.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+pub struct D4([f64; 4]);
+
+impl D4 {
+    /// All lanes `v`.
+    #[inline(always)]
+    pub fn splat(v: f64) -> D4 {
+        D4([v; 4])
+    }
+
+    /// Lanes from an array, lane 0 first.
+    #[inline(always)]
+    pub fn from_array(a: [f64; 4]) -> D4 {
+        D4(a)
+    }
+
+    /// The lanes as an array, lane 0 first.
+    #[inline(always)]
+    pub fn to_array(self) -> [f64; 4] {
+        self.0
+    }
+
+    /// Lane `k` (0.0 for `k` ≥ 4).
+    #[inline(always)]
+    pub fn lane(self, k: usize) -> f64 {
+        self.0.get(k).copied().unwrap_or(0.0)
+    }
+
+    #[inline(always)]
+    pub(super) fn add(self, o: D4) -> D4 {
+        let (a, b) = (self.0, o.0);
+        D4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
+    }
+
+    #[inline(always)]
+    pub(super) fn mul(self, o: D4) -> D4 {
+        let (a, b) = (self.0, o.0);
+        D4([a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]])
+    }
+
+    /// Per lane `lo < self && self < hi` (false for NaN).
+    #[inline(always)]
+    pub fn inside(self, lo: D4, hi: D4) -> M4 {
+        let (x, l, h) = (self.0, lo.0, hi.0);
+        let m = |k: usize| mask(x[k] > l[k] && x[k] < h[k]);
+        M4([m(0), m(1), m(2), m(3)])
+    }
+
+    /// Per lane `v × (self as f32)`: each lane rounded to the nearest f32,
+    /// times the f32 lane of `v`.
+    #[inline(always)]
+    pub fn mul_f32(self, v: F4) -> F4 {
+        let (x, v) = (self.0, v.to_array());
+        F4([
+            v[0] * x[0] as f32,
+            v[1] * x[1] as f32,
+            v[2] * x[2] as f32,
+            v[3] * x[3] as f32,
+        ])
+    }
+}

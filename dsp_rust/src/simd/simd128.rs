@@ -317,3 +317,71 @@ impl M4 {
         }
     }
 }
+
+/// Four f64 lanes in two wasm `v128` (f64x2 each): lanes 0–1, then 2–3.
+#[derive(Clone, Copy)]
+pub struct D4(v128, v128);
+
+impl D4 {
+    /// All lanes `v`.
+    #[inline(always)]
+    pub fn splat(v: f64) -> D4 {
+        D4(f64x2_splat(v), f64x2_splat(v))
+    }
+
+    /// Lanes from an array, lane 0 first.
+    #[inline(always)]
+    pub fn from_array(a: [f64; 4]) -> D4 {
+        D4(f64x2(a[0], a[1]), f64x2(a[2], a[3]))
+    }
+
+    /// The lanes as an array, lane 0 first.
+    #[inline(always)]
+    pub fn to_array(self) -> [f64; 4] {
+        [
+            f64x2_extract_lane::<0>(self.0),
+            f64x2_extract_lane::<1>(self.0),
+            f64x2_extract_lane::<0>(self.1),
+            f64x2_extract_lane::<1>(self.1),
+        ]
+    }
+
+    /// Lane `k` (0.0 for `k` ≥ 4).
+    #[inline(always)]
+    pub fn lane(self, k: usize) -> f64 {
+        match k {
+            0 => f64x2_extract_lane::<0>(self.0),
+            1 => f64x2_extract_lane::<1>(self.0),
+            2 => f64x2_extract_lane::<0>(self.1),
+            3 => f64x2_extract_lane::<1>(self.1),
+            _ => 0.0,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn add(self, o: D4) -> D4 {
+        D4(f64x2_add(self.0, o.0), f64x2_add(self.1, o.1))
+    }
+
+    #[inline(always)]
+    pub(super) fn mul(self, o: D4) -> D4 {
+        D4(f64x2_mul(self.0, o.0), f64x2_mul(self.1, o.1))
+    }
+
+    /// Per lane `lo < self && self < hi` (false for NaN).
+    #[inline(always)]
+    pub fn inside(self, lo: D4, hi: D4) -> M4 {
+        let a = v128_and(f64x2_gt(self.0, lo.0), f64x2_lt(self.0, hi.0));
+        let b = v128_and(f64x2_gt(self.1, lo.1), f64x2_lt(self.1, hi.1));
+        M4(i32x4_shuffle::<0, 2, 4, 6>(a, b))
+    }
+
+    /// Per lane `v × (self as f32)`: each lane rounded to the nearest f32,
+    /// times the f32 lane of `v`.
+    #[inline(always)]
+    pub fn mul_f32(self, v: F4) -> F4 {
+        let lo = f32x4_demote_f64x2_zero(self.0);
+        let hi = f32x4_demote_f64x2_zero(self.1);
+        F4(f32x4_mul(v.0, i32x4_shuffle::<0, 1, 4, 5>(lo, hi)))
+    }
+}

@@ -192,3 +192,67 @@ fn max_magnitude_is_the_larger_magnitude() {
         [1e-45, 2.5, 3.0, f32::INFINITY]
     );
 }
+
+#[test]
+fn f64_lanes_step_compare_and_scale_like_scalar_f64() {
+    let mut rng = Rng(0x51ed_270b_2ef1_b5c3);
+    let special = [
+        0.0,
+        -0.0,
+        1e-300,
+        -1e-300,
+        f64::INFINITY,
+        f64::NAN,
+        1.3,
+        -0.001,
+    ];
+    let any = |rng: &mut Rng| -> f64 {
+        match rng.below(4) {
+            0 => special[rng.below(special.len())],
+            1 => f64::from_bits(rng.next()),
+            _ => rng.range(-2.0, 2.0) as f64 * (1.0 + rng.unit() as f64 * 1e-9),
+        }
+    };
+    for _ in 0..100_000 {
+        let (a, b, c, lo, hi) = (
+            [0; 4].map(|_| any(&mut rng)),
+            [0; 4].map(|_| any(&mut rng)),
+            [0; 4].map(|_| any(&mut rng)),
+            [0; 4].map(|_| any(&mut rng)),
+            [0; 4].map(|_| any(&mut rng)),
+        );
+        let v = [0; 4].map(|_| rng.any_f32());
+        let d = |x: [f64; 4]| D4::from_array(x);
+        let step = (d(a) + d(b) * d(c)).to_array();
+        let x = d(a) + d(b) * d(c);
+        let inside = x.inside(d(lo), d(hi));
+        let scaled = x.mul_f32(F4::from_array(v)).to_array();
+        for k in 0..4 {
+            let want = a[k] + b[k] * c[k];
+            assert_eq!(
+                step[k].to_bits(),
+                want.to_bits(),
+                "{} + {}·{}",
+                a[k],
+                b[k],
+                c[k]
+            );
+            assert_eq!(x.lane(k).to_bits(), want.to_bits());
+            assert_eq!(
+                inside.lane(k),
+                lo[k] < want && want < hi[k],
+                "{} in ({}, {})",
+                want,
+                lo[k],
+                hi[k]
+            );
+            let s = v[k] * want as f32;
+            assert!(
+                scaled[k].to_bits() == s.to_bits() || (scaled[k].is_nan() && s.is_nan()),
+                "{} × {} as f32",
+                v[k],
+                want
+            );
+        }
+    }
+}

@@ -84,9 +84,10 @@ pub use self::params::{
 };
 
 use self::params::{Control, ParamState};
-use self::voice::{Voice, Weights};
+use self::voice::{render_quad, Voice, Weights};
 use crate::config::{zeroed, ConfigError};
 use crate::math::flush;
+use crate::simd::LANES;
 
 mod env;
 mod osc;
@@ -310,10 +311,10 @@ impl Synth {
         right.copy_from_slice(left);
     }
 
-    fn render_chunk(&mut self, out: &mut [f32]) {
-        let n = out.len();
-        let mut any1 = false;
-        let mut any2 = false;
+    /// Fill the first `n` frames of the oscillator weight and gain buffers;
+    /// whether oscillator 1 and oscillator 2 have a nonzero weight in them.
+    fn weights(&mut self, n: usize) -> (bool, bool) {
+        let p = &mut self.params;
         let bufs = self
             .buf_a
             .iter_mut()
@@ -322,19 +323,46 @@ impl Synth {
             .zip(self.buf_d.iter_mut())
             .zip(self.buf_gain.iter_mut())
             .take(n);
+        let ramping = p.osc1_wave.is_active()
+            || p.osc2_wave.is_active()
+            || p.mix.is_active()
+            || p.gain.is_active();
+        if !ramping {
+            // At rest every frame has the same weights.
+            let (w1, w2, m) = (
+                p.osc1_wave.current(),
+                p.osc2_wave.current(),
+                p.mix.current(),
+            );
+            let m1 = 1.0 - m;
+            let (a, b) = (m1 * (1.0 - (w1 + w1)), m1 * w1);
+            let (c, d) = (m * (1.0 - w2), m * w2);
+            let g = p.gain.current();
+            for ((((va, vb), vc), vd), vg) in bufs {
+                (*va, *vb, *vc, *vd, *vg) = (a, b, c, d, g);
+            }
+            return (m != 1.0, m != 0.0);
+        }
+        let (mut any1, mut any2) = (false, false);
         for ((((a, b), c), d), g) in bufs {
-            let w1 = self.params.osc1_wave.tick();
-            let w2 = self.params.osc2_wave.tick();
-            let m = self.params.mix.tick();
+            let w1 = p.osc1_wave.tick();
+            let w2 = p.osc2_wave.tick();
+            let m = p.mix.tick();
             let m1 = 1.0 - m;
             *a = m1 * (1.0 - (w1 + w1));
             *b = m1 * w1;
             *c = m * (1.0 - w2);
             *d = m * w2;
-            *g = self.params.gain.tick();
+            *g = p.gain.tick();
             any1 |= m != 1.0;
             any2 |= m != 0.0;
         }
+        (any1, any2)
+    }
+
+    fn render_chunk(&mut self, out: &mut [f32]) {
+        let n = out.len();
+        let (any1, any2) = self.weights(n);
         out.fill(0.0);
         let mut i = 0;
         while i < n {
@@ -351,17 +379,7 @@ impl Synth {
                 self.buf_d.get(range),
             ) {
                 let w = Weights { a, b, c, d };
-                let ctl = &self.ctl;
-                for v in self.voices.iter_mut() {
-                    if !v.is_active() {
-                        continue;
-                    }
-                    match (any1, any2) {
-                        (true, false) => v.render::<true, false>(&w, o, ctl),
-                        (false, true) => v.render::<false, true>(&w, o, ctl),
-                        _ => v.render::<true, true>(&w, o, ctl),
-                    }
-                }
+                render_voices(&mut self.voices, &w, o, &self.ctl, any1, any2);
             }
             i += seg;
             self.frames_to_tick -= seg as u32;
@@ -397,5 +415,30 @@ impl Synth {
     /// [`Synth::is_quiet`] its output is exactly 0).
     pub fn tail_frames(&self) -> usize {
         0
+    }
+}
+
+/// Add one control segment of every sounding voice to `out`: the sounding
+/// slots, in slot order, four to a vector ([`render_quad`]), so the voices
+/// are added one after another in slot order as if rendered one by one.
+fn render_voices(
+    voices: &mut [Voice; SLOTS],
+    w: &Weights,
+    out: &mut [f32],
+    ctl: &Control,
+    any1: bool,
+    any2: bool,
+) {
+    let mut sounding = voices.iter_mut().filter(|v| v.is_active());
+    loop {
+        let quad = [(); LANES].map(|_| sounding.next());
+        if quad[0].is_none() {
+            return;
+        }
+        match (any1, any2) {
+            (true, false) => render_quad::<true, false>(quad, w, out, ctl),
+            (false, true) => render_quad::<false, true>(quad, w, out, ctl),
+            _ => render_quad::<true, true>(quad, w, out, ctl),
+        }
     }
 }

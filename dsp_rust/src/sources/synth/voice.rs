@@ -1,12 +1,13 @@
 //! One synth voice: its two oscillators, its filter and amplitude
 //! envelopes, and its state-variable low-pass filter, rendered one control
-//! segment at a time.
+//! segment at a time, four voices at once in [`F4`] lanes.
 
-use super::env::{Env, Stage};
-use super::osc::{advance, blamp, saw, wrap_half};
+use super::env::{Env, EnvQuad, Stage};
+use super::osc::{advance, blamp, blep, naive_saw, sin_half_pi, wrap_half, Edges};
 use super::params::Control;
 use super::{CONTROL_FRAMES, MAX_PHASE_INC};
-use crate::math::{exp2_f64, flush, flush_f64, sin_half_pi, tan_pi_f64};
+use crate::math::{exp2_f64, flush, flush_f64, tan_pi_f64};
+use crate::simd::{sum_lanes_into, F4, LANES};
 
 /// Per-sample oscillator weights: saw(t), saw(t + ½), sine, triangle.
 pub(super) struct Weights<'a> {
@@ -155,78 +156,116 @@ impl Voice {
         self.held = false;
         self.amp.fade_out(frames);
     }
+}
 
-    /// Add this voice's output for one control segment to `out`.
-    /// `O1`/`O2`: whether oscillator 1/2 has a nonzero weight anywhere in
-    /// the segment (skipping a zero-weight term gives the same bits).
-    #[inline(always)]
-    pub(super) fn render<const O1: bool, const O2: bool>(
-        &mut self,
-        w: &Weights,
-        out: &mut [f32],
-        ctl: &Control,
-    ) {
-        let mut amp = self.amp;
-        let mut fenv = self.fenv;
-        let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
-        let (mut p2, dt2, inv2) = (self.p2, self.dt2, self.inv_dt2);
-        let (om1, om2) = (1.0 - dt1, 1.0 - dt2);
-        let dt2x4 = 4.0 * dt2;
-        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
-        let (mut ic1, mut ic2) = (self.ic1, self.ic2);
-        // Pass 1: the oscillator mix (independent samples, throughput-bound).
-        let mut xs = [0.0f32; CONTROL_FRAMES as usize];
-        let weights = w.a.iter().zip(w.b.iter()).zip(w.c.iter()).zip(w.d.iter());
-        for (x, (((&wa, &wb), &wc), &wd)) in xs.iter_mut().zip(weights) {
-            let o1 = if O1 {
-                let s = saw(p1, dt1, om1, inv1);
-                let h = saw(wrap_half(p1), dt1, om1, inv1);
-                wa * s + wb * h
-            } else {
-                0.0
-            };
-            let o2 = if O2 {
-                let tri = 1.0 - (4.0 * p2 - 2.0).abs();
-                let sine = sin_half_pi(tri);
-                let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
-                let tri_bl = tri + dt2x4 * corners;
-                wc * sine + wd * tri_bl
-            } else {
-                0.0
-            };
-            *x = if O1 && O2 {
-                o1 + o2
-            } else if O1 {
-                o1
-            } else {
-                o2
-            };
+/// Add one control segment of up to four voices to `out`, one voice per
+/// lane, in lane order: lane `k`'s sample is added after lane `k − 1`'s,
+/// which is the order of adding the voices one after another. Each lane
+/// does its voice's arithmetic operation for operation, so a voice sounds
+/// the same bits in whichever lane, beside whichever voices, it runs.
+/// Idle voices fill unused lanes and add nothing. `O1`/`O2`: whether
+/// oscillator 1/2 has a nonzero weight anywhere in the segment (skipping a
+/// zero-weight term gives the same bits). `out` holds at most
+/// [`CONTROL_FRAMES`] frames.
+#[inline(always)]
+pub(super) fn render_quad<const O1: bool, const O2: bool>(
+    quad: [Option<&mut Voice>; LANES],
+    w: &Weights,
+    out: &mut [f32],
+    ctl: &Control,
+) {
+    const N: usize = CONTROL_FRAMES as usize;
+    let n = out.len().min(N);
+    let q: [&Voice; LANES] = [0, 1, 2, 3].map(|k| quad[k].as_deref().unwrap_or(&Voice::IDLE));
+    let lanes = |f: fn(&Voice) -> f32| F4::from_array([f(q[0]), f(q[1]), f(q[2]), f(q[3])]);
+    let (mut p1, dt1, inv1) = (lanes(|v| v.p1), lanes(|v| v.dt1), lanes(|v| v.inv_dt1));
+    let (mut p2, dt2, inv2) = (lanes(|v| v.p2), lanes(|v| v.dt2), lanes(|v| v.inv_dt2));
+    let one = F4::splat(1.0);
+    let (om1, om2) = (one - dt1, one - dt2);
+    let dt2x4 = F4::splat(4.0) * dt2;
+    let (a1, a2, a3) = (lanes(|v| v.a1), lanes(|v| v.a2), lanes(|v| v.a3));
+    let (mut ic1, mut ic2) = (lanes(|v| v.ic1), lanes(|v| v.ic2));
+    let mut amp_envs = [q[0].amp, q[1].amp, q[2].amp, q[3].amp];
+    let mut fenv_envs = [q[0].fenv, q[1].fenv, q[2].fenv, q[3].fenv];
+    let mut amp = EnvQuad::load(&amp_envs);
+    let mut fenv = EnvQuad::load(&fenv_envs);
+    // Pass 1: the oscillator mix (independent samples, throughput-bound).
+    // Away from the waveforms' jumps and corners every residual is 0 and
+    // the plain shapes are the same bits as the corrected ones (`s − 0 =
+    // s`; `tri + 0 = tri`, as `tri` is never −0), so a frame computes the
+    // residuals only when a lane may be near one (`edges`).
+    // Oscillator 1 writes its part and oscillator 2 adds its own, in two
+    // loops that each keep few vectors live (`o1 + o2`, as in one loop).
+    let sounding = EnvQuad::sounding(&amp_envs);
+    let edges = Edges::new(dt1, dt2, sounding);
+    let mut xs = [F4::splat(0.0); N];
+    let xs_n = &mut xs[..n];
+    if O1 {
+        let weights = w.a.iter().zip(w.b.iter());
+        for (x, (&wa, &wb)) in xs_n.iter_mut().zip(weights) {
+            let h1 = wrap_half(p1);
+            let (mut s1, mut sh1) = (naive_saw(p1), naive_saw(h1));
+            if edges.near_saw(s1) {
+                s1 = s1 - blep(p1, dt1, om1, inv1);
+                sh1 = sh1 - blep(h1, dt1, om1, inv1);
+            }
+            *x = F4::splat(wa) * s1 + F4::splat(wb) * sh1;
             p1 = advance(p1, dt1);
+        }
+    }
+    if O2 {
+        let weights = w.c.iter().zip(w.d.iter());
+        for (x, (&wc, &wd)) in xs_n.iter_mut().zip(weights) {
+            let tri = one - (F4::splat(4.0) * p2 - F4::splat(2.0)).abs();
+            let mut tri_bl = tri;
+            if edges.near_tri(tri) {
+                let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
+                tri_bl = tri + dt2x4 * corners;
+            }
+            let o2 = F4::splat(wc) * sin_half_pi(tri) + F4::splat(wd) * tri_bl;
+            *x = if O1 { *x + o2 } else { o2 };
             p2 = advance(p2, dt2);
         }
-        // Pass 2: envelopes, filter and amplitude (the recursions).
-        for (o, &x) in out.iter_mut().zip(xs.iter()) {
-            amp.tick(&ctl.amp, ctl.sustain);
-            if amp.stage == Stage::Idle {
+    }
+    // Pass 2: envelopes, filter and amplitude (the recursions). A lane
+    // whose amplitude envelope has ended adds −0.0, which leaves any sum
+    // as it is; once every lane has ended the segment stops.
+    let mut sounding = sounding;
+    let nothing = F4::splat(-0.0);
+    let mut ys = [nothing; N];
+    for (y, &x) in ys.iter_mut().zip(xs.iter()).take(n) {
+        if amp.tick(&mut amp_envs, &ctl.amp, ctl.sustain) {
+            sounding = EnvQuad::sounding(&amp_envs);
+            if !sounding.any() {
                 break;
             }
-            fenv.tick(&ctl.fenv, ctl.fenv_sustain);
-            let v3 = x - ic2;
-            let v1 = a1 * ic1 + a2 * v3;
-            let v2 = ic2 + a2 * ic1 + a3 * v3;
-            ic1 = v1 + v1 - ic1;
-            ic2 = v2 + v2 - ic2;
-            *o += v2 * amp.level as f32;
         }
-        if amp.stage == Stage::Idle {
-            *self = Voice::IDLE;
-            return;
+        fenv.tick(&mut fenv_envs, &ctl.fenv, ctl.fenv_sustain);
+        let v3 = x - ic2;
+        let v1 = a1 * ic1 + a2 * v3;
+        let v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = v1 + v1 - ic1;
+        ic2 = v2 + v2 - ic2;
+        *y = F4::select(sounding, amp.scale(v2), nothing);
+    }
+    sum_lanes_into(&ys[..n], out);
+    let state = [p1, p2, ic1, ic2].map(F4::to_array);
+    for (k, v) in quad.into_iter().enumerate() {
+        let v = match v {
+            Some(v) => v,
+            None => continue,
+        };
+        if amp_envs[k].stage == Stage::Idle {
+            *v = Voice::IDLE;
+            continue;
         }
-        self.amp = amp;
-        self.fenv = fenv;
-        self.p1 = p1;
-        self.p2 = p2;
-        self.ic1 = ic1;
-        self.ic2 = ic2;
+        v.amp = amp_envs[k];
+        v.amp.level = amp.level(k);
+        v.fenv = fenv_envs[k];
+        v.fenv.level = fenv.level(k);
+        v.p1 = state[0][k];
+        v.p2 = state[1][k];
+        v.ic1 = state[2][k];
+        v.ic2 = state[3][k];
     }
 }
