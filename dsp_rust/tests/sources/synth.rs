@@ -285,3 +285,50 @@ fn voices_sound_the_same_in_any_lane_and_add_in_slot_order() {
         );
     }
 }
+
+/// Each oscillator's phase runs on while the mix gives it no weight, so
+/// fading it in later picks up where it would have been: after the mix
+/// moves from one oscillator to the other, the output matches a note that
+/// played the second oscillator all along (up to the filter's memory of
+/// the first, long decayed).
+#[test]
+fn oscillator_phases_run_on_while_the_mix_silences_them() {
+    let base = [
+        (CUTOFF_HZ, 12000.0),
+        (FILTER_ENV_OCTAVES, 0.0),
+        (RESONANCE, 0.0),
+    ];
+    for (from, to) in [(0.0, 1.0), (1.0, 0.0)] {
+        let with = |mix: f32| {
+            let mut p = base.to_vec();
+            p.push((OSC_MIX, mix));
+            synth(&p)
+        };
+        let n = 6000;
+        // Middle C: 2400 frames are 13.08 cycles, so a phase that stood
+        // still would be off by 0.08 of a cycle.
+        let mut all_along = with(to);
+        let want = play(&mut all_along, &[(0, 60, 0.9)], n, &[128]);
+        let mut switched = with(from);
+        let got = play_with(
+            &mut switched,
+            &[(0, 60, 0.9)],
+            &[(2400, OSC_MIX, to)],
+            n,
+            &[128],
+        );
+        let tail = 5000..n;
+        let peak = want[tail.clone()]
+            .iter()
+            .fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(peak > 0.05, "the note sounds ({peak})");
+        let diff = got[tail.clone()]
+            .iter()
+            .zip(&want[tail])
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            diff < 1e-4 * peak,
+            "mix {from} → {to}: off by {diff} (peak {peak})"
+        );
+    }
+}

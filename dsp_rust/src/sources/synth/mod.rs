@@ -73,9 +73,11 @@
 //! # Files
 //! This file holds the [`Synth`]: its voice slots, note allocation and
 //! stealing, and the render loop. `params.rs` holds the parameter rows, the
-//! parameter state and the control values derived from it; `voice.rs` one
-//! voice (oscillators, envelopes, filter); `env.rs` the envelopes; `osc.rs`
-//! the band-limited oscillator kernels.
+//! parameter state and the control values derived from it; `voice.rs` a
+//! voice's state and its notes, and the render of four voices at once, one
+//! per f32x4 lane (oscillators, envelopes in f64 lanes, filter), added in
+//! slot order so that the mix has the bits of the voices added one by one;
+//! `env.rs` the envelopes; `osc.rs` the band-limited oscillator kernels.
 
 pub use self::params::{
     ATTACK_MS, CUTOFF_HZ, DECAY_MS, FENV_ATTACK_MS, FENV_DECAY_MS, FENV_RELEASE_MS, FENV_SUSTAIN,
