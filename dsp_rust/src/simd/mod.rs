@@ -41,6 +41,15 @@ mod ramp;
 /// Lanes in an [`F4`].
 pub const LANES: usize = 4;
 
+/// True where an [`F4`] operation is one vector instruction (wasm SIMD,
+/// x86-64's SSE): four lanes then cost about what one does. In the scalar
+/// wasm build each lane is its own instruction, and lanes that carry nothing
+/// are work wasted.
+pub const F4_IS_VECTOR: bool = cfg!(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+));
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[path = "simd128.rs"]
 mod imp;

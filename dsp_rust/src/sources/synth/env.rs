@@ -132,6 +132,16 @@ impl Env {
         }
     }
 
+    /// The per-sample step; ends the stage when the level leaves `(lo, hi)`
+    /// (as [`EnvQuad::tick`] does lane by lane).
+    #[inline(always)]
+    pub(super) fn tick(&mut self, r: &EnvRates, sustain: f32) {
+        self.level = self.base + self.level * self.coef;
+        if !(self.level < self.hi && self.level > self.lo) {
+            self.end_stage(r, sustain);
+        }
+    }
+
     /// Fade out linearly from the current level to 0 over `frames` frames.
     pub(super) fn fade_out(&mut self, frames: f64) {
         self.stage = Stage::Fade;

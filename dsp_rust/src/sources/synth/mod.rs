@@ -73,11 +73,12 @@
 //! # Files
 //! This file holds the [`Synth`]: its voice slots, note allocation and
 //! stealing, and the render loop. `params.rs` holds the parameter rows, the
-//! parameter state and the control values derived from it; `voice.rs` a
-//! voice's state and its notes, and the render of four voices at once, one
-//! per f32x4 lane (oscillators, envelopes in f64 lanes, filter), added in
-//! slot order so that the mix has the bits of the voices added one by one;
-//! `env.rs` the envelopes; `osc.rs` the band-limited oscillator kernels.
+//! parameter state and the control values derived from it; `voice.rs` one
+//! voice (its notes, control updates and one-voice render); `quad.rs` four
+//! voices at once, one per f32x4 lane (envelopes in f64 lanes), added in
+//! slot order so that the mix has the bits of the voices rendered one by
+//! one; `env.rs` the envelopes; `osc.rs` the band-limited oscillator kernels
+//! and `osc4.rs` the same kernels four lanes at a time.
 
 pub use self::params::{
     ATTACK_MS, CUTOFF_HZ, DECAY_MS, FENV_ATTACK_MS, FENV_DECAY_MS, FENV_RELEASE_MS, FENV_SUSTAIN,
@@ -86,14 +87,17 @@ pub use self::params::{
 };
 
 use self::params::{Control, ParamState};
-use self::voice::{render_quad, Voice, Weights};
+use self::quad::render_quad;
+use self::voice::{Voice, Weights};
 use crate::config::{zeroed, ConfigError};
 use crate::math::flush;
-use crate::simd::LANES;
+use crate::simd::{F4_IS_VECTOR, LANES};
 
 mod env;
 mod osc;
+mod osc4;
 mod params;
+mod quad;
 #[cfg(test)]
 mod tests;
 mod voice;
@@ -420,9 +424,11 @@ impl Synth {
     }
 }
 
-/// Add one control segment of every sounding voice to `out`: the sounding
-/// slots, in slot order, four to a vector ([`render_quad`]), so the voices
-/// are added one after another in slot order as if rendered one by one.
+/// Add one control segment of every sounding voice to `out`, in slot
+/// order: four at a time in [`F4`](crate::simd::F4) lanes ([`render_quad`]) where vectors are
+/// real ([`F4_IS_VECTOR`]) and at least two voices share one, else one by
+/// one ([`Voice::render`]). Either way the voices are added one after
+/// another in slot order, with the same bits.
 fn render_voices(
     voices: &mut [Voice; SLOTS],
     w: &Weights,
@@ -433,14 +439,23 @@ fn render_voices(
 ) {
     let mut sounding = voices.iter_mut().filter(|v| v.is_active());
     loop {
-        let quad = [(); LANES].map(|_| sounding.next());
-        if quad[0].is_none() {
-            return;
-        }
-        match (any1, any2) {
-            (true, false) => render_quad::<true, false>(quad, w, out, ctl),
-            (false, true) => render_quad::<false, true>(quad, w, out, ctl),
-            _ => render_quad::<true, true>(quad, w, out, ctl),
+        let quad = if F4_IS_VECTOR {
+            [(); LANES].map(|_| sounding.next())
+        } else {
+            [sounding.next(), None, None, None]
+        };
+        match quad {
+            [None, ..] => return,
+            [Some(v), None, ..] => match (any1, any2) {
+                (true, false) => v.render::<true, false>(w, out, ctl),
+                (false, true) => v.render::<false, true>(w, out, ctl),
+                _ => v.render::<true, true>(w, out, ctl),
+            },
+            _ => match (any1, any2) {
+                (true, false) => render_quad::<true, false>(quad, w, out, ctl),
+                (false, true) => render_quad::<false, true>(quad, w, out, ctl),
+                _ => render_quad::<true, true>(quad, w, out, ctl),
+            },
         }
     }
 }

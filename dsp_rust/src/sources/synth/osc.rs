@@ -1,168 +1,58 @@
-//! Band-limited oscillator kernels, four voices at a time in [`F4`] lanes:
-//! the polyBLEP and polyBLAMP residuals (the band-limited saw is the plain
-//! saw minus [`blep`]), where they may be nonzero ([`Edges`]), the sine
-//! polynomial and phase wrapping. A phase `t` is in `[0, 1)`; `dt` is the
-//! phase increment per sample (at most [`super::MAX_PHASE_INC`]), passed
-//! with `1 − dt` and `1 / dt` so the kernels do no division. Branches are
-//! lane selects: each lane computes the arithmetic of the branch its value
-//! takes, so a lane gets the bits of the one-voice formula.
+//! Band-limited oscillator kernels: the polyBLEP and polyBLAMP residuals,
+//! the polyBLEP saw, and phase wrapping. A phase `t` is in `[0, 1)`; `dt` is
+//! the phase increment per sample (at most [`super::MAX_PHASE_INC`]), passed
+//! with `1 − dt` and `1 / dt` so the kernels do no division.
 
-use crate::math::{SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9};
-use crate::simd::{F4, M4};
-
-/// `-x`, exactly (signed zeros included).
+/// 2-sample polyBLEP residual of a unit downward step at phase 0.
 #[inline(always)]
-fn neg(x: F4) -> F4 {
-    x * F4::splat(-1.0)
-}
-
-/// 2-sample polyBLEP residual of a unit downward step at phase 0:
-/// `t < dt`: `x = t/dt`, `2x − x² − 1`; `t > 1 − dt`: `x = (t − 1)/dt`,
-/// `x² + 2x + 1`; else 0.
-#[inline(always)]
-pub(super) fn blep(t: F4, dt: F4, one_minus_dt: F4, inv_dt: F4) -> F4 {
-    let one = F4::splat(1.0);
-    let x = t * inv_dt;
-    let start = x + x - x * x - one;
-    let y = (t - one) * inv_dt;
-    let end = y * y + y + y + one;
-    let tail = F4::select(t.gt(one_minus_dt), end, F4::splat(0.0));
-    F4::select(t.lt(dt), start, tail)
-}
-
-/// 2-sample polyBLAMP residual (×2) of a corner at phase 0:
-/// `t < dt`: `x = t/dt − 1`, `−x³/3`; `t > 1 − dt`: `x = (t − 1)/dt + 1`,
-/// `x³/3`; else 0.
-#[inline(always)]
-pub(super) fn blamp(t: F4, dt: F4, one_minus_dt: F4, inv_dt: F4) -> F4 {
-    let (one, third) = (F4::splat(1.0), F4::splat(1.0 / 3.0));
-    let x = t * inv_dt - one;
-    let start = neg(x) * x * x * third;
-    let y = (t - one) * inv_dt + one;
-    let end = y * y * y * third;
-    let tail = F4::select(t.gt(one_minus_dt), end, F4::splat(0.0));
-    F4::select(t.lt(dt), start, tail)
-}
-
-/// Slack in the [`Edges`] test, far above the rounding of the values it
-/// compares.
-const EDGE_SLACK: f32 = 1e-4;
-
-/// Which frames may need the residuals: a saw's [`blep`] is nonzero only
-/// where `t < dt` or `t > 1 − dt`, for `t` its phase `p` or `p + ½`, which
-/// is where the plain saw `s = 2p − 1` has `|s| > 1 − 2dt` or `|s| < 2dt`;
-/// the triangle's [`blamp`]s likewise only where `|tri| > 1 − 4dt`. The
-/// test widens each band by [`EDGE_SLACK`], so it may ask for residuals
-/// that are 0 but never skips one that is not. Lanes not sounding never
-/// count.
-#[derive(Clone, Copy)]
-pub(super) struct Edges {
-    saw_outer: F4,
-    saw_inner: F4,
-    tri_outer: F4,
-}
-
-impl Edges {
-    /// The bands for phase increments `dt1` (saw) and `dt2` (triangle).
-    #[inline(always)]
-    pub(super) fn new(dt1: F4, dt2: F4, sounding: M4) -> Self {
-        let slack = F4::splat(EDGE_SLACK);
-        let (one, two) = (F4::splat(1.0), F4::splat(2.0));
-        let never_above = F4::splat(2.0);
-        let never_below = F4::splat(-1.0);
-        Edges {
-            saw_outer: F4::select(sounding, one - two * dt1 - slack, never_above),
-            saw_inner: F4::select(sounding, two * dt1 + slack, never_below),
-            tri_outer: F4::select(sounding, one - F4::splat(4.0) * dt2 - slack, never_above),
-        }
-    }
-
-    /// True if some lane's saw may need a residual this frame, given its
-    /// plain saw `s`.
-    #[inline(always)]
-    pub(super) fn near_saw(&self, s: F4) -> bool {
-        let a = s.abs();
-        a.gt(self.saw_outer).or(a.lt(self.saw_inner)).any()
-    }
-
-    /// True if some lane's triangle may need a residual this frame, given
-    /// its plain triangle `tri`.
-    #[inline(always)]
-    pub(super) fn near_tri(&self, tri: F4) -> bool {
-        tri.abs().gt(self.tri_outer).any()
+pub(super) fn blep(t: f32, dt: f32, one_minus_dt: f32, inv_dt: f32) -> f32 {
+    if t < dt {
+        let x = t * inv_dt;
+        x + x - x * x - 1.0
+    } else if t > one_minus_dt {
+        let x = (t - 1.0) * inv_dt;
+        x * x + x + x + 1.0
+    } else {
+        0.0
     }
 }
 
-/// The plain saw `2t − 1`: [`saw`] wherever [`blep`] is 0.
+/// 2-sample polyBLAMP residual (×2) of a corner at phase 0.
 #[inline(always)]
-pub(super) fn naive_saw(t: F4) -> F4 {
-    t + t - F4::splat(1.0)
+pub(super) fn blamp(t: f32, dt: f32, one_minus_dt: f32, inv_dt: f32) -> f32 {
+    if t < dt {
+        let x = t * inv_dt - 1.0;
+        -x * x * x * (1.0 / 3.0)
+    } else if t > one_minus_dt {
+        let x = (t - 1.0) * inv_dt + 1.0;
+        x * x * x * (1.0 / 3.0)
+    } else {
+        0.0
+    }
 }
 
-/// `sin(π/2 · x)` for `x` in `[-1, 1]`, lane-wise [`crate::math::sin_half_pi`].
+/// Band-limited saw, `2t − 1` with the jump at `t = 0`.
 #[inline(always)]
-pub(super) fn sin_half_pi(x: F4) -> F4 {
-    let x2 = x * x;
-    let c = |v: f32| F4::splat(v);
-    x * (c(SIN_C1) + x2 * (c(SIN_C3) + x2 * (c(SIN_C5) + x2 * (c(SIN_C7) + x2 * c(SIN_C9)))))
+pub(super) fn saw(t: f32, dt: f32, one_minus_dt: f32, inv_dt: f32) -> f32 {
+    (t + t - 1.0) - blep(t, dt, one_minus_dt, inv_dt)
 }
 
-/// The phase half a cycle on.
 #[inline(always)]
-pub(super) fn wrap_half(t: F4) -> F4 {
-    let one = F4::splat(1.0);
-    let h = t + F4::splat(0.5);
-    F4::select(h.ge(one), h - one, h)
+pub(super) fn wrap_half(t: f32) -> f32 {
+    let h = t + 0.5;
+    if h >= 1.0 {
+        h - 1.0
+    } else {
+        h
+    }
 }
 
-/// The phase one sample on.
 #[inline(always)]
-pub(super) fn advance(t: F4, dt: F4) -> F4 {
-    let one = F4::splat(1.0);
+pub(super) fn advance(t: f32, dt: f32) -> f32 {
     let n = t + dt;
-    F4::select(n.ge(one), n - one, n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Wherever [`Edges`] says no lane is near a jump or corner, every
-    /// residual is exactly 0, over a dense grid of phases and increments up
-    /// to the largest.
-    #[test]
-    fn edges_never_skip_a_nonzero_residual() {
-        let all = M4::from_bools([true; 4]);
-        let mut dt = 1e-5f32;
-        while dt <= super::super::MAX_PHASE_INC as f32 {
-            let d = F4::splat(dt);
-            let (om, inv) = (F4::splat(1.0) - d, F4::splat((1.0 / dt as f64) as f32));
-            let edges = Edges::new(d, d, all);
-            for i in 0..20_000 {
-                let t = F4::splat(i as f32 / 20_000.0);
-                let h = wrap_half(t);
-                let tri = F4::splat(1.0) - (F4::splat(4.0) * t - F4::splat(2.0)).abs();
-                if !edges.near_saw(naive_saw(t)) {
-                    assert_eq!(blep(t, d, om, inv).lane(0), 0.0, "blep t={t:?} dt={dt}");
-                    assert_eq!(blep(h, d, om, inv).lane(0), 0.0, "blep t+½={h:?} dt={dt}");
-                }
-                if !edges.near_tri(tri) {
-                    assert_eq!(blamp(t, d, om, inv).lane(0), 0.0, "blamp t={t:?} dt={dt}");
-                    assert_eq!(blamp(h, d, om, inv).lane(0), 0.0, "blamp t+½={h:?} dt={dt}");
-                }
-            }
-            dt *= 1.7;
-        }
-    }
-
-    /// A lane that is not sounding never asks for residuals.
-    #[test]
-    fn silent_lanes_are_never_near() {
-        let none = M4::from_bools([false; 4]);
-        let edges = Edges::new(F4::splat(0.0), F4::splat(0.0), none);
-        for x in [-1.0f32, -0.5, 0.0, 0.5, 1.0] {
-            assert!(!edges.near_saw(F4::splat(x)));
-            assert!(!edges.near_tri(F4::splat(x)));
-        }
+    if n >= 1.0 {
+        n - 1.0
+    } else {
+        n
     }
 }

@@ -1,13 +1,13 @@
 //! One synth voice: its two oscillators, its filter and amplitude
 //! envelopes, and its state-variable low-pass filter, rendered one control
-//! segment at a time, four voices at once in [`F4`] lanes.
+//! segment at a time ([`Voice::render`]; `quad.rs` renders four at once with
+//! the same bits).
 
-use super::env::{Env, EnvQuad, Stage};
-use super::osc::{advance, blamp, blep, naive_saw, sin_half_pi, wrap_half, Edges};
+use super::env::{Env, Stage};
+use super::osc::{advance, blamp, saw, wrap_half};
 use super::params::Control;
 use super::{CONTROL_FRAMES, MAX_PHASE_INC};
-use crate::math::{exp2_f64, flush, flush_f64, tan_pi_f64};
-use crate::simd::{sum_lanes_into, F4, LANES, M4};
+use crate::math::{exp2_f64, flush, flush_f64, sin_half_pi, tan_pi_f64};
 
 /// Per-sample oscillator weights: saw(t), saw(t + ½), sine, triangle.
 pub(super) struct Weights<'a> {
@@ -25,21 +25,21 @@ pub(super) struct Voice {
     pub(super) on_stamp: u64,
     pub(super) off_stamp: u64,
     pub(super) amp: Env,
-    fenv: Env,
+    pub(super) fenv: Env,
     /// Note frequency over the sample rate, before clamping.
     note_inc: f64,
-    p1: f32,
-    dt1: f32,
-    inv_dt1: f32,
-    p2: f32,
-    dt2: f32,
-    inv_dt2: f32,
+    pub(super) p1: f32,
+    pub(super) dt1: f32,
+    pub(super) inv_dt1: f32,
+    pub(super) p2: f32,
+    pub(super) dt2: f32,
+    pub(super) inv_dt2: f32,
     /// Clamped log2 cutoff and damping the filter coefficients were made for.
     cutoff_log2: f64,
     k: f64,
-    a1: f32,
-    a2: f32,
-    a3: f32,
+    pub(super) a1: f32,
+    pub(super) a2: f32,
+    pub(super) a3: f32,
     pub(super) ic1: f32,
     pub(super) ic2: f32,
 }
@@ -156,186 +156,78 @@ impl Voice {
         self.held = false;
         self.amp.fade_out(frames);
     }
-}
 
-/// The voices of one vector of [`LANES`] voices, one per lane, for one
-/// control segment: their oscillator, filter and envelope state in lanes.
-/// Each lane does its voice's arithmetic operation for operation, so a
-/// voice sounds the same bits in whichever lane, beside whichever voices,
-/// it runs; idle voices fill unused lanes and add nothing.
-struct Quad {
-    p1: F4,
-    dt1: F4,
-    inv_dt1: F4,
-    p2: F4,
-    dt2: F4,
-    inv_dt2: F4,
-    a1: F4,
-    a2: F4,
-    a3: F4,
-    ic1: F4,
-    ic2: F4,
-    amp: EnvQuad,
-    fenv: EnvQuad,
-    /// The envelopes' stages (their levels are in `amp` and `fenv`).
-    amp_envs: [Env; LANES],
-    fenv_envs: [Env; LANES],
-    /// Lanes whose amplitude envelope has not ended.
-    sounding: M4,
-}
-
-impl Quad {
+    /// Add this voice's output for one control segment to `out`.
+    /// `O1`/`O2`: whether oscillator 1/2 has a nonzero weight anywhere in
+    /// the segment (skipping a zero-weight term gives the same bits).
     #[inline(always)]
-    fn load(q: [&Voice; LANES]) -> Quad {
-        let lanes = |f: fn(&Voice) -> f32| F4::from_array([f(q[0]), f(q[1]), f(q[2]), f(q[3])]);
-        let amp_envs = [q[0].amp, q[1].amp, q[2].amp, q[3].amp];
-        let fenv_envs = [q[0].fenv, q[1].fenv, q[2].fenv, q[3].fenv];
-        Quad {
-            p1: lanes(|v| v.p1),
-            dt1: lanes(|v| v.dt1),
-            inv_dt1: lanes(|v| v.inv_dt1),
-            p2: lanes(|v| v.p2),
-            dt2: lanes(|v| v.dt2),
-            inv_dt2: lanes(|v| v.inv_dt2),
-            a1: lanes(|v| v.a1),
-            a2: lanes(|v| v.a2),
-            a3: lanes(|v| v.a3),
-            ic1: lanes(|v| v.ic1),
-            ic2: lanes(|v| v.ic2),
-            amp: EnvQuad::load(&amp_envs),
-            fenv: EnvQuad::load(&fenv_envs),
-            sounding: EnvQuad::sounding(&amp_envs),
-            amp_envs,
-            fenv_envs,
-        }
-    }
-
-    /// The oscillator mix of the segment into `xs` (independent samples,
-    /// throughput-bound). Away from the waveforms' jumps and corners every
-    /// residual is 0 and the plain shapes are the same bits as the corrected
-    /// ones (`s − 0 = s`; `tri + 0 = tri`, as `tri` is never −0), so a frame
-    /// computes the residuals only when a lane may be near one ([`Edges`]).
-    /// Oscillator 1 writes its part and oscillator 2 adds its own, in two
-    /// loops that each keep few vectors live (`o1 + o2`, as in one loop).
-    #[inline(always)]
-    fn oscillators<const O1: bool, const O2: bool>(&mut self, w: &Weights, xs: &mut [F4]) {
-        let one = F4::splat(1.0);
-        let edges = Edges::new(self.dt1, self.dt2, self.sounding);
-        if O1 {
-            let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
-            let om1 = one - dt1;
-            let weights = w.a.iter().zip(w.b.iter());
-            for (x, (&wa, &wb)) in xs.iter_mut().zip(weights) {
-                let h1 = wrap_half(p1);
-                let (mut s1, mut sh1) = (naive_saw(p1), naive_saw(h1));
-                if edges.near_saw(s1) {
-                    s1 = s1 - blep(p1, dt1, om1, inv1);
-                    sh1 = sh1 - blep(h1, dt1, om1, inv1);
-                }
-                *x = F4::splat(wa) * s1 + F4::splat(wb) * sh1;
-                p1 = advance(p1, dt1);
-            }
-            self.p1 = p1;
-        }
-        if O2 {
-            let (mut p2, dt2, inv2) = (self.p2, self.dt2, self.inv_dt2);
-            let om2 = one - dt2;
-            let dt2x4 = F4::splat(4.0) * dt2;
-            let weights = w.c.iter().zip(w.d.iter());
-            for (x, (&wc, &wd)) in xs.iter_mut().zip(weights) {
-                let tri = one - (F4::splat(4.0) * p2 - F4::splat(2.0)).abs();
-                let mut tri_bl = tri;
-                if edges.near_tri(tri) {
-                    let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
-                    tri_bl = tri + dt2x4 * corners;
-                }
-                let o2 = F4::splat(wc) * sin_half_pi(tri) + F4::splat(wd) * tri_bl;
-                *x = if O1 { *x + o2 } else { o2 };
-                p2 = advance(p2, dt2);
-            }
-            self.p2 = p2;
-        } else if O1 {
-            // Oscillator 2's phase runs on even when it is silent.
-            for _ in 0..xs.len() {
-                self.p2 = advance(self.p2, self.dt2);
-            }
-        }
-        if !O1 {
-            for _ in 0..xs.len() {
-                self.p1 = advance(self.p1, self.dt1);
-            }
-        }
-    }
-
-    /// One frame of the envelopes, the filter and the amplitude (the
-    /// recursions) from the oscillator mix `x`. A lane whose amplitude
-    /// envelope has ended gives −0.0, which leaves any sum as it is.
-    #[inline(always)]
-    fn step(&mut self, x: F4, ctl: &Control) -> F4 {
-        if self.amp.tick(&mut self.amp_envs, &ctl.amp, ctl.sustain) {
-            self.sounding = EnvQuad::sounding(&self.amp_envs);
-        }
-        self.fenv
-            .tick(&mut self.fenv_envs, &ctl.fenv, ctl.fenv_sustain);
+    pub(super) fn render<const O1: bool, const O2: bool>(
+        &mut self,
+        w: &Weights,
+        out: &mut [f32],
+        ctl: &Control,
+    ) {
+        let mut amp = self.amp;
+        let mut fenv = self.fenv;
+        let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
+        let (mut p2, dt2, inv2) = (self.p2, self.dt2, self.inv_dt2);
+        let (om1, om2) = (1.0 - dt1, 1.0 - dt2);
+        let dt2x4 = 4.0 * dt2;
         let (a1, a2, a3) = (self.a1, self.a2, self.a3);
-        let (ic1, ic2) = (self.ic1, self.ic2);
-        let v3 = x - ic2;
-        let v1 = a1 * ic1 + a2 * v3;
-        let v2 = ic2 + a2 * ic1 + a3 * v3;
-        self.ic1 = v1 + v1 - ic1;
-        self.ic2 = v2 + v2 - ic2;
-        F4::select(self.sounding, self.amp.scale(v2), F4::splat(-0.0))
-    }
-
-    /// Write the lanes back into their voices; a voice whose amplitude
-    /// envelope has ended becomes idle.
-    #[inline(always)]
-    fn store(&self, voices: [Option<&mut Voice>; LANES]) {
-        let state = [self.p1, self.p2, self.ic1, self.ic2].map(F4::to_array);
-        for (k, v) in voices.into_iter().enumerate() {
-            let v = match v {
-                Some(v) => v,
-                None => continue,
+        let (mut ic1, mut ic2) = (self.ic1, self.ic2);
+        // Pass 1: the oscillator mix (independent samples, throughput-bound).
+        let mut xs = [0.0f32; CONTROL_FRAMES as usize];
+        let weights = w.a.iter().zip(w.b.iter()).zip(w.c.iter()).zip(w.d.iter());
+        for (x, (((&wa, &wb), &wc), &wd)) in xs.iter_mut().zip(weights) {
+            let o1 = if O1 {
+                let s = saw(p1, dt1, om1, inv1);
+                let h = saw(wrap_half(p1), dt1, om1, inv1);
+                wa * s + wb * h
+            } else {
+                0.0
             };
-            if self.amp_envs[k].stage == Stage::Idle {
-                *v = Voice::IDLE;
-                continue;
-            }
-            v.amp = self.amp_envs[k];
-            v.amp.level = self.amp.level(k);
-            v.fenv = self.fenv_envs[k];
-            v.fenv.level = self.fenv.level(k);
-            v.p1 = state[0][k];
-            v.p2 = state[1][k];
-            v.ic1 = state[2][k];
-            v.ic2 = state[3][k];
+            let o2 = if O2 {
+                let tri = 1.0 - (4.0 * p2 - 2.0).abs();
+                let sine = sin_half_pi(tri);
+                let corners = blamp(p2, dt2, om2, inv2) - blamp(wrap_half(p2), dt2, om2, inv2);
+                let tri_bl = tri + dt2x4 * corners;
+                wc * sine + wd * tri_bl
+            } else {
+                0.0
+            };
+            *x = if O1 && O2 {
+                o1 + o2
+            } else if O1 {
+                o1
+            } else {
+                o2
+            };
+            p1 = advance(p1, dt1);
+            p2 = advance(p2, dt2);
         }
+        // Pass 2: envelopes, filter and amplitude (the recursions).
+        for (o, &x) in out.iter_mut().zip(xs.iter()) {
+            amp.tick(&ctl.amp, ctl.sustain);
+            if amp.stage == Stage::Idle {
+                break;
+            }
+            fenv.tick(&ctl.fenv, ctl.fenv_sustain);
+            let v3 = x - ic2;
+            let v1 = a1 * ic1 + a2 * v3;
+            let v2 = ic2 + a2 * ic1 + a3 * v3;
+            ic1 = v1 + v1 - ic1;
+            ic2 = v2 + v2 - ic2;
+            *o += v2 * amp.level as f32;
+        }
+        if amp.stage == Stage::Idle {
+            *self = Voice::IDLE;
+            return;
+        }
+        self.amp = amp;
+        self.fenv = fenv;
+        self.p1 = p1;
+        self.p2 = p2;
+        self.ic1 = ic1;
+        self.ic2 = ic2;
     }
-}
-
-/// Add one control segment of up to [`LANES`] voices to `out`, one voice
-/// per lane, in lane order: lane `k`'s sample is added after lane
-/// `k − 1`'s, which is the order of adding the voices one after another.
-/// `O1`/`O2`: whether oscillator 1/2 has a nonzero weight anywhere in the
-/// segment (skipping a zero-weight term gives the same bits). `out` holds
-/// at most [`CONTROL_FRAMES`] frames.
-#[inline(always)]
-pub(super) fn render_quad<const O1: bool, const O2: bool>(
-    voices: [Option<&mut Voice>; LANES],
-    w: &Weights,
-    out: &mut [f32],
-    ctl: &Control,
-) {
-    const N: usize = CONTROL_FRAMES as usize;
-    let n = out.len().min(N);
-    let v = |k: usize| voices[k].as_deref().unwrap_or(&Voice::IDLE);
-    let mut quad = Quad::load([v(0), v(1), v(2), v(3)]);
-    let mut xs = [F4::splat(0.0); N];
-    quad.oscillators::<O1, O2>(w, &mut xs[..n]);
-    let mut ys = [F4::splat(-0.0); N];
-    for (y, &x) in ys.iter_mut().zip(xs.iter()).take(n) {
-        *y = quad.step(x, ctl);
-    }
-    sum_lanes_into(&ys[..n], out);
-    quad.store(voices);
 }
