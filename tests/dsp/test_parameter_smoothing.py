@@ -6,12 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+#: The faders' ramp time, ms: the contract the parameter table publishes as
+#: the rows' ``smoothing_ms``, stated here so that a change to the engine's
+#: table cannot also change what is tested.
+FADER_RAMP_MS = 10.0
 
-def test_gain_step_ramps_linearly_in_exactly_n_samples(make_engine, runtime: str) -> None:
-    fs = 48000
-    e = make_engine(runtime, sample_rate_hz=fs, max_quanta=8)
-    spec = e.describe("gain_db")
-    steps = round(spec.smoothing_ms * 1e-3 * fs)
+
+@pytest.mark.parametrize("fs", [44100, 48000])
+def test_gain_step_ramps_linearly_in_exactly_n_samples(make_engine, runtime: str, fs: int) -> None:
+    e = make_engine(runtime, sample_rate_hz=float(fs), max_quanta=8)
+    for name in ("gain_db", "master_gain_db"):
+        assert e.describe(name).smoothing_ms == FADER_RAMP_MS, name
+    steps = round(FADER_RAMP_MS * 1e-3 * fs)
     dc = np.full((2, 1024), 0.5, np.float32)
     e.render(dc)
     e.set("gain_db", -20.0)
