@@ -78,6 +78,7 @@ class UnitRenderer(Protocol):
         sample_rate_hz: float = 48000.0,
         quantum_frames: int = 128,
         tempo_bpm: float = 120.0,
+        changes: Sequence[tuple[int, str, float]] = (),
     ) -> Stereo: ...
 
 
@@ -112,7 +113,9 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
     """``render_unit(unit, params, left, right=None, ...)``: one track fed by
     its input, a flat strip, ``unit`` in insert slot 1 with ``params`` (set
     before the first sample: no ramps), unity fader, centre pan; returns the
-    master output ``(L, R)`` as float32, as long as the input."""
+    master output ``(L, R)`` as float32, as long as the input. ``changes``
+    are ``(frame, name, value)`` parameter sets made between renders, so they
+    apply from that frame (ramping as the engine ramps them)."""
 
     def render(
         unit: str,
@@ -124,6 +127,7 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
         sample_rate_hz: float = 48000.0,
         quantum_frames: int = 128,
         tempo_bpm: float = 120.0,
+        changes: Sequence[tuple[int, str, float]] = (),
     ) -> Stereo:
         e = _one_track(make_engine, runtime, sample_rate_hz, quantum_frames)
         e.set_insert(1, unit, track=0)
@@ -132,7 +136,15 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
         e.reset()  # parameters start at their values, not ramping towards them
         x = np.asarray(left, np.float32)
         y = x if right is None else np.asarray(right, np.float32)
-        out = e.render(np.stack([x, y]))
+        xy = np.stack([x, y])
+        pieces, done = [], 0
+        for at, name, value in [*sorted(changes, key=lambda c: c[0]), (len(x), "", 0.0)]:
+            if at > done:
+                pieces.append(e.render(xy[:, done:at]))
+                done = at
+            if name:
+                e.set(name, value, 0, slot=1)
+        out = np.concatenate(pieces, axis=1)
         e.close()  # engines are a bounded resource (64 handles per module)
         return out[0].copy(), out[1].copy()
 

@@ -193,3 +193,27 @@ def test_delay_runtimes_agree(render_unit: RenderUnit, runtime: str) -> None:
     out = render_unit("delay", params, left, right, runtime=runtime)
     for got, ref in zip(out, native, strict=True):
         assert np.max(np.abs(got - ref)) <= 1e-6
+
+
+def test_delay_parameter_changes_match_reference_model(render_unit: RenderUnit) -> None:
+    """Time changes glide (both ways, and a jump past the glide's rate
+    limit), feedback, mix, damping and ping-pong ramp over their smoothing
+    times: sample for sample as the model, whose ramp times are stated apart
+    from the engine's (a faster or slower ramp fails)."""
+    left, right = noise(5, 24000)
+    start = {"delay_time_ms": 40.0, "delay_feedback": 0.4, "delay_mix": 0.5}
+    changes = [
+        (1280, "delay_time_ms", 55.0),
+        (3840, "delay_feedback", 0.8),
+        (5120, "delay_mix", 0.9),
+        (7680, "delay_damping_hz", 2000.0),
+        (8960, "delay_time_ms", 12.5),
+        (11520, "delay_ping_pong", 1.0),
+        (14080, "delay_time_ms", 300.0),
+        (17920, "delay_feedback", 0.1),
+        (19200, "delay_mix", 0.2),
+    ]
+    out = render_unit("delay", start, left, right, changes=changes)
+    want = render_delay(start, left, right, sample_rate_hz=SR, changes=changes)
+    for got, ref in zip(out, want, strict=True):
+        assert np.max(np.abs(got - ref)) <= TOL

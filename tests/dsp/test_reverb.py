@@ -133,3 +133,25 @@ def test_reverb_runtimes_agree(render_unit: RenderUnit, runtime: str) -> None:
     out = render_unit("reverb", params, left, right, runtime=runtime)
     for got, ref in zip(out, native, strict=True):
         assert np.max(np.abs(got - ref)) <= 1e-6
+
+
+def test_reverb_parameter_changes_match_reference_model(render_unit: RenderUnit) -> None:
+    """Size, damping, width, pre-delay and mix ramp over their smoothing
+    times while the tail rings: sample for sample as the model, whose ramp
+    times are stated apart from the engine's (a faster or slower ramp fails)."""
+    left, right = noise(6, 24000)
+    start = {"reverb_size": 0.5, "reverb_mix": 0.4, "reverb_predelay_ms": 10.0}
+    changes = [
+        (1280, "reverb_size", 0.9),
+        (3840, "reverb_damping", 0.1),
+        (6400, "reverb_width", 0.3),
+        (8960, "reverb_predelay_ms", 60.0),
+        (11520, "reverb_mix", 1.0),
+        (14080, "reverb_size", 0.2),
+        (16640, "reverb_predelay_ms", 0.0),
+        (19200, "reverb_damping", 0.9),
+    ]
+    out = render_unit("reverb", start, left, right, changes=changes)
+    want = render_reverb(start, left, right, sample_rate_hz=SR, changes=changes)
+    for got, ref in zip(out, want, strict=True):
+        assert np.max(np.abs(got - ref)) <= TOL

@@ -72,6 +72,29 @@ def test_saturator_matches_reference_on_every_runtime(
     assert np.max(np.abs(out_r - ref_r)) < TOLERANCE
 
 
+def test_saturator_parameter_changes_match_reference(
+    render_unit: UnitRenderer, runtime: str
+) -> None:
+    """Drive, mix and output ramp and a curve change crossfades: sample for
+    sample as the model, whose ramp and crossfade times are stated apart from
+    the engine's (a faster or slower ramp fails)."""
+    left, right = make_signal(19200)
+    start = {"sat_drive_db": 6.0, "sat_mix": 0.5}
+    changes = [
+        (1280, "sat_drive_db", 30.0),
+        (3840, "sat_curve", 1.0),
+        (5120, "sat_mix", 1.0),
+        (7680, "sat_output_db", -12.0),
+        (10240, "sat_curve", 0.0),
+        (12800, "sat_drive_db", 0.0),
+        (15360, "sat_mix", 0.1),
+    ]
+    out_l, out_r = render_unit("saturator", start, left, right, runtime=runtime, changes=changes)
+    ref_l, ref_r = saturate(left, right, start, changes=changes)
+    assert np.max(np.abs(out_l - ref_l)) < TOLERANCE
+    assert np.max(np.abs(out_r - ref_r)) < TOLERANCE
+
+
 ALIAS_FRAMES = 16384  # 15 kHz is exactly bin 5120
 
 

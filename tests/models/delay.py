@@ -103,6 +103,30 @@ class Linear:
         return self.current
 
 
+class Linear32(Linear):
+    """:class:`Linear` in float32, as the crate computes it: where a ramp's
+    value is used at float32 resolution (a read position of hundreds of
+    frames), its rounding is part of the result."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(_f32(value))
+
+    def set_target(self, target: float, steps: int) -> None:
+        target = _f32(target)
+        self.target = target
+        if steps == 0 or target == self.current:
+            self.snap()
+        else:
+            self.remaining = steps
+            self.step = _f32(_f32(target - self.current) / steps)
+
+    def tick(self) -> float:
+        if self.remaining > 0:
+            self.remaining -= 1
+            self.current = _f32(self.target - _f32(self.step * _f32(self.remaining)))
+        return self.current
+
+
 def hermite(xm1: float, x0: float, x1: float, x2: float, t: float) -> float:
     """4-point Catmull-Rom between ``x0`` (t = 0) and ``x1`` (t = 1)."""
     c1 = 0.5 * (x1 - xm1)
@@ -160,11 +184,12 @@ def render_delay(
     write = 0
     lp_l = lp_r = 0.0
     glide = 0.0
-    rate = 1.0 - math.exp(-1.0 / (GLIDE_MS * 1e-3 * fs))
+    # The glide runs in float32: its rate, remainder and read position.
+    rate = _f32(1.0 - math.exp(-1.0 / (GLIDE_MS * 1e-3 * fs)))
 
     def target() -> tuple[int, float]:
         t = delay_frames(p, fs, tempo_bpm)
-        return math.floor(t), t - math.floor(t)
+        return math.floor(t), _f32(t - math.floor(t))
 
     t_int, t_frac = target()
     fb = Linear(p["delay_feedback"])
@@ -181,9 +206,9 @@ def render_delay(
             steps = steps_for_ms(SMOOTHING_MS.get(name, 0.0), fs)
             if name in ("delay_time_ms", "delay_sync"):
                 now = t_int + t_frac + glide
+                t = delay_frames(p, fs, tempo_bpm)
                 t_int, t_frac = target()
-                t = t_int + t_frac
-                glide = min(max(now - t, MIN_DELAY_FRAMES - t), max_k - t)
+                glide = _f32(min(max(now - t, MIN_DELAY_FRAMES - t), max_k - t))
             elif name == "delay_feedback":
                 fb.set_target(p[name], steps)
             elif name == "delay_ping_pong":
@@ -196,12 +221,12 @@ def render_delay(
         m = mix.tick()
         a = damp.tick()
         pg = pp.tick()
-        glide -= min(max(glide * rate, -GLIDE_MAX_RATE), GLIDE_MAX_RATE)
+        glide = _f32(glide - min(max(_f32(glide * rate), -GLIDE_MAX_RATE), GLIDE_MAX_RATE))
         if abs(glide) < GLIDE_SNAP_FRAMES:
             glide = 0.0
-        pos = t_frac + glide
+        pos = _f32(t_frac + glide)
         whole = math.floor(pos)
-        t = pos - whole
+        t = _f32(pos - whole)
         k = min(max(t_int + whole, MIN_DELAY_FRAMES), max_k)
         i0 = (write - k) % n_len
         im1 = (write - k + 1) % n_len

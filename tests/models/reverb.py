@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tests.models.delay import Linear, floor_state, flush, steps_for_ms
+from tests.models.delay import Linear, Linear32, floor_state, flush, steps_for_ms
 
 F64 = npt.NDArray[np.float64]
 
@@ -115,7 +115,7 @@ def render_reverb(
     room = Linear(p["reverb_size"] * SCALE_ROOM + OFFSET_ROOM)
     damp = Linear(p["reverb_damping"] * SCALE_DAMP)
     width = Linear(p["reverb_width"])
-    pre = Linear(float(predelay_frames(p["reverb_predelay_ms"], fs)))
+    pre = Linear32(float(predelay_frames(p["reverb_predelay_ms"], fs)))
     wet0, dry0 = mix_gains(p["reverb_mix"])
     wet = Linear(wet0)
     dry = Linear(dry0)
@@ -144,7 +144,7 @@ def render_reverb(
         pd[pd_w] = floor_state((il + ir) * FIXED_GAIN)
         d = pre.tick()
         whole = math.floor(d)
-        frac = d - whole
+        frac = _f32(d - whole)
         k = min(whole, pd_len - 2)
         a = pd[(pd_w - k) % pd_len]
         b = pd[(pd_w - k - 1) % pd_len]
