@@ -7,7 +7,9 @@ synthesises itself (:mod:`dawgwasm._samples`), one sampled keys track, ten
 synth tracks, and an external-input track (a microphone or line in the
 browser; silent offline, so it shows what an idle track costs). Two buses
 (reverb and delay) are fed by sends; the master ends in a limiter. The
-4-bar loop has rests, so tracks fall silent and auto-bypass matters.
+4-bar loop has rests, so tracks fall silent and auto-bypass matters. Every
+band of the channel strip is in use somewhere, and automation ramps faders,
+a pan, an EQ band, an insert's drive and a synth's cutoff.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def _synth(
     sends: list[dict[str, Any]] | None = None,
     inserts: list[dict[str, Any]] | None = None,
     strip: dict[str, float] | None = None,
+    automation: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -70,6 +73,7 @@ def _synth(
         "strip": strip or {},
         "inserts": inserts or [],
         "sends": sends or [],
+        "automation": automation or [],
         "gain_db": gain_db,
         "pan": pan,
         "pattern": {
@@ -115,7 +119,16 @@ def reference_session() -> dict[str, Any]:
             _every_bar([1.0, 3.0], [0, 1, 2]),
             gain_db=-5.0,
             pan=0.05,
-            extra={"sends": [reverb]},
+            extra={
+                "sends": [reverb],
+                "strip": {
+                    "mid_hz": 900.0,
+                    "mid_gain_db": -3.0,
+                    "mid_q": 1.4,
+                    "high_hz": 7000.0,
+                    "high_gain_db": 3.0,
+                },
+            },
         ),
         _drum(
             "Hi-hat",
@@ -140,7 +153,23 @@ def reference_session() -> dict[str, Any]:
             _every_bar([0.0, 0.75, 2.5], [0, 2]),
             gain_db=-6.0,
             extra={
-                "inserts": [{"unit": "saturator", "params": {"sat_drive_db": 9.0, "sat_mix": 0.6}}]
+                "inserts": [{"unit": "saturator", "params": {"sat_drive_db": 9.0, "sat_mix": 0.6}}],
+                "automation": [
+                    {
+                        "beat": 8.0,
+                        "param": "sat_drive_db",
+                        "value": 15.0,
+                        "ramp_ms": 300.0,
+                        "slot": 1,
+                    },
+                    {
+                        "beat": 12.0,
+                        "param": "sat_drive_db",
+                        "value": 9.0,
+                        "ramp_ms": 50.0,
+                        "slot": 1,
+                    },
+                ],
             },
         ),
         _drum("Rim", "rim", _every_bar([1.75, 3.25], [2, 3]), gain_db=-13.0, pan=0.4),
@@ -229,6 +258,17 @@ def reference_session() -> dict[str, Any]:
             [(bar * 4.0, n, 3.8) for bar in all_bars for n in CHORDS[bar]],
             gain_db=-17.0,
             sends=[{"bus": 0, "level_db": -6.0}],
+            strip={
+                "mid_hz": 450.0,
+                "mid_gain_db": -2.5,
+                "mid_q": 0.8,
+                "high_hz": 5000.0,
+                "high_gain_db": -4.0,
+            },
+            automation=[
+                {"beat": 8.0, "param": "gain_db", "value": -13.0, "ramp_ms": 2000.0},
+                {"beat": 15.0, "param": "gain_db", "value": -17.0, "ramp_ms": 600.0},
+            ],
         ),
         _synth(
             "Lead",
@@ -256,6 +296,12 @@ def reference_session() -> dict[str, Any]:
             gain_db=-14.0,
             pan=0.1,
             sends=[{"bus": 1, "level_db": -8.0}, {"bus": 0, "level_db": -16.0}],
+            strip={"mid_hz": 2200.0, "mid_q": 1.0},
+            automation=[
+                {"beat": 4.0, "param": "mid_gain_db", "value": 4.0, "ramp_ms": 250.0},
+                {"beat": 12.0, "param": "pan", "value": -0.2, "ramp_ms": 1000.0},
+                {"beat": 15.5, "param": "mid_gain_db", "value": 0.0, "ramp_ms": 100.0},
+            ],
         ),
         _synth(
             "Arp",
@@ -387,6 +433,9 @@ def reference_session() -> dict[str, Any]:
             [(12.0, 57, 3.75), (12.0, 64, 3.75)],
             gain_db=-22.0,
             sends=[{"bus": 0, "level_db": -6.0}],
+            automation=[
+                {"beat": 14.0, "param": "synth_cutoff_hz", "value": 1200.0, "ramp_ms": 800.0}
+            ],
         ),
         {"name": "Line in", "source": {"type": "input"}, "gain_db": -6.0},
     ]

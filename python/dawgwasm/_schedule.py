@@ -154,7 +154,8 @@ def nearest_frame(x: float) -> int:
 
 # An event's place in the schedule: frame, note-offs first, then the order
 # in which the events are generated (track, notes before automation, loop,
-# entry, note-on before its note-off).
+# entry, note-on before its note-off). A pass of automation starts by setting
+# each automated parameter to its document value (entry -1), then its points.
 _Key = tuple[int, bool, int, int, int, int, int]
 
 
@@ -226,6 +227,12 @@ def _generate(
             if off < frames:
                 heapq.heappush(pending, ((off, False, t, 0, k, j, 1), note_off(off, t, n.note)))
         return
+    start = nearest_frame(k * session.length_beats * fpb)
+    if start < frames:
+        for m, (name, slot, value) in enumerate(track.automation_start(params)):
+            target = encode_target(TARGET_TRACK, t, slot)
+            event = param_set(start, target, params[name].id, value)
+            heapq.heappush(pending, ((start, True, t, 1, k, -1, m), event))
     for j, a in enumerate(track.automation):
         frame = nearest_frame((k * session.length_beats + a.beat) * fpb)
         if frame >= frames:

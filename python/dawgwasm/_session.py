@@ -26,7 +26,8 @@ A session::
 Every field but ``format``, ``version`` and ``tracks`` is optional. A bad
 field raises :class:`~dawgwasm.SessionError` naming its JSON path and what
 is allowed. Patterns loop for the whole render; automation repeats every
-``length_beats``.
+``length_beats``, and each pass starts with every automated parameter back
+at its document value.
 
 The work is in three modules: :mod:`dawgwasm._strictjson` reads a
 document's bytes, :mod:`dawgwasm._sessiondoc` checks it against an engine's

@@ -90,6 +90,34 @@ class Track:
     notes: list[Note]
     automation: list[Automation]
 
+    def automation_start(self, params: ParamTable) -> list[tuple[str, int, float]]:
+        """Every parameter the track automates, as ``(name, slot, value)`` in
+        order of first appearance, with the value the document gives it (its
+        source, strip, insert, send or fader setting, else the table's
+        default). Each pass of the session starts from these values, so a
+        pass never depends on where the previous one left a parameter."""
+        out: list[tuple[str, int, float]] = []
+        seen: set[tuple[str, int]] = set()
+        for a in self.automation:
+            if (a.param, a.slot) in seen:
+                continue
+            seen.add((a.param, a.slot))
+            out.append((a.param, a.slot, self._document_value(a.param, a.slot, params)))
+        return out
+
+    def _document_value(self, name: str, slot: int, params: ParamTable) -> float:
+        if slot:
+            return self.inserts[slot - 1].params.get(name, params[name].default)
+        for settings in (self.source_params, self.strip, self.channel):
+            if name in settings:
+                return settings[name]
+        for send in self.sends:
+            if name == f"send_{send.bus + 1}_db":
+                return send.level_db
+            if name == f"send_{send.bus + 1}_pre":
+                return float(send.pre)
+        return params[name].default
+
 
 @dataclass(frozen=True)
 class Bus:
@@ -298,14 +326,15 @@ def _check_event_load(tracks: Sequence[Track], length_beats: float, pass_s: floa
     events than :data:`SESSION_LIMITS` allow, per pass and per second, from
     an upper bound computed before anything is scheduled: per track
     ``2 · notes · (floor(length_beats / pattern_beats) + 1)`` note events
-    plus one event per automation point."""
+    plus one event per automation point and one per automated parameter
+    (its return to the document's value at the start of the pass)."""
     total = 0.0
     for t in tracks:
         if t.notes:
             ratio = length_beats / t.pattern_beats
             loops = math.floor(ratio) + 1 if ratio < 2.0**53 else math.inf
             total += 2.0 * len(t.notes) * loops
-        total += len(t.automation)
+        total += len(t.automation) + len({(a.param, a.slot) for a in t.automation})
     per_second = 0.0 if total == 0 else total / pass_s if pass_s > 0 else math.inf
 
     def shown(x: float) -> str:
@@ -480,6 +509,7 @@ def parse_session(
                     f"{pp}.notes",
                     "an input track plays no notes; give it a synth or sampler source",
                 )
+        inserts = c.inserts(d.get("inserts", []), f"{p}.inserts")
         automation = []
         automation_doc = _list(
             d.get("automation", []), f"{p}.automation", _LIMITS["automation_per_track_max"]
@@ -519,7 +549,7 @@ def parse_session(
                 sample=sample,
                 source_params=source_params,
                 strip=strip,
-                inserts=c.inserts(d.get("inserts", []), f"{p}.inserts"),
+                inserts=inserts,
                 sends=sends,
                 channel=c.channel(d, p, ("gain_db", "pan", "mute", "solo")),
                 pattern_beats=pattern_beats,

@@ -27,7 +27,13 @@ from playwright.sync_api import Browser, Page
 import dawgwasm
 from dawgwasm import Engine
 from dawgwasm._events import Event, encode_target
-from dawgwasm._session import apply_session, parse_session, render_session, schedule
+from dawgwasm._session import (
+    apply_session,
+    nearest_frame,
+    parse_session,
+    render_session,
+    schedule,
+)
 from tests.browser.harness import harness
 
 from .conftest import start_server
@@ -205,10 +211,19 @@ def test_session_with_synth_input_bus_and_automation_is_bit_identical(
 
 def test_the_browser_schedules_python_frames_and_order(page: Page, built_dist: Path) -> None:
     """dawg-schedule.js's schedule() is python's schedule(): same events, same
-    frames, same order, for an awkward tempo and fractional beats."""
+    frames, same order, for an awkward tempo and fractional beats, and the
+    same document values restored at the start of every pass (a source, strip,
+    send, fader and insert setting, a default, a parameter automated twice)."""
     doc = json.loads(json.dumps(SMALL))
     doc["tempo_bpm"] = 97.3
     doc["tracks"][0]["pattern"]["notes"].append({"beat": 0.333, "note": 61, "length_beats": 1.0})
+    doc["tracks"][0]["automation"] += [
+        {"beat": 0.5, "param": "synth_cutoff_hz", "value": 400, "ramp_ms": 90},
+        {"beat": 1.5, "param": "low_gain_db", "value": -4},
+        {"beat": 2, "param": "send_1_db", "value": -20, "ramp_ms": 40},
+        {"beat": 2, "param": "mid_gain_db", "value": 5},
+        {"beat": 3.5, "param": "gain_db", "value": -2},
+    ]
     frames = 3 * RATE + 17
     got = page.evaluate(
         """async ({doc, rate, frames}) => {
@@ -228,6 +243,9 @@ def test_the_browser_schedules_python_frames_and_order(page: Page, built_dist: P
             for ev in schedule(session, e.params, RATE, frames)
         ]
     assert len(want) > 20
+    restored = [w for w in want if w[0] == nearest_frame(4 * 60 / 97.3 * RATE) and w[1] == 2]
+    documented = [-6.0, 0.2, e.params["delay_mix"].default, 1500.0, 3.0, -6.0, 0.0]
+    assert [w[4] for w in restored] == [float(np.float32(v)) for v in documented]
     assert got == want
 
 

@@ -39,6 +39,7 @@ from dawgwasm._session import (
     parse_session,
     render_frames,
     render_session,
+    schedule,
 )
 from tests.cli.test_cli import run
 
@@ -99,12 +100,19 @@ def test_too_many_events_per_second_are_refused(engine: Engine) -> None:
 
 
 def test_the_limits_are_inclusive(engine: Engine) -> None:
-    # Exactly events_per_second_max: 20 000 events in one second.
-    points = [{"beat": 0, "param": "gain_db", "value": -1.0} for _ in range(10_000)]
+    # Exactly events_per_second_max: 20 000 events in one second, each track's
+    # 9 999 points and the return of its one automated parameter to the
+    # document's value at the start of the pass.
+    points = [{"beat": 0, "param": "gain_db", "value": -1.0} for _ in range(9_999)]
     per_second = SESSION_LIMITS["events_per_second_max"]
     doc = doc_with([{"automation": points}, {"automation": points}], tempo_bpm=60, length_beats=1)
-    assert 2 * len(points) == per_second
+    assert 2 * (len(points) + 1) == per_second
     parse(engine, doc)
+    over = doc_with(
+        [{"automation": points + points[:1]}, {"automation": points}], tempo_bpm=60, length_beats=1
+    )
+    with pytest.raises(SessionError, match="20001 per second"):
+        parse(engine, over)
 
 
 def test_a_pass_longer_than_the_render_limit_asks_for_seconds(engine: Engine) -> None:
@@ -325,8 +333,10 @@ def test_a_bad_param_on_a_session_render_is_refused(
 def sorted_schedule(
     session: Session, params: ParamTable, sample_rate_hz: float, frames: int
 ) -> list[Event]:
-    """The scheduling rule written the plain way: every loop of every track,
-    then one stable sort by frame with note-offs first."""
+    """The scheduling rule written the plain way: every loop of every track
+    (an automation pass first sets each parameter it automates back to the
+    track's fader setting, the only kind automated here), then one stable
+    sort by frame with note-offs first."""
     fpb = session.frames_per_beat(sample_rate_hz)
     events: list[Event] = []
     for t, track in enumerate(session.tracks):
@@ -341,7 +351,14 @@ def sorted_schedule(
                     if off < frames:
                         events.append(note_off(off, t, n.note))
         if track.automation:
+            automated = list(dict.fromkeys((a.param, a.slot) for a in track.automation))
             for k in range(math.ceil(frames / (session.length_beats * fpb)) + 1):
+                start = nearest_frame(k * session.length_beats * fpb)
+                for name, slot in automated:
+                    if start < frames:
+                        value = track.channel.get(name, params[name].default)
+                        target = encode_target(TARGET_TRACK, t, slot)
+                        events.append(param_set(start, target, params[name].id, value))
                 for a in track.automation:
                     frame = nearest_frame((k * session.length_beats + a.beat) * fpb)
                     if frame >= frames:
@@ -370,6 +387,7 @@ note_docs = st.lists(
 track_docs = st.fixed_dictionaries(
     {
         "source": st.just({"type": "synth"}),
+        "gain_db": st.sampled_from([-6.0, 0.0]),
         "pattern": st.fixed_dictionaries(
             {"length_beats": st.sampled_from([3.0, 4.0, 7.0]), "notes": note_docs}
         ),
@@ -438,3 +456,47 @@ def test_a_dense_render_splits_its_calls_to_fit_the_queue(built_dist: Path) -> N
             apply_session(s, e)
             outs.append(render_session(s, e, 2.0))
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_each_pass_starts_with_the_automated_parameters_at_their_document_values(
+    engine: Engine,
+) -> None:
+    """A pass never depends on where the previous one left a parameter: each
+    starts by setting every automated parameter (once, in order of first
+    appearance) to its source, strip, send, fader or insert setting in the
+    document, or to the table's default; then come the pass's points."""
+    track = synth(
+        source={"type": "synth", "params": {"synth_cutoff_hz": 1500}},
+        strip={"low_gain_db": 3},
+        gain_db=-6,
+        sends=[{"bus": 0, "level_db": -9}],
+        inserts=[{"unit": "delay", "params": {"delay_mix": 0.4}}],
+        automation=[
+            {"beat": 1, "param": "gain_db", "value": -12, "ramp_ms": 300},
+            {"beat": 1, "param": "synth_cutoff_hz", "value": 300},
+            {"beat": 2, "param": "low_gain_db", "value": -4},
+            {"beat": 2, "param": "send_1_db", "value": -20},
+            {"beat": 3, "param": "delay_mix", "value": 0.9, "slot": 1},
+            {"beat": 3, "param": "mid_gain_db", "value": 5},
+            {"beat": 3.5, "param": "gain_db", "value": 0},
+        ],
+    )
+    s = parse(engine, doc_with([track], tempo_bpm=120, length_beats=4, buses=[{}]))
+    p = engine.params
+    pass_frames = 96000
+    want_start = [
+        ("gain_db", 0, -6.0),
+        ("synth_cutoff_hz", 0, 1500.0),
+        ("low_gain_db", 0, 3.0),
+        ("send_1_db", 0, -9.0),
+        ("delay_mix", 1, 0.4),
+        ("mid_gain_db", 0, p["mid_gain_db"].default),
+    ]
+    events = schedule(s, p, 48000.0, 2 * pass_frames)
+    for start in (0, pass_frames):
+        got = [e for e in events if e.frame == start]
+        assert got == [
+            param_set(start, encode_target(TARGET_TRACK, 0, slot), p[name].id, value)
+            for name, slot, value in want_start
+        ]
+    assert len(events) == 2 * (len(want_start) + 7)

@@ -6,6 +6,8 @@
 //   frames per beat = 60 / tempo_bpm * sampleRate,
 //   frame           = floor(beat * frames per beat + 0.5),
 //   patterns loop every pattern length, automation every length_beats,
+//   each automation pass starting with every automated parameter set back to
+//   its document value (automationStart, python's Track.automation_start),
 //   events sorted by frame, note-offs before the other events of a frame,
 //   otherwise in generation order (track, notes then automation, loop, entry).
 // So the browser and wasmtime queue the very same events on the very same frames.
@@ -80,6 +82,36 @@ export function sessionOps(session, manifest) {
   return ops;
 }
 
+/**
+ * Every parameter `track` automates, as {name, slot, value} in order of first
+ * appearance, with the value the document gives it (source, strip, insert,
+ * send or fader setting, else the table's default): python's
+ * Track.automation_start(). Each pass of automation starts from these values.
+ */
+export function automationStart(track, manifest) {
+  const c = new Checker(manifest);
+  const documentValue = (name, slot) => {
+    const settings = slot ? [track.inserts[slot - 1].params] : [track.sourceParams, track.strip, track.channel];
+    for (const pairs of settings) for (const [n, v] of pairs) if (n === name) return v;
+    if (!slot) {
+      for (const send of track.sends) {
+        if (name === "send_" + (send.bus + 1) + "_db") return send.levelDb;
+        if (name === "send_" + (send.bus + 1) + "_pre") return Number(send.pre);
+      }
+    }
+    return c.spec(name).default;
+  };
+  const out = [];
+  const seen = new Set();
+  for (const a of track.automation) {
+    const key = a.slot + ":" + a.param;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ name: a.param, slot: a.slot, value: documentValue(a.param, a.slot) });
+  }
+  return out;
+}
+
 // Every event of the session in Python's generation order, before sorting:
 // {frame, kind, target, id, value, aux, base} where base is the beat at which
 // the loop (pattern repetition or automation pass) that produced it starts;
@@ -105,9 +137,17 @@ function generate(session, manifest, sampleRate, frames, baseBefore = Infinity) 
     }
     if (track.automation.length > 0) {
       const loops = Math.ceil(frames / (session.lengthBeats * fpb)) + 1;
+      const start = automationStart(track, manifest);
       for (let k = 0; k < loops; k++) {
         const base = k * session.lengthBeats;
         if (base >= baseBefore) break;
+        const first = nearestFrame(k * session.lengthBeats * fpb);
+        if (first < frames) {
+          for (const s of start) {
+            const tgt = channelTarget(manifest, "track", t, s.slot);
+            events.push({ frame: first, kind: PARAM_SET, target: tgt, id: c.spec(s.name).id, value: s.value, aux: 0, base });
+          }
+        }
         for (const a of track.automation) {
           const frame = nearestFrame((k * session.lengthBeats + a.beat) * fpb);
           if (frame >= frames) continue;
@@ -138,7 +178,10 @@ export function schedule(session, manifest, sampleRate, frames) {
   let bound = 0;
   for (const t of session.tracks) {
     if (t.notes.length > 0) bound += 2 * t.notes.length * (Math.ceil(frames / (t.patternBeats * fpb)) + 1);
-    if (t.automation.length > 0) bound += t.automation.length * (Math.ceil(frames / (session.lengthBeats * fpb)) + 1);
+    if (t.automation.length > 0) {
+      const perPass = t.automation.length + new Set(t.automation.map((a) => a.slot + ":" + a.param)).size;
+      bound += perPass * (Math.ceil(frames / (session.lengthBeats * fpb)) + 1);
+    }
   }
   const most = new Checker(manifest).sessionLimits.events_per_pass_max;
   if (!(bound <= most)) {

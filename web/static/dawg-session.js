@@ -239,7 +239,8 @@ export function checkSampleFile(v, path) {
  * than the manifest's session_limits allow, per pass and per second, from an
  * upper bound computed before anything is generated: per track
  * 2 · notes · (floor(length_beats / pattern_beats) + 1) note events plus one
- * event per automation point, summed over the tracks (float64, in track order,
+ * event per automation point and one per automated parameter (its return to
+ * the document's value at the start of the pass), summed over the tracks (float64, in track order,
  * as python's _check_event_load()).
  */
 function checkEventLoad(tracks, lengthBeats, tempoBpm, limits) {
@@ -250,7 +251,7 @@ function checkEventLoad(tracks, lengthBeats, tempoBpm, limits) {
       const loops = ratio < 2 ** 53 ? Math.floor(ratio) + 1 : Infinity;
       total += 2 * t.notes.length * loops;
     }
-    total += t.automation.length;
+    total += t.automation.length + new Set(t.automation.map((a) => a.slot + ":" + a.param)).size;
   }
   const passSeconds = (lengthBeats * 60) / tempoBpm;
   const perSecond = total === 0 ? 0 : total / passSeconds; // a pass may underflow to 0 s
@@ -367,6 +368,7 @@ export function parseSession(doc, manifest, builtins) {
         throw new SessionError(pp + ".notes", "an input track plays no notes; give it a synth or sampler source");
       }
     }
+    const inserts = c.inserts(get(d, "inserts", []), p + ".inserts");
     const automation = list(get(d, "automation", []), p + ".automation", c.sessionLimits.automation_per_track_max).map((ad, j) => {
       const ap = p + ".automation[" + j + "]";
       const a = obj(ad, ap, ["beat", "param", "value", "ramp_ms", "slot"], ["beat", "param", "value"]);
@@ -390,7 +392,7 @@ export function parseSession(doc, manifest, builtins) {
       sample,
       sourceParams,
       strip,
-      inserts: c.inserts(get(d, "inserts", []), p + ".inserts"),
+      inserts,
       sends,
       channel: c.channel(d, p, ["gain_db", "pan", "mute", "solo"]),
       patternBeats,
