@@ -115,7 +115,8 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
     before the first sample: no ramps), unity fader, centre pan; returns the
     master output ``(L, R)`` as float32, as long as the input. ``changes``
     are ``(frame, name, value)`` parameter sets made between renders, so they
-    apply from that frame (ramping as the engine ramps them)."""
+    apply from that frame (ramping as the engine ramps them); each frame is
+    a whole number of quanta."""
 
     def render(
         unit: str,
@@ -137,6 +138,11 @@ def render_unit(make_engine: EngineFactory) -> UnitRenderer:
         x = np.asarray(left, np.float32)
         y = x if right is None else np.asarray(right, np.float32)
         xy = np.stack([x, y])
+        misaligned = [c for c in changes if c[0] % quantum_frames]
+        if misaligned:
+            # A render pads its input to whole quanta, so a change between
+            # renders lands on a quantum boundary or not at all where meant.
+            raise ValueError(f"changes must fall on {quantum_frames}-frame quanta: {misaligned}")
         pieces, done = [], 0
         for at, name, value in [*sorted(changes, key=lambda c: c[0]), (len(x), "", 0.0)]:
             if at > done:

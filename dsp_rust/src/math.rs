@@ -1,7 +1,8 @@
 //! Numeric helpers shared by every unit: sanitising, decibels, the fast
 //! `log2`/`exp2` pair the compressor runs per sample, the synth's sine
-//! polynomial, and control-rate `2^x`, `log2` and `tan(π·r)` in plain f64
-//! arithmetic (no libm), which give the same bits on every runtime.
+//! polynomial, and control-rate `2^x`, `e^x`, `log2`, `sin`, `cos` and
+//! `tan(π·r)` in plain f64 arithmetic (no libm), which give the same bits on
+//! every runtime.
 //!
 //! WebAssembly has no flush-to-zero mode, so subnormals are flushed in
 //! software: [`flush`] maps NaN, ±infinity and anything smaller in magnitude
@@ -205,6 +206,32 @@ pub fn tan_pi_f64(r: f64) -> f64 {
     x * s / c
 }
 
+/// `e^x` through [`exp2_f64`] (relative error below 1e-14 for `|x| < 700`).
+pub fn exp_f64(x: f64) -> f64 {
+    exp2_f64(x * core::f64::consts::LOG2_E)
+}
+
+/// `sin x` for `x` in `[-π/2, π/2]` by its Taylor series to `x²¹`
+/// (absolute error below 1e-15).
+pub fn sin_f64(x: f64) -> f64 {
+    let x2 = x * x;
+    // sin x = x(1 − x²/(2·3)(1 − x²/(4·5)(…))).
+    let mut s = 1.0;
+    let mut k = 10;
+    while k > 0 {
+        let n = 2 * k;
+        s = 1.0 - x2 * INV_INT[n] * INV_INT[n + 1] * s;
+        k -= 1;
+    }
+    x * s
+}
+
+/// `cos x` for `x` in `[0, π]`, as `1 − 2·sin²(x/2)` (absolute error below 1e-15).
+pub fn cos_f64(x: f64) -> f64 {
+    let s = sin_f64(0.5 * x);
+    1.0 - 2.0 * s * s
+}
+
 /// `x`, or 0 when it is below [`FLUSH_THRESHOLD`] in magnitude or not finite.
 pub fn flush_f64(x: f64) -> f64 {
     if (FLUSH_THRESHOLD as f64..=f64::MAX).contains(&x.abs()) {
@@ -223,6 +250,19 @@ pub fn db_gain(db: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_rate_exp_sin_and_cos_match_libm() {
+        for i in 0..=2000 {
+            let x = -40.0 + 80.0 * i as f64 / 2000.0;
+            let rel = (exp_f64(x) / x.exp() - 1.0).abs();
+            assert!(rel < 1e-14, "exp({x}): {rel:e}");
+            let t = core::f64::consts::PI * i as f64 / 2000.0;
+            assert!((cos_f64(t) - t.cos()).abs() < 1e-15, "cos({t})");
+            let h = t - core::f64::consts::FRAC_PI_2;
+            assert!((sin_f64(h) - h.sin()).abs() < 1e-15, "sin({h})");
+        }
+    }
 
     #[test]
     fn flush_maps_non_finite_and_tiny_values_to_zero() {

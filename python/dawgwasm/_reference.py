@@ -8,8 +8,9 @@ synth tracks, and an external-input track (a microphone or line in the
 browser; silent offline, so it shows what an idle track costs). Two buses
 (reverb and delay) are fed by sends; the master ends in a limiter. The
 4-bar loop has rests, so tracks fall silent and auto-bypass matters. Every
-band of the channel strip is in use somewhere, and automation ramps faders,
-a pan, an EQ band, an insert's drive and a synth's cutoff.
+band of the channel strip is in use somewhere, and automation moves a fader
+and an EQ band in ramps and a pan, an insert's drive and a synth's cutoff in
+steps (each smoothed by the engine).
 """
 
 from __future__ import annotations
@@ -159,14 +160,14 @@ def reference_session() -> dict[str, Any]:
                         "beat": 8.0,
                         "param": "sat_drive_db",
                         "value": 15.0,
-                        "ramp_ms": 300.0,
+                        "ramp_ms": 0.0,
                         "slot": 1,
                     },
                     {
                         "beat": 12.0,
                         "param": "sat_drive_db",
                         "value": 9.0,
-                        "ramp_ms": 50.0,
+                        "ramp_ms": 0.0,
                         "slot": 1,
                     },
                 ],
@@ -265,10 +266,6 @@ def reference_session() -> dict[str, Any]:
                 "high_hz": 5000.0,
                 "high_gain_db": -4.0,
             },
-            automation=[
-                {"beat": 8.0, "param": "gain_db", "value": -13.0, "ramp_ms": 2000.0},
-                {"beat": 15.0, "param": "gain_db", "value": -17.0, "ramp_ms": 600.0},
-            ],
         ),
         _synth(
             "Lead",
@@ -298,9 +295,9 @@ def reference_session() -> dict[str, Any]:
             sends=[{"bus": 1, "level_db": -8.0}, {"bus": 0, "level_db": -16.0}],
             strip={"mid_hz": 2200.0, "mid_q": 1.0},
             automation=[
-                {"beat": 4.0, "param": "mid_gain_db", "value": 4.0, "ramp_ms": 250.0},
-                {"beat": 12.0, "param": "pan", "value": -0.2, "ramp_ms": 1000.0},
-                {"beat": 15.5, "param": "mid_gain_db", "value": 0.0, "ramp_ms": 100.0},
+                {"beat": 4.0, "param": "mid_gain_db", "value": 4.0, "ramp_ms": 200.0},
+                {"beat": 12.0, "param": "pan", "value": -0.2},
+                {"beat": 15.5, "param": "mid_gain_db", "value": 0.0},
             ],
         ),
         _synth(
@@ -362,6 +359,10 @@ def reference_session() -> dict[str, Any]:
             gain_db=-20.0,
             pan=-0.25,
             sends=[{"bus": 0, "level_db": -8.0}],
+            automation=[
+                {"beat": 10.0, "param": "gain_db", "value": -15.0, "ramp_ms": 300.0},
+                {"beat": 15.0, "param": "gain_db", "value": -20.0},
+            ],
         ),
         _synth(
             "Sub",
@@ -433,9 +434,7 @@ def reference_session() -> dict[str, Any]:
             [(12.0, 57, 3.75), (12.0, 64, 3.75)],
             gain_db=-22.0,
             sends=[{"bus": 0, "level_db": -6.0}],
-            automation=[
-                {"beat": 14.0, "param": "synth_cutoff_hz", "value": 1200.0, "ramp_ms": 800.0}
-            ],
+            automation=[{"beat": 14.0, "param": "synth_cutoff_hz", "value": 1200.0}],
         ),
         {"name": "Line in", "source": {"type": "input"}, "gain_db": -6.0},
     ]

@@ -136,14 +136,14 @@ def test_the_events_limits_are_inclusive_and_named_in_the_message(page: Page) ->
     got = parse(page, over, per_pass)
     assert got["path"] == "$.tracks"
     assert got["message"] == (
-        "$.tracks: schedules up to 41 events per pass (21 per second); "
+        "$.tracks: schedules up to 42 events per pass (21 per second); "
         f"at most 40 are allowed: {PASS_RULE}"
     )
     per_second = {"events_per_pass_max": 1000, "events_per_second_max": 20}
     assert parse(page, doc, per_second) is None
     got = parse(page, over, per_second)
     assert got["message"] == (
-        "$.tracks: schedules up to 41 events per pass (21 per second); "
+        "$.tracks: schedules up to 42 events per pass (21 per second); "
         f"at most 20 per second are allowed: {SECOND_RULE}"
     )
 

@@ -2,8 +2,10 @@
 //
 // "anchor-strip": the hand-optimised JavaScript baseline. One worklet, N
 //   stereo inputs (one per track), one stereo output (the sum). Per track:
-//   low shelf, peaking band and high shelf (RBJ cookbook, transposed direct
-//   form II, f64 state) on each channel, a feed-forward peak compressor in dB
+//   low shelf and high shelf (RBJ cookbook) and the peaking band matched to
+//   its analog prototype as the engine designs it (the build's
+//   dawg-js-matched.js, once at construction), in transposed direct form II
+//   with f64 state, on each channel, a feed-forward peak compressor in dB
 //   (stereo peak detector, hard knee, one-pole smoothing of the gain reduction
 //   with attack/release coefficients), fader gain and the StereoPannerNode
 //   equal-power pan law for stereo input. Every track's state is loaded into
@@ -20,27 +22,27 @@
 //   start-up, event-to-sound latency and a fader drag: a factor per track,
 //   read once per track per block.
 
+import { MATCHED_ARGS, MATCHED_GAIN_DB, MATCHED_Q, MATCHED_W0, SECTION, matchedPeaking } from "/dist/dawg-js-matched.js";
+
 const STATE_PER_TRACK = 13; // 3 sections x 2 channels x 2 states, gain reduction (dB)
 const DB_PER_NEPER = 20 / Math.LN10; // 20·log10(x) = DB_PER_NEPER·ln(x)
 const NEPER_PER_DB = Math.LN10 / 20;
 const LEVEL_FLOOR = 1e-12; // -240 dB: below it the detector reads the floor
 const TINY = 1e-30; // state values below this (in magnitude) are flushed to zero
 
-/** RBJ cookbook biquad, normalised: [b0, b1, b2, a1, a2]. Shelves have slope S = 1. */
-function rbj(kind, rateHz, freqHz, gainDb, q) {
+/** The biquad of a strip band, normalised: [b0, b1, b2, a1, a2]. Shelves have slope S = 1. */
+function band(kind, rateHz, freqHz, gainDb, q) {
   const a = Math.pow(10, gainDb / 40);
   const w0 = (2 * Math.PI * freqHz) / rateHz;
   const cosW = Math.cos(w0);
   const sinW = Math.sin(w0);
   let b0, b1, b2, a0, a1, a2;
   if (kind === "peak") {
-    const alpha = sinW / (2 * q);
-    b0 = 1 + alpha * a;
-    b1 = -2 * cosW;
-    b2 = 1 - alpha * a;
-    a0 = 1 + alpha / a;
-    a1 = -2 * cosW;
-    a2 = 1 - alpha / a;
+    MATCHED_ARGS[MATCHED_W0] = w0;
+    MATCHED_ARGS[MATCHED_Q] = q;
+    MATCHED_ARGS[MATCHED_GAIN_DB] = gainDb;
+    matchedPeaking();
+    return Array.from(SECTION);
   } else {
     const alpha = (sinW / 2) * Math.SQRT2; // S = 1
     const k = 2 * Math.sqrt(a) * alpha;
@@ -83,9 +85,9 @@ class AnchorStrip extends AudioWorkletProcessor {
       this.level[track] = this.muted[track] ? 0 : Math.pow(10, (this.faderDb[track] - s.gainDb) / 20);
     };
     this.state = new Float64Array(this.tracks * STATE_PER_TRACK);
-    this.lo = new Float64Array(rbj("lowshelf", sampleRate, s.lowHz, s.lowGainDb, 0));
-    this.mid = new Float64Array(rbj("peak", sampleRate, s.midHz, s.midGainDb, s.midQ));
-    this.hi = new Float64Array(rbj("highshelf", sampleRate, s.highHz, s.highGainDb, 0));
+    this.lo = new Float64Array(band("lowshelf", sampleRate, s.lowHz, s.lowGainDb, 0));
+    this.mid = new Float64Array(band("peak", sampleRate, s.midHz, s.midGainDb, s.midQ));
+    this.hi = new Float64Array(band("highshelf", sampleRate, s.highHz, s.highGainDb, 0));
     this.thresholdDb = s.thresholdDb;
     this.slope = 1 / s.ratio - 1;
     this.attack = Math.exp(-1 / ((s.attackMs / 1000) * sampleRate));

@@ -1,9 +1,11 @@
-// Second-order IIR sections with coefficients from the RBJ Audio EQ Cookbook,
-// mirroring dsp_rust/src/dsp/biquad.rs: coefficients computed in f64 and
+// Second-order IIR sections, mirroring dsp_rust/src/dsp/biquad.rs: shelves
+// from the RBJ Audio EQ Cookbook, the peaking band matched to its analog
+// prototype (dawg-js-matched.js); coefficients computed in f64 and
 // stored normalised (a0 = 1) as f32 values; the filter runs in transposed
 // direct form II with f64 state.
 
 import { F32_MAX, FLUSH_THRESHOLD } from "./dawg-js-config.js";
+import { MATCHED_ARGS, MATCHED_GAIN_DB, MATCHED_Q, MATCHED_W0, SECTION, matchedPeaking } from "./dawg-js-matched.js";
 
 /** Highest corner frequency used, as a fraction of the sample rate. */
 export const MAX_FREQ_RATIO = 0.45;
@@ -111,23 +113,21 @@ export function highShelf(out, o, args) {
 
 /**
  * Peaking band into `out[o..o+5]`: rate, centre frequency (Hz), gain at the
- * centre (dB) and quality factor at `args[DESIGN_*]`.
+ * centre (dB) and quality factor at `args[DESIGN_*]`, matched to the
+ * cookbook's analog prototype up to Nyquist.
  */
 export function peaking(out, o, args) {
   const sampleRateHz = args[DESIGN_RATE_HZ];
-  const w0 = (2.0 * Math.PI * clampFreqHz(sampleRateHz, args[DESIGN_FREQ_HZ])) / sampleRateHz;
-  const cw = Math.cos(w0);
-  const sw = Math.sin(w0);
-  const a = Math.pow(10, args[DESIGN_GAIN_DB] / 40.0);
-  const q = args[DESIGN_Q];
-  const qq = q > 1e-3 ? q : 1e-3;
-  const alpha = sw / (2.0 * qq);
-  RAW[0] = 1.0 + alpha * a;
-  RAW[1] = -2.0 * cw;
-  RAW[2] = 1.0 - alpha * a;
-  RAW[3] = 1.0 + alpha / a;
-  RAW[4] = -2.0 * cw;
-  RAW[5] = 1.0 - alpha / a;
+  MATCHED_ARGS[MATCHED_W0] = (2.0 * Math.PI * clampFreqHz(sampleRateHz, args[DESIGN_FREQ_HZ])) / sampleRateHz;
+  MATCHED_ARGS[MATCHED_Q] = args[DESIGN_Q];
+  MATCHED_ARGS[MATCHED_GAIN_DB] = args[DESIGN_GAIN_DB];
+  matchedPeaking();
+  RAW[0] = SECTION[0];
+  RAW[1] = SECTION[1];
+  RAW[2] = SECTION[2];
+  RAW[3] = 1.0;
+  RAW[4] = SECTION[3];
+  RAW[5] = SECTION[4];
   normalised(out, o);
 }
 

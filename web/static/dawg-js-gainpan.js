@@ -9,44 +9,48 @@
 // time.
 
 import { F32_MAX, FLUSH_THRESHOLD } from "./dawg-js-config.js";
-import { dbToGain } from "./dawg-js-math.js";
 
 /** Matrix entries below this (−140 dB) are exactly zero. */
 const ZERO_BELOW = 1e-7;
 
-function entry(v, g) {
-  const x = v * g;
-  return Math.abs(x) < ZERO_BELOW ? 0.0 : Math.fround(x);
-}
+/** The matrix before the fader gain, [L→L, R→L, L→R, R→R]. */
+const RAW = new Float64Array(4);
 
 /**
- * The stereo matrix [L→L, R→L, L→R, R→R] for a fader gain (dB), pan and
- * mute, written into `out` (a 4-element array) and returned.
+ * The stereo matrix [L→L, R→L, L→R, R→R] for the fader gain (dB), pan and
+ * mute of `gp` (an object with gainDb, pan and muted), written into `out` (a
+ * 4-element array) and returned. The settings are read from `gp` rather than
+ * passed: a double passed to a call V8 does not inline is boxed.
  */
-export function panMatrix(gainDb, pan, muted, out) {
-  if (muted) {
+export function panMatrix(gp, out) {
+  if (gp.muted) {
     out[0] = 0.0;
     out[1] = 0.0;
     out[2] = 0.0;
     out[3] = 0.0;
     return out;
   }
-  const g = dbToGain(Math.fround(gainDb));
-  const pf = Math.fround(pan);
+  const g = Math.pow(10, Math.fround(gp.gainDb) / 20);
+  const pf = Math.fround(gp.pan);
   const p = pf < -1 ? -1 : pf > 1 ? 1 : pf;
   const halfPi = Math.PI / 2;
   if (p <= 0) {
     const a = -p * halfPi;
-    out[0] = entry(1.0, g);
-    out[1] = entry(Math.sin(a), g);
-    out[2] = entry(0.0, g);
-    out[3] = entry(Math.cos(a), g);
+    RAW[0] = 1.0;
+    RAW[1] = Math.sin(a);
+    RAW[2] = 0.0;
+    RAW[3] = Math.cos(a);
   } else {
     const a = p * halfPi;
-    out[0] = entry(Math.cos(a), g);
-    out[1] = entry(0.0, g);
-    out[2] = entry(Math.sin(a), g);
-    out[3] = entry(1.0, g);
+    RAW[0] = Math.cos(a);
+    RAW[1] = 0.0;
+    RAW[2] = Math.sin(a);
+    RAW[3] = 1.0;
+  }
+  for (let k = 0; k < 4; k++) {
+    const x = RAW[k] * g;
+    // Entries below −140 dB are exactly zero.
+    out[k] = Math.abs(x) < ZERO_BELOW ? 0.0 : Math.fround(x);
   }
   return out;
 }
@@ -65,7 +69,7 @@ export class GainPan {
     this.pan = Math.fround(pan);
     this.muted = Boolean(muted);
     this.targets = new Float64Array(4);
-    panMatrix(this.gainDb, this.pan, this.muted, this.targets);
+    panMatrix(this, this.targets);
     // Ramps of the four entries, in f32 arithmetic: current, target, step, remaining.
     this.cur = new Float64Array(this.targets);
     this.tgt = new Float64Array(this.targets);
@@ -74,7 +78,7 @@ export class GainPan {
   }
 
   retarget(steps) {
-    const m = panMatrix(this.gainDb, this.pan, this.muted, this.targets);
+    const m = panMatrix(this, this.targets);
     for (let k = 0; k < 4; k++) {
       const t = m[k];
       this.tgt[k] = t;

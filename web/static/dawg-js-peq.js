@@ -3,9 +3,10 @@
 // filter state for the left and right channels; bands run in series, band 1
 // first.
 //
-// Every band has the transfer function of the RBJ Audio EQ Cookbook biquad of
-// its type, realised as the linear trapezoidal state-variable filter (Andrew
-// Simper, Cytomic, 2013): output m0·v0 + m1·v1 + m2·v2. Frequencies are held
+// Every band's shelves are the RBJ Audio EQ Cookbook biquads, its peaks and
+// passes matched to their analog prototypes (dawg-js-matched.js); each is
+// realised as the linear trapezoidal state-variable filter (Andrew Simper,
+// Cytomic, 2013): output m0·v0 + m1·v1 + m2·v2. Frequencies are held
 // within 10 Hz and 0.45 × the sample rate.
 //
 // Parameter changes ramp (frequency linearly in log2 Hz, gain in dB, Q
@@ -20,6 +21,16 @@
 
 import { F32_MAX, FLUSH_THRESHOLD, QUIET } from "./dawg-js-config.js";
 import { clampFreqHz } from "./dawg-js-biquad.js";
+import {
+  MATCHED_ARGS,
+  MATCHED_GAIN_DB,
+  MATCHED_Q,
+  MATCHED_W0,
+  SECTION,
+  matchedHighPass,
+  matchedLowPass,
+  matchedPeaking,
+} from "./dawg-js-matched.js";
 import { flush, log2F32 } from "./dawg-js-math.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
 
@@ -78,20 +89,42 @@ function roundF32(v) {
 }
 
 /**
+ * The SVF whose trapezoidal response is the section in SECTION into `p`
+ * (Rust `Prototype::of_section`): the inverse bilinear transform gives the
+ * analog section (n2·s² + n1·s + n0)/(d2·s² + d1·s + d0), read in units of g = √(d0/d2).
+ */
+function ofSection(p) {
+  const b0 = SECTION[0];
+  const b1 = SECTION[1];
+  const b2 = SECTION[2];
+  const d2 = 1.0 - SECTION[3] + SECTION[4];
+  const d1 = 2.0 * (1.0 - SECTION[4]);
+  const d0 = 1.0 + SECTION[3] + SECTION[4];
+  const g = Math.sqrt(d0 / d2);
+  const k = d1 / (d2 * g);
+  const m0 = (b0 - b1 + b2) / d2;
+  p[0] = g; p[1] = k; p[2] = m0;
+  p[3] = (2.0 * (b0 - b2)) / (d2 * g) - m0 * k;
+  p[4] = (b0 + b1 + b2) / (d2 * g * g) - m0;
+}
+
+/**
  * A band's analog prototype in SVF form into `p` = [g, k, m0, m1, m2]
  * (Rust `Prototype::new`).
  */
 function prototype(p, kind, sampleRateHz, freqHz, q, gainDb) {
   const f = clampFreqHz(sampleRateHz, freqHz);
   const t = Math.tan((Math.PI * f) / sampleRateHz);
+  MATCHED_ARGS[MATCHED_W0] = (2.0 * Math.PI * f) / sampleRateHz;
+  MATCHED_ARGS[MATCHED_Q] = q;
+  MATCHED_ARGS[MATCHED_GAIN_DB] = gainDb;
   const k = 1.0 / (q > 1e-3 ? q : 1e-3);
   const a = Math.pow(10, gainDb / 40.0);
   switch (kind) {
-    case BAND_PEAK: {
-      const kk = k / a;
-      p[0] = t; p[1] = kk; p[2] = 1.0; p[3] = kk * (a * a - 1.0); p[4] = 0.0;
+    case BAND_PEAK:
+      matchedPeaking();
+      ofSection(p);
       break;
-    }
     case BAND_LOW_SHELF:
       p[0] = t / Math.sqrt(a); p[1] = k; p[2] = 1.0; p[3] = k * (a - 1.0); p[4] = a * a - 1.0;
       break;
@@ -99,10 +132,12 @@ function prototype(p, kind, sampleRateHz, freqHz, q, gainDb) {
       p[0] = t * Math.sqrt(a); p[1] = k; p[2] = a * a; p[3] = k * (1.0 - a) * a; p[4] = 1.0 - a * a;
       break;
     case BAND_LOW_PASS:
-      p[0] = t; p[1] = k; p[2] = 0.0; p[3] = 0.0; p[4] = 1.0;
+      matchedLowPass();
+      ofSection(p);
       break;
     case BAND_HIGH_PASS:
-      p[0] = t; p[1] = k; p[2] = 1.0; p[3] = -k; p[4] = -1.0;
+      matchedHighPass();
+      ofSection(p);
       break;
     default:
       p[0] = 0.0; p[1] = 1.0; p[2] = 1.0; p[3] = 0.0; p[4] = 0.0;

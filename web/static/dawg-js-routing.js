@@ -126,15 +126,29 @@ function insertsOf(e, kind, index) {
   return e.master.inserts;
 }
 
-/** Apply an in-range value to a checked target. Never allocates. */
+/**
+ * The value applyParamValue() applies: a ramp's steps pass their values here
+ * rather than as arguments, since a double passed to a call V8 does not
+ * inline is boxed (a heap number each), and a ramp steps every 16 frames.
+ */
+export const PARAM_VALUE = new Float64Array(1);
+
+/** Apply an in-range value to a checked target. */
 export function applyParam(e, target, id, v) {
+  PARAM_VALUE[0] = v;
+  applyParamValue(e, target, id);
+}
+
+/** Apply the in-range value in PARAM_VALUE to a checked target. Never allocates on the fader and pan path. */
+export function applyParamValue(e, target, id) {
+  const v = PARAM_VALUE[0];
   const p = e.params;
   const kind = targetKind(target);
   const index = targetIndex(target);
   const steps = e.steps(p.smoothingMs[id]);
   const owner = p.owner[id];
   if (owner === OWNER_CORE) {
-    writeCore(e, kind, index, p.field[id], p.fieldArg[id], id, v, steps);
+    writeCore(e, kind, index, p.field[id], p.fieldArg[id], id, steps);
   } else if (owner === OWNER_UNIT) {
     const ins = insertsOf(e, kind, index);
     const u = ins === null ? null : ins.units[targetSlot(target) - 1];
@@ -150,7 +164,8 @@ export function applyParam(e, target, id, v) {
   e.wake(kind, index);
 }
 
-function writeCore(e, kind, index, field, arg, id, v, steps) {
+function writeCore(e, kind, index, field, arg, id, steps) {
+  const v = PARAM_VALUE[0];
   switch (field) {
     case FIELD_MASTER_GAIN_DB:
       e.master.gainDb = v;
@@ -187,10 +202,12 @@ function writeCore(e, kind, index, field, arg, id, v, steps) {
       }
       if (field === FIELD_GAIN_DB) {
         ch.gainDb = v;
-        ch.out.setGainDb(v, steps);
+        ch.out.gainDb = Math.fround(v);
+        ch.out.retarget(steps);
       } else if (field === FIELD_PAN) {
         ch.pan = v;
-        ch.out.setPan(v, steps);
+        ch.out.pan = Math.fround(v);
+        ch.out.retarget(steps);
       } else {
         ch.mute = isOn(v);
         ch.setSilenced(ch.mute || soloedOut, steps);

@@ -11,7 +11,7 @@ import {
   EVENT_PARAM_RAMP,
 } from "./dawg-js-events.js";
 import { TARGET_TRACK, targetKind, targetIndex, targetSlot } from "./dawg-js-targets.js";
-import { checkTarget, applyParam, getParam } from "./dawg-js-routing.js";
+import { PARAM_VALUE, checkTarget, applyParam, applyParamValue, getParam } from "./dawg-js-routing.js";
 import { DAWG_OK } from "./dawg-js-status.js";
 
 /** Parameters moving linearly from `from` to `to` over `total` frames, in parallel arrays. */
@@ -138,8 +138,8 @@ export function stepRamps(e, frames) {
     const finished = done >= total;
     const from = r.from[i];
     const to = r.to[i];
-    const v = finished ? to : Math.fround(from + (to - from) * (done / total));
-    applyParam(e, r.target[i], r.id[i], v);
+    PARAM_VALUE[0] = finished ? to : Math.fround(from + (to - from) * (done / total));
+    applyParamValue(e, r.target[i], r.id[i]);
     if (finished) {
       const last = r.length - 1;
       if (i !== last) {

@@ -1,9 +1,11 @@
-//! Second-order IIR sections with coefficients from the RBJ Audio EQ
-//! Cookbook (Robert Bristow-Johnson; W3C "Audio EQ Cookbook" note).
+//! Second-order IIR sections: shelves from the RBJ Audio EQ Cookbook
+//! (Robert Bristow-Johnson; W3C "Audio EQ Cookbook" note), the peaking band
+//! matched to its analog prototype ([`crate::dsp::matched`]).
 //!
 //! Coefficients are computed in f64 and stored normalised (`a0 = 1`) in f32;
 //! the filter runs in transposed direct form II in f32.
 
+use crate::dsp::matched;
 use crate::math::{flush, FLUSH_THRESHOLD};
 
 /// Normalised biquad coefficients: `H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²)`.
@@ -31,11 +33,17 @@ struct Trig {
     sin_w0: f64,
 }
 
-fn trig(sample_rate_hz: f64, freq_hz: f64) -> Trig {
+/// `freq_hz`, held within [`MIN_FREQ_HZ`] and [`MAX_FREQ_RATIO`] × the
+/// rate, in radians per sample.
+pub fn radians(sample_rate_hz: f64, freq_hz: f64) -> f64 {
     let f = freq_hz
         .max(MIN_FREQ_HZ)
         .min(MAX_FREQ_RATIO * sample_rate_hz);
-    let w0 = 2.0 * core::f64::consts::PI * f / sample_rate_hz;
+    2.0 * core::f64::consts::PI * f / sample_rate_hz
+}
+
+fn trig(sample_rate_hz: f64, freq_hz: f64) -> Trig {
+    let w0 = radians(sample_rate_hz, freq_hz);
     Trig {
         cos_w0: w0.cos(),
         sin_w0: w0.sin(),
@@ -99,19 +107,12 @@ impl BiquadCoefs {
         )
     }
 
-    /// Peaking band at `freq_hz` with quality factor `q` and `gain_db` at the centre.
+    /// Peaking band at `freq_hz` with quality factor `q` and `gain_db` at the
+    /// centre, matched to the cookbook's analog prototype up to Nyquist
+    /// ([`matched::peaking`]).
     pub fn peaking(sample_rate_hz: f64, freq_hz: f64, q: f64, gain_db: f64) -> Self {
-        let t = trig(sample_rate_hz, freq_hz);
-        let a = 10f64.powf(gain_db / 40.0);
-        let alpha = t.sin_w0 / (2.0 * q.max(1e-3));
-        Self::normalised(
-            1.0 + alpha * a,
-            -2.0 * t.cos_w0,
-            1.0 - alpha * a,
-            1.0 + alpha / a,
-            -2.0 * t.cos_w0,
-            1.0 - alpha / a,
-        )
+        let s = matched::peaking(radians(sample_rate_hz, freq_hz), q, gain_db);
+        Self::normalised(s.b[0], s.b[1], s.b[2], 1.0, s.a1, s.a2)
     }
 }
 

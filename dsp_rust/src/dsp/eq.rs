@@ -1,5 +1,6 @@
-//! Stereo 3-band EQ for four tracks at once: low shelf, peaking band and
-//! high shelf (RBJ cookbook, [`crate::dsp::biquad`]), track `k` in lane
+//! Stereo 3-band EQ for four tracks at once: low shelf and high shelf (RBJ
+//! cookbook) around a peaking band matched to its analog prototype
+//! ([`crate::dsp::biquad`]), track `k` in lane
 //! `k` of every [`F4`], with separate filter state per channel and lane.
 //!
 //! The six sections (three bands, two channels) run in two passes over

@@ -8,4 +8,5 @@ pub mod biquad;
 pub mod eq;
 pub mod gain_pan;
 pub mod halfband;
+pub mod matched;
 pub mod quiet;

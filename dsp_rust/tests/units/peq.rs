@@ -1,7 +1,8 @@
 use dawg_dsp::units::peq::*;
 
 use crate::common::Rng;
-use dawg_dsp::dsp::biquad::{MAX_FREQ_RATIO, MIN_FREQ_HZ};
+use dawg_dsp::dsp::biquad::{radians, MAX_FREQ_RATIO, MIN_FREQ_HZ};
+use dawg_dsp::dsp::matched;
 use dawg_dsp::spec::{Scope, FLAG_STEPPED};
 
 fn idx(band: usize, row: usize) -> usize {
@@ -15,8 +16,9 @@ fn set_band(eq: &mut ParametricEq, band: usize, kind: BandType, hz: f32, gain_db
     eq.set(idx(band, ROW_Q), q);
 }
 
-/// f64 RBJ cookbook biquad `(b0, b1, b2, a1, a2)` (normalised) of a band.
-fn rbj(kind: BandType, fs: f64, f: f64, q: f64, gain_db: f64) -> [f64; 5] {
+/// The f64 biquad `(b0, b1, b2, a1, a2)` (normalised) a band is designed
+/// as: the RBJ cookbook's shelves, the matched bell and passes.
+fn design(kind: BandType, fs: f64, f: f64, q: f64, gain_db: f64) -> [f64; 5] {
     let a = 10f64.powf(gain_db / 40.0);
     let f = f.max(MIN_FREQ_HZ).min(MAX_FREQ_RATIO * fs);
     let w0 = 2.0 * core::f64::consts::PI * f / fs;
@@ -25,10 +27,7 @@ fn rbj(kind: BandType, fs: f64, f: f64, q: f64, gain_db: f64) -> [f64; 5] {
     let k = 2.0 * a.sqrt() * al;
     let (b, d) = match kind {
         BandType::Off => ([1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-        BandType::Peak => (
-            [1.0 + al * a, -2.0 * c, 1.0 - al * a],
-            [1.0 + al / a, -2.0 * c, 1.0 - al / a],
-        ),
+        BandType::Peak => return section(matched::peaking(radians(fs, f), q, gain_db)),
         BandType::LowShelf => (
             [
                 a * ((a + 1.0) - (a - 1.0) * c + k),
@@ -53,14 +52,8 @@ fn rbj(kind: BandType, fs: f64, f: f64, q: f64, gain_db: f64) -> [f64; 5] {
                 (a + 1.0) - (a - 1.0) * c - k,
             ],
         ),
-        BandType::LowPass => (
-            [(1.0 - c) / 2.0, 1.0 - c, (1.0 - c) / 2.0],
-            [1.0 + al, -2.0 * c, 1.0 - al],
-        ),
-        BandType::HighPass => (
-            [(1.0 + c) / 2.0, -(1.0 + c), (1.0 + c) / 2.0],
-            [1.0 + al, -2.0 * c, 1.0 - al],
-        ),
+        BandType::LowPass => return section(matched::low_pass(radians(fs, f), q)),
+        BandType::HighPass => return section(matched::high_pass(radians(fs, f), q)),
     };
     [
         b[0] / d[0],
@@ -71,7 +64,11 @@ fn rbj(kind: BandType, fs: f64, f: f64, q: f64, gain_db: f64) -> [f64; 5] {
     ]
 }
 
-fn rbj_impulse(c: [f64; 5], n: usize) -> Vec<f64> {
+fn section(s: matched::Section) -> [f64; 5] {
+    [s.b[0], s.b[1], s.b[2], s.a1, s.a2]
+}
+
+fn impulse(c: [f64; 5], n: usize) -> Vec<f64> {
     let (mut s1, mut s2) = (0.0, 0.0);
     (0..n)
         .map(|i| {
@@ -136,7 +133,7 @@ fn default_is_bit_exact_identity_and_costs_no_band() {
 }
 
 #[test]
-fn each_band_type_matches_the_rbj_cookbook_biquad() {
+fn each_band_type_runs_as_its_design_biquad() {
     let n = 1 << 14;
     for &fs in &[22050.0f32, 48000.0, 192000.0] {
         for &(kind, hz, gain, q) in &[
@@ -158,7 +155,7 @@ fn each_band_type_matches_the_rbj_cookbook_biquad() {
             l[0] = 1.0;
             let mut r = l.clone();
             eq.process(&mut l, &mut r);
-            let want = rbj_impulse(rbj(kind, fs as f64, hz as f64, q as f64, gain as f64), n);
+            let want = impulse(design(kind, fs as f64, hz as f64, q as f64, gain as f64), n);
             let err = l
                 .iter()
                 .zip(want.iter())

@@ -4,7 +4,8 @@
 
 use super::svf::SvfCoefs;
 use super::BandType;
-use crate::dsp::biquad::{MAX_FREQ_RATIO, MIN_FREQ_HZ};
+use crate::dsp::biquad::{radians, MAX_FREQ_RATIO, MIN_FREQ_HZ};
+use crate::dsp::matched::{self, Section};
 
 /// Bound on the ratio of a band's peak gain for any signal (the sum of the
 /// magnitudes of its impulse response) to its largest frequency-response
@@ -60,18 +61,40 @@ impl Prototype {
         let t = (core::f64::consts::PI * f / sample_rate_hz).tan();
         let k = 1.0 / q.max(1e-3);
         let a = 10f64.powf(gain_db / 40.0);
+        let w0 = radians(sample_rate_hz, freq_hz);
         let (g, k, m0, m1, m2) = match kind {
             BandType::Off => (0.0, 1.0, 1.0, 0.0, 0.0),
-            BandType::Peak => {
-                let k = k / a;
-                (t, k, 1.0, k * (a * a - 1.0), 0.0)
-            }
+            BandType::Peak => return Self::of_section(&matched::peaking(w0, q, gain_db)),
             BandType::LowShelf => (t / a.sqrt(), k, 1.0, k * (a - 1.0), a * a - 1.0),
             BandType::HighShelf => (t * a.sqrt(), k, a * a, k * (1.0 - a) * a, 1.0 - a * a),
-            BandType::LowPass => (t, k, 0.0, 0.0, 1.0),
-            BandType::HighPass => (t, k, 1.0, -k, -1.0),
+            BandType::LowPass => return Self::of_section(&matched::low_pass(w0, q)),
+            BandType::HighPass => return Self::of_section(&matched::high_pass(w0, q)),
         };
         Prototype { g, k, m0, m1, m2 }
+    }
+
+    /// The SVF whose trapezoidal response is the digital section `s`: the
+    /// inverse bilinear transform `s = (1 − z⁻¹)/(1 + z⁻¹)` gives the analog
+    /// section it came from, `(n2·s² + n1·s + n0)/(d2·s² + d1·s + d0)`, read
+    /// in units of `g = √(d0/d2)`.
+    fn of_section(sec: &Section) -> Self {
+        let [b0, b1, b2] = sec.b;
+        let (d2, d1, d0) = (
+            1.0 - sec.a1 + sec.a2,
+            2.0 * (1.0 - sec.a2),
+            1.0 + sec.a1 + sec.a2,
+        );
+        let (n2, n1, n0) = (b0 - b1 + b2, 2.0 * (b0 - b2), b0 + b1 + b2);
+        let g = (d0 / d2).sqrt();
+        let k = d1 / (d2 * g);
+        let m0 = n2 / d2;
+        Prototype {
+            g,
+            k,
+            m0,
+            m1: n1 / (d2 * g) - m0 * k,
+            m2: n0 / (d2 * g * g) - m0,
+        }
     }
 
     pub(super) fn coefs(&self) -> SvfCoefs {

@@ -2,20 +2,24 @@
 //! shelf, or a low or high pass, with separate filter state for the left
 //! and right channels. Bands run in series, band 1 first.
 //!
-//! Filters: every band has the transfer function of the RBJ Audio EQ
-//! Cookbook biquad of its type (Robert Bristow-Johnson; W3C "Audio EQ
-//! Cookbook" note): the bilinear transform, prewarped at the band frequency,
-//! of the cookbook's analog prototypes. Shelves take the cookbook's Q form
-//! (`Q = 1/√2` is its shelf slope S = 1). They are realised as the linear
-//! trapezoidal state-variable filter (Andrew Simper, Cytomic, "Solving the
-//! continuous SVF equations using trapezoidal integration and equivalent
-//! currents", 2013), whose output is a mix `m0·v0 + m1·v1 + m2·v2` of the
-//! input, band-pass and low-pass states. In exact arithmetic the response is
-//! the cookbook's; in f32 the SVF keeps it where a direct-form biquad does
-//! not: with its `a1 ≈ −2` rounded to f32, a direct form puts a 60 Hz, Q 18
-//! peak at 192 kHz off by about 2 dB, while the SVF stays within 1e-3 dB.
-//! The SVF also tolerates coefficient changes while it runs, which the
-//! parameter ramps rely on.
+//! Filters: shelves have the transfer functions of the RBJ Audio EQ
+//! Cookbook biquads (Robert Bristow-Johnson; W3C "Audio EQ Cookbook" note),
+//! the bilinear transform, prewarped at the band frequency, of the
+//! cookbook's analog prototypes, in its Q form (`Q = 1/√2` is its shelf
+//! slope S = 1). Peaks and low and high passes are matched to the same
+//! analog prototypes instead ([`crate::dsp::matched`]): impulse-invariant
+//! poles and a numerator solved for the prototype's magnitude, so a band
+//! high in the spectrum keeps its width and level up to Nyquist. Every band
+//! is realised as the linear trapezoidal state-variable filter (Andrew
+//! Simper, Cytomic, "Solving the continuous SVF equations using trapezoidal
+//! integration and equivalent currents", 2013), whose output is a mix
+//! `m0·v0 + m1·v1 + m2·v2` of the input, band-pass and low-pass states; a
+//! matched section becomes an SVF through the inverse bilinear transform
+//! (`design.rs`). In f32 the SVF keeps the response where a direct-form
+//! biquad does not: with its `a1 ≈ −2` rounded to f32, a direct form puts a
+//! 60 Hz, Q 18 peak at 192 kHz off by about 2 dB, while the SVF stays within
+//! 1e-3 dB. The SVF also tolerates coefficient changes while it runs, which
+//! the parameter ramps rely on.
 //!
 //! Frequencies are held within [`MIN_FREQ_HZ`](crate::dsp::biquad::MIN_FREQ_HZ),
 //! `MAX_FREQ_RATIO × rate` (10 Hz to 0.45 × the sample rate), as in

@@ -1,6 +1,7 @@
-"""The EQ is the RBJ cookbook's three biquads: its impulse response matches
-scipy.signal.lfilter and its magnitude response matches scipy.signal.freqz
-of the same coefficients, computed independently in float64."""
+"""The EQ is three biquads, the RBJ cookbook's shelves around a bell matched
+to its analog prototype: its impulse response matches scipy.signal.lfilter
+and its magnitude response matches scipy.signal.freqz of the same
+coefficients, computed independently in float64 (tests/reference.py)."""
 
 from __future__ import annotations
 
