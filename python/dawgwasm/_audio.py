@@ -29,6 +29,7 @@ import numpy.typing as npt
 from dawgwasm._errors import AudioFileError, LimitError
 from dawgwasm._files import Fail, open_input, replacing
 from dawgwasm._limits import AUDIO_FILE_BYTES_MAX, WAV_BYTES_MAX
+from dawgwasm._truepeak import TruePeakMeter
 
 __all__ = [
     "AudioWriter",
@@ -177,20 +178,28 @@ def plan_output(path: Path, frames: int, sample_rate_hz: int, subtype: str) -> O
 
 
 class AudioWriter:
-    """Appends ``(2, n)`` float32 blocks to an open output and tracks its peak."""
+    """Appends ``(2, n)`` float32 blocks to an open output and tracks its
+    sample peak and its true peak (:mod:`dawgwasm._truepeak`)."""
 
     def __init__(self, f: Any) -> None:
         self._f = f
         self.frames = 0
         self.peak = 0.0
+        self._true_peak = TruePeakMeter(2)
 
     def write(self, block: npt.ArrayLike) -> None:
         """Append one block ``(2, n)``."""
         x = np.asarray(block, np.float32)
         if x.shape[1]:
             self.peak = max(self.peak, float(np.max(np.abs(x))))
+            self._true_peak.write(x)
         self._f.write(np.ascontiguousarray(x.T))
         self.frames += x.shape[1]
+
+    def true_peak(self) -> float:
+        """The true peak of everything written (linear), the output ending
+        in silence."""
+        return self._true_peak.finish()
 
 
 @contextlib.contextmanager

@@ -64,6 +64,9 @@ class RenderResult:
     #: A remark on the format (e.g. a large WAV written as RF64), or "".
     note: str = ""
     session: Session | None = None
+    #: The largest magnitude between the samples too (ITU-R BS.1770-4 true
+    #: peak, linear; :mod:`dawgwasm._truepeak`).
+    true_peak: float = 0.0
 
 
 def _check_rate(sample_rate_hz: float) -> int:
@@ -112,7 +115,9 @@ def render_audio_file(
                     buf[:, n : quanta * q] = 0.0
                     engine.process(quanta)
                     out.write(engine.output[:, :n])
-    return RenderResult(output_path, out.frames, float(rate), out.peak, plan.note)
+    return RenderResult(
+        output_path, out.frames, float(rate), out.peak, plan.note, true_peak=out.true_peak()
+    )
 
 
 def master_overrides(
@@ -182,7 +187,15 @@ def render_session_file(
         with writing_audio(plan, rate, inputs) as out:
             for block in iter_render(engine, events, frames):
                 out.write(block)
-    return RenderResult(output_path, out.frames, sample_rate_hz, out.peak, plan.note, session)
+    return RenderResult(
+        output_path,
+        out.frames,
+        sample_rate_hz,
+        out.peak,
+        plan.note,
+        session,
+        true_peak=out.true_peak(),
+    )
 
 
 @dataclass(frozen=True)

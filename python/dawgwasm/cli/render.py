@@ -9,6 +9,7 @@ from typing import cast
 import click
 
 from dawgwasm._limits import RENDER_SECONDS_MAX
+from dawgwasm._truepeak import dbtp
 from dawgwasm.cli._options import FiniteFloatRange, engine_option
 
 __all__ = ["command", "parse_assignments"]
@@ -164,7 +165,7 @@ def command(
         what = f"session {result.session.name!r}, {len(result.session.tracks)} tracks, "
     click.echo(
         f"wrote {result.path}: {what}{result.frames} frames at {result.sample_rate_hz:g} Hz, "
-        f"peak {peak_db:.1f} dBFS"
+        f"peak {peak_db:.1f} dBFS, true peak {dbtp(result.true_peak):+.2f} dBTP"
     )
     if result.peak > 1.0 and subtype != "FLOAT":
         click.echo("warning: output exceeds 0 dBFS and will clip in a fixed-point format", err=True)
