@@ -51,6 +51,7 @@ def _phase_weights() -> npt.NDArray[np.float64]:
 
 
 _WEIGHTS = _phase_weights()
+_REVERSED = [np.ascontiguousarray(w[::-1]) for w in _WEIGHTS]  # for np.convolve
 
 
 class TruePeakMeter:
@@ -70,11 +71,14 @@ class TruePeakMeter:
         finite = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         self.peak = max(self.peak, float(np.max(np.abs(finite))))
         buf = np.concatenate([self._history, finite], axis=1)
-        windows = np.lib.stride_tricks.sliding_window_view(buf, TAPS, axis=1)
-        between = windows @ _WEIGHTS.T  # (channels, intervals, 3)
-        if between.size:
-            self.peak = max(self.peak, float(np.max(np.abs(between))))
-        self._history = buf[:, buf.shape[1] - (TAPS - 1) :]
+        # One channel and one phase at a time, so that a block costs a few
+        # arrays of its own length and nothing more.
+        for channel in buf:
+            for weights in _REVERSED:
+                between = np.convolve(channel, weights, mode="valid")
+                if between.size:
+                    self.peak = max(self.peak, float(np.max(np.abs(between))))
+        self._history = buf[:, buf.shape[1] - (TAPS - 1) :].copy()
 
     def finish(self) -> float:
         """Read the intervals after the last block (followed by silence) and
