@@ -114,34 +114,28 @@ function ofSection(p) {
  */
 function prototype(p, kind, sampleRateHz, freqHz, q, gainDb) {
   const f = clampFreqHz(sampleRateHz, freqHz);
+  if (kind === BAND_PEAK || kind === BAND_LOW_PASS || kind === BAND_HIGH_PASS) {
+    MATCHED_ARGS[MATCHED_W0] = (2.0 * Math.PI * f) / sampleRateHz;
+    MATCHED_ARGS[MATCHED_Q] = q;
+    MATCHED_ARGS[MATCHED_GAIN_DB] = gainDb;
+    if (kind === BAND_PEAK) matchedPeaking();
+    else if (kind === BAND_LOW_PASS) matchedLowPass();
+    else matchedHighPass();
+    ofSection(p);
+    return;
+  }
+  if (kind !== BAND_LOW_SHELF && kind !== BAND_HIGH_SHELF) {
+    p[0] = 0.0; p[1] = 1.0; p[2] = 1.0; p[3] = 0.0; p[4] = 0.0;
+    return;
+  }
+  // The cookbook's shelves, prewarped at the band frequency.
   const t = Math.tan((Math.PI * f) / sampleRateHz);
-  MATCHED_ARGS[MATCHED_W0] = (2.0 * Math.PI * f) / sampleRateHz;
-  MATCHED_ARGS[MATCHED_Q] = q;
-  MATCHED_ARGS[MATCHED_GAIN_DB] = gainDb;
   const k = 1.0 / (q > 1e-3 ? q : 1e-3);
   const a = Math.pow(10, gainDb / 40.0);
-  switch (kind) {
-    case BAND_PEAK:
-      matchedPeaking();
-      ofSection(p);
-      break;
-    case BAND_LOW_SHELF:
-      p[0] = t / Math.sqrt(a); p[1] = k; p[2] = 1.0; p[3] = k * (a - 1.0); p[4] = a * a - 1.0;
-      break;
-    case BAND_HIGH_SHELF:
-      p[0] = t * Math.sqrt(a); p[1] = k; p[2] = a * a; p[3] = k * (1.0 - a) * a; p[4] = 1.0 - a * a;
-      break;
-    case BAND_LOW_PASS:
-      matchedLowPass();
-      ofSection(p);
-      break;
-    case BAND_HIGH_PASS:
-      matchedHighPass();
-      ofSection(p);
-      break;
-    default:
-      p[0] = 0.0; p[1] = 1.0; p[2] = 1.0; p[3] = 0.0; p[4] = 0.0;
-      break;
+  if (kind === BAND_LOW_SHELF) {
+    p[0] = t / Math.sqrt(a); p[1] = k; p[2] = 1.0; p[3] = k * (a - 1.0); p[4] = a * a - 1.0;
+  } else {
+    p[0] = t * Math.sqrt(a); p[1] = k; p[2] = a * a; p[3] = k * (1.0 - a) * a; p[4] = 1.0 - a * a;
   }
 }
 

@@ -55,20 +55,33 @@ impl Prototype {
         q: f64,
         gain_db: f64,
     ) -> Self {
+        let w0 = radians(sample_rate_hz, freq_hz);
+        match kind {
+            BandType::Off => {
+                return Prototype {
+                    g: 0.0,
+                    k: 1.0,
+                    m0: 1.0,
+                    m1: 0.0,
+                    m2: 0.0,
+                }
+            }
+            BandType::Peak => return Self::of_section(&matched::peaking(w0, q, gain_db)),
+            BandType::LowPass => return Self::of_section(&matched::low_pass(w0, q)),
+            BandType::HighPass => return Self::of_section(&matched::high_pass(w0, q)),
+            BandType::LowShelf | BandType::HighShelf => {}
+        }
+        // The cookbook's shelves, prewarped at the band frequency.
         let f = freq_hz
             .max(MIN_FREQ_HZ)
             .min(MAX_FREQ_RATIO * sample_rate_hz);
         let t = (core::f64::consts::PI * f / sample_rate_hz).tan();
         let k = 1.0 / q.max(1e-3);
         let a = 10f64.powf(gain_db / 40.0);
-        let w0 = radians(sample_rate_hz, freq_hz);
-        let (g, k, m0, m1, m2) = match kind {
-            BandType::Off => (0.0, 1.0, 1.0, 0.0, 0.0),
-            BandType::Peak => return Self::of_section(&matched::peaking(w0, q, gain_db)),
-            BandType::LowShelf => (t / a.sqrt(), k, 1.0, k * (a - 1.0), a * a - 1.0),
-            BandType::HighShelf => (t * a.sqrt(), k, a * a, k * (1.0 - a) * a, 1.0 - a * a),
-            BandType::LowPass => return Self::of_section(&matched::low_pass(w0, q)),
-            BandType::HighPass => return Self::of_section(&matched::high_pass(w0, q)),
+        let (g, m0, m1, m2) = if kind == BandType::LowShelf {
+            (t / a.sqrt(), 1.0, k * (a - 1.0), a * a - 1.0)
+        } else {
+            (t * a.sqrt(), a * a, k * (1.0 - a) * a, 1.0 - a * a)
         };
         Prototype { g, k, m0, m1, m2 }
     }
