@@ -508,6 +508,7 @@ def reference_session() -> dict[str, Any]:
                         "lim_ceiling_db": -0.3,
                         "lim_release_ms": 80.0,
                         "lim_lookahead_ms": 2.0,
+                        "lim_true_peak": 1.0,
                     },
                 },
             ]

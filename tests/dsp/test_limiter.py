@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from dawgwasm._truepeak import true_peak
 from tests.conftest import EngineFactory, UnitRenderer
 from tests.models.limiter import CEILING_SMOOTHING_MS, latency_frames, limit
 
@@ -253,3 +254,142 @@ def test_limiter_parameter_changes_match_reference_and_never_exceed_ceiling(
     bound = np.minimum(ramp, entered)
     assert np.all(peak <= bound)
     assert np.max(peak / bound) > 0.999  # the limiter works right up to it
+
+
+def true_peak_program(
+    name: str, sample_rate_hz: float = FS, frames: int = 24000
+) -> tuple[F32, F32]:
+    """Signals whose true peak rises well above their samples: a drum loop
+    (pitched kick and noise hat), full-band noise, a quarter-rate sine at
+    45 degrees (samples 3 dB under its crests), a 1 kHz square, a sine at
+    0.4 of the rate, and sparse full-scale clicks over quiet noise."""
+    rng = np.random.default_rng(17)
+    n = np.arange(frames)
+    t = n / sample_rate_hz
+    if name == "drums":
+        kick, hat = np.zeros(frames), np.zeros(frames)
+        k = np.arange(3000)
+        sweep = np.sin(2 * np.pi * np.cumsum(60 + 200 * np.exp(-k / 300)) / sample_rate_hz)
+        for b in range(0, frames - 3000, 12000):
+            kick[b : b + 3000] += sweep * np.exp(-k / 1500) * 1.6
+        for b in range(3000, frames - 800, 6000):
+            hat[b : b + 800] += rng.standard_normal(800) * np.exp(-np.arange(800) / 150) * 1.2
+        return (kick + hat).astype(np.float32), (kick + 0.8 * hat).astype(np.float32)
+    if name == "noise":
+        return (
+            (rng.standard_normal(frames) * 0.5).astype(np.float32),
+            (rng.standard_normal(frames) * 0.5).astype(np.float32),
+        )
+    if name == "quarter-rate sine":
+        x = 2.0 * np.sin(np.pi / 2 * n + np.pi / 4)
+        return x.astype(np.float32), x.astype(np.float32)
+    if name == "square":
+        sq = np.sign(np.sin(2 * np.pi * 1000 * t + 0.3))
+        return sq.astype(np.float32), (-sq).astype(np.float32)
+    if name == "sine at 0.4 fs":
+        x = 1.5 * np.sin(2 * np.pi * 0.4 * n + 0.4)
+        return x.astype(np.float32), x.astype(np.float32)
+    if name == "clicks":
+        clicks = np.where(rng.random((2, frames)) < 0.02, rng.choice([-3.0, 3.0], (2, frames)), 0.0)
+        x = clicks + rng.standard_normal((2, frames)) * 0.05
+        return x[0].astype(np.float32), x[1].astype(np.float32)
+    raise ValueError(name)
+
+
+TRUE_PEAK_PROGRAMS = ["drums", "noise", "quarter-rate sine", "square", "sine at 0.4 fs", "clicks"]
+
+
+def dbtp(left: npt.ArrayLike, right: npt.ArrayLike) -> float:
+    return float(20 * np.log10(true_peak(np.stack([np.asarray(left), np.asarray(right)]))))
+
+
+@pytest.mark.parametrize("signal", TRUE_PEAK_PROGRAMS)
+@pytest.mark.parametrize(
+    ("sample_rate_hz", "params"),
+    [
+        (48000.0, {}),
+        (48000.0, {"lim_lookahead_ms": 0.0, "lim_release_ms": 1.0}),
+        (44100.0, {"lim_lookahead_ms": 5.0, "lim_release_ms": 20.0, "lim_ceiling_db": -1.0}),
+    ],
+)
+def test_true_peak_mode_holds_the_true_peak_under_the_ceiling(
+    render_unit: UnitRenderer, signal: str, sample_rate_hz: float, params: dict[str, float]
+) -> None:
+    """With ``lim_true_peak`` on, the BS.1770-4 true peak of the output
+    (dawgwasm's meter, 4x oversampled) is at or under the ceiling; in
+    sample-peak mode the same signals go over it."""
+    left, right = true_peak_program(signal, sample_rate_hz)
+    tail = np.zeros(512, np.float32)
+    left, right = np.concatenate([left, tail]), np.concatenate([right, tail])
+    c_db = params.get("lim_ceiling_db", -0.3)
+    on = render_unit(
+        "limiter", {**params, "lim_true_peak": 1.0}, left, right, sample_rate_hz=sample_rate_hz
+    )
+    off = render_unit("limiter", params, left, right, sample_rate_hz=sample_rate_hz)
+    assert dbtp(*on) <= 20 * math.log10(ceiling(c_db))
+    assert max(np.max(np.abs(on[0])), np.max(np.abs(on[1]))) <= ceiling(c_db)
+    # The test can fail: sample-peak limiting lets these peaks through.
+    assert dbtp(*off) > c_db + 0.05
+    # And true-peak mode does not simply turn everything down: it reaches
+    # within 0.1 dB of the ceiling.
+    assert dbtp(*on) > c_db - 0.1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lim_true_peak": 1.0},
+        {
+            "lim_true_peak": 1.0,
+            "lim_lookahead_ms": 0.0,
+            "lim_release_ms": 1.0,
+            "lim_ceiling_db": -6.0,
+        },
+        {"lim_true_peak": 1.0, "lim_lookahead_ms": 5.0, "lim_release_ms": 300.0},
+    ],
+)
+def test_true_peak_mode_matches_reference(
+    render_unit: UnitRenderer, params: dict[str, float]
+) -> None:
+    left, right = program(12000)
+    out_l, out_r = render_unit("limiter", params, left, right)
+    ref_l, ref_r = limit(left, right, params)
+    assert np.max(np.abs(out_l - ref_l)) < TOLERANCE
+    assert np.max(np.abs(out_r - ref_r)) < TOLERANCE
+
+
+def test_true_peak_mode_switches_match_reference_and_keep_the_sample_ceiling(
+    render_unit: UnitRenderer, runtime: str
+) -> None:
+    """Switching detection mode crossfades (5 ms) to a computer for the
+    other mode, like a lookahead change, also while one runs; the output
+    matches the model and never passes the ceiling."""
+    q = 128
+    left, right = program(q * 100)
+    changes: list[tuple[int, str, float]] = [
+        (q * 10, "lim_true_peak", 1.0),
+        (q * 30, "lim_true_peak", 0.0),
+        (q * 31, "lim_lookahead_ms", 0.0),
+        (q * 50, "lim_true_peak", 1.0),
+        (q * 70, "lim_lookahead_ms", 4.0),
+        (q * 71, "lim_true_peak", 0.0),
+    ]
+    start = {"lim_ceiling_db": -3.0, "lim_release_ms": 30.0, "lim_lookahead_ms": 0.5}
+    out_l, out_r = render_unit("limiter", start, left, right, runtime=runtime, changes=changes)
+    ref_l, ref_r = limit(left, right, start, changes=changes)
+    assert np.max(np.abs(out_l - ref_l)) < TOLERANCE
+    assert np.max(np.abs(out_r - ref_r)) < TOLERANCE
+    assert max(np.max(np.abs(out_l)), np.max(np.abs(out_r))) <= ceiling(-3.0)
+
+
+@pytest.mark.parametrize(("lookahead_ms", "frames"), [(0.0, 48), (0.5, 48), (2.0, 96), (5.0, 240)])
+def test_true_peak_mode_latency_is_the_lookahead_and_at_least_48_frames(
+    render_unit: UnitRenderer, lookahead_ms: float, frames: int
+) -> None:
+    """Below the ceiling the output is the input delayed by the latency,
+    bit for bit."""
+    assert latency_frames(lookahead_ms, FS, true_peak=True) == frames
+    x = (np.random.default_rng(4).standard_normal(2048) * 0.1).astype(np.float32)
+    out_l, _ = render_unit("limiter", {"lim_lookahead_ms": lookahead_ms, "lim_true_peak": 1.0}, x)
+    assert np.all(out_l[:frames] == 0.0)
+    assert np.array_equal(out_l[frames:], x[: len(x) - frames])

@@ -236,3 +236,44 @@ def test_js_limiter_hostile_input_stays_finite_and_normal(
     wasm = render_unit("limiter", params, left, right, runtime="simd")
     for got, want in zip(js, wasm, strict=True):
         assert error_db(got, want) < ENGINE_AGREEMENT_DB
+
+
+TRUE_PEAK_CASES = [
+    {"lim_true_peak": 1.0},
+    {"lim_true_peak": 1.0, "lim_lookahead_ms": 0.0, "lim_release_ms": 1.0, "lim_ceiling_db": -6.0},
+]
+
+MODE_CHANGES: list[tuple[int, str, float]] = [
+    (128 * 10, "lim_true_peak", 1.0),
+    (128 * 30, "lim_true_peak", 0.0),
+    (128 * 31, "lim_lookahead_ms", 0.0),
+    (128 * 50, "lim_true_peak", 1.0),
+    (128 * 70, "lim_lookahead_ms", 4.0),
+    (128 * 71, "lim_true_peak", 0.0),
+]
+
+
+@pytest.mark.parametrize("params", TRUE_PEAK_CASES)
+def test_js_true_peak_mode_matches_reference_and_is_bit_identical_to_the_wasm_engine(
+    built_dist: Path, render_unit: UnitRenderer, params: Mapping[str, float]
+) -> None:
+    """The true-peak detector's f32 sums run tap by tap as the Rust's lanes
+    do, so the output is the engine's, bit for bit."""
+    left, right = program(12000)
+    js = js_render(built_dist, "limiter", params, left, right)
+    wasm = render_unit("limiter", params, left, right, runtime="simd")
+    ref = limit(left, right, params)
+    for got, engine, model in zip(js, wasm, ref, strict=True):
+        assert np.array_equal(got, engine)
+        assert np.max(np.abs(got - model)) < TOLERANCE
+
+
+def test_js_true_peak_mode_switches_are_bit_identical_to_the_wasm_engine(
+    built_dist: Path, make_engine: EngineFactory
+) -> None:
+    start = {"lim_ceiling_db": -3.0, "lim_release_ms": 30.0, "lim_lookahead_ms": 0.5}
+    left, right = program(128 * 100)
+    js = js_run(built_dist, "limiter", start, left, right, changes=MODE_CHANGES).output
+    wasm = engine_render(make_engine, "limiter", start, left, right, changes=MODE_CHANGES)
+    for got, engine in zip(js, wasm, strict=True):
+        assert np.array_equal(got, engine)

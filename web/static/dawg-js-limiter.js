@@ -18,10 +18,18 @@
 // CEILING_SMOOTHING_MS; a lookahead change crossfades over
 // LOOKAHEAD_CROSSFADE_MS from the running gain computer to a second one set
 // up for the new lookahead.
+//
+// True-peak mode (lim_true_peak = 1): the required gain at arrival n is also
+// at most c (1 - 2^-20) 0.9977 / tp[n - D], the true peak of frame n - D
+// (dawg-js-truepeak.js, D = 16); the latency is max(lookahead, 48); the
+// sliding minimum spans L' + 2W arrivals (W = 16) and the attack mean L' + 1,
+// with L' = latency - D - W, so the gain is flat across the interpolators'
+// support around a peak. A mode change crossfades like a lookahead change.
 
 import { QUIET } from "./dawg-js-config.js";
 import { dbToGain, flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
+import { DELAY_FRAMES, TAPS, truePeakOf } from "./dawg-js-truepeak.js";
 
 /** Longest lookahead, ms; the delay line is allocated for it. */
 export const LOOKAHEAD_MAX_MS = 5.0;
@@ -33,6 +41,12 @@ export const CEILING_SMOOTHING_MS = 20.0;
 export const GAIN_ONE = 2 ** 40;
 /** The ceiling margin 1 - 2^-20 times GAIN_ONE. */
 const CEILING_MARGIN_Q = GAIN_ONE * (1.0 - 1.0 / 2 ** 20);
+/** The true-peak margin: CEILING_MARGIN_Q times 0.9977 (-0.02 dB). */
+const TRUE_PEAK_MARGIN_Q = CEILING_MARGIN_Q * 0.9977;
+/** Frames each side of a true-peak reading over which its gain is held. */
+const TRUE_PEAK_HOLD = TAPS / 2;
+/** Shortest latency in true-peak mode, frames. */
+export const TRUE_PEAK_MIN_LATENCY = DELAY_FRAMES + TRUE_PEAK_HOLD + 16;
 
 /** Index of lim_ceiling_db. */
 export const CEILING_DB = 0;
@@ -40,11 +54,13 @@ export const CEILING_DB = 0;
 export const RELEASE_MS = 1;
 /** Index of lim_lookahead_ms. */
 export const LOOKAHEAD_MS = 2;
+/** Index of lim_true_peak. */
+export const TRUE_PEAK = 3;
 
 /** The limiter's parameter names, in index order. */
-export const PARAM_NAMES = Object.freeze(["lim_ceiling_db", "lim_release_ms", "lim_lookahead_ms"]);
+export const PARAM_NAMES = Object.freeze(["lim_ceiling_db", "lim_release_ms", "lim_lookahead_ms", "lim_true_peak"]);
 /** The defaults, in index order (the Rust f32 values). */
-const DEFAULTS = [Math.fround(-0.3), 100.0, 2.0];
+const DEFAULTS = [Math.fround(-0.3), 100.0, 2.0, 0.0];
 
 /** round(ms fs / 1000) frames. */
 function framesForMs(ms, sampleRateHz) {
@@ -60,10 +76,22 @@ function nextPowerOfTwo(n) {
   return p;
 }
 
-/** Sliding minimum, release and attack averaging for one lookahead length. */
+/** The latency of a lookahead of `lookahead` frames: in true-peak mode at least TRUE_PEAK_MIN_LATENCY. */
+function modeLatency(lookahead, truePeak) {
+  return truePeak ? Math.max(lookahead, TRUE_PEAK_MIN_LATENCY) : lookahead;
+}
+
+/** Sliding minimum, release and attack averaging for one latency and detection mode. */
 class GainComputer {
   constructor(cap) {
+    // Length of the attack mean, less one, frames.
     this.lookahead = 0;
+    // Arrivals the sliding minimum spans beyond the lookahead.
+    this.hold = 0;
+    // Delay of the samples this computer's gains apply to, frames.
+    this.latency = 0;
+    // Whether its required gains include the true peak.
+    this.truePeak = false;
     this.mask = cap - 1;
     // Monotonic deque (increasing gains from head to tail) of (frame, required gain), in a ring.
     this.dqFrame = new Uint32Array(cap);
@@ -88,14 +116,24 @@ class GainComputer {
     this.gain = 0.5;
   }
 
-  setLookahead(lookahead) {
-    this.lookahead = Math.min(lookahead, this.mask - 1);
+  /** Configure for a latency (from modeLatency) and detection mode. */
+  setMode(latency, truePeak) {
+    const l = Math.min(latency, this.mask - 1);
+    if (truePeak) {
+      this.lookahead = Math.max(l - DELAY_FRAMES - TRUE_PEAK_HOLD, 0);
+      this.hold = 2 * TRUE_PEAK_HOLD;
+    } else {
+      this.lookahead = l;
+      this.hold = 0;
+    }
+    this.latency = l;
+    this.truePeak = truePeak;
     this.scale = 1.0 / ((this.lookahead + 1) * GAIN_ONE);
   }
 
   /** Unity gain everywhere: the state after silence. */
-  rest(lookahead) {
-    this.setLookahead(lookahead);
+  rest(latency, truePeak) {
+    this.setMode(latency, truePeak);
     this.dqHead = 0;
     this.dqLen = 0;
     this.held.fill(GAIN_ONE);
@@ -104,18 +142,18 @@ class GainComputer {
   }
 
   /**
-   * Set up for `lookahead` just before frame `frame`, from the required
-   * gains of the previous frames and a gain `ceiling` the history must not
-   * exceed.
+   * Set up for a latency and mode just before frame `frame`, from the
+   * required gains of the previous frames and a gain `ceiling` the history
+   * must not exceed.
    */
-  start(lookahead, frame, required, ceiling) {
-    this.setLookahead(lookahead);
+  start(latency, truePeak, frame, required, ceiling) {
+    this.setMode(latency, truePeak);
     const l = this.lookahead;
     const mask = this.mask;
     this.dqHead = 0;
     this.dqLen = 0;
     let floor = ceiling;
-    for (let back = l; back >= 1; back--) {
+    for (let back = l + this.hold; back >= 1; back--) {
       const f = (frame - back) >>> 0;
       const q = required[f & mask];
       floor = Math.min(floor, q);
@@ -152,11 +190,12 @@ class GainComputer {
     const mask = this.mask;
     this.pushDeque(frame);
     const l = this.lookahead;
+    const span = l + this.hold;
     const dqFrame = this.dqFrame;
     let head = this.dqHead;
     let len = this.dqLen;
     // The newest entry never expires, so this stops with len >= 1.
-    while (len > 1 && ((frame - dqFrame[head]) >>> 0) > l) {
+    while (len > 1 && ((frame - dqFrame[head]) >>> 0) > span) {
       head = (head + 1) & mask;
       len -= 1;
     }
@@ -191,17 +230,21 @@ export class Limiter {
     void maxFrames;
     const rate = Math.fround(sampleRateHz);
     const lookaheadMax = framesForMs(LOOKAHEAD_MAX_MS, rate);
-    const cap = nextPowerOfTwo(lookaheadMax + 2);
+    const latencyMax = Math.max(lookaheadMax, TRUE_PEAK_MIN_LATENCY);
+    const cap = nextPowerOfTwo(latencyMax + 2);
     this.sampleRateHz = rate;
-    this.values = new Float32Array(3);
+    this.values = new Float32Array(4);
     this.ceilingSteps = stepsForMs(CEILING_SMOOTHING_MS, rate);
     this.ceiling = new Linear(1.0);
     // A copy of the ceiling ramp advanced by the lookahead, per frame.
     this.ahead = new Linear(1.0);
     this.release = 0.0;
     this.lookaheadMax = lookaheadMax;
-    // Lookahead to use, frames (applied through a crossfade).
+    // Longest latency, frames: the lookahead's, or true-peak mode's least.
+    this.latencyMax = latencyMax;
+    // Lookahead to use, frames, and detection (applied through a crossfade).
     this.requested = 0;
+    this.truePeak = false;
     this.mask = cap - 1;
     this.frame = 0;
     this.inLeft = new Float32Array(cap);
@@ -234,6 +277,9 @@ export class Limiter {
       case LOOKAHEAD_MS:
         this.requested = Math.min(framesForMs(value, this.sampleRateHz), this.lookaheadMax);
         break;
+      case TRUE_PEAK:
+        this.truePeak = value >= 0.5;
+        break;
       default:
         return;
     }
@@ -242,7 +288,7 @@ export class Limiter {
 
   /** The last value set for parameter `index` (0 for unknown indices). */
   get(index) {
-    return index >= 0 && index < 3 ? this.values[index] : 0.0;
+    return index >= 0 && index < 4 ? this.values[index] : 0.0;
   }
 
   /** The limiter has no tempo-synced parameter. */
@@ -250,15 +296,15 @@ export class Limiter {
     void bpm;
   }
 
-  /** Delay from input to output, frames (the new lookahead from the start of a crossfade). */
+  /** Delay from input to output, frames (in true-peak mode at least 48; the new one from the start of a crossfade). */
   latencyFrames() {
-    return this.gc[this.current].lookahead;
+    return this.gc[this.current].latency;
   }
 
   /** Longest time an input sample takes to reach the output, frames. */
   tailFrames() {
     if (this.fadeLen > 0) {
-      return Math.max(this.gc[0].lookahead, this.gc[1].lookahead);
+      return Math.max(this.gc[0].latency, this.gc[1].latency);
     }
     return this.latencyFrames();
   }
@@ -285,8 +331,9 @@ export class Limiter {
     this.inLeft.fill(0);
     this.inRight.fill(0);
     this.required.fill(GAIN_ONE);
-    this.gc[0].rest(this.requested);
-    this.gc[1].rest(this.requested);
+    const latency = modeLatency(this.requested, this.truePeak);
+    this.gc[0].rest(latency, this.truePeak);
+    this.gc[1].rest(latency, this.truePeak);
     this.current = 0;
     this.fadeLen = 0;
     this.fadePos = 0;
@@ -308,7 +355,11 @@ export class Limiter {
   process(left, right, start, end) {
     let i = start;
     while (i < end) {
-      if (this.fadeLen === 0 && this.requested !== this.gc[this.current].lookahead) {
+      const gc = this.gc[this.current];
+      if (
+        this.fadeLen === 0 &&
+        (modeLatency(this.requested, this.truePeak) !== gc.latency || this.truePeak !== gc.truePeak)
+      ) {
         this.beginCrossfade();
       }
       if (this.fadeLen > 0) {
@@ -330,7 +381,8 @@ export class Limiter {
     const old = this.current;
     const next = 1 - old;
     const ceiling = this.gc[old].last;
-    this.gc[next].start(this.requested, this.frame, this.required, ceiling);
+    const latency = modeLatency(this.requested, this.truePeak);
+    this.gc[next].start(latency, this.truePeak, this.frame, this.required, ceiling);
     this.current = next;
     this.fadeLen = Math.max(stepsForMs(LOOKAHEAD_CROSSFADE_MS, this.sampleRateHz), 1);
     this.fadePos = 0;
@@ -339,11 +391,12 @@ export class Limiter {
   run(left, right, start, end, fading) {
     const mask = this.mask;
     const release = this.release;
-    const lookaheadMax = this.lookaheadMax;
+    const latencyMax = this.latencyMax;
     const gcNew = this.gc[this.current];
     const gcOld = this.gc[1 - this.current];
-    const delayNew = gcNew.lookahead;
-    const delayOld = gcOld.lookahead;
+    const delayNew = gcNew.latency;
+    const delayOld = gcOld.latency;
+    const truePeak = gcNew.truePeak || (fading && gcOld.truePeak);
     const fadeLen = this.fadeLen;
     const ceiling = this.ceiling;
     const ahead = this.ahead;
@@ -359,7 +412,7 @@ export class Limiter {
       let cDet = c;
       if (ceiling.remaining !== 0) {
         ahead.copyFrom(ceiling);
-        const a = ahead.advance(lookaheadMax);
+        const a = ahead.advance(latencyMax);
         cDet = c < a ? c : a;
       }
       const xl = flush(left[f]);
@@ -370,11 +423,17 @@ export class Limiter {
       quiet = quietFrame(quiet, peak > QUIET);
       // peak = 0 gives +Infinity, capped to unity.
       const ratio = (cDet * CEILING_MARGIN_Q) / peak;
-      const q = Math.trunc(ratio < GAIN_ONE ? ratio : +GAIN_ONE);
+      let q = Math.trunc(ratio < GAIN_ONE ? ratio : +GAIN_ONE);
       const slot = frame & mask;
-      required[slot] = q;
       inLeft[slot] = xl;
       inRight[slot] = xr;
+      if (truePeak) {
+        const tp = truePeakOf(inLeft, inRight, mask, frame);
+        const rTp = (cDet * TRUE_PEAK_MARGIN_Q) / tp;
+        const qTp = Math.trunc(rTp < GAIN_ONE ? rTp : +GAIN_ONE);
+        q = qTp < q ? qTp : q;
+      }
+      required[slot] = q;
       gcNew.q = q;
       gcNew.releaseCoef = release;
       gcNew.tick(frame);

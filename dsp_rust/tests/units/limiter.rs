@@ -263,3 +263,51 @@ fn gain_recovers_with_the_release_time_constant() {
         assert!((g - want).abs() < 2e-4, "t={t}: {g} vs {want}");
     }
 }
+
+#[test]
+fn true_peak_mode_switches_crossfade_and_stay_under_the_sample_ceiling() {
+    let len = 30000;
+    let l = xorshift_noise(len, 21, 10.0);
+    let r = xorshift_noise(len, 22, 1.0);
+    let run = |block: usize| {
+        let mut lim = limiter(-6.0, 30.0, 0.5);
+        let c = db_to_gain(-6.0) as f32;
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (k, at) in (1..14).map(|k| (k, k * 2000 + k * 17)) {
+            let (a, b) = render(&mut lim, &l[start..at], &r[start..at], block);
+            out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+            // Mode and lookahead changes, some during a running crossfade.
+            lim.set(TRUE_PEAK, (k % 2) as f32);
+            if k % 3 == 0 {
+                lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3][k % 3]);
+            }
+            start = at;
+        }
+        let (a, b) = render(&mut lim, &l[start..], &r[start..], block);
+        out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+        assert!(out.iter().all(|(x, y)| x.abs() <= c && y.abs() <= c));
+        assert_eq!(lim.clamp_count(), 0);
+        out
+    };
+    let reference = run(1);
+    assert_eq!(run(128), reference);
+    assert_eq!(run(4096), reference);
+}
+
+#[test]
+fn true_peak_mode_latency_is_the_lookahead_and_at_least_48_frames() {
+    for (lookahead_ms, want) in [(0.0, 48), (0.5, 48), (2.0, 96), (5.0, 240)] {
+        let mut lim = limiter(-0.3, 100.0, lookahead_ms);
+        lim.set(TRUE_PEAK, 1.0);
+        lim.reset();
+        assert_eq!(lim.latency_frames(), want);
+        assert_eq!(TRUE_PEAK_MIN_LATENCY, 48);
+        // Below the ceiling, true peaks included, the output is the input
+        // delayed, bit for bit.
+        let x = xorshift_noise(4000, 3, 0.25);
+        let (y, _) = render(&mut lim, &x, &x, 128);
+        assert!(y[..want].iter().all(|v| *v == 0.0));
+        assert_eq!(&y[want..], &x[..4000 - want]);
+    }
+}

@@ -138,7 +138,8 @@ export type InsertParamName =
   | "reverb_mix"
   | "lim_ceiling_db"
   | "lim_release_ms"
-  | "lim_lookahead_ms";
+  | "lim_lookahead_ms"
+  | "lim_true_peak";
 
 export type ParamName = TrackParamName | ChannelParamName | MasterParamName | InsertParamName;
 

@@ -47,13 +47,45 @@
 //! start of the crossfade; a change that arrives during a crossfade waits
 //! for it to end; after [`Limiter::reset`] the latest value applies at once.
 //! Release changes apply immediately (a time constant: no step in the gain).
+//!
+//! True-peak mode (`lim_true_peak` = 1): the required gain of frame `m`
+//! also covers the waveform between its samples, as ITU-R BS.1770-4 reads it
+//! ([`crate::dsp::truepeak`]: four times oversampled, the interpolators of
+//! dawgwasm's true-peak meter), so that a meter reads the output's true
+//! peak at or under the ceiling, not only its samples. The reading of frame
+//! `m` needs frames up to `m + D` (`D` = 16), so it reaches the gain
+//! computer `D` frames late:
+//!
+//! * at arrival `n` the required gain is
+//!   `min(c·(1 − 2⁻²⁰)·10^(−0.02/20)/tp[n − D], r[n])` — the true peak of
+//!   frame `n − D` with a 0.02 dB margin, and the sample-peak requirement of
+//!   frame `n` itself, so the sample-peak argument above holds in either
+//!   mode and across a switch;
+//! * the sliding minimum spans `L' + 2W` arrivals (`W` = 16) and the attack
+//!   mean `L' + 1`, with `L' = latency − D − W`: the gain of every frame
+//!   within `W` of a frame `m` is at most `m`'s true-peak requirement, so
+//!   the gain is flat across the interpolators' support around a peak;
+//! * the latency is `max(lookahead, `[`TRUE_PEAK_MIN_LATENCY`]`)` frames (48:
+//!   `D + W` plus an attack ramp of at least 16 frames).
+//!
+//! The gain still varies across an interpolator's support where peaks
+//! crowd, which the margin covers: measured over drums, noise, sweeps,
+//! sparse full-scale clicks and quarter-rate sines, every lookahead and
+//! release from 1 ms up, the output's true peak stays 0.008 dB or more
+//! under the ceiling. A mode change is applied like a lookahead change, by
+//! a crossfade to a second gain computer.
 
 use crate::config::ConfigError;
 use crate::dsp::quiet::QuietFrames;
+use crate::dsp::truepeak::{TruePeak, DELAY_FRAMES, TAPS};
 use crate::math::{db_to_gain, flush};
 use crate::smooth::{steps_for_ms, Linear};
-use crate::spec::{ParamSpec, Scope};
+use crate::spec::{ParamSpec, Scope, FLAG_STEPPED};
 use crate::units::Unit;
+
+mod gain;
+
+use gain::{alloc, GainComputer, Mode};
 
 /// Longest lookahead, ms; the delay line is allocated for it.
 pub const LOOKAHEAD_MAX_MS: f32 = 5.0;
@@ -67,6 +99,14 @@ pub const GAIN_ONE: u64 = 1 << 40;
 
 /// The ceiling margin `1 − 2⁻²⁰` times [`GAIN_ONE`].
 const CEILING_MARGIN_Q: f64 = (GAIN_ONE as f64) * (1.0 - 1.0 / (1u64 << 20) as f64);
+/// The true-peak margin: [`CEILING_MARGIN_Q`] times 0.9977 (−0.02 dB).
+const TRUE_PEAK_MARGIN_Q: f64 = CEILING_MARGIN_Q * 0.9977;
+
+/// Frames each side of a true-peak reading over which its gain is held.
+const TRUE_PEAK_HOLD: usize = TAPS / 2;
+/// Shortest latency in true-peak mode, frames: the reading's delay, the
+/// hold after it and an attack ramp of 16 frames.
+pub const TRUE_PEAK_MIN_LATENCY: usize = DELAY_FRAMES + TRUE_PEAK_HOLD + 16;
 
 /// Inputs below this (−120 dBFS) count as silence for [`Limiter::is_quiet`].
 const QUIET: f32 = 1e-6;
@@ -77,9 +117,11 @@ pub const CEILING_DB: usize = 0;
 pub const RELEASE_MS: usize = 1;
 /// Index of `lim_lookahead_ms` in [`PARAMS`].
 pub const LOOKAHEAD_MS: usize = 2;
+/// Index of `lim_true_peak` in [`PARAMS`].
+pub const TRUE_PEAK: usize = 3;
 
 /// The limiter's parameters, in index order.
-pub const PARAMS: [ParamSpec; 3] = [
+pub const PARAMS: [ParamSpec; 4] = [
     ParamSpec {
         name: "lim_ceiling_db",
         unit: "dB",
@@ -113,146 +155,18 @@ pub const PARAMS: [ParamSpec; 3] = [
         flags: 0,
         doc: "Limiter lookahead (and latency), 0 to 5 ms; gain reduction ramps in over it, changes crossfade.",
     },
+    ParamSpec {
+        name: "lim_true_peak",
+        unit: "",
+        scope: Scope::Insert,
+        min: 0.0,
+        max: 1.0,
+        default: 0.0,
+        smoothing_ms: LOOKAHEAD_CROSSFADE_MS,
+        flags: FLAG_STEPPED,
+        doc: "Limiter detection: 0 sample peak, 1 true peak (ITU-R BS.1770-4, 4x oversampled; latency at least 48 frames); changes crossfade.",
+    },
 ];
-
-fn alloc<T: Copy>(n: usize, value: T) -> Result<Vec<T>, ConfigError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n)
-        .map_err(|_| ConfigError::OutOfMemory)?;
-    v.resize(n, value);
-    Ok(v)
-}
-
-/// Sliding minimum, release and attack averaging for one lookahead length.
-#[derive(Clone, Debug)]
-struct GainComputer {
-    lookahead: usize,
-    mask: usize,
-    /// Monotonic deque (increasing gains from head to tail) of
-    /// `(frame, required gain)`, in a ring.
-    dq_frame: Vec<u32>,
-    dq_gain: Vec<u64>,
-    dq_head: usize,
-    dq_len: usize,
-    /// Release-shaped gains `e`, indexed by frame & mask.
-    held: Vec<u64>,
-    /// Sum of `held` over the attack window.
-    sum: u64,
-    last: u64,
-    /// `1 / ((L + 1)·GAIN_ONE)`.
-    scale: f64,
-}
-
-impl GainComputer {
-    fn new(cap: usize) -> Result<Self, ConfigError> {
-        Ok(GainComputer {
-            lookahead: 0,
-            mask: cap - 1,
-            dq_frame: alloc(cap, 0u32)?,
-            dq_gain: alloc(cap, GAIN_ONE)?,
-            dq_head: 0,
-            dq_len: 0,
-            held: alloc(cap, GAIN_ONE)?,
-            sum: GAIN_ONE,
-            last: GAIN_ONE,
-            scale: 1.0 / GAIN_ONE as f64,
-        })
-    }
-
-    fn set_lookahead(&mut self, lookahead: usize) {
-        self.lookahead = lookahead.min(self.mask - 1);
-        self.scale = 1.0 / ((self.lookahead + 1) as f64 * GAIN_ONE as f64);
-    }
-
-    /// Unity gain everywhere: the state after silence.
-    fn rest(&mut self, lookahead: usize) {
-        self.set_lookahead(lookahead);
-        self.dq_head = 0;
-        self.dq_len = 0;
-        for v in self.held.iter_mut() {
-            *v = GAIN_ONE;
-        }
-        self.sum = (self.lookahead as u64 + 1) * GAIN_ONE;
-        self.last = GAIN_ONE;
-    }
-
-    /// Set up for `lookahead` just before frame `frame`, from the required
-    /// gains of the previous frames (`required`, indexed by frame & mask) and
-    /// a gain `ceiling` the history must not exceed. Every gain the attack
-    /// window still holds from before `frame` is set to the minimum of the
-    /// last `lookahead` required gains (and `ceiling`), which keeps the
-    /// no-overshoot argument valid from the first frame.
-    fn start(&mut self, lookahead: usize, frame: u32, required: &[u64], ceiling: u64) {
-        self.set_lookahead(lookahead);
-        let l = self.lookahead;
-        self.dq_head = 0;
-        self.dq_len = 0;
-        let mut floor = ceiling;
-        for back in (1..=l).rev() {
-            let f = frame.wrapping_sub(back as u32);
-            let q = required.get(f as usize & self.mask).copied().unwrap_or(0);
-            floor = floor.min(q);
-            self.push_deque(f, q);
-        }
-        for back in 1..=(l + 1) {
-            let f = frame.wrapping_sub(back as u32);
-            if let Some(v) = self.held.get_mut(f as usize & self.mask) {
-                *v = floor;
-            }
-        }
-        self.sum = (l as u64 + 1) * floor;
-        self.last = floor;
-    }
-
-    #[inline(always)]
-    fn push_deque(&mut self, frame: u32, q: u64) {
-        let mask = self.mask;
-        while self.dq_len > 0 {
-            let back = (self.dq_head + self.dq_len - 1) & mask;
-            if self.dq_gain[back] >= q {
-                self.dq_len -= 1;
-            } else {
-                break;
-            }
-        }
-        let slot = (self.dq_head + self.dq_len) & mask;
-        self.dq_gain[slot] = q;
-        self.dq_frame[slot] = frame;
-        self.dq_len += 1;
-    }
-
-    /// Take frame `frame`'s required gain `q`; return the gain for the
-    /// sample leaving the delay line now (frame `frame − L`).
-    #[inline(always)]
-    fn tick(&mut self, frame: u32, q: u64, release: f64) -> f32 {
-        let mask = self.mask;
-        self.push_deque(frame, q);
-        let l = self.lookahead as u32;
-        // The newest entry never expires, so this stops with dq_len ≥ 1.
-        while self.dq_len > 1 && frame.wrapping_sub(self.dq_frame[self.dq_head]) > l {
-            self.dq_head = (self.dq_head + 1) & mask;
-            self.dq_len -= 1;
-        }
-        let h = self.dq_gain[self.dq_head];
-        let last = self.last;
-        let e = if h <= last {
-            h
-        } else {
-            // Truncation keeps e ≤ h; the step of at least one unit lands
-            // exactly on h instead of creeping towards it.
-            last + (((h - last) as f64 * release) as u64).max(1)
-        };
-        self.last = e;
-        let old = self.held[frame.wrapping_sub(l + 1) as usize & mask];
-        self.held[frame as usize & mask] = e;
-        self.sum = self.sum.wrapping_sub(old).wrapping_add(e);
-        (self.sum as f64 * self.scale) as f32
-    }
-
-    fn at_rest(&self) -> bool {
-        self.last == GAIN_ONE && self.sum == (self.lookahead as u64 + 1) * GAIN_ONE
-    }
-}
 
 /// The limiter unit.
 #[derive(Clone, Debug)]
@@ -263,8 +177,13 @@ pub struct Limiter {
     ceiling: Linear,
     release: f64,
     lookahead_max: usize,
+    /// Longest latency, frames: the lookahead's, or true-peak mode's least.
+    latency_max: usize,
     /// Lookahead to use, frames (applied through a crossfade).
     requested: usize,
+    /// Detection to use (applied through a crossfade).
+    true_peak: bool,
+    detector: TruePeak,
     mask: usize,
     frame: u32,
     in_left: Vec<f32>,
@@ -284,7 +203,8 @@ impl Limiter {
     /// allocates the delay line for [`LOOKAHEAD_MAX_MS`].
     pub fn new(sample_rate_hz: f32) -> Result<Limiter, ConfigError> {
         let lookahead_max = frames_for_ms(LOOKAHEAD_MAX_MS, sample_rate_hz);
-        let cap = (lookahead_max + 2).next_power_of_two();
+        let latency_max = lookahead_max.max(TRUE_PEAK_MIN_LATENCY);
+        let cap = (latency_max + 2).next_power_of_two();
         let mut lim = Limiter {
             sample_rate_hz,
             values: [0.0; 3],
@@ -292,7 +212,10 @@ impl Limiter {
             ceiling: Linear::new(1.0),
             release: 0.0,
             lookahead_max,
+            latency_max,
             requested: 0,
+            true_peak: false,
+            detector: TruePeak::new(),
             mask: cap - 1,
             frame: 0,
             in_left: alloc(cap, 0.0f32)?,
@@ -326,6 +249,7 @@ impl Limiter {
             LOOKAHEAD_MS => {
                 self.requested = frames_for_ms(value, self.sample_rate_hz).min(self.lookahead_max);
             }
+            TRUE_PEAK => self.true_peak = value >= 0.5,
             _ => return,
         }
         if let Some(v) = self.values.get_mut(index) {
@@ -339,16 +263,21 @@ impl Limiter {
     }
 
     /// Delay from input to output, frames: the lookahead in frames
-    /// (`round(lookahead_ms·fs/1000)`), the new one from the start of a
-    /// lookahead crossfade.
+    /// (`round(lookahead_ms·fs/1000)`; in true-peak mode at least
+    /// [`TRUE_PEAK_MIN_LATENCY`]), the new one from the start of a
+    /// crossfade.
     pub fn latency_frames(&self) -> usize {
-        self.gc[self.current].lookahead
+        self.gc[self.current].latency
+    }
+
+    fn target(&self) -> Mode {
+        Mode::new(self.requested, self.true_peak)
     }
 
     /// Longest time an input sample takes to reach the output, frames.
     pub fn tail_frames(&self) -> usize {
         if self.fade_len > 0 {
-            self.gc[0].lookahead.max(self.gc[1].lookahead)
+            self.gc[0].latency.max(self.gc[1].latency)
         } else {
             self.latency_frames()
         }
@@ -382,9 +311,9 @@ impl Limiter {
         for v in self.required.iter_mut() {
             *v = GAIN_ONE;
         }
-        let requested = self.requested;
+        let target = self.target();
         for gc in self.gc.iter_mut() {
-            gc.rest(requested);
+            gc.rest(target);
         }
         self.current = 0;
         self.fade_len = 0;
@@ -410,19 +339,29 @@ impl Limiter {
         let (left, right) = (&mut left[..n], &mut right[..n]);
         let mut i = 0;
         while i < n {
-            if self.fade_len == 0 && self.requested != self.gc[self.current].lookahead {
+            if self.fade_len == 0 && self.target() != self.gc[self.current].mode() {
                 self.begin_crossfade();
             }
             if self.fade_len > 0 {
                 let seg = ((self.fade_len - self.fade_pos) as usize).min(n - i);
-                self.run::<true>(&mut left[i..i + seg], &mut right[i..i + seg]);
+                let (l, r) = (&mut left[i..i + seg], &mut right[i..i + seg]);
+                if self.gc[0].true_peak || self.gc[1].true_peak {
+                    self.run::<true, true>(l, r);
+                } else {
+                    self.run::<true, false>(l, r);
+                }
                 i += seg;
                 if self.fade_pos >= self.fade_len {
                     self.fade_len = 0;
                     self.fade_pos = 0;
                 }
             } else {
-                self.run::<false>(&mut left[i..], &mut right[i..]);
+                let (l, r) = (&mut left[i..], &mut right[i..]);
+                if self.gc[self.current].true_peak {
+                    self.run::<false, true>(l, r);
+                } else {
+                    self.run::<false, false>(l, r);
+                }
                 i = n;
             }
         }
@@ -432,21 +371,45 @@ impl Limiter {
         let old = self.current;
         let new = 1 - old;
         let ceiling = self.gc[old].last;
-        let (frame, requested) = (self.frame, self.requested);
-        self.gc[new].start(requested, frame, &self.required, ceiling);
+        let (frame, target) = (self.frame, self.target());
+        self.gc[new].start(target, frame, &self.required, ceiling);
         self.current = new;
         self.fade_len = steps_for_ms(LOOKAHEAD_CROSSFADE_MS, self.sample_rate_hz).max(1);
         self.fade_pos = 0;
     }
 
+    /// The true peak of frame `frame − D` from the delay line, whose newest
+    /// entry is `frame`.
     #[inline(always)]
-    fn run<const FADING: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn true_peak_of(&self, frame: u32) -> f32 {
+        let start = frame.wrapping_sub(TAPS as u32 - 1) as usize & self.mask;
+        if start + TAPS <= self.in_left.len() {
+            let end = start + TAPS;
+            self.detector
+                .stereo(&self.in_left[start..end], &self.in_right[start..end])
+        } else {
+            let (mut l, mut r) = ([0.0f32; TAPS], [0.0f32; TAPS]);
+            for (k, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+                let slot = (start + k) & self.mask;
+                *a = self.in_left[slot];
+                *b = self.in_right[slot];
+            }
+            self.detector.stereo(&l, &r)
+        }
+    }
+
+    #[inline(always)]
+    fn run<const FADING: bool, const TRUE_PEAK: bool>(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
         let mask = self.mask;
         let release = self.release;
-        let lookahead_max = self.lookahead_max as u32;
+        let latency_max = self.latency_max as u32;
         let (new, old) = (self.current, 1 - self.current);
-        let delay_new = self.gc[new].lookahead as u32;
-        let delay_old = self.gc[old].lookahead as u32;
+        let delay_new = self.gc[new].latency as u32;
+        let delay_old = self.gc[old].latency as u32;
         let fade_len = self.fade_len as f32;
         let mut frame = self.frame;
         let mut clamps = 0u64;
@@ -454,16 +417,23 @@ impl Limiter {
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let c = self.ceiling.tick();
             let mut ahead = self.ceiling;
-            let c_det = c.min(ahead.advance(lookahead_max));
+            let c_det = c.min(ahead.advance(latency_max));
             let (xl, xr) = (flush(*l), flush(*r));
             let peak = xl.abs().max(xr.abs());
             quiet.frame(peak > QUIET);
             // p = 0 gives +inf, capped to unity.
-            let q = ((c_det as f64 * CEILING_MARGIN_Q) / peak as f64).min(GAIN_ONE as f64) as u64;
+            let mut q =
+                ((c_det as f64 * CEILING_MARGIN_Q) / peak as f64).min(GAIN_ONE as f64) as u64;
             let slot = frame as usize & mask;
-            self.required[slot] = q;
             self.in_left[slot] = xl;
             self.in_right[slot] = xr;
+            if TRUE_PEAK {
+                let tp = self.true_peak_of(frame);
+                let q_tp =
+                    ((c_det as f64 * TRUE_PEAK_MARGIN_Q) / tp as f64).min(GAIN_ONE as f64) as u64;
+                q = q.min(q_tp);
+            }
+            self.required[slot] = q;
             let g = self.gc[new].tick(frame, q, release);
             let tap = frame.wrapping_sub(delay_new) as usize & mask;
             let (mut yl, mut yr) = (self.in_left[tap] * g, self.in_right[tap] * g);
