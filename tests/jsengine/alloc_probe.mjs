@@ -25,7 +25,9 @@ import { Session } from "node:inspector";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [dist, what, quantaText] = process.argv.slice(2);
+const [dist, probed, quantaText] = process.argv.slice(2);
+// "limiter-true-peak" is the limiter with lim_true_peak on.
+const what = probed === "limiter-true-peak" ? "limiter" : probed;
 const table = JSON.parse(readFileSync(join(dist, "manifest.json"), "utf8"));
 const { createJsExports } = await import(pathToFileURL(join(dist, "dawg-js-abi.js")).href);
 const x = createJsExports(table);
@@ -39,6 +41,9 @@ const input = x.dawg_input_ptr(h, 0) / 4;
 const source = table.sources.indexOf(what);
 if (table.units.includes(what)) {
   x.dawg_insert_set(h, 0, 1, table.units.indexOf(what) + 1);
+  if (probed === "limiter-true-peak") {
+    x.dawg_set_param(h, x.dawg_target(0, 0, 1), idOf("lim_true_peak"), 1);
+  }
 } else if (source > 0) {
   x.dawg_track_source(h, 0, source);
   if (what === "sampler") {

@@ -540,11 +540,23 @@ def _report(samples: list[dict[str, Any]]) -> str:
 
 @pytest.mark.parametrize(
     "what",
-    ["none", "peq", "compressor", "saturator", "delay", "reverb", "limiter", "synth", "sampler"],
+    [
+        "none",
+        "peq",
+        "compressor",
+        "saturator",
+        "delay",
+        "reverb",
+        "limiter",
+        "limiter-true-peak",
+        "synth",
+        "sampler",
+    ],
 )
 def test_rendering_allocates_nothing(built_dist: Path, what: str) -> None:
     """Measured with V8's sampling heap profiler under node, with ``what``
-    in the track (a unit in insert 1, or the track's source), a strip, a
+    in the track (a unit in insert 1, or the track's source; the limiter
+    also in true-peak mode), a strip, a
     send and a bus. Rendering with no events, after warm-up, allocates
     nothing at all in 20000 quanta (53 s of audio); rendering under dense
     automation (a note every 40 quanta, two 20 ms ramps every 100) allocates

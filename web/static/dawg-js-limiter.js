@@ -45,6 +45,8 @@ const CEILING_MARGIN_Q = GAIN_ONE * (1.0 - 1.0 / 2 ** 20);
 const TRUE_PEAK_MARGIN_Q = CEILING_MARGIN_Q * 0.9977;
 /** Frames each side of a true-peak reading over which its gain is held. */
 const TRUE_PEAK_HOLD = TAPS / 2;
+/** Frames whose true peaks are read ahead of the gain computer in one pass. */
+const READ_CHUNK = 64;
 /** Shortest latency in true-peak mode, frames. */
 export const TRUE_PEAK_MIN_LATENCY = DELAY_FRAMES + TRUE_PEAK_HOLD + 16;
 
@@ -231,7 +233,9 @@ export class Limiter {
     const rate = Math.fround(sampleRateHz);
     const lookaheadMax = framesForMs(LOOKAHEAD_MAX_MS, rate);
     const latencyMax = Math.max(lookaheadMax, TRUE_PEAK_MIN_LATENCY);
-    const cap = nextPowerOfTwo(latencyMax + 2);
+    // READ_CHUNK more than the Rust's: the input of a chunk enters the ring
+    // before the chunk's outputs leave it.
+    const cap = nextPowerOfTwo(latencyMax + 2 + READ_CHUNK);
     this.sampleRateHz = rate;
     this.values = new Float32Array(4);
     this.ceilingSteps = stepsForMs(CEILING_SMOOTHING_MS, rate);
@@ -245,6 +249,8 @@ export class Limiter {
     // Lookahead to use, frames, and detection (applied through a crossfade).
     this.requested = 0;
     this.truePeak = false;
+    // The true-peak readings of the frames of a chunk.
+    this.readings = new Float32Array(READ_CHUNK);
     this.mask = cap - 1;
     this.frame = 0;
     this.inLeft = new Float32Array(cap);
@@ -389,6 +395,38 @@ export class Limiter {
   }
 
   run(left, right, start, end, fading) {
+    const gcOld = this.gc[1 - this.current];
+    if (!this.gc[this.current].truePeak && !(fading && gcOld.truePeak)) {
+      this.runFrames(left, right, start, end, fading, false);
+      return;
+    }
+    // The readings in a pass of their own, a chunk at a time: a call per
+    // frame inside runFrames would take V8's inlining budget from the calls
+    // that return doubles.
+    for (let s = start; s < end; s += READ_CHUNK) {
+      const e = Math.min(s + READ_CHUNK, end);
+      this.readAhead(left, right, s, e);
+      this.runFrames(left, right, s, e, fading, true);
+    }
+  }
+
+  /** Put frames start .. end into the ring and read their windows' true peaks into `readings`. */
+  readAhead(left, right, start, end) {
+    const mask = this.mask;
+    const inLeft = this.inLeft;
+    const inRight = this.inRight;
+    const readings = this.readings;
+    let frame = this.frame;
+    for (let f = start; f < end; f++) {
+      const slot = frame & mask;
+      inLeft[slot] = flush(left[f]);
+      inRight[slot] = flush(right[f]);
+      truePeakOf(inLeft, inRight, mask, frame, readings, f - start);
+      frame = (frame + 1) >>> 0;
+    }
+  }
+
+  runFrames(left, right, start, end, fading, truePeak) {
     const mask = this.mask;
     const release = this.release;
     const latencyMax = this.latencyMax;
@@ -396,13 +434,13 @@ export class Limiter {
     const gcOld = this.gc[1 - this.current];
     const delayNew = gcNew.latency;
     const delayOld = gcOld.latency;
-    const truePeak = gcNew.truePeak || (fading && gcOld.truePeak);
     const fadeLen = this.fadeLen;
     const ceiling = this.ceiling;
     const ahead = this.ahead;
     const required = this.required;
     const inLeft = this.inLeft;
     const inRight = this.inRight;
+    const readings = this.readings;
     let frame = this.frame;
     let clamps = 0;
     let quiet = this.quiet;
@@ -428,7 +466,7 @@ export class Limiter {
       inLeft[slot] = xl;
       inRight[slot] = xr;
       if (truePeak) {
-        const tp = truePeakOf(inLeft, inRight, mask, frame);
+        const tp = readings[f - start];
         const rTp = (cDet * TRUE_PEAK_MARGIN_Q) / tp;
         const qTp = Math.trunc(rTp < GAIN_ONE ? rTp : +GAIN_ONE);
         q = qTp < q ? qTp : q;

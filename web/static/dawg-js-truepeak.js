@@ -52,11 +52,13 @@ export const WEIGHTS = Object.freeze(
 );
 
 /**
- * The true peak of frame `frame - DELAY_FRAMES`: the largest of the eight
- * readings of the two channels' windows, frames `frame - 31 .. frame` of
- * the rings `left` and `right` (indexed by frame & mask).
+ * The true peak of frame `frame - DELAY_FRAMES`, into `out[index]`: the
+ * largest of the eight readings of the two channels' windows, frames
+ * `frame - 31 .. frame` of the rings `left` and `right` (indexed by
+ * frame & mask). The reading goes through `out` because a double returned
+ * from a call V8 does not inline is boxed.
  */
-export function truePeakOf(left, right, mask, frame) {
+export function truePeakOf(left, right, mask, frame, out, index) {
   const first = (frame - (TAPS - 1)) >>> 0;
   const centre = (first + CENTRE) & mask;
   const al = Math.abs(left[centre]);
@@ -76,5 +78,5 @@ export function truePeakOf(left, right, mask, frame) {
     const m = a > b ? a : b;
     peak = m > peak ? m : peak;
   }
-  return peak;
+  out[index] = peak;
 }
