@@ -301,6 +301,7 @@ fn true_peak_mode_latency_is_the_lookahead_and_at_least_48_frames() {
         let mut lim = limiter(-0.3, 100.0, lookahead_ms);
         lim.set(TRUE_PEAK, 1.0);
         lim.reset();
+        assert_eq!(lim.get(TRUE_PEAK), 1.0);
         assert_eq!(lim.latency_frames(), want);
         assert_eq!(TRUE_PEAK_MIN_LATENCY, 48);
         // Below the ceiling, true peaks included, the output is the input

@@ -172,7 +172,7 @@ pub const PARAMS: [ParamSpec; 4] = [
 #[derive(Clone, Debug)]
 pub struct Limiter {
     sample_rate_hz: f32,
-    values: [f32; 3],
+    values: [f32; PARAMS.len()],
     ceiling_steps: u32,
     ceiling: Linear,
     release: f64,
@@ -207,7 +207,7 @@ impl Limiter {
         let cap = (latency_max + 2).next_power_of_two();
         let mut lim = Limiter {
             sample_rate_hz,
-            values: [0.0; 3],
+            values: [0.0; PARAMS.len()],
             ceiling_steps: steps_for_ms(CEILING_SMOOTHING_MS, sample_rate_hz),
             ceiling: Linear::new(1.0),
             release: 0.0,
