@@ -6,7 +6,8 @@
 // so every phase, polyBLEP branch and note timing is the Rust one exactly;
 // the envelopes run in f64 as in the Rust. The oscillator shapes and the
 // filter compute in f64 on the Rust's f32 coefficients (a1..a3, increments),
-// within f32 rounding of the Rust.
+// within f32 rounding of the Rust; the filter coefficients' per-sample ramp
+// is the Rust's f32 arithmetic (Math.fround on every step).
 //
 // All slots live in one structure of arrays; render() loads a slot's state
 // into locals, runs the segment and stores it back, allocating nothing.
@@ -15,6 +16,9 @@ import { EXP2_TERMS, INV_INT, POW2_INT, TAN_TERMS, exp2F64, flush, flushF64 } fr
 import { FADE, IDLE, SynthEnvelopes } from "./dawg-js-synth-env.js";
 import { SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9, THIRD_F32 } from "./dawg-js-synth-osc.js";
 import { CONTROL_FRAMES } from "./dawg-js-synth-params.js";
+
+/** The filter coefficients' ramp covers 1/CONTROL_FRAMES of its distance per sample. */
+const STEP = 1.0 / CONTROL_FRAMES;
 
 /** Largest oscillator phase increment, cycles per sample. */
 export const MAX_PHASE_INC = 0.45;
@@ -45,9 +49,17 @@ export class SynthVoices {
     /** Clamped log2 cutoff and damping the filter coefficients were made for. */
     this.cutoffLog2 = new Float64Array(slots);
     this.k = new Float64Array(slots);
+    /** Filter coefficients (f32 values) the ramp reaches at the end of the control segment. */
+    this.t1 = new Float64Array(slots);
+    this.t2 = new Float64Array(slots);
+    this.t3 = new Float64Array(slots);
+    /** Filter coefficients of the last sample (f32 values), and their per-sample steps. */
     this.a1 = new Float64Array(slots);
     this.a2 = new Float64Array(slots);
     this.a3 = new Float64Array(slots);
+    this.da1 = new Float64Array(slots);
+    this.da2 = new Float64Array(slots);
+    this.da3 = new Float64Array(slots);
     this.ic1 = new Float64Array(slots);
     this.ic2 = new Float64Array(slots);
     /** One control segment of a voice's oscillator mix (the Rust's f32 buffer). */
@@ -84,14 +96,25 @@ export class SynthVoices {
     this.invDt2[v] = 0.0;
     this.cutoffLog2[v] = NaN;
     this.k[v] = NaN;
+    this.t1[v] = 0.0;
+    this.t2[v] = 0.0;
+    this.t3[v] = 0.0;
     this.a1[v] = 0.0;
     this.a2[v] = 0.0;
     this.a3[v] = 0.0;
+    this.da1[v] = 0.0;
+    this.da2[v] = 0.0;
+    this.da3[v] = 0.0;
     this.ic1[v] = 0.0;
     this.ic2[v] = 0.0;
   }
 
-  /** Refresh slot `v`'s envelope stages, oscillator 2 pitch and filter coefficients. */
+  /**
+   * Refresh slot `v`'s envelope stages, oscillator 2 pitch and filter
+   * coefficient ramp: the coefficients for the filter envelope's level now
+   * become the target, reached from the previous target in CONTROL_FRAMES
+   * equal f32 steps (Rust `Voice::ramp_filter`).
+   */
   updateControl(v, ctl) {
     const env = this.env;
     const f = this.slots + v;
@@ -113,7 +136,16 @@ export class SynthVoices {
       l = ctl.ctlMinCutoffLog2;
     }
     const k = ctl.ctlK;
+    const t1 = this.t1[v];
+    const t2 = this.t2[v];
+    const t3 = this.t3[v];
+    this.a1[v] = t1;
+    this.a2[v] = t2;
+    this.a3[v] = t3;
     if (l === this.cutoffLog2[v] && k === this.k[v]) {
+      this.da1[v] = 0.0;
+      this.da2[v] = 0.0;
+      this.da3[v] = 0.0;
       return;
     }
     this.cutoffLog2[v] = l;
@@ -139,9 +171,15 @@ export class SynthVoices {
     const g = (x * sn) / cs;
     const a1 = 1.0 / (1.0 + g * (g + k));
     const a2 = g * a1;
-    this.a1[v] = Math.fround(a1);
-    this.a2[v] = Math.fround(a2);
-    this.a3[v] = Math.fround(g * a2);
+    const n1 = Math.fround(a1);
+    const n2 = Math.fround(a2);
+    const n3 = Math.fround(g * a2);
+    this.t1[v] = n1;
+    this.t2[v] = n2;
+    this.t3[v] = n3;
+    this.da1[v] = flush(Math.fround(Math.fround(n1 - t1) * STEP));
+    this.da2[v] = flush(Math.fround(Math.fround(n2 - t2) * STEP));
+    this.da3[v] = flush(Math.fround(Math.fround(n3 - t3) * STEP));
   }
 
   /** Start MIDI note `note` on slot `v` at amplitude peak `peak`. */
@@ -158,15 +196,21 @@ export class SynthVoices {
     this.env.trigger(v, peak, ctl);
     this.env.trigger(this.slots + v, 1.0, ctl);
     this.updateControl(v, ctl);
+    // A new note's filter starts at its coefficients, without a ramp.
+    this.a1[v] = this.t1[v];
+    this.a2[v] = this.t2[v];
+    this.a3[v] = this.t3[v];
+    this.da1[v] = 0.0;
+    this.da2[v] = 0.0;
+    this.da3[v] = 0.0;
   }
 
-  /** Restart slot `v`'s envelopes from their current levels. */
+  /** Restart slot `v`'s envelopes from their current levels; the filter's ramp runs on. */
   retrigger(v, peak, stamp, ctl) {
     this.held[v] = 1;
     this.onStamp[v] = stamp;
     this.env.trigger(v, peak, ctl);
     this.env.trigger(this.slots + v, 1.0, ctl);
-    this.updateControl(v, ctl);
   }
 
   /** Release slot `v` from its envelopes' current levels. */
@@ -279,9 +323,12 @@ export class SynthVoices {
     let fCoef = env.coef[f];
     let fLo = env.lo[f];
     let fHi = env.hi[f];
-    const a1 = this.a1[v];
-    const a2 = this.a2[v];
-    const a3 = this.a3[v];
+    let a1 = this.a1[v];
+    let a2 = this.a2[v];
+    let a3 = this.a3[v];
+    const da1 = this.da1[v];
+    const da2 = this.da2[v];
+    const da3 = this.da3[v];
     let ic1 = this.ic1[v];
     let ic2 = this.ic2[v];
     for (let j = 0; j < n; j++) {
@@ -309,6 +356,9 @@ export class SynthVoices {
         fLo = env.lo[f];
         fHi = env.hi[f];
       }
+      a1 = Math.fround(a1 + da1);
+      a2 = Math.fround(a2 + da2);
+      a3 = Math.fround(a3 + da3);
       const v3 = xs[j] - ic2;
       const v1 = a1 * ic1 + a2 * v3;
       const v2 = ic2 + a2 * ic1 + a3 * v3;
@@ -318,6 +368,9 @@ export class SynthVoices {
     }
     level[v] = aLevel;
     level[f] = fLevel;
+    this.a1[v] = a1;
+    this.a2[v] = a2;
+    this.a3[v] = a3;
     this.p1[v] = p1;
     this.p2[v] = p2;
     this.ic1[v] = ic1;

@@ -14,9 +14,11 @@
 // once; only if more than VOICES steals overlap is the quietest fading voice
 // cut short.
 //
-// Control values (filter coefficients, envelope rates, oscillator 2 pitch)
-// are refreshed every CONTROL_FRAMES frames counted from the last reset, so
-// the output does not depend on how a render is split into blocks. Every
+// Control values (filter coefficient targets, envelope rates, oscillator 2
+// pitch) are refreshed every CONTROL_FRAMES frames counted from the last
+// reset; the filter coefficients ramp to each target over the next
+// CONTROL_FRAMES samples in equal f32 steps, as in the Rust. The output
+// does not depend on how a render is split into blocks. Every
 // output sample and recirculating value is flushed (NaN, infinities and
 // magnitudes below 1e-20 become exact zeros); once every voice has ended the
 // output is exactly 0.

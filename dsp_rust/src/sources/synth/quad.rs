@@ -25,6 +25,9 @@ struct Quad {
     a1: F4,
     a2: F4,
     a3: F4,
+    da1: F4,
+    da2: F4,
+    da3: F4,
     ic1: F4,
     ic2: F4,
     amp: EnvQuad,
@@ -52,6 +55,9 @@ impl Quad {
             a1: lanes(|v| v.a1),
             a2: lanes(|v| v.a2),
             a3: lanes(|v| v.a3),
+            da1: lanes(|v| v.da1),
+            da2: lanes(|v| v.da2),
+            da3: lanes(|v| v.da3),
             ic1: lanes(|v| v.ic1),
             ic2: lanes(|v| v.ic2),
             amp: EnvQuad::load(&amp_envs),
@@ -119,8 +125,8 @@ impl Quad {
         }
     }
 
-    /// One frame of the envelopes, the filter and the amplitude (the
-    /// recursions) from the oscillator mix `x`. A lane whose amplitude
+    /// One frame of the envelopes, the filter coefficients' ramp, the
+    /// filter and the amplitude (the recursions) from the oscillator mix `x`. A lane whose amplitude
     /// envelope has ended gives −0.0, which leaves any sum as it is.
     #[inline(always)]
     fn step(&mut self, x: F4, ctl: &Control) -> F4 {
@@ -129,6 +135,9 @@ impl Quad {
         }
         self.fenv
             .tick(&mut self.fenv_envs, &ctl.fenv, ctl.fenv_sustain);
+        self.a1 = self.a1 + self.da1;
+        self.a2 = self.a2 + self.da2;
+        self.a3 = self.a3 + self.da3;
         let (a1, a2, a3) = (self.a1, self.a2, self.a3);
         let (ic1, ic2) = (self.ic1, self.ic2);
         let v3 = x - ic2;
@@ -143,7 +152,10 @@ impl Quad {
     /// envelope has ended becomes idle.
     #[inline(always)]
     fn store(&self, voices: [Option<&mut Voice>; LANES]) {
-        let state = [self.p1, self.p2, self.ic1, self.ic2].map(F4::to_array);
+        let state = [
+            self.p1, self.p2, self.ic1, self.ic2, self.a1, self.a2, self.a3,
+        ];
+        let state = state.map(F4::to_array);
         for (k, v) in voices.into_iter().enumerate() {
             let v = match v {
                 Some(v) => v,
@@ -161,6 +173,9 @@ impl Quad {
             v.p2 = state[1][k];
             v.ic1 = state[2][k];
             v.ic2 = state[3][k];
+            v.a1 = state[4][k];
+            v.a2 = state[5][k];
+            v.a3 = state[6][k];
         }
     }
 }
