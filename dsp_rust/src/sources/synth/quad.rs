@@ -125,20 +125,17 @@ impl Quad {
         }
     }
 
-    /// One frame of the envelopes, the filter coefficients' ramp, the
-    /// filter and the amplitude (the recursions) from the oscillator mix `x`. A lane whose amplitude
+    /// One frame of the envelopes, the filter (coefficients `c`) and the
+    /// amplitude (the recursions) from the oscillator mix `x`. A lane whose amplitude
     /// envelope has ended gives −0.0, which leaves any sum as it is.
     #[inline(always)]
-    fn step(&mut self, x: F4, ctl: &Control) -> F4 {
+    fn step(&mut self, x: F4, c: [F4; 3], ctl: &Control) -> F4 {
         if self.amp.tick(&mut self.amp_envs, &ctl.amp, ctl.sustain) {
             self.sounding = EnvQuad::sounding(&self.amp_envs);
         }
         self.fenv
             .tick(&mut self.fenv_envs, &ctl.fenv, ctl.fenv_sustain);
-        self.a1 = self.a1 + self.da1;
-        self.a2 = self.a2 + self.da2;
-        self.a3 = self.a3 + self.da3;
-        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let [a1, a2, a3] = c;
         let (ic1, ic2) = (self.ic1, self.ic2);
         let v3 = x - ic2;
         let v1 = a1 * ic1 + a2 * v3;
@@ -200,9 +197,31 @@ pub(super) fn render_quad<const O1: bool, const O2: bool>(
     let mut xs = [F4::splat(0.0); N];
     quad.oscillators::<O1, O2>(w, &mut xs[..n]);
     let mut ys = [F4::splat(-0.0); N];
-    for (y, &x) in ys.iter_mut().zip(xs.iter()).take(n) {
-        *y = quad.step(x, ctl);
+    let ys = &mut ys[..n];
+    let zero = F4::splat(0.0);
+    if quad
+        .da1
+        .eq(zero)
+        .and(quad.da2.eq(zero))
+        .and(quad.da3.eq(zero))
+        .all()
+    {
+        // No lane's filter is ramping: `a + 0` would leave every coefficient as it is.
+        let c = [quad.a1, quad.a2, quad.a3];
+        for (y, &x) in ys.iter_mut().zip(xs.iter()) {
+            *y = quad.step(x, c, ctl);
+        }
+    } else {
+        let (mut a1, mut a2, mut a3) = (quad.a1, quad.a2, quad.a3);
+        let (d1, d2, d3) = (quad.da1, quad.da2, quad.da3);
+        for (y, &x) in ys.iter_mut().zip(xs.iter()) {
+            a1 = a1 + d1;
+            a2 = a2 + d2;
+            a3 = a3 + d3;
+            *y = quad.step(x, [a1, a2, a3], ctl);
+        }
+        (quad.a1, quad.a2, quad.a3) = (a1, a2, a3);
     }
-    sum_lanes_into(&ys[..n], out);
+    sum_lanes_into(ys, out);
     quad.store(voices);
 }

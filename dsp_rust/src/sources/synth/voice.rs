@@ -208,15 +208,10 @@ impl Voice {
         out: &mut [f32],
         ctl: &Control,
     ) {
-        let mut amp = self.amp;
-        let mut fenv = self.fenv;
         let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
         let (mut p2, dt2, inv2) = (self.p2, self.dt2, self.inv_dt2);
         let (om1, om2) = (1.0 - dt1, 1.0 - dt2);
         let dt2x4 = 4.0 * dt2;
-        let (mut a1, mut a2, mut a3) = (self.a1, self.a2, self.a3);
-        let (da1, da2, da3) = (self.da1, self.da2, self.da3);
-        let (mut ic1, mut ic2) = (self.ic1, self.ic2);
         // Pass 1: the oscillator mix (independent samples, throughput-bound).
         let mut xs = [0.0f32; CONTROL_FRAMES as usize];
         let weights = w.a.iter().zip(w.b.iter()).zip(w.c.iter()).zip(w.d.iter());
@@ -248,22 +243,20 @@ impl Voice {
             p2 = advance(p2, dt2);
         }
         // Pass 2: envelopes, filter and amplitude (the recursions).
-        for (o, &x) in out.iter_mut().zip(xs.iter()) {
-            amp.tick(&ctl.amp, ctl.sustain);
-            if amp.stage == Stage::Idle {
-                break;
-            }
-            fenv.tick(&ctl.fenv, ctl.fenv_sustain);
-            a1 += da1;
-            a2 += da2;
-            a3 += da3;
-            let v3 = x - ic2;
-            let v1 = a1 * ic1 + a2 * v3;
-            let v2 = ic2 + a2 * ic1 + a3 * v3;
-            ic1 = v1 + v1 - ic1;
-            ic2 = v2 + v2 - ic2;
-            *o += v2 * amp.level as f32;
+        let mut f = FilterState {
+            amp: self.amp,
+            fenv: self.fenv,
+            a: [self.a1, self.a2, self.a3],
+            ic: [self.ic1, self.ic2],
+        };
+        let da = [self.da1, self.da2, self.da3];
+        if da == [0.0; 3] {
+            // No ramp: `a + 0` would leave every coefficient as it is.
+            f.run::<false>(da, &xs, out, ctl);
+        } else {
+            f.run::<true>(da, &xs, out, ctl);
         }
+        let FilterState { amp, fenv, a, ic } = f;
         if amp.stage == Stage::Idle {
             *self = Voice::IDLE;
             return;
@@ -272,10 +265,49 @@ impl Voice {
         self.fenv = fenv;
         self.p1 = p1;
         self.p2 = p2;
-        self.a1 = a1;
-        self.a2 = a2;
-        self.a3 = a3;
-        self.ic1 = ic1;
-        self.ic2 = ic2;
+        [self.a1, self.a2, self.a3] = a;
+        [self.ic1, self.ic2] = ic;
+    }
+}
+
+/// One voice's recursions over a control segment: its envelopes, its
+/// filter coefficients and its filter state.
+struct FilterState {
+    amp: Env,
+    fenv: Env,
+    a: [f32; 3],
+    ic: [f32; 2],
+}
+
+impl FilterState {
+    /// Envelopes, filter and amplitude from the oscillator mix `xs`, added
+    /// to `out`; `RAMP`: the coefficients step by `da` every sample (else
+    /// `da` is 0 and they stay). Stops where the amplitude envelope ends.
+    #[inline(always)]
+    fn run<const RAMP: bool>(&mut self, da: [f32; 3], xs: &[f32], out: &mut [f32], ctl: &Control) {
+        let (mut amp, mut fenv) = (self.amp, self.fenv);
+        let [mut a1, mut a2, mut a3] = self.a;
+        let [mut ic1, mut ic2] = self.ic;
+        for (o, &x) in out.iter_mut().zip(xs.iter()) {
+            amp.tick(&ctl.amp, ctl.sustain);
+            if amp.stage == Stage::Idle {
+                break;
+            }
+            fenv.tick(&ctl.fenv, ctl.fenv_sustain);
+            if RAMP {
+                a1 += da[0];
+                a2 += da[1];
+                a3 += da[2];
+            }
+            let v3 = x - ic2;
+            let v1 = a1 * ic1 + a2 * v3;
+            let v2 = ic2 + a2 * ic1 + a3 * v3;
+            ic1 = v1 + v1 - ic1;
+            ic2 = v2 + v2 - ic2;
+            *o += v2 * amp.level as f32;
+        }
+        (self.amp, self.fenv) = (amp, fenv);
+        self.a = [a1, a2, a3];
+        self.ic = [ic1, ic2];
     }
 }
