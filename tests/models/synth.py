@@ -2,8 +2,13 @@
 
 Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
 
-* oscillator 1: saw ``2t - 1`` minus a 2-sample polyBLEP residual; the square
-  is ``saw(t + 1/2) - saw(t)``; waveform weight w1 gives
+* oscillator 1: saw ``2t - 1`` band-limited at every wrap by the integral of
+  a Kaiser-windowed sinc (cutoff 0.45 fs, beta 9, +-8 samples): with T(x)
+  the step's tail (T(0) = 1/2, T(8) = 0), the saw is
+  ``2t - 1 + 2 sum T(a) - 2 sum T(b)`` over the wraps a samples past and b
+  samples ahead (here T by numpy's sinc and i0 at 256 points per sample,
+  linearly interpolated, in float64); the square is
+  ``saw(t + 1/2) - saw(t)``; waveform weight w1 gives
   ``(1 - 2 w1) saw(t) + w1 saw(t + 1/2)``;
 * oscillator 2 at ``note · 2^((semitones + cents/100)/12)``: with u its phase
   (starting at 0.25), the naive triangle ``1 - |4u - 2|``, the sine
@@ -32,8 +37,8 @@ Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
 
 Float32 where the engine stores float32 and the value shapes the waveform
 rather than just its rounding: phases, phase increments, filter coefficients
-a1..a3 and their ramp, the cutoff in log2, velocity. Everything else is float64 (as the
-engine's envelopes are), so the difference to the engine is its float32
+a1..a3 and their ramp, the cutoff in log2, velocity. Everything else is
+float64 (as the engine's envelopes are), so the difference to the engine is its float32
 oscillator/filter arithmetic and its polynomial sine/tan/exp2.
 """
 
@@ -144,14 +149,37 @@ class Env:
             self.configure()
 
 
-def _blep(t: float, dt: float, om: float, inv: float) -> float:
-    if t < dt:
-        x = t * inv
-        return x + x - x * x - 1.0
-    if t > om:
-        x = (t - 1.0) * inv
-        return x * x + x + x + 1.0
-    return 0.0
+BLEP_HALF_WIDTH = 8
+BLEP_STEPS = 256
+
+
+def _blep_tail_table() -> F64:
+    x = np.arange(BLEP_HALF_WIDTH * BLEP_STEPS + 1) / BLEP_STEPS
+    h = 0.9 * np.sinc(0.9 * x) * np.i0(9.0 * np.sqrt(1.0 - (x / BLEP_HALF_WIDTH) ** 2)) / np.i0(9.0)
+    pieces = (h[:-1] + h[1:]) * (0.5 / BLEP_STEPS)
+    tail = np.concatenate([np.cumsum(pieces[::-1])[::-1], [0.0]])
+    return np.asarray(tail * (0.5 / tail[0]), np.float64)
+
+
+BLEP_TAIL = _blep_tail_table()
+
+
+def _tail(x: float) -> float:
+    return float(np.interp(x * BLEP_STEPS, np.arange(len(BLEP_TAIL)), BLEP_TAIL))
+
+
+def _saw(t: float, inv: float) -> float:
+    """The band-limited saw at phase ``t``, ``inv`` samples per cycle."""
+    total = 0.0
+    a = t * inv
+    while a < BLEP_HALF_WIDTH:
+        total += _tail(a)
+        a += inv
+    b = (1.0 - t) * inv
+    while b < BLEP_HALF_WIDTH:
+        total -= _tail(b)
+        b += inv
+    return t + t - 1.0 + 2.0 * total
 
 
 def _blamp(t: float, dt: float, om: float, inv: float) -> float:
@@ -279,11 +307,11 @@ def render_voice(
             a1, a2, a3 = a1 + da1, a2 + da2, a3 + da3
             c1, c2, c3 = float(a1), float(a2), float(a3)
 
-        d1, d2 = float(dt1), float(dt2)
-        om1, om2 = float(f32(1.0) - dt1), float(f32(1.0) - dt2)
+        d2 = float(dt2)
+        om2 = float(f32(1.0) - dt2)
         t, h = float(p1), float(_wrap(p1 + f32(0.5)))
-        saw = (t + t - 1.0) - _blep(t, d1, om1, inv1)
-        saw_h = (h + h - 1.0) - _blep(h, d1, om1, inv1)
+        saw = _saw(t, inv1)
+        saw_h = _saw(h, inv1)
         u, uh = float(p2), float(_wrap(p2 + f32(0.5)))
         tri = 1.0 - abs(4.0 * u - 2.0)
         sine = math.sin(math.pi / 2 * tri)

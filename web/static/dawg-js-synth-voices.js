@@ -3,7 +3,7 @@
 // state-variable low-pass, rendered one control segment at a time.
 //
 // Oscillator phases are f32 values in [0, 1) (Math.fround on every advance),
-// so every phase, polyBLEP branch and note timing is the Rust one exactly;
+// so every phase, band-limited step window and note timing is the Rust one;
 // the envelopes run in f64 as in the Rust. The oscillator shapes and the
 // filter compute in f64 on the Rust's f32 coefficients (a1..a3, increments),
 // within f32 rounding of the Rust; the filter coefficients' per-sample ramp
@@ -14,7 +14,17 @@
 
 import { EXP2_TERMS, INV_INT, POW2_INT, TAN_TERMS, exp2F64, flush, flushF64 } from "./dawg-js-math.js";
 import { FADE, IDLE, SynthEnvelopes } from "./dawg-js-synth-env.js";
-import { SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9, THIRD_F32 } from "./dawg-js-synth-osc.js";
+import {
+  BLEP_HALF_WIDTH,
+  BLEP_STEPS,
+  SIN_C1,
+  SIN_C3,
+  SIN_C5,
+  SIN_C7,
+  SIN_C9,
+  THIRD_F32,
+  blepTailTable,
+} from "./dawg-js-synth-osc.js";
 import { CONTROL_FRAMES } from "./dawg-js-synth-params.js";
 
 /** The filter coefficients' ramp covers 1/CONTROL_FRAMES of its distance per sample. */
@@ -62,6 +72,8 @@ export class SynthVoices {
     this.da3 = new Float64Array(slots);
     this.ic1 = new Float64Array(slots);
     this.ic2 = new Float64Array(slots);
+    /** The band-limited step's tail table of the saw and square. */
+    this.blep = blepTailTable();
     /** One control segment of a voice's oscillator mix (the Rust's f32 buffer). */
     this.xs = new Float32Array(CONTROL_FRAMES);
     for (let v = 0; v < slots; v++) {
@@ -242,12 +254,12 @@ export class SynthVoices {
     const inv1 = this.invDt1[v];
     const dt2 = this.dt2[v];
     const inv2 = this.invDt2[v];
-    const om1 = Math.fround(1.0 - dt1);
+    const tab = this.blep;
     const om2 = Math.fround(1.0 - dt2);
     const dt2x4 = 4.0 * dt2;
     // Oscillator 1 is skipped only when it alone is silent, oscillator 2
     // when only oscillator 1 sounds (its phase still runs). The kernels
-    // (polyBLEP, polyBLAMP, phase wrap, sine; dawg-js-synth-osc.js states
+    // (band-limited step tails, polyBLAMP, phase wrap, sine; dawg-js-synth-osc.js states
     // them) are written out here: a double passed to or returned from a call
     // V8 does not inline is boxed, and this runs per voice-sample.
     const osc1 = o1 || !o2;
@@ -257,24 +269,31 @@ export class SynthVoices {
       if (osc1) {
         let h = Math.fround(p1 + 0.5);
         h = h >= 1.0 ? h - 1.0 : h;
+        // Twice the band-limited step's tails at the wraps around p1 and h.
         let b1 = 0.0;
-        if (p1 < dt1) {
-          const u = p1 * inv1;
-          b1 = u + u - u * u - 1.0;
-        } else if (p1 > om1) {
-          const u = (p1 - 1.0) * inv1;
-          b1 = u * u + u + u + 1.0;
+        for (let a = p1 * inv1; a < BLEP_HALF_WIDTH; a += inv1) {
+          const pos = a * BLEP_STEPS;
+          const i = Math.floor(pos);
+          b1 += tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
+        }
+        for (let b = (1.0 - p1) * inv1; b < BLEP_HALF_WIDTH; b += inv1) {
+          const pos = b * BLEP_STEPS;
+          const i = Math.floor(pos);
+          b1 -= tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
         }
         let bh = 0.0;
-        if (h < dt1) {
-          const u = h * inv1;
-          bh = u + u - u * u - 1.0;
-        } else if (h > om1) {
-          const u = (h - 1.0) * inv1;
-          bh = u * u + u + u + 1.0;
+        for (let a = h * inv1; a < BLEP_HALF_WIDTH; a += inv1) {
+          const pos = a * BLEP_STEPS;
+          const i = Math.floor(pos);
+          bh += tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
         }
-        const s = p1 + p1 - 1.0 - b1;
-        const sh = h + h - 1.0 - bh;
+        for (let b = (1.0 - h) * inv1; b < BLEP_HALF_WIDTH; b += inv1) {
+          const pos = b * BLEP_STEPS;
+          const i = Math.floor(pos);
+          bh -= tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
+        }
+        const s = p1 + p1 - 1.0 + (b1 + b1);
+        const sh = h + h - 1.0 + (bh + bh);
         x = wa[w0 + j] * s + wb[w0 + j] * sh;
       }
       if (osc2) {

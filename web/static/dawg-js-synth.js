@@ -2,7 +2,7 @@
 // VOICES voices, each with two band-limited oscillators, a resonant 2-pole
 // low-pass filter with its own ADSR envelope, and an amplitude ADSR.
 //
-// Signal flow of a voice: oscillator 1 (polyBLEP saw or square) and
+// Signal flow of a voice: oscillator 1 (band-limited saw or square) and
 // oscillator 2 (sine or polyBLAMP triangle), mixed → Simper state-variable
 // low-pass → amplitude envelope × velocity². The voices are summed, scaled by
 // synth_gain_db and written identically to both channels.

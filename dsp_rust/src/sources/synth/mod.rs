@@ -3,7 +3,7 @@
 //! ADSR envelope, and an amplitude ADSR.
 //!
 //! Signal flow of a voice:
-//! oscillator 1 (polyBLEP saw or square) and oscillator 2 (sine or
+//! oscillator 1 (band-limited saw or square) and oscillator 2 (sine or
 //! polyBLAMP triangle), mixed → Simper state-variable low-pass → amplitude
 //! envelope × velocity gain. The voices are summed, scaled by
 //! `synth_gain_db` and written identically to both channels (L == R).
@@ -11,10 +11,17 @@
 //! # Oscillators
 //! Phases are f32 in `[0, 1)`, starting at 0 (oscillator 1) and at the
 //! sine's zero crossing (oscillator 2) on a new voice, so the first sample
-//! of a note is exactly 0 and the first nonzero sample is the next one.
-//! The saw is `2t − 1` minus a 2-sample polyBLEP residual; the square is the
-//! difference of two polyBLEP saws half a cycle apart (`saw(t + ½) − saw(t)`),
-//! so switching waveform is a crossfade between two saws (10 ms). The sine is
+//! of a note is exactly 0 and the first nonzero sample is the next one
+//! (for a saw up to 6 kHz and a square up to 3 kHz; above, the band-limited
+//! step of the next wrap reaches back to the first sample). The saw is
+//! `2t − 1` band-limited at every wrap by a Kaiser-windowed-sinc step over
+//! ±8 samples, read from a table (`osc.rs`); the square is the difference of
+//! two such saws half a cycle apart (`saw(t + ½) − saw(t)`), so switching
+//! waveform is a crossfade between two saws (10 ms). At 48 kHz their
+//! largest alias line within 20 Hz – 20 kHz is 80 dB or more below the
+//! fundamental up to note 108 (4186 Hz; the 2-sample polyBLEP it replaces:
+//! −32.5 dB there). A sample within 8 samples of a wrap costs one table
+//! read per wrap within that distance (about `16·f/fs` per saw). The sine is
 //! an odd degree-9 polynomial of the naive triangle (error below 2e-7); the
 //! triangle has polyBLAMP corners. Phase increments are held at or below
 //! [`MAX_PHASE_INC`] of the sample rate.
@@ -99,6 +106,7 @@ pub use self::params::{
     PARAMS, PARAM_COUNT, RELEASE_MS, RESONANCE, SUSTAIN,
 };
 
+use self::osc::blep_tail_table;
 use self::params::{Control, ParamState};
 use self::quad::render_quad;
 use self::voice::{Voice, Weights};
@@ -143,6 +151,8 @@ pub struct Synth {
     buf_c: Vec<f32>,
     buf_d: Vec<f32>,
     buf_gain: Vec<f32>,
+    /// The band-limited step's tail table of the saw and square.
+    blep: Vec<f32>,
 }
 
 impl Synth {
@@ -171,6 +181,7 @@ impl Synth {
             buf_c: zeroed(max_block_frames)?,
             buf_d: zeroed(max_block_frames)?,
             buf_gain: zeroed(max_block_frames)?,
+            blep: blep_tail_table(),
         };
         s.reset();
         Ok(s)
@@ -398,7 +409,7 @@ impl Synth {
                 self.buf_d.get(range),
             ) {
                 let w = Weights { a, b, c, d };
-                render_voices(&mut self.voices, &w, o, &self.ctl, any1, any2);
+                render_voices(&mut self.voices, &w, o, &self.ctl, &self.blep, any1, any2);
             }
             i += seg;
             self.frames_to_tick -= seg as u32;
@@ -447,6 +458,7 @@ fn render_voices(
     w: &Weights,
     out: &mut [f32],
     ctl: &Control,
+    blep: &[f32],
     any1: bool,
     any2: bool,
 ) {
@@ -460,14 +472,14 @@ fn render_voices(
         match quad {
             [None, ..] => return,
             [Some(v), None, ..] => match (any1, any2) {
-                (true, false) => v.render::<true, false>(w, out, ctl),
-                (false, true) => v.render::<false, true>(w, out, ctl),
-                _ => v.render::<true, true>(w, out, ctl),
+                (true, false) => v.render::<true, false>(w, out, ctl, blep),
+                (false, true) => v.render::<false, true>(w, out, ctl, blep),
+                _ => v.render::<true, true>(w, out, ctl, blep),
             },
             _ => match (any1, any2) {
-                (true, false) => render_quad::<true, false>(quad, w, out, ctl),
-                (false, true) => render_quad::<false, true>(quad, w, out, ctl),
-                _ => render_quad::<true, true>(quad, w, out, ctl),
+                (true, false) => render_quad::<true, false>(quad, w, out, ctl, blep),
+                (false, true) => render_quad::<false, true>(quad, w, out, ctl, blep),
+                _ => render_quad::<true, true>(quad, w, out, ctl, blep),
             },
         }
     }

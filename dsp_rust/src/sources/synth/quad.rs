@@ -4,7 +4,7 @@
 //! the mix has the bits of [`Voice::render`] run on each voice in turn.
 
 use super::env::{Env, EnvQuad, Stage};
-use super::osc4::{advance, blamp, blep, naive_saw, sin_half_pi, wrap_half, Edges};
+use super::osc4::{advance, blamp, blep_sum, naive_saw, sin_half_pi, wrap_half, Edges};
 use super::params::Control;
 use super::voice::{Voice, Weights};
 use super::CONTROL_FRAMES;
@@ -76,19 +76,24 @@ impl Quad {
     /// Oscillator 1 writes its part and oscillator 2 adds its own, in two
     /// loops that each keep few vectors live (`o1 + o2`, as in one loop).
     #[inline(always)]
-    fn oscillators<const O1: bool, const O2: bool>(&mut self, w: &Weights, xs: &mut [F4]) {
+    fn oscillators<const O1: bool, const O2: bool>(
+        &mut self,
+        w: &Weights,
+        xs: &mut [F4],
+        blep: &[f32],
+    ) {
         let one = F4::splat(1.0);
         let edges = Edges::new(self.dt1, self.dt2, self.sounding);
         if O1 {
             let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
-            let om1 = one - dt1;
+            let on = self.sounding;
             let weights = w.a.iter().zip(w.b.iter());
             for (x, (&wa, &wb)) in xs.iter_mut().zip(weights) {
                 let h1 = wrap_half(p1);
                 let (mut s1, mut sh1) = (naive_saw(p1), naive_saw(h1));
                 if edges.near_saw(s1) {
-                    s1 = s1 - blep(p1, dt1, om1, inv1);
-                    sh1 = sh1 - blep(h1, dt1, om1, inv1);
+                    s1 = s1 + blep_sum(p1, inv1, on, blep);
+                    sh1 = sh1 + blep_sum(h1, inv1, on, blep);
                 }
                 *x = F4::splat(wa) * s1 + F4::splat(wb) * sh1;
                 p1 = advance(p1, dt1);
@@ -189,13 +194,14 @@ pub(super) fn render_quad<const O1: bool, const O2: bool>(
     w: &Weights,
     out: &mut [f32],
     ctl: &Control,
+    blep: &[f32],
 ) {
     const N: usize = CONTROL_FRAMES as usize;
     let n = out.len().min(N);
     let v = |k: usize| voices[k].as_deref().unwrap_or(&Voice::IDLE);
     let mut quad = Quad::load([v(0), v(1), v(2), v(3)]);
     let mut xs = [F4::splat(0.0); N];
-    quad.oscillators::<O1, O2>(w, &mut xs[..n]);
+    quad.oscillators::<O1, O2>(w, &mut xs[..n], blep);
     let mut ys = [F4::splat(-0.0); N];
     let ys = &mut ys[..n];
     let zero = F4::splat(0.0);

@@ -198,7 +198,8 @@ impl Voice {
         self.amp.fade_out(frames);
     }
 
-    /// Add this voice's output for one control segment to `out`.
+    /// Add this voice's output for one control segment to `out`; `blep` is
+    /// the band-limited step's tail table ([`super::osc::blep_tail_table`]).
     /// `O1`/`O2`: whether oscillator 1/2 has a nonzero weight anywhere in
     /// the segment (skipping a zero-weight term gives the same bits).
     #[inline(always)]
@@ -207,18 +208,19 @@ impl Voice {
         w: &Weights,
         out: &mut [f32],
         ctl: &Control,
+        blep: &[f32],
     ) {
         let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
         let (mut p2, dt2, inv2) = (self.p2, self.dt2, self.inv_dt2);
-        let (om1, om2) = (1.0 - dt1, 1.0 - dt2);
+        let om2 = 1.0 - dt2;
         let dt2x4 = 4.0 * dt2;
         // Pass 1: the oscillator mix (independent samples, throughput-bound).
         let mut xs = [0.0f32; CONTROL_FRAMES as usize];
         let weights = w.a.iter().zip(w.b.iter()).zip(w.c.iter()).zip(w.d.iter());
         for (x, (((&wa, &wb), &wc), &wd)) in xs.iter_mut().zip(weights) {
             let o1 = if O1 {
-                let s = saw(p1, dt1, om1, inv1);
-                let h = saw(wrap_half(p1), dt1, om1, inv1);
+                let s = saw(p1, inv1, blep);
+                let h = saw(wrap_half(p1), inv1, blep);
                 wa * s + wb * h
             } else {
                 0.0
