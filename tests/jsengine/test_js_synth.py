@@ -10,9 +10,11 @@ skipped), the compressor at ratio 1, unity fader and centre pan (the identity
 matrix) passes the synth's output through unchanged, so the engine's master
 output IS the Rust synth's output. The JS synth keeps the Rust's f32
 oscillator phases and f64 envelopes exactly and computes the rest in f64 on
-the Rust's f32 coefficients: max |js - engine| <= 1e-6 x the peak (-120 dB;
-the -80 dB the JS engine promises, with margin), the first and the last
-nonzero frame identical.
+the Rust's f32 coefficients (the filter's per-sample coefficient ramp
+included, f32 step for f32 step): max |js - engine| <= 2e-6 x the peak
+(-114 dB; the -80 dB the JS engine promises, with margin; measured at most
+1.4e-6, with resonance 0.9 at 44.1 kHz, the f32 filter's rounding against
+the f64 one), the first and the last nonzero frame identical.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ MakeEngine = Callable[..., Engine]
 
 FS = 48000.0
 STEAL_FADE_FRAMES = 96  # 2 ms at 48 kHz
-AGREEMENT = 1e-6  # of the peak: -120 dB
+AGREEMENT = 2e-6  # of the peak: -114 dB
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,13 @@
 
 Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
 
-* oscillator 1: saw ``2t - 1`` minus a 2-sample polyBLEP residual; the square
-  is ``saw(t + 1/2) - saw(t)``; waveform weight w1 gives
+* oscillator 1: saw ``2t - 1`` band-limited at every wrap by the integral of
+  a Kaiser-windowed sinc (cutoff 0.45 fs, beta 9, +-8 samples): with T(x)
+  the step's tail (T(0) = 1/2, T(8) = 0), the saw is
+  ``2t - 1 + 2 sum T(a) - 2 sum T(b)`` over the wraps a samples past and b
+  samples ahead (here T by numpy's sinc and i0 at 256 points per sample,
+  linearly interpolated, in float64); the square is
+  ``saw(t + 1/2) - saw(t)``; waveform weight w1 gives
   ``(1 - 2 w1) saw(t) + w1 saw(t + 1/2)``;
 * oscillator 2 at ``note · 2^((semitones + cents/100)/12)``: with u its phase
   (starting at 0.25), the naive triangle ``1 - |4u - 2|``, the sine
@@ -11,9 +16,16 @@ Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
   2-sample polyBLAMP corners; weight w2 blends sine → triangle;
 * mix m: ``(1 - m) osc1 + m osc2``;
 * Simper/Cytomic trapezoidal SVF low-pass, g = tan(pi fc / fs), k = 2 · 20^-r,
-  fc = cutoff · 2^(env_octaves · filter_env) held in [10 Hz, 0.45 fs],
-  coefficients recomputed when the note starts and on every 16th frame
-  counted from frame 0 (the engine's reset), then held;
+  fc = cutoff · 2^(env_octaves · filter_env) held in [10 Hz, 0.45 fs]; the
+  coefficients a1..a3 for the filter envelope's level are computed when the
+  note starts (and used at once) and on every 16th frame counted from frame
+  0 (the engine's reset), where they become a ramp's target: from the
+  previous target the coefficients move by (target - previous) / 16 per
+  sample (float32), reaching the target on the segment's last sample. A
+  retrigger leaves the ramp running. With ``exact_filter=True`` the
+  coefficients are instead float64 and computed every sample from the
+  filter envelope's level 16 frames earlier (the ramp's lag): the filter the
+  ramp approximates, without its 16-frame pattern;
 * ADSR ``level <- base + level·coef``: attack towards 1.3·peak, stopping at
   the peak, ``coef = 2^(-log2(1.3/0.3)/frames)``; decay/sustain glide to
   sustain·peak with ``coef = 2^(-log2(1000)/frames)``; release towards
@@ -25,8 +37,8 @@ Written from the synth's documented behaviour (dsp_rust/src/sources/synth/):
 
 Float32 where the engine stores float32 and the value shapes the waveform
 rather than just its rounding: phases, phase increments, filter coefficients
-a1..a3, the cutoff in log2, velocity. Everything else is float64 (as the
-engine's envelopes are), so the difference to the engine is its float32
+a1..a3 and their ramp, the cutoff in log2, velocity. Everything else is
+float64 (as the engine's envelopes are), so the difference to the engine is its float32
 oscillator/filter arithmetic and its polynomial sine/tan/exp2.
 """
 
@@ -137,14 +149,37 @@ class Env:
             self.configure()
 
 
-def _blep(t: float, dt: float, om: float, inv: float) -> float:
-    if t < dt:
-        x = t * inv
-        return x + x - x * x - 1.0
-    if t > om:
-        x = (t - 1.0) * inv
-        return x * x + x + x + 1.0
-    return 0.0
+BLEP_HALF_WIDTH = 8
+BLEP_STEPS = 256
+
+
+def _blep_tail_table() -> F64:
+    x = np.arange(BLEP_HALF_WIDTH * BLEP_STEPS + 1) / BLEP_STEPS
+    h = 0.9 * np.sinc(0.9 * x) * np.i0(9.0 * np.sqrt(1.0 - (x / BLEP_HALF_WIDTH) ** 2)) / np.i0(9.0)
+    pieces = (h[:-1] + h[1:]) * (0.5 / BLEP_STEPS)
+    tail = np.concatenate([np.cumsum(pieces[::-1])[::-1], [0.0]])
+    return np.asarray(tail * (0.5 / tail[0]), np.float64)
+
+
+BLEP_TAIL = _blep_tail_table()
+
+
+def _tail(x: float) -> float:
+    return float(np.interp(x * BLEP_STEPS, np.arange(len(BLEP_TAIL)), BLEP_TAIL))
+
+
+def _saw(t: float, inv: float) -> float:
+    """The band-limited saw at phase ``t``, ``inv`` samples per cycle."""
+    total = 0.0
+    a = t * inv
+    while a < BLEP_HALF_WIDTH:
+        total += _tail(a)
+        a += inv
+    b = (1.0 - t) * inv
+    while b < BLEP_HALF_WIDTH:
+        total -= _tail(b)
+        b += inv
+    return t + t - 1.0 + 2.0 * total
 
 
 def _blamp(t: float, dt: float, om: float, inv: float) -> float:
@@ -167,11 +202,13 @@ def render_voice(
     frames: int,
     *,
     sample_rate_hz: float = 48000.0,
+    exact_filter: bool = False,
 ) -> F64:
     """Mono output of one voice over ``frames`` frames; ``events`` are
     ``(frame, "on" | "off", note, velocity)`` all for the SAME note (a second
     "on" retriggers), sorted by frame. Parameters are constant from frame 0.
-    The synth writes the same signal to both channels."""
+    The synth writes the same signal to both channels. ``exact_filter``:
+    per-sample float64 filter coefficients (see the module docstring)."""
     p = {**DEFAULTS, **params}
     fs = sample_rate_hz
     w1, w2, m = p["synth_osc1_wave"], p["synth_osc2_wave"], p["synth_osc_mix"]
@@ -202,19 +239,34 @@ def render_voice(
     p2 = f32(0.25)
     dt1 = dt2 = f32(0.0)
     inv1 = inv2 = 0.0
-    a1 = a2 = a3 = 0.0
+    a1 = a2 = a3 = f32(0.0)
+    t1 = t2 = t3 = f32(0.0)
+    da1 = da2 = da3 = f32(0.0)
     ic1 = ic2 = 0.0
+    step = f32(1.0 / CONTROL_FRAMES)
+    # Filter envelope levels of the last CONTROL_FRAMES + 1 samples (exact_filter).
+    fenv_levels: list[float] = []
 
-    def control() -> None:
-        nonlocal dt2, inv2, a1, a2, a3
+    def coefficients(level: float) -> tuple[float, float, float]:
+        lg = min(max(cutoff_log2 + env_oct * level, lo_log2), hi_log2)
+        g = math.tan(math.pi * 2.0**lg / fs)
+        c1 = 1.0 / (1.0 + g * (g + k))
+        return c1, g * c1, g * g * c1
+
+    def control(ramp: bool) -> None:
+        nonlocal dt2, inv2, a1, a2, a3, t1, t2, t3, da1, da2, da3
         amp.configure()
         fenv.configure()
         dt2 = f32(min(note_inc * ratio, MAX_PHASE_INC))
         inv2 = float(f32(1.0 / float(dt2)))
-        lg = min(max(cutoff_log2 + env_oct * fenv.level, lo_log2), hi_log2)
-        g = math.tan(math.pi * 2.0**lg / fs)
-        c1 = 1.0 / (1.0 + g * (g + k))
-        a1, a2, a3 = float(f32(c1)), float(f32(g * c1)), float(f32(g * g * c1))
+        n1, n2, n3 = (f32(c) for c in coefficients(fenv.level))
+        if ramp:
+            a1, a2, a3 = t1, t2, t3
+            da1, da2, da3 = (n1 - t1) * step, (n2 - t2) * step, (n3 - t3) * step
+        else:
+            a1, a2, a3 = n1, n2, n3
+            da1 = da2 = da3 = f32(0.0)
+        t1, t2, t3 = n1, n2, n3
 
     out = np.zeros(frames)
     ev = 0
@@ -227,17 +279,20 @@ def render_voice(
                 amp.release()
                 fenv.release()
                 continue
-            if amp.stage == IDLE:  # a fresh voice
+            fresh = amp.stage == IDLE
+            if fresh:
                 note_inc = note_hz(note) / fs
                 dt1 = f32(min(note_inc, MAX_PHASE_INC))
                 inv1 = float(f32(1.0 / float(dt1)))
                 p1, p2, ic1, ic2 = f32(0.0), f32(0.25), 0.0, 0.0
                 amp.level = fenv.level = 0.0
+                fenv_levels = [0.0] * (CONTROL_FRAMES + 1)
             amp.trigger(float(f32(v)) ** 2)
             fenv.trigger(1.0)
-            control()
+            if fresh:
+                control(ramp=False)
         if n % CONTROL_FRAMES == 0 and amp.stage != IDLE:
-            control()
+            control(ramp=True)
         if amp.stage == IDLE:
             continue
         amp.tick()
@@ -245,12 +300,18 @@ def render_voice(
             ic1 = ic2 = 0.0
             continue
         fenv.tick()
+        if exact_filter:
+            fenv_levels = [*fenv_levels[1:], fenv.level]
+            c1, c2, c3 = coefficients(fenv_levels[0])
+        else:
+            a1, a2, a3 = a1 + da1, a2 + da2, a3 + da3
+            c1, c2, c3 = float(a1), float(a2), float(a3)
 
-        d1, d2 = float(dt1), float(dt2)
-        om1, om2 = float(f32(1.0) - dt1), float(f32(1.0) - dt2)
+        d2 = float(dt2)
+        om2 = float(f32(1.0) - dt2)
         t, h = float(p1), float(_wrap(p1 + f32(0.5)))
-        saw = (t + t - 1.0) - _blep(t, d1, om1, inv1)
-        saw_h = (h + h - 1.0) - _blep(h, d1, om1, inv1)
+        saw = _saw(t, inv1)
+        saw_h = _saw(h, inv1)
         u, uh = float(p2), float(_wrap(p2 + f32(0.5)))
         tri = 1.0 - abs(4.0 * u - 2.0)
         sine = math.sin(math.pi / 2 * tri)
@@ -260,8 +321,8 @@ def render_voice(
         p2 = _wrap(p2 + dt2)
 
         v3 = x - ic2
-        v1 = a1 * ic1 + a2 * v3
-        v2 = ic2 + a2 * ic1 + a3 * v3
+        v1 = c1 * ic1 + c2 * v3
+        v2 = ic2 + c2 * ic1 + c3 * v3
         ic1 = 2 * v1 - ic1
         ic2 = 2 * v2 - ic2
         out[n] = v2 * amp.level * gain

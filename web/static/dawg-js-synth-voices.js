@@ -3,18 +3,32 @@
 // state-variable low-pass, rendered one control segment at a time.
 //
 // Oscillator phases are f32 values in [0, 1) (Math.fround on every advance),
-// so every phase, polyBLEP branch and note timing is the Rust one exactly;
+// so every phase, band-limited step window and note timing is the Rust one;
 // the envelopes run in f64 as in the Rust. The oscillator shapes and the
 // filter compute in f64 on the Rust's f32 coefficients (a1..a3, increments),
-// within f32 rounding of the Rust.
+// within f32 rounding of the Rust; the filter coefficients' per-sample ramp
+// is the Rust's f32 arithmetic (Math.fround on every step).
 //
 // All slots live in one structure of arrays; render() loads a slot's state
 // into locals, runs the segment and stores it back, allocating nothing.
 
 import { EXP2_TERMS, INV_INT, POW2_INT, TAN_TERMS, exp2F64, flush, flushF64 } from "./dawg-js-math.js";
 import { FADE, IDLE, SynthEnvelopes } from "./dawg-js-synth-env.js";
-import { SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9, THIRD_F32 } from "./dawg-js-synth-osc.js";
+import {
+  BLEP_HALF_WIDTH,
+  BLEP_STEPS,
+  SIN_C1,
+  SIN_C3,
+  SIN_C5,
+  SIN_C7,
+  SIN_C9,
+  THIRD_F32,
+  blepTailTable,
+} from "./dawg-js-synth-osc.js";
 import { CONTROL_FRAMES } from "./dawg-js-synth-params.js";
+
+/** The filter coefficients' ramp covers 1/CONTROL_FRAMES of its distance per sample. */
+const STEP = 1.0 / CONTROL_FRAMES;
 
 /** Largest oscillator phase increment, cycles per sample. */
 export const MAX_PHASE_INC = 0.45;
@@ -45,11 +59,21 @@ export class SynthVoices {
     /** Clamped log2 cutoff and damping the filter coefficients were made for. */
     this.cutoffLog2 = new Float64Array(slots);
     this.k = new Float64Array(slots);
+    /** Filter coefficients (f32 values) the ramp reaches at the end of the control segment. */
+    this.t1 = new Float64Array(slots);
+    this.t2 = new Float64Array(slots);
+    this.t3 = new Float64Array(slots);
+    /** Filter coefficients of the last sample (f32 values), and their per-sample steps. */
     this.a1 = new Float64Array(slots);
     this.a2 = new Float64Array(slots);
     this.a3 = new Float64Array(slots);
+    this.da1 = new Float64Array(slots);
+    this.da2 = new Float64Array(slots);
+    this.da3 = new Float64Array(slots);
     this.ic1 = new Float64Array(slots);
     this.ic2 = new Float64Array(slots);
+    /** The band-limited step's tail table of the saw and square. */
+    this.blep = blepTailTable();
     /** One control segment of a voice's oscillator mix (the Rust's f32 buffer). */
     this.xs = new Float32Array(CONTROL_FRAMES);
     for (let v = 0; v < slots; v++) {
@@ -84,14 +108,25 @@ export class SynthVoices {
     this.invDt2[v] = 0.0;
     this.cutoffLog2[v] = NaN;
     this.k[v] = NaN;
+    this.t1[v] = 0.0;
+    this.t2[v] = 0.0;
+    this.t3[v] = 0.0;
     this.a1[v] = 0.0;
     this.a2[v] = 0.0;
     this.a3[v] = 0.0;
+    this.da1[v] = 0.0;
+    this.da2[v] = 0.0;
+    this.da3[v] = 0.0;
     this.ic1[v] = 0.0;
     this.ic2[v] = 0.0;
   }
 
-  /** Refresh slot `v`'s envelope stages, oscillator 2 pitch and filter coefficients. */
+  /**
+   * Refresh slot `v`'s envelope stages, oscillator 2 pitch and filter
+   * coefficient ramp: the coefficients for the filter envelope's level now
+   * become the target, reached from the previous target in CONTROL_FRAMES
+   * equal f32 steps (Rust `Voice::ramp_filter`).
+   */
   updateControl(v, ctl) {
     const env = this.env;
     const f = this.slots + v;
@@ -113,7 +148,16 @@ export class SynthVoices {
       l = ctl.ctlMinCutoffLog2;
     }
     const k = ctl.ctlK;
+    const t1 = this.t1[v];
+    const t2 = this.t2[v];
+    const t3 = this.t3[v];
+    this.a1[v] = t1;
+    this.a2[v] = t2;
+    this.a3[v] = t3;
     if (l === this.cutoffLog2[v] && k === this.k[v]) {
+      this.da1[v] = 0.0;
+      this.da2[v] = 0.0;
+      this.da3[v] = 0.0;
       return;
     }
     this.cutoffLog2[v] = l;
@@ -139,9 +183,15 @@ export class SynthVoices {
     const g = (x * sn) / cs;
     const a1 = 1.0 / (1.0 + g * (g + k));
     const a2 = g * a1;
-    this.a1[v] = Math.fround(a1);
-    this.a2[v] = Math.fround(a2);
-    this.a3[v] = Math.fround(g * a2);
+    const n1 = Math.fround(a1);
+    const n2 = Math.fround(a2);
+    const n3 = Math.fround(g * a2);
+    this.t1[v] = n1;
+    this.t2[v] = n2;
+    this.t3[v] = n3;
+    this.da1[v] = flush(Math.fround(Math.fround(n1 - t1) * STEP));
+    this.da2[v] = flush(Math.fround(Math.fround(n2 - t2) * STEP));
+    this.da3[v] = flush(Math.fround(Math.fround(n3 - t3) * STEP));
   }
 
   /** Start MIDI note `note` on slot `v` at amplitude peak `peak`. */
@@ -158,15 +208,21 @@ export class SynthVoices {
     this.env.trigger(v, peak, ctl);
     this.env.trigger(this.slots + v, 1.0, ctl);
     this.updateControl(v, ctl);
+    // A new note's filter starts at its coefficients, without a ramp.
+    this.a1[v] = this.t1[v];
+    this.a2[v] = this.t2[v];
+    this.a3[v] = this.t3[v];
+    this.da1[v] = 0.0;
+    this.da2[v] = 0.0;
+    this.da3[v] = 0.0;
   }
 
-  /** Restart slot `v`'s envelopes from their current levels. */
+  /** Restart slot `v`'s envelopes from their current levels; the filter's ramp runs on. */
   retrigger(v, peak, stamp, ctl) {
     this.held[v] = 1;
     this.onStamp[v] = stamp;
     this.env.trigger(v, peak, ctl);
     this.env.trigger(this.slots + v, 1.0, ctl);
-    this.updateControl(v, ctl);
   }
 
   /** Release slot `v` from its envelopes' current levels. */
@@ -198,12 +254,12 @@ export class SynthVoices {
     const inv1 = this.invDt1[v];
     const dt2 = this.dt2[v];
     const inv2 = this.invDt2[v];
-    const om1 = Math.fround(1.0 - dt1);
+    const tab = this.blep;
     const om2 = Math.fround(1.0 - dt2);
     const dt2x4 = 4.0 * dt2;
     // Oscillator 1 is skipped only when it alone is silent, oscillator 2
     // when only oscillator 1 sounds (its phase still runs). The kernels
-    // (polyBLEP, polyBLAMP, phase wrap, sine; dawg-js-synth-osc.js states
+    // (band-limited step tails, polyBLAMP, phase wrap, sine; dawg-js-synth-osc.js states
     // them) are written out here: a double passed to or returned from a call
     // V8 does not inline is boxed, and this runs per voice-sample.
     const osc1 = o1 || !o2;
@@ -213,24 +269,31 @@ export class SynthVoices {
       if (osc1) {
         let h = Math.fround(p1 + 0.5);
         h = h >= 1.0 ? h - 1.0 : h;
+        // Twice the band-limited step's tails at the wraps around p1 and h.
         let b1 = 0.0;
-        if (p1 < dt1) {
-          const u = p1 * inv1;
-          b1 = u + u - u * u - 1.0;
-        } else if (p1 > om1) {
-          const u = (p1 - 1.0) * inv1;
-          b1 = u * u + u + u + 1.0;
+        for (let a = p1 * inv1; a < BLEP_HALF_WIDTH; a += inv1) {
+          const pos = a * BLEP_STEPS;
+          const i = Math.floor(pos);
+          b1 += tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
+        }
+        for (let b = (1.0 - p1) * inv1; b < BLEP_HALF_WIDTH; b += inv1) {
+          const pos = b * BLEP_STEPS;
+          const i = Math.floor(pos);
+          b1 -= tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
         }
         let bh = 0.0;
-        if (h < dt1) {
-          const u = h * inv1;
-          bh = u + u - u * u - 1.0;
-        } else if (h > om1) {
-          const u = (h - 1.0) * inv1;
-          bh = u * u + u + u + 1.0;
+        for (let a = h * inv1; a < BLEP_HALF_WIDTH; a += inv1) {
+          const pos = a * BLEP_STEPS;
+          const i = Math.floor(pos);
+          bh += tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
         }
-        const s = p1 + p1 - 1.0 - b1;
-        const sh = h + h - 1.0 - bh;
+        for (let b = (1.0 - h) * inv1; b < BLEP_HALF_WIDTH; b += inv1) {
+          const pos = b * BLEP_STEPS;
+          const i = Math.floor(pos);
+          bh -= tab[i] + (pos - i) * (tab[i + 1] - tab[i]);
+        }
+        const s = p1 + p1 - 1.0 + (b1 + b1);
+        const sh = h + h - 1.0 + (bh + bh);
         x = wa[w0 + j] * s + wb[w0 + j] * sh;
       }
       if (osc2) {
@@ -279,9 +342,12 @@ export class SynthVoices {
     let fCoef = env.coef[f];
     let fLo = env.lo[f];
     let fHi = env.hi[f];
-    const a1 = this.a1[v];
-    const a2 = this.a2[v];
-    const a3 = this.a3[v];
+    let a1 = this.a1[v];
+    let a2 = this.a2[v];
+    let a3 = this.a3[v];
+    const da1 = this.da1[v];
+    const da2 = this.da2[v];
+    const da3 = this.da3[v];
     let ic1 = this.ic1[v];
     let ic2 = this.ic2[v];
     for (let j = 0; j < n; j++) {
@@ -309,6 +375,9 @@ export class SynthVoices {
         fLo = env.lo[f];
         fHi = env.hi[f];
       }
+      a1 = Math.fround(a1 + da1);
+      a2 = Math.fround(a2 + da2);
+      a3 = Math.fround(a3 + da3);
       const v3 = xs[j] - ic2;
       const v1 = a1 * ic1 + a2 * v3;
       const v2 = ic2 + a2 * ic1 + a3 * v3;
@@ -318,6 +387,9 @@ export class SynthVoices {
     }
     level[v] = aLevel;
     level[f] = fLevel;
+    this.a1[v] = a1;
+    this.a2[v] = a2;
+    this.a3[v] = a3;
     this.p1[v] = p1;
     this.p2[v] = p2;
     this.ic1[v] = ic1;

@@ -2,7 +2,7 @@
 // VOICES voices, each with two band-limited oscillators, a resonant 2-pole
 // low-pass filter with its own ADSR envelope, and an amplitude ADSR.
 //
-// Signal flow of a voice: oscillator 1 (polyBLEP saw or square) and
+// Signal flow of a voice: oscillator 1 (band-limited saw or square) and
 // oscillator 2 (sine or polyBLAMP triangle), mixed → Simper state-variable
 // low-pass → amplitude envelope × velocity². The voices are summed, scaled by
 // synth_gain_db and written identically to both channels.
@@ -14,9 +14,11 @@
 // once; only if more than VOICES steals overlap is the quietest fading voice
 // cut short.
 //
-// Control values (filter coefficients, envelope rates, oscillator 2 pitch)
-// are refreshed every CONTROL_FRAMES frames counted from the last reset, so
-// the output does not depend on how a render is split into blocks. Every
+// Control values (filter coefficient targets, envelope rates, oscillator 2
+// pitch) are refreshed every CONTROL_FRAMES frames counted from the last
+// reset; the filter coefficients ramp to each target over the next
+// CONTROL_FRAMES samples in equal f32 steps, as in the Rust. The output
+// does not depend on how a render is split into blocks. Every
 // output sample and recirculating value is flushed (NaN, infinities and
 // magnitudes below 1e-20 become exact zeros); once every voice has ended the
 // output is exactly 0.

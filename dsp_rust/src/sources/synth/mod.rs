@@ -3,7 +3,7 @@
 //! ADSR envelope, and an amplitude ADSR.
 //!
 //! Signal flow of a voice:
-//! oscillator 1 (polyBLEP saw or square) and oscillator 2 (sine or
+//! oscillator 1 (band-limited saw or square) and oscillator 2 (sine or
 //! polyBLAMP triangle), mixed → Simper state-variable low-pass → amplitude
 //! envelope × velocity gain. The voices are summed, scaled by
 //! `synth_gain_db` and written identically to both channels (L == R).
@@ -11,10 +11,17 @@
 //! # Oscillators
 //! Phases are f32 in `[0, 1)`, starting at 0 (oscillator 1) and at the
 //! sine's zero crossing (oscillator 2) on a new voice, so the first sample
-//! of a note is exactly 0 and the first nonzero sample is the next one.
-//! The saw is `2t − 1` minus a 2-sample polyBLEP residual; the square is the
-//! difference of two polyBLEP saws half a cycle apart (`saw(t + ½) − saw(t)`),
-//! so switching waveform is a crossfade between two saws (10 ms). The sine is
+//! of a note is exactly 0 and the first nonzero sample is the next one
+//! (for a saw up to 6 kHz and a square up to 3 kHz; above, the band-limited
+//! step of the next wrap reaches back to the first sample). The saw is
+//! `2t − 1` band-limited at every wrap by a Kaiser-windowed-sinc step over
+//! ±8 samples, read from a table (`osc.rs`); the square is the difference of
+//! two such saws half a cycle apart (`saw(t + ½) − saw(t)`), so switching
+//! waveform is a crossfade between two saws (10 ms). At 48 kHz their
+//! largest alias line within 20 Hz – 20 kHz is 80 dB or more below the
+//! fundamental up to note 108 (4186 Hz; the 2-sample polyBLEP it replaces:
+//! −32.5 dB there). A sample within 8 samples of a wrap costs one table
+//! read per wrap within that distance (about `16·f/fs` per saw). The sine is
 //! an odd degree-9 polynomial of the naive triangle (error below 2e-7); the
 //! triangle has polyBLAMP corners. Phase increments are held at or below
 //! [`MAX_PHASE_INC`] of the sample rate.
@@ -24,10 +31,23 @@
 //! `g = tan(π·fc/fs)`, `k = 1/Q`. Its cutoff is
 //! `synth_cutoff_hz · 2^(synth_filter_env_octaves · filter_envelope)`,
 //! held in [10 Hz, 0.45·fs]; `synth_resonance` r maps to `Q = 0.5·20^r`
-//! (0.5 … 10; r ≈ 0.116 is Butterworth, Q 0.707). Coefficients are computed
-//! every [`CONTROL_FRAMES`] frames counted from the last reset (and when a note
-//! starts) and then held: the cutoff moves in 16-frame steps (0.33 ms at
-//! 48 kHz), which the TPT structure takes without clicks. `tan` and `2^x` are
+//! (0.5 … 10; r ≈ 0.116 is Butterworth, Q 0.707). The coefficients
+//! (`a1 = 1/(1 + g(g + k))`, `a2 = g·a1`, `a3 = g·a2`, f32) change every
+//! sample: on every [`CONTROL_FRAMES`]-frame control tick, counted from the
+//! last reset, the coefficients for the filter envelope's level at that tick
+//! become a target, and over the next 16 frames the coefficients move from
+//! the previous target to it in 16 equal f32 steps (reaching it on the
+//! segment's last frame), so the cutoff follows the envelope 16 frames
+//! (0.33 ms at 48 kHz) late, without steps. On 200 ms, 8-octave sweeps
+//! through a sine, held coefficients (16-frame steps) put zipper sidebands
+//! at multiples of fs/16 ± the tone at −67 to −77 dB; the ramp leaves them
+//! at −118 to −129 dB (tests/dsp/test_synth.py). The ramp's error grows with
+//! the square of the sweep's speed at the tone: a sweep from 300 Hz (+8
+//! octaves, Q 1.6) through note 102 (4.7 kHz) gives −85 dB (held: −33 dB).
+//! Every coefficient set on the way is
+//! a convex combination of two sets of the TPT filter, whose state matrix
+//! stays stable. A note starts with its coefficients (no ramp); a retrigger
+//! leaves the ramp running. `tan` and `2^x` are
 //! plain f64 arithmetic (Taylor series), so every runtime computes the same bits.
 //!
 //! # Envelopes
@@ -86,6 +106,7 @@ pub use self::params::{
     PARAMS, PARAM_COUNT, RELEASE_MS, RESONANCE, SUSTAIN,
 };
 
+use self::osc::blep_tail_table;
 use self::params::{Control, ParamState};
 use self::quad::render_quad;
 use self::voice::{Voice, Weights};
@@ -106,8 +127,8 @@ mod voice;
 pub const VOICES: usize = 16;
 /// Voice slots: [`VOICES`] playing voices plus as many for steal fades.
 const SLOTS: usize = 2 * VOICES;
-/// Frames between control-rate updates (filter coefficients, envelope rates,
-/// oscillator 2 pitch), counted from the last reset.
+/// Frames between control-rate updates (filter coefficient targets, envelope
+/// rates, oscillator 2 pitch), counted from the last reset.
 pub const CONTROL_FRAMES: u32 = 16;
 /// Fade-out time of a stolen voice, in milliseconds.
 pub const STEAL_FADE_MS: f32 = 2.0;
@@ -130,6 +151,8 @@ pub struct Synth {
     buf_c: Vec<f32>,
     buf_d: Vec<f32>,
     buf_gain: Vec<f32>,
+    /// The band-limited step's tail table of the saw and square.
+    blep: Vec<f32>,
 }
 
 impl Synth {
@@ -158,6 +181,7 @@ impl Synth {
             buf_c: zeroed(max_block_frames)?,
             buf_d: zeroed(max_block_frames)?,
             buf_gain: zeroed(max_block_frames)?,
+            blep: blep_tail_table(),
         };
         s.reset();
         Ok(s)
@@ -210,7 +234,7 @@ impl Synth {
             }
         }
         if let Some(i) = same {
-            self.voices[i].retrigger(peak, stamp, &ctl, sr);
+            self.voices[i].retrigger(peak, stamp, &ctl);
             return;
         }
         if busy >= VOICES {
@@ -385,7 +409,7 @@ impl Synth {
                 self.buf_d.get(range),
             ) {
                 let w = Weights { a, b, c, d };
-                render_voices(&mut self.voices, &w, o, &self.ctl, any1, any2);
+                render_voices(&mut self.voices, &w, o, &self.ctl, &self.blep, any1, any2);
             }
             i += seg;
             self.frames_to_tick -= seg as u32;
@@ -434,6 +458,7 @@ fn render_voices(
     w: &Weights,
     out: &mut [f32],
     ctl: &Control,
+    blep: &[f32],
     any1: bool,
     any2: bool,
 ) {
@@ -447,14 +472,14 @@ fn render_voices(
         match quad {
             [None, ..] => return,
             [Some(v), None, ..] => match (any1, any2) {
-                (true, false) => v.render::<true, false>(w, out, ctl),
-                (false, true) => v.render::<false, true>(w, out, ctl),
-                _ => v.render::<true, true>(w, out, ctl),
+                (true, false) => v.render::<true, false>(w, out, ctl, blep),
+                (false, true) => v.render::<false, true>(w, out, ctl, blep),
+                _ => v.render::<true, true>(w, out, ctl, blep),
             },
             _ => match (any1, any2) {
-                (true, false) => render_quad::<true, false>(quad, w, out, ctl),
-                (false, true) => render_quad::<false, true>(quad, w, out, ctl),
-                _ => render_quad::<true, true>(quad, w, out, ctl),
+                (true, false) => render_quad::<true, false>(quad, w, out, ctl, blep),
+                (false, true) => render_quad::<false, true>(quad, w, out, ctl, blep),
+                _ => render_quad::<true, true>(quad, w, out, ctl, blep),
             },
         }
     }

@@ -1,13 +1,14 @@
 //! The band-limited oscillator kernels of `osc.rs`, four voices at a time in
 //! [`F4`] lanes:
-//! the polyBLEP and polyBLAMP residuals (the band-limited saw is the plain
-//! saw minus [`blep`]), where they may be nonzero ([`Edges`]), the sine
-//! polynomial and phase wrapping. A phase `t` is in `[0, 1)`; `dt` is the
+//! the band-limited step's tails (the band-limited saw is the plain saw
+//! plus [`blep_sum`]) and the polyBLAMP residuals, where they may be
+//! nonzero ([`Edges`]), the sine polynomial and phase wrapping. A phase `t` is in `[0, 1)`; `dt` is the
 //! phase increment per sample (at most [`super::MAX_PHASE_INC`]), passed
 //! with `1 − dt` and `1 / dt` so the kernels do no division. Branches are
 //! lane selects: each lane computes the arithmetic of the branch its value
 //! takes, so a lane gets the bits of the one-voice formula.
 
+use super::osc::{BLEP_HALF_WIDTH, BLEP_STEPS};
 use crate::math::{SIN_C1, SIN_C3, SIN_C5, SIN_C7, SIN_C9};
 use crate::simd::{F4, M4};
 
@@ -17,18 +18,43 @@ fn neg(x: F4) -> F4 {
     x * F4::splat(-1.0)
 }
 
-/// 2-sample polyBLEP residual of a unit downward step at phase 0:
-/// `t < dt`: `x = t/dt`, `2x − x² − 1`; `t > 1 − dt`: `x = (t − 1)/dt`,
-/// `x² + 2x + 1`; else 0.
+/// Twice the band-limited step's tails over a saw's wraps
+/// ([`super::osc::saw`] is `2t − 1` plus this): `Σ 2T(a)` over the wraps `a`
+/// samples past minus `Σ 2T(b)` over those `b` samples ahead. Lanes not in
+/// `on` give 0. Each lane adds the terms of [`super::osc::saw`] in its order;
+/// the extra terms of a lane that is done are exactly 0 (the table's end),
+/// which leave its sum as it is.
 #[inline(always)]
-pub(super) fn blep(t: F4, dt: F4, one_minus_dt: F4, inv_dt: F4) -> F4 {
-    let one = F4::splat(1.0);
-    let x = t * inv_dt;
-    let start = x + x - x * x - one;
-    let y = (t - one) * inv_dt;
-    let end = y * y + y + y + one;
-    let tail = F4::select(t.gt(one_minus_dt), end, F4::splat(0.0));
-    F4::select(t.lt(dt), start, tail)
+pub(super) fn blep_sum(t: F4, inv_dt: F4, on: M4, table: &[f32]) -> F4 {
+    let width = F4::splat(BLEP_HALF_WIDTH);
+    let mut sum = F4::splat(0.0);
+    let mut a = F4::select(on, t * inv_dt, width);
+    while a.lt(width).any() {
+        sum = sum + tail(table, a);
+        a = a + inv_dt;
+    }
+    let mut b = F4::select(on, (F4::splat(1.0) - t) * inv_dt, width);
+    while b.lt(width).any() {
+        sum = sum - tail(table, b);
+        b = b + inv_dt;
+    }
+    sum + sum
+}
+
+/// Lane-wise [`super::osc::blep_tail`].
+#[inline(always)]
+fn tail(table: &[f32], x: F4) -> F4 {
+    let pos = (x * F4::splat(BLEP_STEPS)).min(F4::splat(BLEP_HALF_WIDTH * BLEP_STEPS));
+    let fl = pos.floor();
+    let frac = pos - fl;
+    let idx = fl.to_array();
+    let at = |k: usize, d: usize| {
+        let i = idx[k] as usize + d;
+        table.get(i).copied().unwrap_or(0.0)
+    };
+    let t0 = F4::from_array([at(0, 0), at(1, 0), at(2, 0), at(3, 0)]);
+    let t1 = F4::from_array([at(0, 1), at(1, 1), at(2, 1), at(3, 1)]);
+    t0 + frac * (t1 - t0)
 }
 
 /// 2-sample polyBLAMP residual (×2) of a corner at phase 0:
@@ -49,9 +75,10 @@ pub(super) fn blamp(t: F4, dt: F4, one_minus_dt: F4, inv_dt: F4) -> F4 {
 /// compares.
 const EDGE_SLACK: f32 = 1e-4;
 
-/// Which frames may need the residuals: a saw's [`blep`] is nonzero only
-/// where `t < dt` or `t > 1 − dt`, for `t` its phase `p` or `p + ½`, which
-/// is where the plain saw `s = 2p − 1` has `|s| > 1 − 2dt` or `|s| < 2dt`;
+/// Which frames may need the residuals: a saw's [`blep_sum`] is nonzero only
+/// within [`BLEP_HALF_WIDTH`] samples of a wrap, where `t < W·dt` or
+/// `t > 1 − W·dt` (W the half-width), for `t` its phase `p` or `p + ½`, which
+/// is where the plain saw `s = 2p − 1` has `|s| > 1 − 2W·dt` or `|s| < 2W·dt`;
 /// the triangle's [`blamp`]s likewise only where `|tri| > 1 − 4dt`. The
 /// test widens each band by [`EDGE_SLACK`], so it may ask for residuals
 /// that are 0 but never skips one that is not. Lanes not sounding never
@@ -71,9 +98,10 @@ impl Edges {
         let (one, two) = (F4::splat(1.0), F4::splat(2.0));
         let never_above = F4::splat(2.0);
         let never_below = F4::splat(-1.0);
+        let band = two * F4::splat(BLEP_HALF_WIDTH) * dt1;
         Edges {
-            saw_outer: F4::select(sounding, one - two * dt1 - slack, never_above),
-            saw_inner: F4::select(sounding, two * dt1 + slack, never_below),
+            saw_outer: F4::select(sounding, one - band - slack, never_above),
+            saw_inner: F4::select(sounding, band + slack, never_below),
             tri_outer: F4::select(sounding, one - F4::splat(4.0) * dt2 - slack, never_above),
         }
     }
@@ -139,13 +167,16 @@ mod tests {
             let d = F4::splat(dt);
             let (om, inv) = (F4::splat(1.0) - d, F4::splat((1.0 / dt as f64) as f32));
             let edges = Edges::new(d, d, all);
+            let table = super::super::osc::blep_tail_table();
             for i in 0..20_000 {
                 let t = F4::splat(i as f32 / 20_000.0);
                 let h = wrap_half(t);
                 let tri = F4::splat(1.0) - (F4::splat(4.0) * t - F4::splat(2.0)).abs();
                 if !edges.near_saw(naive_saw(t)) {
-                    assert_eq!(blep(t, d, om, inv).lane(0), 0.0, "blep t={t:?} dt={dt}");
-                    assert_eq!(blep(h, d, om, inv).lane(0), 0.0, "blep t+½={h:?} dt={dt}");
+                    let at = blep_sum(t, inv, all, &table).lane(0);
+                    assert_eq!(at, 0.0, "blep t={t:?} dt={dt}");
+                    let half = blep_sum(h, inv, all, &table).lane(0);
+                    assert_eq!(half, 0.0, "blep t+½={h:?} dt={dt}");
                 }
                 if !edges.near_tri(tri) {
                     assert_eq!(blamp(t, d, om, inv).lane(0), 0.0, "blamp t={t:?} dt={dt}");

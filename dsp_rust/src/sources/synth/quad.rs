@@ -4,7 +4,7 @@
 //! the mix has the bits of [`Voice::render`] run on each voice in turn.
 
 use super::env::{Env, EnvQuad, Stage};
-use super::osc4::{advance, blamp, blep, naive_saw, sin_half_pi, wrap_half, Edges};
+use super::osc4::{advance, blamp, blep_sum, naive_saw, sin_half_pi, wrap_half, Edges};
 use super::params::Control;
 use super::voice::{Voice, Weights};
 use super::CONTROL_FRAMES;
@@ -25,6 +25,9 @@ struct Quad {
     a1: F4,
     a2: F4,
     a3: F4,
+    da1: F4,
+    da2: F4,
+    da3: F4,
     ic1: F4,
     ic2: F4,
     amp: EnvQuad,
@@ -52,6 +55,9 @@ impl Quad {
             a1: lanes(|v| v.a1),
             a2: lanes(|v| v.a2),
             a3: lanes(|v| v.a3),
+            da1: lanes(|v| v.da1),
+            da2: lanes(|v| v.da2),
+            da3: lanes(|v| v.da3),
             ic1: lanes(|v| v.ic1),
             ic2: lanes(|v| v.ic2),
             amp: EnvQuad::load(&amp_envs),
@@ -70,19 +76,24 @@ impl Quad {
     /// Oscillator 1 writes its part and oscillator 2 adds its own, in two
     /// loops that each keep few vectors live (`o1 + o2`, as in one loop).
     #[inline(always)]
-    fn oscillators<const O1: bool, const O2: bool>(&mut self, w: &Weights, xs: &mut [F4]) {
+    fn oscillators<const O1: bool, const O2: bool>(
+        &mut self,
+        w: &Weights,
+        xs: &mut [F4],
+        blep: &[f32],
+    ) {
         let one = F4::splat(1.0);
         let edges = Edges::new(self.dt1, self.dt2, self.sounding);
         if O1 {
             let (mut p1, dt1, inv1) = (self.p1, self.dt1, self.inv_dt1);
-            let om1 = one - dt1;
+            let on = self.sounding;
             let weights = w.a.iter().zip(w.b.iter());
             for (x, (&wa, &wb)) in xs.iter_mut().zip(weights) {
                 let h1 = wrap_half(p1);
                 let (mut s1, mut sh1) = (naive_saw(p1), naive_saw(h1));
                 if edges.near_saw(s1) {
-                    s1 = s1 - blep(p1, dt1, om1, inv1);
-                    sh1 = sh1 - blep(h1, dt1, om1, inv1);
+                    s1 = s1 + blep_sum(p1, inv1, on, blep);
+                    sh1 = sh1 + blep_sum(h1, inv1, on, blep);
                 }
                 *x = F4::splat(wa) * s1 + F4::splat(wb) * sh1;
                 p1 = advance(p1, dt1);
@@ -119,17 +130,17 @@ impl Quad {
         }
     }
 
-    /// One frame of the envelopes, the filter and the amplitude (the
-    /// recursions) from the oscillator mix `x`. A lane whose amplitude
+    /// One frame of the envelopes, the filter (coefficients `c`) and the
+    /// amplitude (the recursions) from the oscillator mix `x`. A lane whose amplitude
     /// envelope has ended gives −0.0, which leaves any sum as it is.
     #[inline(always)]
-    fn step(&mut self, x: F4, ctl: &Control) -> F4 {
+    fn step(&mut self, x: F4, c: [F4; 3], ctl: &Control) -> F4 {
         if self.amp.tick(&mut self.amp_envs, &ctl.amp, ctl.sustain) {
             self.sounding = EnvQuad::sounding(&self.amp_envs);
         }
         self.fenv
             .tick(&mut self.fenv_envs, &ctl.fenv, ctl.fenv_sustain);
-        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let [a1, a2, a3] = c;
         let (ic1, ic2) = (self.ic1, self.ic2);
         let v3 = x - ic2;
         let v1 = a1 * ic1 + a2 * v3;
@@ -143,7 +154,10 @@ impl Quad {
     /// envelope has ended becomes idle.
     #[inline(always)]
     fn store(&self, voices: [Option<&mut Voice>; LANES]) {
-        let state = [self.p1, self.p2, self.ic1, self.ic2].map(F4::to_array);
+        let state = [
+            self.p1, self.p2, self.ic1, self.ic2, self.a1, self.a2, self.a3,
+        ];
+        let state = state.map(F4::to_array);
         for (k, v) in voices.into_iter().enumerate() {
             let v = match v {
                 Some(v) => v,
@@ -161,6 +175,9 @@ impl Quad {
             v.p2 = state[1][k];
             v.ic1 = state[2][k];
             v.ic2 = state[3][k];
+            v.a1 = state[4][k];
+            v.a2 = state[5][k];
+            v.a3 = state[6][k];
         }
     }
 }
@@ -177,17 +194,40 @@ pub(super) fn render_quad<const O1: bool, const O2: bool>(
     w: &Weights,
     out: &mut [f32],
     ctl: &Control,
+    blep: &[f32],
 ) {
     const N: usize = CONTROL_FRAMES as usize;
     let n = out.len().min(N);
     let v = |k: usize| voices[k].as_deref().unwrap_or(&Voice::IDLE);
     let mut quad = Quad::load([v(0), v(1), v(2), v(3)]);
     let mut xs = [F4::splat(0.0); N];
-    quad.oscillators::<O1, O2>(w, &mut xs[..n]);
+    quad.oscillators::<O1, O2>(w, &mut xs[..n], blep);
     let mut ys = [F4::splat(-0.0); N];
-    for (y, &x) in ys.iter_mut().zip(xs.iter()).take(n) {
-        *y = quad.step(x, ctl);
+    let ys = &mut ys[..n];
+    let zero = F4::splat(0.0);
+    if quad
+        .da1
+        .eq(zero)
+        .and(quad.da2.eq(zero))
+        .and(quad.da3.eq(zero))
+        .all()
+    {
+        // No lane's filter is ramping: `a + 0` would leave every coefficient as it is.
+        let c = [quad.a1, quad.a2, quad.a3];
+        for (y, &x) in ys.iter_mut().zip(xs.iter()) {
+            *y = quad.step(x, c, ctl);
+        }
+    } else {
+        let (mut a1, mut a2, mut a3) = (quad.a1, quad.a2, quad.a3);
+        let (d1, d2, d3) = (quad.da1, quad.da2, quad.da3);
+        for (y, &x) in ys.iter_mut().zip(xs.iter()) {
+            a1 = a1 + d1;
+            a2 = a2 + d2;
+            a3 = a3 + d3;
+            *y = quad.step(x, [a1, a2, a3], ctl);
+        }
+        (quad.a1, quad.a2, quad.a3) = (a1, a2, a3);
     }
-    sum_lanes_into(&ys[..n], out);
+    sum_lanes_into(ys, out);
     quad.store(voices);
 }
