@@ -1,4 +1,4 @@
-//! A dense reverberator: four series input allpasses (diffusion) feeding a
+//! A dense reverberator: eight series input allpasses (diffusion) feeding a
 //! 16-line feedback delay network with a Hadamard feedback matrix and a
 //! one-pole absorption filter per line, the lines four to an [`F4`].
 //!
@@ -62,10 +62,12 @@ pub const LINES: usize = 16;
 pub const LINE_MS: [f64; LINES] = [
     32.0, 34.5, 37.3, 40.2, 43.4, 46.8, 50.5, 54.5, 58.8, 63.4, 68.4, 73.8, 79.6, 85.9, 92.7, 100.0,
 ];
+/// Input diffusers in series.
+pub const DIFFUSERS: usize = 8;
 /// Input diffuser lengths, ms, in series order.
-pub const DIFFUSER_MS: [f64; 4] = [4.771, 3.595, 12.735, 9.307];
-/// Input diffuser coefficients, in series order.
-pub const DIFFUSER_GAINS: [f32; 4] = [0.75, 0.75, 0.625, 0.625];
+pub const DIFFUSER_MS: [f64; DIFFUSERS] = [4.771, 3.595, 12.735, 9.307, 2.1, 7.3, 5.9, 1.3];
+/// Input diffuser coefficients, in series order (exact in binary).
+pub const DIFFUSER_GAINS: [f32; DIFFUSERS] = [0.75, 0.75, 0.625, 0.625, 0.625, 0.625, 0.625, 0.625];
 /// Gain of the input into the diffusers.
 pub const INPUT_GAIN: f32 = 3.75;
 /// Signs `σ` of the input into the lines, per vector.
@@ -142,7 +144,7 @@ pub fn line_frames(sample_rate_hz: f64) -> [usize; LINES] {
 }
 
 /// Diffuser lengths in frames at `sample_rate_hz` (at least 1).
-pub fn diffuser_frames(sample_rate_hz: f64) -> [usize; 4] {
+pub fn diffuser_frames(sample_rate_hz: f64) -> [usize; DIFFUSERS] {
     DIFFUSER_MS.map(|ms| ((ms * 1e-3 * sample_rate_hz).round() as usize).max(1))
 }
 
@@ -159,9 +161,9 @@ pub struct Fdn {
     b: [LaneRamp<F4>; 4],
     ramp_left: u32,
     diffusers: Vec<f32>,
-    d_start: [usize; 4],
-    d_end: [usize; 4],
-    d_at: [usize; 4],
+    d_start: [usize; DIFFUSERS],
+    d_end: [usize; DIFFUSERS],
+    d_at: [usize; DIFFUSERS],
     longest: usize,
 }
 
@@ -179,10 +181,10 @@ impl Fdn {
             total += lens[i];
             end[i] = total;
         }
-        let mut d_start = [0usize; 4];
-        let mut d_end = [0usize; 4];
+        let mut d_start = [0usize; DIFFUSERS];
+        let mut d_end = [0usize; DIFFUSERS];
         let mut dtotal = 0usize;
-        for k in 0..4 {
+        for k in 0..DIFFUSERS {
             d_start[k] = dtotal;
             dtotal += dlens[k];
             d_end[k] = dtotal;
@@ -266,7 +268,7 @@ impl Fdn {
             // Diffusers (scalar, in series).
             let mut u = x[f] * INPUT_GAIN;
             let mut wrote = false;
-            for k in 0..4 {
+            for k in 0..DIFFUSERS {
                 let p = d_at[k];
                 let g = DIFFUSER_GAINS[k];
                 let d = self.diffusers[p];

@@ -8,7 +8,7 @@
 //!
 //! ## Dense (`reverb_algorithm` 0)
 //!
-//! Four input allpasses and 16 mutually-prime delay lines (32 to 100 ms,
+//! Eight input allpasses and 16 mutually-prime delay lines (32 to 100 ms,
 //! 0.96 s in all) under a lossless Hadamard matrix, each line with a
 //! one-pole absorption filter; see [`crate::dsp::fdn`] for the recursion and
 //! the proof that it is bounded. The size sets the decay time at low
