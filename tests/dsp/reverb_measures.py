@@ -34,7 +34,7 @@ def echo_density(x: npt.ArrayLike, sample_rate_hz: float, window_ms: float = 20.
     samples beyond the window's weighted standard deviation, over the
     Gaussian's share (1 for Gaussian noise, near 0 for sparse echoes)."""
     h = np.asarray(x, np.float64)
-    n = int(round(window_ms * 1e-3 * sample_rate_hz)) | 1
+    n = round(window_ms * 1e-3 * sample_rate_hz) | 1
     w = np.hanning(n + 2)[1:-1]
     w /= w.sum()
     half = n // 2
