@@ -18,7 +18,13 @@
 //! ([`DENSE_HF_SPREAD`]). The total line length meets Schroeder's rule for
 //! modal density (at least `0.15·T60` modes per Hz, i.e. total delay at
 //! least `0.15·T60` s) up to `T60` = 6.4 s, so at every size. The line
-//! coefficients ramp linearly over the size and damping rows' 50 ms.
+//! coefficients ramp linearly over the size and damping rows' 50 ms. The
+//! network's input gain (3.75, [`crate::dsp::fdn::INPUT_GAIN`]) gives noise
+//! through the default settings Freeverb's wet level (within 0.2 %).
+//! Measured on the impulse response (`scripts/bench_reverb.py`): the
+//! normalized echo density reaches 0.9 at 43 ms (Freeverb: 225 ms); at size
+//! 1 the total line length is 1.07 times Schroeder's `0.15·T60` (Freeverb's
+//! combs: 0.15 times).
 //!
 //! ## Freeverb (`reverb_algorithm` 1)
 //!
