@@ -31,7 +31,7 @@ export const DIFFUSER_GAINS = Object.freeze([0.75, 0.75, 0.625, 0.625, 0.625, 0.
 /** Gain of the input into the diffusers (exact in f32). */
 export const INPUT_GAIN = 3.75;
 /** Signs of the input into the lines, line 4 j + k at [j][k]. */
-const INPUT_SIGNS = Object.freeze([1, -1, 1, -1, 1, 1, -1, -1, 1, -1, -1, 1, -1, 1, 1, -1]);
+const INPUT_SIGNS = Float64Array.of(1, -1, 1, -1, 1, 1, -1, -1, 1, -1, -1, 1, -1, 1, 1, -1);
 /** Recirculating values smaller than this are replaced by exact zero (the Rust f32). */
 export const STATE_FLOOR = Math.fround(1e-9);
 /** log2(10), the Rust's core::f64::consts::LOG2_10. */
@@ -96,8 +96,17 @@ export class Fdn {
   constructor(sampleRateHz) {
     this.sampleRateHz = sampleRateHz;
     this.lens = lineFrames(sampleRateHz);
-    this.lines = this.lens.map((n) => new Float32Array(n));
-    this.at = new Int32Array(LINES);
+    // All lines in one buffer: line i is start[i] .. end[i]; at[i] its position.
+    this.start = new Int32Array(LINES);
+    this.end = new Int32Array(LINES);
+    let total = 0;
+    for (let i = 0; i < LINES; i++) {
+      this.start[i] = total;
+      total += this.lens[i];
+      this.end[i] = total;
+    }
+    this.buf = new Float32Array(total);
+    this.at = Int32Array.from(this.start);
     this.store = new Float64Array(LINES);
     this.a = Array.from({ length: LINES }, () => new Linear(0.0));
     this.b = Array.from({ length: LINES }, () => new Linear(0.0));
@@ -149,14 +158,16 @@ export class Fdn {
    * loud[f] = 1 where frame f wrote a nonzero value into a line or diffuser.
    */
   process(x, outL, outR, loud, m) {
-    const lines = this.lines;
-    const lens = this.lens;
+    const buf = this.buf;
+    const start = this.start;
+    const end = this.end;
     const at = this.at;
     const s = this.store;
     const dif = this.diffusers;
     const dAt = this.dAt;
     const y = this.y;
     const ua = this.ua;
+    const ub = this.ub;
     const z = this.z;
     const ca = this.ca;
     const cb = this.cb;
@@ -186,7 +197,7 @@ export class Fdn {
         dAt[k] = p + 1 >= buf.length ? 0 : p + 1;
       }
       for (let i = 0; i < LINES; i++) {
-        const yi = lines[i][at[i]];
+        const yi = buf[at[i]];
         y[i] = yi;
         s[i] = floor1(f(f(cb[i] * yi) + f(ca[i] * s[i])));
       }
@@ -194,15 +205,16 @@ export class Fdn {
       // Transpose: vector j lane k <- vector k lane j.
       for (let j = 0; j < 4; j++) {
         for (let k = 0; k < 4; k++) {
-          this.ub[4 * j + k] = ua[4 * k + j];
+          ub[4 * j + k] = ua[4 * k + j];
         }
       }
-      butterfly(this.ub, z);
+      butterfly(ub, z);
       for (let i = 0; i < LINES; i++) {
         const w = floor1(f(z[i] + f(u * INPUT_SIGNS[i])));
-        lines[i][at[i]] = w;
+        const p = at[i];
+        buf[p] = w;
         if (w !== 0) wrote = true;
-        at[i] = at[i] + 1 >= lens[i] ? 0 : at[i] + 1;
+        at[i] = p + 1 >= end[i] ? start[i] : p + 1;
       }
       // L: (y0 + y1) - (y2 + y3) per lane, R: (y0 - y1) + (y2 - y3); then (l0 + l1) + (l2 + l3).
       let l0 = 0;
@@ -238,23 +250,23 @@ export class Fdn {
   /** Zero the stores and rewind; with `buffers`, zero every line and diffuser too. */
   clear(buffers) {
     if (buffers) {
-      for (const l of this.lines) l.fill(0);
+      this.buf.fill(0);
       for (const d of this.diffusers) d.fill(0);
     }
     this.store.fill(0);
-    this.at.fill(0);
+    this.at.set(this.start);
     this.dAt.fill(0);
   }
 
   /** True when lines, diffusers and stores hold exact zeros. */
   stateIsSilent() {
     const zero = (a) => a.every((v) => v === 0);
-    return this.lines.every(zero) && this.diffusers.every(zero) && zero(this.store);
+    return zero(this.buf) && this.diffusers.every(zero) && zero(this.store);
   }
 
   /** True when every state value is exactly zero or a normal f32. */
   stateIsClean() {
     const clean = (a) => a.every((v) => v === 0 || (Math.abs(v) >= F32_MIN_POSITIVE && Math.abs(v) <= F32_MAX));
-    return this.lines.every(clean) && this.diffusers.every(clean) && clean(this.store);
+    return clean(this.buf) && this.diffusers.every(clean) && clean(this.store);
   }
 }
