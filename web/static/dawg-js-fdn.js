@@ -244,7 +244,11 @@ export class Fdn {
 
   /** True when every filter store is exactly zero. */
   storesAreZero() {
-    return this.store.every((v) => v === 0);
+    const s = this.store;
+    for (let i = 0; i < LINES; i++) {
+      if (s[i] !== 0) return false;
+    }
+    return true;
   }
 
   /** Zero the stores and rewind; with `buffers`, zero every line and diffuser too. */

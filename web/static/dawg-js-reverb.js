@@ -348,8 +348,8 @@ export class Reverb {
   }
 
   setDenseDecay(steps) {
-    const [t60, t60Hf] = denseDecayS(this.values[SIZE], this.values[DAMPING]);
-    this.fdn.setDecay(t60, t60Hf, steps);
+    const t60 = DENSE_T60_MIN_S * exp2F64(this.values[SIZE] * LOG2_T60_RATIO);
+    this.fdn.setDecay(t60, t60 * (1.0 - DENSE_HF_SPREAD * this.values[DAMPING]), steps);
   }
 
   /** Start the crossfade to `algorithm`; from rest the incoming algorithm's state is cleared first. */
@@ -372,11 +372,14 @@ export class Reverb {
     this.blend.setTarget(algorithm, steps);
   }
 
-  /** Which algorithms run in the next pass: [dense, freeverb]. */
-  running() {
-    const fading = this.blend.isActive();
-    const b = this.blend.current;
-    return [fading || b === 0, fading || b !== 0];
+  /** True when the dense network runs in the next pass (no array: the audio thread allocates nothing). */
+  denseRuns() {
+    return this.blend.isActive() || this.blend.current === 0;
+  }
+
+  /** True when Freeverb runs in the next pass. */
+  freeverbRuns() {
+    return this.blend.isActive() || this.blend.current !== 0;
   }
 
   /** The reverb has no tempo-synced parameter. */
@@ -451,7 +454,8 @@ export class Reverb {
     const accR = this.accR;
     accL.fill(0, 0, m);
     accR.fill(0, 0, m);
-    const [dense, freeverb] = this.running();
+    const dense = this.denseRuns();
+    const freeverb = this.freeverbRuns();
     const fvLoud = this.fvLoud;
     const dnLoud = this.dnLoud;
     fvLoud.fill(0);
@@ -520,8 +524,8 @@ export class Reverb {
     if (this.quiet < this.span) {
       return false;
     }
-    const [dense, freeverb] = this.running();
-    if (freeverb) {
+    const dense = this.denseRuns();
+    if (this.freeverbRuns()) {
       for (let c = 0; c < COMB_TUNINGS.length; c++) {
         if (this.sideL.combStore[c] !== 0 || this.sideR.combStore[c] !== 0) {
           return false;
@@ -534,7 +538,8 @@ export class Reverb {
   /** Clear every line and filter of both algorithms to exact zeros and end every ramp. */
   reset() {
     const zero = this.stateIsZero();
-    const [dense, freeverb] = this.running();
+    const dense = this.denseRuns();
+    const freeverb = this.freeverbRuns();
     const fvBuffers = this.freeverbDirty && !(zero && freeverb);
     this.sideL.clear(fvBuffers);
     this.sideR.clear(fvBuffers);
