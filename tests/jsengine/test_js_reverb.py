@@ -1,12 +1,14 @@
-"""The JavaScript reverb (web/static/dawg-js-reverb.js, Freeverb with a
-predelay) against the float64 model (tests/models/reverb.py) and the wasm
+"""The JavaScript reverb (web/static/dawg-js-reverb.js: the dense network of
+dawg-js-fdn.js by default, Freeverb with reverb_algorithm 1, and a predelay)
+against the float64 model (tests/models/reverb.py) and the wasm
 engine's reverb in an insert slot, and the promises every unit keeps.
 
 Tolerance against the model: 1e-6 absolute on outputs peaking near 1, as for
 the Rust unit (tests/dsp/test_reverb.py).
 
 Against the wasm engine (render_unit: a flat strip and centre pan pass the
-unit's output through bit for bit): the largest difference is at least 80 dB
+unit's output through bit for bit): the dense algorithm gives the same bits,
+ramps and algorithm switches included. Freeverb: the largest difference is at least 80 dB
 below the peak output; measured about -130 dB (each comb step rounds to
 f32 once where the Rust rounds its multiplies and add separately), also over
 6 s at the largest size, where the comb feedback is 0.98.
@@ -52,6 +54,9 @@ CASES = [
     {"reverb_size": 0.2, "reverb_damping": 1.0, "reverb_predelay_ms": 3.33, "reverb_mix": 0.7},
 ]
 IDS = ["defaults", "large-bright-narrow", "small-dark"]
+CASES = [{"reverb_algorithm": 1.0, **c} for c in CASES]
+DENSE_CASES = [{**c, "reverb_algorithm": 0.0} for c in CASES]
+DENSE_IDS = [f"dense-{i}" for i in IDS]
 
 
 @pytest.mark.parametrize("params", CASES, ids=IDS)
@@ -69,7 +74,7 @@ def test_js_reverb_ramps_match_reference_model(built_dist: Path) -> None:
     the model's float64 read position differs from the f32 one by up to
     4e-6 there)."""
     left, right = noise(2, 4000)
-    params = {"reverb_predelay_ms": 5.0}
+    params = {"reverb_predelay_ms": 5.0, "reverb_algorithm": 1.0}
     changes = [
         (500, "reverb_size", 0.95),
         (900, "reverb_damping", 0.1),
@@ -112,11 +117,49 @@ def test_js_reverb_ramps_match_the_wasm_engine(
         assert error_db(got, want) < ENGINE_AGREEMENT_DB
 
 
+@pytest.mark.parametrize("params", DENSE_CASES, ids=DENSE_IDS)
+def test_js_reverb_dense_is_bit_identical_to_the_wasm_engine(
+    built_dist: Path, render_unit: UnitRenderer, params: Mapping[str, float]
+) -> None:
+    left, right = noise(8, 12000)
+    params = {**params, "reverb_algorithm": 0.0}
+    js = js_render(built_dist, "reverb", params, left, right)
+    for runtime in ("simd", "scalar"):
+        wasm = render_unit("reverb", params, left, right, runtime=runtime)
+        for got, want in zip(js, wasm, strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_js_reverb_dense_ramps_and_switches_are_bit_identical_to_the_wasm_engine(
+    built_dist: Path, make_engine: EngineFactory
+) -> None:
+    """Size and damping ramps (the 32 line coefficients), a switch to
+    Freeverb and back during the fade, and one from rest: the same bits
+    while only the dense network sounds; within the Freeverb tolerance
+    after (its JS twin rounds each comb step once)."""
+    left, right = noise(9, 16384)
+    params = {"reverb_predelay_ms": 5.0, "reverb_mix": 0.8}
+    changes = [
+        (1024, "reverb_size", 0.95),
+        (1536, "reverb_damping", 0.1),
+        (2048, "reverb_size", 0.1),
+        (4096, "reverb_algorithm", 1.0),
+        (4608, "reverb_algorithm", 0.0),
+        (12288, "reverb_algorithm", 1.0),
+    ]
+    js = js_run(built_dist, "reverb", params, left, right, changes=changes).output
+    wasm = engine_render(make_engine, "reverb", params, left, right, changes=changes)
+    for got, want in zip(js, wasm, strict=True):
+        assert np.array_equal(got[:4096], want[:4096])
+        assert error_db(got, want) < ENGINE_AGREEMENT_DB
+
+
 def test_js_reverb_predelay_shifts_the_onset_by_its_frames(built_dist: Path) -> None:
     first_comb = scaled(COMB_TUNINGS[0], SR)
     x = impulse(int(SR * 0.25) + first_comb + 100)
     for ms in (0.0, 10.0, 50.0, 200.0):
-        left, _ = js_render(built_dist, "reverb", {"reverb_predelay_ms": ms, "reverb_mix": 1.0}, x)
+        params = {"reverb_predelay_ms": ms, "reverb_mix": 1.0, "reverb_algorithm": 1.0}
+        left, _ = js_render(built_dist, "reverb", params, x)
         assert np.flatnonzero(left)[0] == first_comb + round(ms * SR / 1000)
 
 

@@ -1,7 +1,12 @@
-// Stereo reverb: Jezar's Freeverb with a predelay and smoothed controls
-// (dsp_rust/src/units/reverb.rs).
+// Stereo reverb with two algorithms behind one set of controls
+// (dsp_rust/src/units/reverb.rs): the dense feedback delay network
+// (reverb_algorithm 0, the default; dawg-js-fdn.js, bit for bit as the Rust)
+// and Freeverb (1), with a shared predelay and smoothed controls. A switch
+// crossfades linearly over 50 ms; from rest the incoming algorithm's state is
+// cleared first. Dense: T60 = 0.25 s 24^size at low frequencies,
+// T60 (1 - 0.85 damping) at Nyquist.
 //
-// The input pair is summed to mono, scaled by FIXED_GAIN and delayed by the
+// Freeverb: the input pair is summed to mono, scaled by FIXED_GAIN and delayed by the
 // predelay (linear interpolation); per side it feeds 8 parallel
 // lowpass-feedback comb filters, whose summed output runs through 4 series
 // allpasses:
@@ -27,7 +32,8 @@
 // output mix round every step as the Rust does.
 
 import { F32_MAX, F32_MIN_POSITIVE, QUIET } from "./dawg-js-config.js";
-import { flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
+import { exp2F64, flush, QUIET_SETTLED, quietFrame } from "./dawg-js-math.js";
+import { Fdn } from "./dawg-js-fdn.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
 
 /** Comb filter lengths in frames at TUNING_RATE_HZ (left side). */
@@ -55,6 +61,22 @@ export const MAX_PREDELAY_MS = 200.0;
 /** Recirculating values smaller than this are replaced by exact zero (the Rust f32). */
 export const STATE_FLOOR = Math.fround(1e-9);
 
+/** Dense algorithm: low-frequency decay time at size 0, seconds. */
+export const DENSE_T60_MIN_S = 0.25;
+/** log2(24): the decay time at size 1 over that at size 0, in octaves (the Rust constant). */
+const LOG2_T60_RATIO = 4.584962500721156;
+/** Dense algorithm: share of the decay time damping 1 takes off at Nyquist. */
+export const DENSE_HF_SPREAD = 0.85;
+/** reverb_algorithm values. */
+export const ALGORITHM_DENSE = 0.0;
+export const ALGORITHM_FREEVERB = 1.0;
+
+/** The dense algorithm's decay times [T60 low, T60 at Nyquist] in seconds (size and damping f32 values). */
+export function denseDecayS(size, damping) {
+  const t60 = DENSE_T60_MIN_S * exp2F64(size * LOG2_T60_RATIO);
+  return [t60, t60 * (1.0 - DENSE_HF_SPREAD * damping)];
+}
+
 /** Frames per inner pass. */
 const CHUNK = 64;
 
@@ -64,6 +86,7 @@ export const DAMPING = 1;
 export const WIDTH = 2;
 export const PREDELAY_MS = 3;
 export const MIX = 4;
+export const ALGORITHM = 5;
 
 /** The reverb's rows: name, range, default (the Rust f32 values), smoothing time. */
 const ROWS = [
@@ -72,6 +95,7 @@ const ROWS = [
   ["reverb_width", 0.0, 1.0, 1.0, 20.0],
   ["reverb_predelay_ms", 0.0, 200.0, 10.0, 100.0],
   ["reverb_mix", 0.0, 1.0, Math.fround(0.3), 20.0],
+  ["reverb_algorithm", 0.0, 1.0, 0.0, 50.0],
 ];
 
 /** The reverb's parameter names, in index order. */
@@ -217,8 +241,8 @@ export class Reverb {
     }
     const sr = rate;
     this.sampleRateHz = sr;
-    this.values = new Float32Array(5);
-    this.steps = new Uint32Array(5);
+    this.values = new Float32Array(ROWS.length);
+    this.steps = new Uint32Array(ROWS.length);
     this.sideL = new Side(sr, 0);
     this.sideR = new Side(sr, STEREO_SPREAD);
     const predelayLen = Math.ceil(MAX_PREDELAY_MS * 1e-3 * sr) + 2;
@@ -237,7 +261,11 @@ export class Reverb {
       for (const a of side.allpasses) longestAllpass = Math.max(longestAllpass, a.length);
     }
     this.longestComb = longestComb;
-    this.span = Math.max(predelayLen, longestComb, longestAllpass);
+    this.fdn = new Fdn(sr);
+    this.blend = new Linear(0.0);
+    this.freeverbDirty = false;
+    this.denseDirty = false;
+    this.span = Math.max(predelayLen, longestComb, longestAllpass, this.fdn.longestFrames());
     this.quiet = QUIET_SETTLED;
     // Per-pass scratch.
     this.x = new Float32Array(CHUNK);
@@ -247,6 +275,10 @@ export class Reverb {
     this.accL = new Float32Array(CHUNK);
     this.accR = new Float32Array(CHUNK);
     this.loud = new Uint8Array(CHUNK);
+    this.fvLoud = new Uint8Array(CHUNK);
+    this.dnLoud = new Uint8Array(CHUNK);
+    this.dnL = new Float32Array(CHUNK);
+    this.dnR = new Float32Array(CHUNK);
     for (let i = 0; i < ROWS.length; i++) {
       this.steps[i] = stepsForMs(ROWS[i][4], rate);
       this.set(i, ROWS[i][3]);
@@ -271,14 +303,22 @@ export class Reverb {
     if (v > row[2]) {
       v = row[2];
     }
+    if (index === ALGORITHM) {
+      v = roundHalfAway(v);
+    }
     this.values[index] = v;
     const steps = this.steps[index];
     switch (index) {
       case SIZE:
         this.room.setTarget(Math.fround(Math.fround(v * SCALE_ROOM) + OFFSET_ROOM), steps);
+        this.setDenseDecay(steps);
         break;
       case DAMPING:
         this.damp.setTarget(Math.fround(v * SCALE_DAMP), steps);
+        this.setDenseDecay(steps);
+        break;
+      case ALGORITHM:
+        this.switchTo(v, steps);
         break;
       case WIDTH:
         this.width.setTarget(v, steps);
@@ -304,7 +344,42 @@ export class Reverb {
 
   /** The last value set for row `index` (0 for unknown rows). */
   get(index) {
-    return index >= 0 && index < 5 ? this.values[index] : 0.0;
+    return index >= 0 && index < ROWS.length ? this.values[index] : 0.0;
+  }
+
+  setDenseDecay(steps) {
+    const t60 = DENSE_T60_MIN_S * exp2F64(this.values[SIZE] * LOG2_T60_RATIO);
+    this.fdn.setDecay(t60, t60 * (1.0 - DENSE_HF_SPREAD * this.values[DAMPING]), steps);
+  }
+
+  /** Start the crossfade to `algorithm`; from rest the incoming algorithm's state is cleared first. */
+  switchTo(algorithm, steps) {
+    if (algorithm === this.blend.target) {
+      return;
+    }
+    if (!this.blend.isActive()) {
+      if (algorithm === ALGORITHM_FREEVERB) {
+        if (this.freeverbDirty) {
+          this.sideL.clear(true);
+          this.sideR.clear(true);
+          this.freeverbDirty = false;
+        }
+      } else if (this.denseDirty) {
+        this.fdn.clear(true);
+        this.denseDirty = false;
+      }
+    }
+    this.blend.setTarget(algorithm, steps);
+  }
+
+  /** True when the dense network runs in the next pass (no array: the audio thread allocates nothing). */
+  denseRuns() {
+    return this.blend.isActive() || this.blend.current === 0;
+  }
+
+  /** True when Freeverb runs in the next pass. */
+  freeverbRuns() {
+    return this.blend.isActive() || this.blend.current !== 0;
   }
 
   /** The reverb has no tempo-synced parameter. */
@@ -313,6 +388,8 @@ export class Reverb {
   }
 
   snap() {
+    this.fdn.snap();
+    this.blend.snap();
     this.predelay.snap();
     this.room.snap();
     this.damp.snap();
@@ -377,13 +454,48 @@ export class Reverb {
     const accR = this.accR;
     accL.fill(0, 0, m);
     accR.fill(0, 0, m);
-    const sideL = this.sideL;
-    const sideR = this.sideR;
-    for (let c = 0; c < COMB_TUNINGS.length; c += 2) {
-      runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, loud, m);
+    const dense = this.denseRuns();
+    const freeverb = this.freeverbRuns();
+    const fvLoud = this.fvLoud;
+    const dnLoud = this.dnLoud;
+    fvLoud.fill(0);
+    dnLoud.fill(0);
+    if (freeverb) {
+      this.freeverbDirty = true;
+      const sideL = this.sideL;
+      const sideR = this.sideR;
+      for (let c = 0; c < COMB_TUNINGS.length; c += 2) {
+        runQuad(sideL, sideR, c, x, room, damp, undamp, accL, accR, fvLoud, m);
+      }
+      for (let k = 0; k < ALLPASS_TUNINGS.length; k++) {
+        runPair(sideL, sideR, k, accL, accR, fvLoud, m);
+      }
     }
-    for (let k = 0; k < ALLPASS_TUNINGS.length; k++) {
-      runPair(sideL, sideR, k, accL, accR, loud, m);
+    const dnL = this.dnL;
+    const dnR = this.dnR;
+    if (dense) {
+      this.denseDirty = true;
+      this.fdn.process(x, dnL, dnR, dnLoud, m);
+    }
+    if (dense && freeverb) {
+      // The crossfade: each algorithm's writes count as sound only while its weight is above zero.
+      for (let f = 0; f < m; f++) {
+        const b = this.blend.tick();
+        const a = Math.fround(1.0 - b);
+        accL[f] = Math.fround(Math.fround(dnL[f] * a) + Math.fround(accL[f] * b));
+        accR[f] = Math.fround(Math.fround(dnR[f] * a) + Math.fround(accR[f] * b));
+        if ((a > 0 && dnLoud[f] !== 0) || (b > 0 && fvLoud[f] !== 0)) loud[f] = 1;
+      }
+    } else if (dense) {
+      for (let f = 0; f < m; f++) {
+        accL[f] = dnL[f];
+        accR[f] = dnR[f];
+        if (dnLoud[f] !== 0) loud[f] = 1;
+      }
+    } else {
+      for (let f = 0; f < m; f++) {
+        if (fvLoud[f] !== 0) loud[f] = 1;
+      }
     }
 
     const wetRamp = this.wet;
@@ -412,20 +524,29 @@ export class Reverb {
     if (this.quiet < this.span) {
       return false;
     }
-    for (let c = 0; c < COMB_TUNINGS.length; c++) {
-      if (this.sideL.combStore[c] !== 0 || this.sideR.combStore[c] !== 0) {
-        return false;
+    const dense = this.denseRuns();
+    if (this.freeverbRuns()) {
+      for (let c = 0; c < COMB_TUNINGS.length; c++) {
+        if (this.sideL.combStore[c] !== 0 || this.sideR.combStore[c] !== 0) {
+          return false;
+        }
       }
     }
-    return true;
+    return !dense || this.fdn.storesAreZero();
   }
 
-  /** Clear every line and filter to exact zeros and end every ramp. */
+  /** Clear every line and filter of both algorithms to exact zeros and end every ramp. */
   reset() {
-    const buffers = !this.stateIsZero();
-    this.sideL.clear(buffers);
-    this.sideR.clear(buffers);
-    if (buffers) {
+    const zero = this.stateIsZero();
+    const dense = this.denseRuns();
+    const freeverb = this.freeverbRuns();
+    const fvBuffers = this.freeverbDirty && !(zero && freeverb);
+    this.sideL.clear(fvBuffers);
+    this.sideR.clear(fvBuffers);
+    this.freeverbDirty = false;
+    this.fdn.clear(this.denseDirty && !(zero && dense));
+    this.denseDirty = false;
+    if (!zero) {
       this.predelayBuf.fill(0);
     }
     this.predelayWrite = 0;
@@ -445,7 +566,8 @@ export class Reverb {
       zero(this.predelayBuf) &&
       [this.sideL, this.sideR].every(
         (s) => s.combs.every(zero) && zero(s.combStore) && s.allpasses.every(zero),
-      )
+      ) &&
+      this.fdn.stateIsSilent()
     );
   }
 
@@ -454,13 +576,14 @@ export class Reverb {
     const clean = (a) => a.every((v) => v === 0 || (Math.abs(v) >= F32_MIN_POSITIVE && Math.abs(v) <= F32_MAX));
     return (
       clean(this.predelayBuf) &&
-      [this.sideL, this.sideR].every((s) => s.combs.every(clean) && clean(s.combStore) && s.allpasses.every(clean))
+      [this.sideL, this.sideR].every((s) => s.combs.every(clean) && clean(s.combStore) && s.allpasses.every(clean)) &&
+      this.fdn.stateIsClean()
     );
   }
 
-  /** The longest an input takes to reach the output, in frames: the predelay plus the longest comb. */
+  /** The longest an input takes to reach the output, in frames: the predelay plus the longest comb or dense line. */
   tailFrames() {
     const pd = Math.max(this.predelay.target, this.predelay.current);
-    return Math.ceil(pd) + 1 + this.longestComb;
+    return Math.ceil(pd) + 1 + Math.max(this.longestComb, this.fdn.longestFrames());
   }
 }

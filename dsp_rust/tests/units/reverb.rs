@@ -28,15 +28,18 @@ fn impulse_tail_ends_in_exact_zero() {
 
 #[test]
 fn hostile_input_never_leaves_nan_or_subnormals() {
-    let mut u = Reverb::new(44100.0, 128).unwrap();
-    u.set(Reverb::SIZE, 1.0);
-    u.set(Reverb::DAMPING, 0.0);
-    u.set(Reverb::MIX, 1.0);
-    let (mut l, mut r) = hostile_stereo(20000);
-    u.set(Reverb::PREDELAY_MS, 150.0);
-    run(&mut u, &mut l, &mut r, 97);
-    assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
-    assert!(u.state_is_clean());
+    for algorithm in [ALGORITHM_DENSE, ALGORITHM_FREEVERB] {
+        let mut u = Reverb::new(44100.0, 128).unwrap();
+        u.set(Reverb::ALGORITHM, algorithm);
+        u.set(Reverb::SIZE, 1.0);
+        u.set(Reverb::DAMPING, 0.0);
+        u.set(Reverb::MIX, 1.0);
+        let (mut l, mut r) = hostile_stereo(20000);
+        u.set(Reverb::PREDELAY_MS, 150.0);
+        run(&mut u, &mut l, &mut r, 97);
+        assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
+        assert!(u.state_is_clean());
+    }
 }
 
 #[test]
@@ -47,7 +50,13 @@ fn block_split_does_not_change_output() {
         let mut u = Reverb::new(48000.0, 512).unwrap();
         let (mut l, mut r) = (x.clone(), y.clone());
         let mut k = 0;
-        for (a, b) in [(0, 12288), (12288, l.len())] {
+        let len = l.len();
+        // Then a switch to Freeverb (crossfade), back to dense during the
+        // fade, and to Freeverb again from rest.
+        for (seg, (a, b)) in [(0, 12288), (12288, 13000), (13000, 20000), (20000, len)]
+            .into_iter()
+            .enumerate()
+        {
             let mut i = a;
             while i < b {
                 let n = sizes[k % sizes.len()].min(b - i);
@@ -55,11 +64,15 @@ fn block_split_does_not_change_output() {
                 i += n;
                 k += 1;
             }
-            u.set(Reverb::SIZE, 0.95);
-            u.set(Reverb::DAMPING, 0.1);
-            u.set(Reverb::WIDTH, 0.3);
-            u.set(Reverb::PREDELAY_MS, 37.3);
-            u.set(Reverb::MIX, 0.8);
+            if seg == 0 {
+                u.set(Reverb::SIZE, 0.95);
+                u.set(Reverb::DAMPING, 0.1);
+                u.set(Reverb::WIDTH, 0.3);
+                u.set(Reverb::PREDELAY_MS, 37.3);
+                u.set(Reverb::MIX, 0.8);
+            }
+            let algorithm = [ALGORITHM_FREEVERB, ALGORITHM_DENSE, ALGORITHM_FREEVERB, 0.0][seg];
+            u.set(Reverb::ALGORITHM, algorithm);
         }
         (l, r)
     };

@@ -136,6 +136,7 @@ export type InsertParamName =
   | "reverb_width"
   | "reverb_predelay_ms"
   | "reverb_mix"
+  | "reverb_algorithm"
   | "lim_ceiling_db"
   | "lim_release_ms"
   | "lim_lookahead_ms"
