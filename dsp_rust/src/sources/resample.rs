@@ -179,7 +179,19 @@ pub fn decimate(src: &[f32], dst: &mut [f32], taps: &[f64; HALFBAND_REACH / 2]) 
 /// `t = (index − centre)/L` and `d` the step to the next entry.
 pub struct Kernel {
     table: Box<[[f32; 2]; TABLE_SIZE]>,
+    /// The same entries for the unstretched kernel, phase by phase: row
+    /// `ph` holds entries `BASE + ph + j·L`, `j = 0..2Z`, the taps of one
+    /// output frame side by side (the table proper puts them `L` entries
+    /// apart, a stride that thrashes the cache).
+    rows: Box<[[f32; 2]]>,
 }
+
+/// Table index of the first tap's entry at phase 0 of the unstretched kernel.
+const ROWS_BASE: usize = TABLE_CENTER - ZERO_CROSSINGS * TABLE_STEPS;
+/// Taps of the unstretched kernel.
+const ROW_TAPS: usize = 2 * ZERO_CROSSINGS;
+/// Phases of the unstretched kernel's rows (`L + 1`: both ends included).
+const ROW_PHASES: usize = TABLE_STEPS + 1;
 
 impl core::fmt::Debug for Kernel {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -188,7 +200,9 @@ impl core::fmt::Debug for Kernel {
 }
 
 impl Kernel {
-    /// Build the table (512 KiB); `None` when the allocator cannot provide it.
+    /// Build the table (512 KiB) and its phase-major copy for the
+    /// unstretched kernel (289 KiB); `None` when the allocator cannot
+    /// provide them.
     pub fn new() -> Option<Kernel> {
         let mut v: Vec<[f32; 2]> = Vec::new();
         v.try_reserve_exact(TABLE_SIZE).ok()?;
@@ -204,8 +218,30 @@ impl Kernel {
             let next = v[m + 1][0];
             v[m][1] = next - v[m][0];
         }
+        let mut rows: Vec<[f32; 2]> = Vec::new();
+        rows.try_reserve_exact(ROW_PHASES * ROW_TAPS).ok()?;
+        for ph in 0..ROW_PHASES {
+            for j in 0..ROW_TAPS {
+                rows.push(
+                    v.get(ROWS_BASE + ph + j * TABLE_STEPS)
+                        .copied()
+                        .unwrap_or([0.0; 2]),
+                );
+            }
+        }
         let table: Box<[[f32; 2]; TABLE_SIZE]> = v.into_boxed_slice().try_into().ok()?;
-        Some(Kernel { table })
+        Some(Kernel {
+            table,
+            rows: rows.into_boxed_slice(),
+        })
+    }
+
+    /// The phase-major row of the unstretched taps starting at table
+    /// position `p` (16.16), if `p` lies on one.
+    #[inline(always)]
+    fn row(&self, p: u32) -> Option<&[[f32; 2]]> {
+        let ph = ((p >> POS_BITS) as usize).checked_sub(ROWS_BASE)?;
+        self.rows.get(ph * ROW_TAPS..(ph + 1) * ROW_TAPS)
     }
 
     /// Entry `m` of the table (`h` at `t = (m − centre)/L`), for tests.
@@ -263,8 +299,22 @@ pub fn first_position(plan: &Plan, frac: u32) -> u32 {
 
 /// `Σ x[j]·c_j` over the window `x` (`plan.taps` frames, ascending), with
 /// `c_j` the table entry at position `p + j·step`; f32, in tap order.
+///
+/// Unstretched (`step` = one unit): the taps' entries are one row of the
+/// phase-major copy and share the weight `w`; the values and the order of
+/// the operations are the same.
 #[inline(always)]
 pub fn dot(kernel: &Kernel, x: &[f32], p: u32, step: u32) -> f32 {
+    if step as f64 == UNIT && x.len() == ROW_TAPS {
+        if let Some(row) = kernel.row(p) {
+            let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
+            let mut acc = 0.0f32;
+            for (v, e) in x.iter().zip(row) {
+                acc += v * (e[0] + e[1] * w);
+            }
+            return acc;
+        }
+    }
     let mut acc = 0.0f32;
     let mut p = p;
     for v in x {
@@ -279,6 +329,18 @@ pub fn dot(kernel: &Kernel, x: &[f32], p: u32, step: u32) -> f32 {
 /// [`dot`] of two channels sharing the coefficients.
 #[inline(always)]
 pub fn dot2(kernel: &Kernel, xl: &[f32], xr: &[f32], p: u32, step: u32) -> (f32, f32) {
+    if step as f64 == UNIT && xl.len() == ROW_TAPS {
+        if let Some(row) = kernel.row(p) {
+            let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
+            let (mut al, mut ar) = (0.0f32, 0.0f32);
+            for ((a, b), e) in xl.iter().zip(xr).zip(row) {
+                let c = e[0] + e[1] * w;
+                al += a * c;
+                ar += b * c;
+            }
+            return (al, ar);
+        }
+    }
     let (mut al, mut ar) = (0.0f32, 0.0f32);
     let mut p = p;
     for (a, b) in xl.iter().zip(xr) {
