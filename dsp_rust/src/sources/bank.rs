@@ -13,7 +13,7 @@
 //! `⌈n/2⌉ + ⌈n/4⌉ + …` frames per channel (below `n + 25` for `n` frames), so
 //! a sample takes at most twice its own size; it is allocated by
 //! [`SampleBank::add`], which also builds the sampler's interpolation table
-//! (512 KiB, once per bank) when the first sample is added.
+//! (about 800 KiB, once per bank) when the first sample is added.
 //!
 //! Storage is planar: a stereo sample of `n` frames holds `n` left samples
 //! followed by `n` right samples; a mono sample holds one plane, which serves
