@@ -7,11 +7,17 @@
 // become exact zeros). Voices read the data in place; nothing is copied per
 // note.
 //
+// commit() also builds the sample's pyramid (dawg-js-resample.js): copies
+// low-passed and decimated by 2, 4, 8, … that notes pitched up by an octave
+// or more read; add() allocates it and, for the first sample, builds the
+// interpolation table.
+//
 // Storage is planar: a stereo sample of n frames holds n left samples
 // followed by n right samples; a mono sample holds one plane, which serves as
 // both the left and the right channel.
 
 import { flush } from "./dawg-js-math.js";
+import { buildKernel, decimate, halfbandTaps, levelCount, levelFrames } from "./dawg-js-resample.js";
 
 /** Most samples a bank holds. */
 export const MAX_SAMPLES = 256;
@@ -43,7 +49,11 @@ export class SampleBank {
     this.channels = [];
     /** Recording rate per sample, Hz (as the f32 the Rust holds). */
     this.rateHz = [];
+    /** Pyramid levels 1, 2, … per sample, each planar. */
+    this.pyramid = [];
     this.totalFrames = 0;
+    /** The interpolation table, built with the first sample. */
+    this.kernel = null;
   }
 
   /** Number of samples held. */
@@ -79,8 +89,16 @@ export class SampleBank {
       return BANK_ERR_BAD_SAMPLE;
     }
     let storage;
+    const levels = [];
     try {
+      if (this.kernel === null) {
+        this.kernel = buildKernel();
+      }
       storage = new Float32Array(frames * channels);
+      const count = levelCount(frames);
+      for (let k = 1; k < count; k++) {
+        levels.push(new Float32Array(levelFrames(frames, k) * channels));
+      }
     } catch (e) {
       if (e instanceof RangeError) {
         return BANK_ERR_NO_MEMORY;
@@ -92,6 +110,7 @@ export class SampleBank {
     this.frames.push(frames);
     this.channels.push(channels);
     this.rateHz.push(rate);
+    this.pyramid.push(levels);
     this.totalFrames += frames;
     return id;
   }
@@ -112,8 +131,9 @@ export class SampleBank {
 
   /**
    * Finish loading sample `id`: NaN, infinities and values below 1e-20 in
-   * magnitude (subnormals included) become exactly 0. Returns BANK_OK, or
-   * BANK_ERR_BAD_SAMPLE for an unknown id.
+   * magnitude (subnormals included) become exactly 0, then each pyramid
+   * level is the one below decimated, channel by channel, and flushed the
+   * same way. Returns BANK_OK, or BANK_ERR_BAD_SAMPLE for an unknown id.
    */
   commit(id) {
     if (!this.has(id)) {
@@ -122,6 +142,22 @@ export class SampleBank {
     const d = this.data[id];
     for (let i = 0; i < d.length; i++) {
       d[i] = flush(d[i]);
+    }
+    const taps = halfbandTaps();
+    const frames = this.frames[id];
+    const channels = this.channels[id];
+    const levels = this.pyramid[id];
+    for (let k = 1; k <= levels.length; k++) {
+      const src = k === 1 ? d : levels[k - 2];
+      const prevN = levelFrames(frames, k - 1);
+      const n = levelFrames(frames, k);
+      const dst = levels[k - 1];
+      for (let c = 0; c < channels; c++) {
+        decimate(src, c * prevN, prevN, dst, c * n, n, taps);
+      }
+      for (let i = 0; i < dst.length; i++) {
+        dst[i] = flush(dst[i]);
+      }
     }
     return BANK_OK;
   }

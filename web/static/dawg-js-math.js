@@ -100,6 +100,17 @@ export function tanPiF64(r) {
   return (x * s) / c;
 }
 
+/** sin(x) for x in [-π/2, π/2] by its Taylor series to x^21 (math.rs sin_f64). */
+export function sinF64(x) {
+  const x2 = x * x;
+  let s = 1.0;
+  for (let k = 10; k > 0; k--) {
+    const n = 2 * k;
+    s = 1.0 - x2 * INV_INT[n] * INV_INT[n + 1] * s;
+  }
+  return x * s;
+}
+
 /** Linear gain of `db` decibels in plain arithmetic, as the f32 the Rust returns (math.rs db_gain). */
 export function dbGain(db) {
   return Math.fround(exp2F64(Math.fround(db) * LOG2_PER_DB));

@@ -1,14 +1,17 @@
 // The polyphonic sample player (dsp_rust/src/sources/sampler.rs): each note
-// plays one sample of the SampleBank at a pitch-dependent rate, with linear
-// interpolation and a linear attack/release envelope.
+// plays one sample of the SampleBank at a pitch-dependent rate, band-limited
+// by the windowed-sinc resampler of dawg-js-resample.js, with a linear
+// attack/release envelope.
 //
 // Pitch: a note plays at 2^((note − root)/12 + cents/1200) ·
 // rate_sample / rate_engine, the ratio computed in f64 from the table of the
 // twelve semitone ratios, an exact power of two and a Taylor series, as the
 // Rust does. The read position is a 32.32 fixed-point frame index, held here
-// as two exact integers (whole frames, 32-bit fraction); each output frame
-// reads s[i] + (s[i+1] − s[i])·frac (frames past the end read as silence) and
-// the voice ends when the position passes the last frame.
+// as two exact integers (whole frames, 32-bit fraction). At rate exactly 1
+// each output frame is the sample's frame; otherwise the voice reads pyramid
+// level k = max(0, ⌊log2 rate⌋) with the kernel stretched by
+// max(1, rate/2^k) (frames outside the sample read as silence). The voice
+// ends when the position passes the last frame.
 //
 // Every per-frame value is computed in f32 arithmetic (Math.fround after
 // each operation, as the Rust's f32 operations round), so the output is the
@@ -25,6 +28,7 @@
 import { SAMPLE_RATE_MAX_HZ, SAMPLE_RATE_MIN_HZ } from "./dawg-js-config.js";
 import { dbToGain, flush } from "./dawg-js-math.js";
 import { Linear, stepsForMs } from "./dawg-js-smooth.js";
+import { interpolate, plan } from "./dawg-js-resample.js";
 
 /** Notes that can sound at once. */
 export const VOICES = 32;
@@ -38,8 +42,6 @@ export const STEAL_FADE_MS = 2.0;
 export const CHOKE_FADE_MS = 2.0;
 /** 2^32: one whole frame of the fixed-point read position. */
 const FRAC_ONE = 4294967296;
-/** 2^-32, converting the position's fraction to a float. */
-const FRAC_SCALE = 1 / 4294967296;
 /** Highest playback rate, frames of the sample per output frame. */
 const MAX_RATE = 16777216.0;
 /** Longest stretch of frames one voice renders at a time (keeps the position arithmetic exact). */
@@ -189,6 +191,10 @@ export class Sampler {
     this.envTarget = new Float64Array(SLOTS);
     this.envStep = new Float64Array(SLOTS);
     this.envRemaining = new Float64Array(SLOTS);
+    /** The resampling plan of the voice being rendered: level, step, taps, scale. */
+    this.plan = new Float64Array(4);
+    /** Read scratch: position (whole frames, fraction) in, value out. */
+    this.rd = new Float64Array(3);
     for (let v = 0; v < SLOTS; v++) {
       this.idleVoice(v);
     }
@@ -414,8 +420,20 @@ export class Sampler {
     const data = bank.data[id];
     const frames = bank.frames[id];
     const stereo = bank.channels[id] === 2;
-    const rOff = stereo ? frames : 0;
     const inc = positionIncrement(this.pitch[v], bank.rateHz[id], this.sampleRateHz);
+    plan(inc, this.plan);
+    const level = this.plan[0];
+    const levels = bank.pyramid[id];
+    if (level > levels.length) {
+      // The rate passes the whole sample within one output frame.
+      this.active[v] = 0;
+      return;
+    }
+    const lvData = level === 0 ? data : levels[level - 1];
+    const lvLen = level === 0 ? frames : lvData.length / bank.channels[id];
+    const lvOff = stereo ? lvLen : 0;
+    const exact = inc === FRAC_ONE;
+    const kernel = bank.kernel;
     const incHi = Math.floor(inc / FRAC_ONE);
     const incLo = inc - incHi * FRAC_ONE;
     this.incHi[v] = incHi;
@@ -445,9 +463,9 @@ export class Sampler {
         m += 1;
       }
       if (stereo) {
-        segmentStereo(this, v, data, rOff, frames, ramp, left, right, k, k + m);
+        segmentStereo(this, v, kernel, exact, lvData, lvOff, lvLen, ramp, left, right, k, k + m);
       } else {
-        segmentMono(this, v, data, frames, ramp, left, right, k, k + m);
+        segmentMono(this, v, kernel, exact, lvData, lvLen, ramp, left, right, k, k + m);
       }
       k += m;
     }
@@ -509,7 +527,7 @@ function endSegment(s, v, ramp, n) {
 }
 
 /** Frames start..end of mono slot `v` of sampler `s` (ramping throughout if `ramp`, else constant). */
-function segmentMono(s, v, data, frames, ramp, left, right, start, end) {
+function segmentMono(s, v, kernel, exact, data, len, ramp, left, right, start, end) {
   let hi = s.posHi[v] | 0;
   let lo = s.posLo[v];
   const incHi = s.incHi[v] | 0;
@@ -524,10 +542,16 @@ function segmentMono(s, v, data, frames, ramp, left, right, start, end) {
       r = r > 0 ? r - 1 : 0;
       g = Math.fround(Math.fround(target - Math.fround(step * r)) * vel);
     }
-    const frac = Math.fround(lo) * FRAC_SCALE;
-    const a = data[hi];
-    const b = hi + 1 < frames ? data[hi + 1] : 0.0;
-    const y = Math.fround(Math.fround(a + Math.fround(Math.fround(b - a) * frac)) * g);
+    let a;
+    if (exact) {
+      a = data[hi];
+    } else {
+      s.rd[0] = hi;
+      s.rd[1] = lo;
+      interpolate(s.rd, s.plan, kernel, data, 0, len);
+      a = s.rd[2];
+    }
+    const y = Math.fround(a * g);
     left[k] += y;
     right[k] += y;
     lo += incLo;
@@ -541,7 +565,7 @@ function segmentMono(s, v, data, frames, ramp, left, right, start, end) {
 }
 
 /** Frames start..end of stereo slot `v` of sampler `s`: the right plane starts at `rOff`. */
-function segmentStereo(s, v, data, rOff, frames, ramp, left, right, start, end) {
+function segmentStereo(s, v, kernel, exact, data, rOff, len, ramp, left, right, start, end) {
   let hi = s.posHi[v] | 0;
   let lo = s.posLo[v];
   const incHi = s.incHi[v] | 0;
@@ -556,14 +580,21 @@ function segmentStereo(s, v, data, rOff, frames, ramp, left, right, start, end) 
       r = r > 0 ? r - 1 : 0;
       g = Math.fround(Math.fround(target - Math.fround(step * r)) * vel);
     }
-    const frac = Math.fround(lo) * FRAC_SCALE;
-    const last = hi + 1 >= frames;
-    const a = data[hi];
-    const b = last ? 0.0 : data[hi + 1];
-    left[k] += Math.fround(Math.fround(a + Math.fround(Math.fround(b - a) * frac)) * g);
-    const c = data[rOff + hi];
-    const d = last ? 0.0 : data[rOff + hi + 1];
-    right[k] += Math.fround(Math.fround(c + Math.fround(Math.fround(d - c) * frac)) * g);
+    let a;
+    let b;
+    if (exact) {
+      a = data[hi];
+      b = data[rOff + hi];
+    } else {
+      s.rd[0] = hi;
+      s.rd[1] = lo;
+      interpolate(s.rd, s.plan, kernel, data, 0, len);
+      a = s.rd[2];
+      interpolate(s.rd, s.plan, kernel, data, rOff, len);
+      b = s.rd[2];
+    }
+    left[k] += Math.fround(a * g);
+    right[k] += Math.fround(b * g);
     lo += incLo;
     if (lo >= FRAC_ONE) {
       lo -= FRAC_ONE;

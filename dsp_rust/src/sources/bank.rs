@@ -7,18 +7,29 @@
 //! [`SampleBank::sanitize`] once. Voices read the data in place through
 //! [`SampleBank::get`]; nothing is copied per note.
 //!
+//! [`SampleBank::sanitize`] also builds the sample's pyramid: copies low-passed
+//! and decimated by 2, 4, 8, … (see [`crate::sources::resample`]) from which
+//! the sampler reads notes pitched up by an octave or more. The pyramid holds
+//! `⌈n/2⌉ + ⌈n/4⌉ + …` frames per channel (below `n + 25` for `n` frames), so
+//! a sample takes at most twice its own size; it is allocated by
+//! [`SampleBank::add`], which also builds the sampler's interpolation table
+//! (about 800 KiB, once per bank) when the first sample is added.
+//!
 //! Storage is planar: a stereo sample of `n` frames holds `n` left samples
 //! followed by `n` right samples; a mono sample holds one plane, which serves
 //! as both the left and the right channel.
 
 use crate::math::flush;
+use crate::sources::resample::{self, Kernel};
 
 /// Most samples a bank holds.
 pub const MAX_SAMPLES: usize = 256;
 /// Longest sample, in frames (2^24: about 5.8 minutes at 48 kHz).
 pub const MAX_FRAMES_PER_SAMPLE: usize = 1 << 24;
 /// Most frames all samples of a bank hold together (2^26: 256 MiB as mono
-/// f32, 512 MiB if every sample is stereo).
+/// f32, 512 MiB if every sample is stereo). Their pyramids hold at most as
+/// many frames again, so a full bank takes at most 512 MiB (mono) or 1 GiB
+/// (stereo) in all.
 pub const MAX_TOTAL_FRAMES: usize = 1 << 26;
 /// Lowest accepted sample rate of a sample, Hz.
 pub const SAMPLE_RATE_MIN_HZ: f32 = 1000.0;
@@ -58,14 +69,53 @@ pub struct SampleRef<'a> {
     pub channels: usize,
     /// The rate the sample was recorded at, Hz.
     pub sample_rate_hz: f32,
+    /// Levels 1, 2, … of the pyramid, one after the other, each planar.
+    pyramid: &'a [f32],
+    /// Levels of the pyramid, level 0 (the sample itself) included.
+    pub levels: usize,
+}
+
+impl<'a> SampleRef<'a> {
+    /// Left and right channel of pyramid level `k` (level 0 is the sample,
+    /// level `k` the sample decimated by `2^k`, `⌈frames/2^k⌉` frames), or
+    /// `None` above the top level.
+    pub fn level(&self, k: usize) -> Option<(&'a [f32], &'a [f32])> {
+        if k == 0 {
+            return Some((self.left, self.right));
+        }
+        if k >= self.levels {
+            return None;
+        }
+        let mut off = 0;
+        for j in 1..k {
+            off += resample::level_frames(self.frames, j) * self.channels;
+        }
+        let n = resample::level_frames(self.frames, k);
+        let left = self.pyramid.get(off..off + n)?;
+        let right = if self.channels == 2 {
+            self.pyramid.get(off + n..off + 2 * n)?
+        } else {
+            left
+        };
+        Some((left, right))
+    }
 }
 
 #[derive(Debug)]
 struct Entry {
     data: Vec<f32>,
+    pyramid: Vec<f32>,
+    levels: usize,
     frames: usize,
     channels: usize,
     sample_rate_hz: f32,
+}
+
+/// Frames per channel of the levels above level 0 of an `n`-frame sample.
+fn pyramid_frames(n: usize) -> usize {
+    (1..resample::level_count(n))
+        .map(|k| resample::level_frames(n, k))
+        .sum()
 }
 
 /// The samples a sampler can play, addressed by id (0, 1, 2, … in the order
@@ -74,6 +124,7 @@ struct Entry {
 pub struct SampleBank {
     entries: Vec<Entry>,
     total_frames: usize,
+    kernel: Option<Kernel>,
 }
 
 impl SampleBank {
@@ -82,6 +133,7 @@ impl SampleBank {
         SampleBank {
             entries: Vec::new(),
             total_frames: 0,
+            kernel: None,
         }
     }
 
@@ -109,7 +161,8 @@ impl SampleBank {
     }
 
     /// Allocate zeroed storage for a sample of `frames` frames and `channels`
-    /// channels (1 or 2) recorded at `sample_rate_hz`, and return its id.
+    /// channels (1 or 2) recorded at `sample_rate_hz`, and its pyramid, and
+    /// return its id; the first call also builds the interpolation table.
     /// This is the only allocating call; it reports allocation failure as
     /// [`BankError::OutOfMemory`] instead of aborting.
     pub fn add(
@@ -119,17 +172,28 @@ impl SampleBank {
         sample_rate_hz: f32,
     ) -> Result<u32, BankError> {
         self.check(frames, channels, sample_rate_hz)?;
+        if self.kernel.is_none() {
+            self.kernel = Some(Kernel::new().ok_or(BankError::OutOfMemory)?);
+        }
         let n = frames * channels;
         let mut data = Vec::new();
         data.try_reserve_exact(n)
+            .map_err(|_| BankError::OutOfMemory)?;
+        let np = pyramid_frames(frames) * channels;
+        let mut pyramid = Vec::new();
+        pyramid
+            .try_reserve_exact(np)
             .map_err(|_| BankError::OutOfMemory)?;
         self.entries
             .try_reserve(1)
             .map_err(|_| BankError::OutOfMemory)?;
         data.resize(n, 0.0);
+        pyramid.resize(np, 0.0);
         let id = self.entries.len() as u32;
         self.entries.push(Entry {
             data,
+            pyramid,
+            levels: resample::level_count(frames),
             frames,
             channels,
             sample_rate_hz,
@@ -158,7 +222,14 @@ impl SampleBank {
             frames: left.len(),
             channels: e.channels,
             sample_rate_hz: e.sample_rate_hz,
+            pyramid: &e.pyramid,
+            levels: e.levels,
         })
+    }
+
+    /// The sampler's interpolation table (built with the first sample).
+    pub fn kernel(&self) -> Option<&Kernel> {
+        self.kernel.as_ref()
     }
 
     /// Number of samples held.
@@ -177,12 +248,39 @@ impl SampleBank {
     }
 
     /// Replace NaN, infinities and values below [`crate::math::FLUSH_THRESHOLD`]
-    /// in magnitude (subnormals included) with exactly `0.0` in sample `id`.
-    /// Call once after the host has written the data; unknown ids are ignored.
+    /// in magnitude (subnormals included) with exactly `0.0` in sample `id`,
+    /// then build its pyramid: each level is [`resample::decimate`] of the
+    /// one below, channel by channel, flushed the same way. Call once after
+    /// the host has written the data (and again after rewriting it); unknown
+    /// ids are ignored. Allocates nothing.
     pub fn sanitize(&mut self, id: u32) {
         if let Some(e) = self.entries.get_mut(id as usize) {
             for v in e.data.iter_mut() {
                 *v = flush(*v);
+            }
+            let taps = resample::halfband_taps();
+            let (frames, channels) = (e.frames, e.channels);
+            let mut off = 0;
+            for k in 1..e.levels {
+                let n = resample::level_frames(frames, k);
+                let prev_n = resample::level_frames(frames, k - 1);
+                let (done, rest) = e.pyramid.split_at_mut(off);
+                for c in 0..channels {
+                    let src: &[f32] = if k == 1 {
+                        e.data.get(c * prev_n..(c + 1) * prev_n).unwrap_or(&[])
+                    } else {
+                        let prev_off = off - prev_n * channels;
+                        done.get(prev_off + c * prev_n..prev_off + (c + 1) * prev_n)
+                            .unwrap_or(&[])
+                    };
+                    if let Some(dst) = rest.get_mut(c * n..(c + 1) * n) {
+                        resample::decimate(src, dst, &taps);
+                        for v in dst.iter_mut() {
+                            *v = flush(*v);
+                        }
+                    }
+                }
+                off += n * channels;
             }
         }
     }

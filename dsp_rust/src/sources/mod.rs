@@ -7,6 +7,7 @@
 use crate::spec::ParamSpec;
 
 pub mod bank;
+pub mod resample;
 pub mod sampler;
 pub mod synth;
 
