@@ -7,13 +7,15 @@
 // β = KAISER_BETA: transition band 0.4535..0.5465 of the sample rate, below
 // −100 dB beyond. A voice at rate r reads pyramid level k = max(0, ⌊log2 r⌋)
 // (the sample decimated by 2^k) with the kernel stretched by
-// s = max(1, r/2^k) < 2, 2·⌈Z·s⌉ ≤ 144 taps per output frame and channel.
+// s = max(1, r/2^k) < 2, 2·⌈Z·s⌉ taps rounded up to a multiple of 4, at most
+// 144, per output frame and channel.
 // The table holds h at TABLE_STEPS points per unit with the step to the next
 // point (linear interpolation at a 16.16 table position).
 //
 // Every table value and half-band tap is computed in f64 with the same
 // operations in the same order as the Rust, so the tables are the same bits;
-// the taps are summed in f32 (Math.fround after each operation) in tap order.
+// the taps are summed in f32 (Math.fround after each operation) in four
+// lanes of every fourth tap, totalled as (l0 + l1) + (l2 + l3).
 
 import { sinF64 } from "./dawg-js-math.js";
 
@@ -30,7 +32,7 @@ export const MAX_TAPS = 4 * ZERO_CROSSINGS;
 /** Most pyramid levels of a sample, the original included. */
 export const MAX_LEVELS = 25;
 /** Table index of t = 0. */
-const TABLE_CENTER = (ZERO_CROSSINGS + 1) * TABLE_STEPS;
+const TABLE_CENTER = (ZERO_CROSSINGS + 2) * TABLE_STEPS;
 /** Table entries (a power of two). */
 const TABLE_SIZE = 1 << 16;
 /** One prototype time unit in 16.16 table-position units. */
@@ -142,7 +144,8 @@ export function plan(inc, out) {
   }
   const one = 2 ** (32 + level);
   const step = inc <= one ? UNIT : Math.floor((UNIT * one) / inc);
-  const half = Math.ceil((ZERO_CROSSINGS * UNIT) / step);
+  // Even, so that the taps fill whole groups of four lanes (resample.rs plan).
+  const half = 2 * Math.ceil(Math.ceil((ZERO_CROSSINGS * UNIT) / step) / 2);
   out[0] = level;
   out[1] = step;
   out[2] = 2 * half;
@@ -150,15 +153,19 @@ export function plan(inc, out) {
 }
 
 /**
- * Band-limited value of channel data[off .. off + len] (a pyramid level,
- * frames outside it read as 0) at the level-0 read position rd[0] (whole
- * frames) + rd[1] (32-bit fraction) with plan `pl`, written to rd[2]:
+ * Band-limited value of one or two channels of a pyramid level (frames
+ * outside it read as 0) at the level-0 read position rd[0] (whole frames) +
+ * rd[1] (32-bit fraction) with plan `pl`: the left channel is
+ * data[offL .. offL + len], written to rd[2]; when `stereo`, the right one is
+ * data[offR .. offR + len], written to rd[3]. Each is
  * scale · Σ x[first + j]·c_j, c_j the table entry at table position
- * p + j·step (16.16), summed in f32 in tap order (resample.rs
- * first_position, dot). Arguments are objects and small integers and the
- * result goes to an array, so a call allocates nothing.
+ * p + j·step (16.16), computed once for both channels, summed in f32 in four
+ * lanes (lane l adds the taps j = 4i + l in ascending i) totalled as
+ * (l0 + l1) + (l2 + l3) (resample.rs first_position, dot, dot2). Arguments
+ * are objects and small integers and the results go to an array, so a call
+ * allocates nothing.
  */
-export function interpolate(rd, pl, kernel, data, off, len) {
+export function interpolate(rd, pl, kernel, data, offL, offR, len, stereo) {
   const level = pl[0];
   const step = pl[1];
   const taps = pl[2];
@@ -175,26 +182,63 @@ export function interpolate(rd, pl, kernel, data, off, len) {
   const q = Math.floor(TABLE_CENTER * 65536 + (j0 - f) * step);
   let p = q > 0 ? q : 0;
   const first = hi + 1 - taps / 2;
-  let acc = 0.0;
-  if (first >= 0 && first + taps <= len) {
-    const base = off + first;
-    for (let j = 0; j < taps; j++) {
-      const m = 2 * (p >>> 16);
-      const w = (p & 0xffff) * (1.0 / 65536.0);
-      const c = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * w));
-      acc = Math.fround(acc + Math.fround(data[base + j] * c));
-      p += step;
-    }
-  } else {
-    for (let j = 0; j < taps; j++) {
-      const i = first + j;
-      const x = i >= 0 && i < len ? data[off + i] : 0.0;
-      const m = 2 * (p >>> 16);
-      const w = (p & 0xffff) * (1.0 / 65536.0);
-      const c = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * w));
-      acc = Math.fround(acc + Math.fround(x * c));
-      p += step;
+  const inside = first >= 0 && first + taps <= len;
+  let l0 = 0.0;
+  let l1 = 0.0;
+  let l2 = 0.0;
+  let l3 = 0.0;
+  let r0 = 0.0;
+  let r1 = 0.0;
+  let r2 = 0.0;
+  let r3 = 0.0;
+  for (let j = 0; j < taps; j += 4) {
+    let m = 2 * (p >>> 16);
+    const c0 = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * ((p & 0xffff) * (1.0 / 65536.0))));
+    p += step;
+    m = 2 * (p >>> 16);
+    const c1 = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * ((p & 0xffff) * (1.0 / 65536.0))));
+    p += step;
+    m = 2 * (p >>> 16);
+    const c2 = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * ((p & 0xffff) * (1.0 / 65536.0))));
+    p += step;
+    m = 2 * (p >>> 16);
+    const c3 = Math.fround(kernel[m] + Math.fround(kernel[m + 1] * ((p & 0xffff) * (1.0 / 65536.0))));
+    p += step;
+    const i = first + j;
+    if (inside) {
+      const b = offL + i;
+      l0 = Math.fround(l0 + Math.fround(data[b] * c0));
+      l1 = Math.fround(l1 + Math.fround(data[b + 1] * c1));
+      l2 = Math.fround(l2 + Math.fround(data[b + 2] * c2));
+      l3 = Math.fround(l3 + Math.fround(data[b + 3] * c3));
+      if (stereo) {
+        const e = offR + i;
+        r0 = Math.fround(r0 + Math.fround(data[e] * c0));
+        r1 = Math.fround(r1 + Math.fround(data[e + 1] * c1));
+        r2 = Math.fround(r2 + Math.fround(data[e + 2] * c2));
+        r3 = Math.fround(r3 + Math.fround(data[e + 3] * c3));
+      }
+    } else {
+      l0 = Math.fround(l0 + Math.fround(frame(data, offL, len, i) * c0));
+      l1 = Math.fround(l1 + Math.fround(frame(data, offL, len, i + 1) * c1));
+      l2 = Math.fround(l2 + Math.fround(frame(data, offL, len, i + 2) * c2));
+      l3 = Math.fround(l3 + Math.fround(frame(data, offL, len, i + 3) * c3));
+      if (stereo) {
+        r0 = Math.fround(r0 + Math.fround(frame(data, offR, len, i) * c0));
+        r1 = Math.fround(r1 + Math.fround(frame(data, offR, len, i + 1) * c1));
+        r2 = Math.fround(r2 + Math.fround(frame(data, offR, len, i + 2) * c2));
+        r3 = Math.fround(r3 + Math.fround(frame(data, offR, len, i + 3) * c3));
+      }
     }
   }
-  rd[2] = Math.fround(acc * pl[3]);
+  const scale = pl[3];
+  rd[2] = Math.fround(Math.fround(Math.fround(l0 + l1) + Math.fround(l2 + l3)) * scale);
+  if (stereo) {
+    rd[3] = Math.fround(Math.fround(Math.fround(r0 + r1) + Math.fround(r2 + r3)) * scale);
+  }
+}
+
+/** Frame i of data[off .. off + len], 0 outside it. */
+function frame(data, off, len, i) {
+  return i >= 0 && i < len ? data[off + i] : 0.0;
 }

@@ -193,8 +193,8 @@ export class Sampler {
     this.envRemaining = new Float64Array(SLOTS);
     /** The resampling plan of the voice being rendered: level, step, taps, scale. */
     this.plan = new Float64Array(4);
-    /** Read scratch: position (whole frames, fraction) in, value out. */
-    this.rd = new Float64Array(3);
+    /** Read scratch: position (whole frames, fraction) in, left and right value out. */
+    this.rd = new Float64Array(4);
     for (let v = 0; v < SLOTS; v++) {
       this.idleVoice(v);
     }
@@ -548,7 +548,7 @@ function segmentMono(s, v, kernel, exact, data, len, ramp, left, right, start, e
     } else {
       s.rd[0] = hi;
       s.rd[1] = lo;
-      interpolate(s.rd, s.plan, kernel, data, 0, len);
+      interpolate(s.rd, s.plan, kernel, data, 0, 0, len, false);
       a = s.rd[2];
     }
     const y = Math.fround(a * g);
@@ -588,10 +588,9 @@ function segmentStereo(s, v, kernel, exact, data, rOff, len, ramp, left, right, 
     } else {
       s.rd[0] = hi;
       s.rd[1] = lo;
-      interpolate(s.rd, s.plan, kernel, data, 0, len);
+      interpolate(s.rd, s.plan, kernel, data, 0, rOff, len, true);
       a = s.rd[2];
-      interpolate(s.rd, s.plan, kernel, data, rOff, len);
-      b = s.rd[2];
+      b = s.rd[3];
     }
     left[k] += Math.fround(a * g);
     right[k] += Math.fround(b * g);

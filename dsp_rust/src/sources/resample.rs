@@ -18,7 +18,8 @@
 //! (`h(t/s)/s`), moving its transition band to 0.4535..0.5465 of the OUTPUT
 //! rate, so content that would fold below 0.4535 of the output rate is
 //! suppressed before it folds. The cost per output frame and channel is
-//! `2·⌈Z·s⌉` taps: 72 at `s = 1`, fewer than 144 in all.
+//! `2·⌈Z·s⌉` taps rounded up to a multiple of 4 (for the four lanes the
+//! sums run in): 72 at `s = 1`, at most 144 in all.
 //!
 //! The pyramid's half-band filter (`h[n] = sinc(n/2)/2 · kaiser(n/N)`,
 //! `N = `[`HALFBAND_REACH`], 73 taps not zero) passes 0..0.2267 and stops
@@ -37,6 +38,7 @@
 //! runtime builds the same bits.
 
 use crate::math::sin_f64;
+use crate::simd::F4;
 
 /// Zero crossings of the prototype kernel on each side of its centre.
 pub const ZERO_CROSSINGS: usize = 36;
@@ -51,9 +53,11 @@ pub const MAX_TAPS: usize = 4 * ZERO_CROSSINGS;
 /// Most pyramid levels a sample has, the original included (2^24 frames
 /// halve to one frame in 24 steps).
 pub const MAX_LEVELS: usize = 25;
-/// Table index of `t = 0`: one unit of zeros pads each end, so that the
-/// first and last taps of a stretched kernel stay inside the table.
-const TABLE_CENTER: usize = (ZERO_CROSSINGS + 1) * TABLE_STEPS;
+/// Table index of `t = 0`: two units of zeros pad each end, so that the
+/// first and last taps of a stretched kernel stay inside the table (they
+/// reach less than `(Z·s + 2)/s ≤ Z + 2` units from the centre: `⌈Z·s⌉`
+/// rounded up to an even count of taps on each side).
+const TABLE_CENTER: usize = (ZERO_CROSSINGS + 2) * TABLE_STEPS;
 /// Table entries: a power of two above `2·TABLE_CENTER`, so that any 16-bit
 /// index is inside it.
 const TABLE_SIZE: usize = 1 << 16;
@@ -176,14 +180,17 @@ pub fn decimate(src: &[f32], dst: &mut [f32], taps: &[f64; HALFBAND_REACH / 2]) 
 }
 
 /// The interpolation kernel's table: `[h, d]` pairs, `h` the prototype at
-/// `t = (index − centre)/L` and `d` the step to the next entry.
+/// `t = (index − centre)/L` and `d` the step to the next entry (a stretched
+/// kernel's taps lie far apart in it: the pair shares one cache line).
 pub struct Kernel {
     table: Box<[[f32; 2]; TABLE_SIZE]>,
-    /// The same entries for the unstretched kernel, phase by phase: row
-    /// `ph` holds entries `BASE + ph + j·L`, `j = 0..2Z`, the taps of one
-    /// output frame side by side (the table proper puts them `L` entries
-    /// apart, a stride that thrashes the cache).
-    rows: Box<[[f32; 2]]>,
+    /// The same entries for the unstretched kernel, phase by phase and in
+    /// two planes (`h`, `d`): row `ph` holds entries `BASE + ph + j·L`,
+    /// `j = 0..2Z`, the taps of one output frame side by side (the table
+    /// proper puts them `L` entries apart, a stride that thrashes the cache
+    /// and rules out vector loads).
+    row_val: Box<[f32]>,
+    row_dif: Box<[f32]>,
 }
 
 /// Table index of the first tap's entry at phase 0 of the unstretched kernel.
@@ -199,54 +206,83 @@ impl core::fmt::Debug for Kernel {
     }
 }
 
+/// A zeroed plane of `n` f32, or `None` when the allocator cannot provide it.
+fn plane(n: usize) -> Option<Vec<f32>> {
+    let mut v: Vec<f32> = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, 0.0);
+    Some(v)
+}
+
 impl Kernel {
     /// Build the table (512 KiB) and its phase-major copy for the
-    /// unstretched kernel (289 KiB); `None` when the allocator cannot
-    /// provide them.
+    /// unstretched kernel (two planes of 144 KiB); `None` when the allocator
+    /// cannot provide them.
     pub fn new() -> Option<Kernel> {
-        let mut v: Vec<[f32; 2]> = Vec::new();
-        v.try_reserve_exact(TABLE_SIZE).ok()?;
-        v.resize(TABLE_SIZE, [0.0; 2]);
+        let mut val = plane(TABLE_SIZE)?;
+        let mut dif = plane(TABLE_SIZE)?;
+        let mut table: Vec<[f32; 2]> = Vec::new();
+        table.try_reserve_exact(TABLE_SIZE).ok()?;
         let last = 2 * TABLE_CENTER;
         for m in 0..=last {
             let t = (m as f64 - TABLE_CENTER as f64) / TABLE_STEPS as f64;
-            if let Some(e) = v.get_mut(m) {
-                e[0] = kernel_value(t) as f32;
+            if let Some(e) = val.get_mut(m) {
+                *e = kernel_value(t) as f32;
             }
         }
         for m in 0..last {
-            let next = v[m + 1][0];
-            v[m][1] = next - v[m][0];
+            dif[m] = val[m + 1] - val[m];
         }
-        let mut rows: Vec<[f32; 2]> = Vec::new();
-        rows.try_reserve_exact(ROW_PHASES * ROW_TAPS).ok()?;
+        let mut row_val = plane(ROW_PHASES * ROW_TAPS)?;
+        let mut row_dif = plane(ROW_PHASES * ROW_TAPS)?;
         for ph in 0..ROW_PHASES {
             for j in 0..ROW_TAPS {
-                rows.push(
-                    v.get(ROWS_BASE + ph + j * TABLE_STEPS)
-                        .copied()
-                        .unwrap_or([0.0; 2]),
-                );
+                let m = ROWS_BASE + ph + j * TABLE_STEPS;
+                row_val[ph * ROW_TAPS + j] = val.get(m).copied().unwrap_or(0.0);
+                row_dif[ph * ROW_TAPS + j] = dif.get(m).copied().unwrap_or(0.0);
             }
         }
-        let table: Box<[[f32; 2]; TABLE_SIZE]> = v.into_boxed_slice().try_into().ok()?;
+        table.extend(val.iter().zip(&dif).map(|(v, d)| [*v, *d]));
+        let table: Box<[[f32; 2]; TABLE_SIZE]> = table.into_boxed_slice().try_into().ok()?;
         Some(Kernel {
             table,
-            rows: rows.into_boxed_slice(),
+            row_val: row_val.into_boxed_slice(),
+            row_dif: row_dif.into_boxed_slice(),
         })
     }
 
-    /// The phase-major row of the unstretched taps starting at table
-    /// position `p` (16.16), if `p` lies on one.
+    /// The phase-major rows (values, steps) of the unstretched taps starting
+    /// at table position `p` (16.16), if `p` lies on one.
     #[inline(always)]
-    fn row(&self, p: u32) -> Option<&[[f32; 2]]> {
+    fn row(&self, p: u32) -> Option<(&[f32], &[f32])> {
         let ph = ((p >> POS_BITS) as usize).checked_sub(ROWS_BASE)?;
-        self.rows.get(ph * ROW_TAPS..(ph + 1) * ROW_TAPS)
+        let range = ph * ROW_TAPS..(ph + 1) * ROW_TAPS;
+        Some((self.row_val.get(range.clone())?, self.row_dif.get(range)?))
     }
 
-    /// Entry `m` of the table (`h` at `t = (m − centre)/L`), for tests.
+    /// Entry `m` of the table (`[h, d]`, `h` at `t = (m − centre)/L`), for
+    /// tests.
     pub fn entry(&self, m: usize) -> [f32; 2] {
         self.table[m & (TABLE_SIZE - 1)]
+    }
+
+    /// Coefficients of the four taps at table positions `p + k·step`,
+    /// `k = 0..4`: `h[m] + d[m]·w` per lane, `m` and `w` the integer and
+    /// fractional parts of the position.
+    #[inline(always)]
+    fn coefficients(&self, p: u32, step: u32) -> F4 {
+        let mut v = [0.0f32; 4];
+        let mut d = [0.0f32; 4];
+        let mut w = [0.0f32; 4];
+        let mut q = p;
+        for k in 0..4 {
+            let e = self.table[(q >> POS_BITS) as usize & (TABLE_SIZE - 1)];
+            v[k] = e[0];
+            d[k] = e[1];
+            w[k] = (q & 0xffff) as f32 * (1.0 / 65_536.0);
+            q = q.wrapping_add(step);
+        }
+        F4::from_array(v) + F4::from_array(d) * F4::from_array(w)
     }
 }
 
@@ -257,7 +293,8 @@ pub struct Plan {
     pub level: usize,
     /// Table-position step per tap (16.16), `L·2^16 / max(1, r_k)`.
     pub step: u32,
-    /// Taps per output frame (`2·⌈Z·L·2^16/step⌉`).
+    /// Taps per output frame (`2·⌈Z·L·2^16/step⌉` rounded up to a multiple
+    /// of 4).
     pub taps: usize,
     /// Gain making the stretched kernel's taps sum to 1: `step / (L·2^16)`.
     pub scale: f32,
@@ -279,6 +316,9 @@ pub fn plan(inc: u64) -> Plan {
     let step_int = step as u32;
     let reach = ZERO_CROSSINGS as u64 * UNIT as u64;
     let half = (reach + step_int as u64 - 1) / step_int as u64;
+    // Even, so that the taps fill whole groups of four lanes: an added tap
+    // at each end lies at or beyond the edge of the kernel's support.
+    let half = (half + 1) & !1;
     Plan {
         level,
         step: step_int,
@@ -297,61 +337,71 @@ pub fn first_position(plan: &Plan, frac: u32) -> u32 {
     p.floor() as u32
 }
 
-/// `Σ x[j]·c_j` over the window `x` (`plan.taps` frames, ascending), with
-/// `c_j` the table entry at position `p + j·step`; f32, in tap order.
+/// Four f32 lanes from `x[0..4]`.
+#[inline(always)]
+fn load(x: &[f32]) -> F4 {
+    F4::from_array([x[0], x[1], x[2], x[3]])
+}
+
+/// The lanes' total in a fixed order, `(l0 + l1) + (l2 + l3)`.
+#[inline(always)]
+fn total(a: F4) -> f32 {
+    let a = a.to_array();
+    (a[0] + a[1]) + (a[2] + a[3])
+}
+
+/// Lane sums of `x[j]·c_j` and `y[j]·c_j` (`y` read only when `STEREO`):
+/// lane `l` adds taps `j = 4i + l` in ascending `i`, `c_j` the table entry
+/// at position `p + j·step`.
+#[inline(always)]
+fn lanes<const STEREO: bool>(kernel: &Kernel, x: &[f32], y: &[f32], p: u32, step: u32) -> (F4, F4) {
+    let (mut al, mut ar) = (F4::splat(0.0), F4::splat(0.0));
+    if step as f64 == UNIT && x.len() == ROW_TAPS {
+        if let Some((rv, rd)) = kernel.row(p) {
+            let w = F4::splat((p & 0xffff) as f32 * (1.0 / 65_536.0));
+            let taps = x.chunks_exact(4).zip(y.chunks_exact(4));
+            for ((a, b), (v, d)) in taps.zip(rv.chunks_exact(4).zip(rd.chunks_exact(4))) {
+                let c = load(v) + load(d) * w;
+                al = al + load(a) * c;
+                if STEREO {
+                    ar = ar + load(b) * c;
+                }
+            }
+            return (al, ar);
+        }
+    }
+    let step4 = step.wrapping_mul(4);
+    let mut p = p;
+    for (a, b) in x.chunks_exact(4).zip(y.chunks_exact(4)) {
+        let c = kernel.coefficients(p, step);
+        al = al + load(a) * c;
+        if STEREO {
+            ar = ar + load(b) * c;
+        }
+        p = p.wrapping_add(step4);
+    }
+    (al, ar)
+}
+
+/// `Σ x[j]·c_j` over the window `x` (`plan.taps` frames, a multiple of 4;
+/// a remainder is ignored), with `c_j` the table entry at position
+/// `p + j·step`: f32 sums of the taps `j ≡ l (mod 4)` in ascending order
+/// for each lane `l`, totalled as `(l0 + l1) + (l2 + l3)`.
 ///
 /// Unstretched (`step` = one unit): the taps' entries are one row of the
 /// phase-major copy and share the weight `w`; the values and the order of
 /// the operations are the same.
 #[inline(always)]
 pub fn dot(kernel: &Kernel, x: &[f32], p: u32, step: u32) -> f32 {
-    if step as f64 == UNIT && x.len() == ROW_TAPS {
-        if let Some(row) = kernel.row(p) {
-            let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
-            let mut acc = 0.0f32;
-            for (v, e) in x.iter().zip(row) {
-                acc += v * (e[0] + e[1] * w);
-            }
-            return acc;
-        }
-    }
-    let mut acc = 0.0f32;
-    let mut p = p;
-    for v in x {
-        let e = kernel.table[(p >> POS_BITS) as usize & (TABLE_SIZE - 1)];
-        let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
-        acc += v * (e[0] + e[1] * w);
-        p = p.wrapping_add(step);
-    }
-    acc
+    total(lanes::<false>(kernel, x, x, p, step).0)
 }
 
-/// [`dot`] of two channels sharing the coefficients.
+/// [`dot`] of two channels sharing the coefficients (over the frames both
+/// windows have).
 #[inline(always)]
 pub fn dot2(kernel: &Kernel, xl: &[f32], xr: &[f32], p: u32, step: u32) -> (f32, f32) {
-    if step as f64 == UNIT && xl.len() == ROW_TAPS {
-        if let Some(row) = kernel.row(p) {
-            let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
-            let (mut al, mut ar) = (0.0f32, 0.0f32);
-            for ((a, b), e) in xl.iter().zip(xr).zip(row) {
-                let c = e[0] + e[1] * w;
-                al += a * c;
-                ar += b * c;
-            }
-            return (al, ar);
-        }
-    }
-    let (mut al, mut ar) = (0.0f32, 0.0f32);
-    let mut p = p;
-    for (a, b) in xl.iter().zip(xr) {
-        let e = kernel.table[(p >> POS_BITS) as usize & (TABLE_SIZE - 1)];
-        let w = (p & 0xffff) as f32 * (1.0 / 65_536.0);
-        let c = e[0] + e[1] * w;
-        al += a * c;
-        ar += b * c;
-        p = p.wrapping_add(step);
-    }
-    (al, ar)
+    let (l, r) = lanes::<true>(kernel, xl, xr, p, step);
+    (total(l), total(r))
 }
 
 /// The `taps` frames of `x` from index `first` (may be negative), frames
@@ -383,6 +433,28 @@ mod tests {
         }
         assert_eq!(k.entry(0), [0.0, 0.0]);
         assert_eq!(k.entry(2 * TABLE_CENTER), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn taps_fill_whole_lane_groups_and_stay_inside_the_table() {
+        let one = 1u64 << 32;
+        let end = ((2 * TABLE_CENTER) << POS_BITS) as u64;
+        for k in 0..=4096u64 {
+            let inc = one + k * (one / 4096) - (k == 4096) as u64;
+            let pl = plan(inc);
+            assert_eq!(pl.taps % 4, 0, "inc {inc}");
+            assert!(pl.taps <= MAX_TAPS);
+            for frac in [0u32, 1 << 31, u32::MAX] {
+                let p = first_position(&pl, frac) as u64;
+                let last = p + (pl.taps as u64 - 1) * pl.step as u64;
+                // The first tap's position is not clamped at 0 and the
+                // last one is inside the table's zeros or before them.
+                let exact = (TABLE_CENTER << POS_BITS) as f64
+                    + (1.0 - (pl.taps / 2) as f64 - frac as f64 / 4_294_967_296.0) * pl.step as f64;
+                assert!(exact >= 0.0, "inc {inc} frac {frac}");
+                assert!(p > 0 && last < end, "inc {inc} frac {frac}");
+            }
+        }
     }
 
     #[test]
