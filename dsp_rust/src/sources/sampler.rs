@@ -20,7 +20,8 @@
 //! silence), with `h` the Kaiser-windowed sinc of
 //! [`crate::sources::resample`], `s = max(1, r/2^k)` stretching it so that
 //! its cut-off follows the output rate when pitching up, and
-//! `2·⌈36·s⌉ ≤ 144` taps per channel: images and aliases stay below −100 dB
+//! `2·⌈36·s⌉` taps rounded up to a multiple of 4 (at most 144) per channel,
+//! summed in four lanes: images and aliases stay below −100 dB
 //! of the signal from 20 Hz to 20 kHz at 44.1 and 48 kHz, for sample content
 //! below 0.4535 of the sample rate. At rate exactly 1 (the root note at equal
 //! sample rates) every position is a whole frame and the output is the
