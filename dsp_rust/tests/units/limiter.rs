@@ -153,32 +153,51 @@ fn ceiling_ramps_are_never_exceeded() {
     }
 }
 
+/// Noise (seeds `seeds`, left 10× louder) through a limiter at −6 dB, 30 ms
+/// release and `lookahead_ms`, in calls of `block` frames, with `change`
+/// applied after each of 13 stretches of `stretch` frames; the output stays
+/// under the ceiling and the final clamp never engages. Returns the output.
+fn limit_with_changes(
+    seeds: (u32, u32),
+    lookahead_ms: f32,
+    stretch: usize,
+    block: usize,
+    change: &dyn Fn(&mut Limiter, usize),
+) -> Vec<(f32, f32)> {
+    let len = 30000;
+    let l = xorshift_noise(len, seeds.0, 10.0);
+    let r = xorshift_noise(len, seeds.1, 1.0);
+    let mut lim = limiter(-6.0, 30.0, lookahead_ms);
+    let c = db_to_gain(-6.0) as f32;
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (k, at) in (1..14).map(|k| (k, k * stretch)) {
+        let (a, b) = render(&mut lim, &l[start..at], &r[start..at], block);
+        out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+        change(&mut lim, k);
+        start = at;
+    }
+    let (a, b) = render(&mut lim, &l[start..], &r[start..], block);
+    out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
+    assert!(out.iter().all(|(x, y)| x.abs() <= c && y.abs() <= c));
+    assert_eq!(lim.clamp_count(), 0);
+    out
+}
+
 #[test]
 fn lookahead_changes_crossfade_and_stay_under_the_ceiling() {
-    let len = 30000;
-    let l = xorshift_noise(len, 9, 10.0);
-    let r = xorshift_noise(len, 10, 1.0);
-    let run = |block: usize| {
-        let mut lim = limiter(-6.0, 30.0, 2.0);
-        let c = db_to_gain(-6.0) as f32;
-        let mut out = Vec::new();
-        let mut start = 0;
-        for (k, at) in (1..14).map(|k| (k, k * 2000 + k * 13)) {
-            let (a, b) = render(&mut lim, &l[start..at], &r[start..at], block);
-            out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
-            // Includes changes during a running crossfade (5 ms = 240 frames).
-            lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3, 0.02, 4.9][k % 5]);
-            start = at;
-        }
-        let (a, b) = render(&mut lim, &l[start..], &r[start..], block);
-        out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
-        assert!(out.iter().all(|(x, y)| x.abs() <= c && y.abs() <= c));
-        assert_eq!(lim.clamp_count(), 0);
-        out
-    };
-    let reference = run(1);
-    assert_eq!(run(128), reference);
-    assert_eq!(run(4096), reference);
+    // Includes changes during a running crossfade (5 ms = 240 frames).
+    let change =
+        |lim: &mut Limiter, k: usize| lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3, 0.02, 4.9][k % 5]);
+    let reference = limit_with_changes((9, 10), 2.0, 2013, 1, &change);
+    assert_eq!(
+        limit_with_changes((9, 10), 2.0, 2013, 128, &change),
+        reference
+    );
+    assert_eq!(
+        limit_with_changes((9, 10), 2.0, 2013, 4096, &change),
+        reference
+    );
 }
 
 #[test]
@@ -266,33 +285,22 @@ fn gain_recovers_with_the_release_time_constant() {
 
 #[test]
 fn true_peak_mode_switches_crossfade_and_stay_under_the_sample_ceiling() {
-    let len = 30000;
-    let l = xorshift_noise(len, 21, 10.0);
-    let r = xorshift_noise(len, 22, 1.0);
-    let run = |block: usize| {
-        let mut lim = limiter(-6.0, 30.0, 0.5);
-        let c = db_to_gain(-6.0) as f32;
-        let mut out = Vec::new();
-        let mut start = 0;
-        for (k, at) in (1..14).map(|k| (k, k * 2000 + k * 17)) {
-            let (a, b) = render(&mut lim, &l[start..at], &r[start..at], block);
-            out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
-            // Mode and lookahead changes, some during a running crossfade.
-            lim.set(TRUE_PEAK, (k % 2) as f32);
-            if k % 3 == 0 {
-                lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3][k % 3]);
-            }
-            start = at;
+    // Mode and lookahead changes, some during a running crossfade.
+    let change = |lim: &mut Limiter, k: usize| {
+        lim.set(TRUE_PEAK, (k % 2) as f32);
+        if k % 3 == 0 {
+            lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3][(k / 3) % 3]);
         }
-        let (a, b) = render(&mut lim, &l[start..], &r[start..], block);
-        out.extend(a.iter().zip(&b).map(|(x, y)| (*x, *y)));
-        assert!(out.iter().all(|(x, y)| x.abs() <= c && y.abs() <= c));
-        assert_eq!(lim.clamp_count(), 0);
-        out
     };
-    let reference = run(1);
-    assert_eq!(run(128), reference);
-    assert_eq!(run(4096), reference);
+    let reference = limit_with_changes((21, 22), 0.5, 2017, 1, &change);
+    assert_eq!(
+        limit_with_changes((21, 22), 0.5, 2017, 128, &change),
+        reference
+    );
+    assert_eq!(
+        limit_with_changes((21, 22), 0.5, 2017, 4096, &change),
+        reference
+    );
 }
 
 #[test]
