@@ -181,7 +181,7 @@ impl Synth {
             buf_c: zeroed(max_block_frames)?,
             buf_d: zeroed(max_block_frames)?,
             buf_gain: zeroed(max_block_frames)?,
-            blep: blep_tail_table(),
+            blep: blep_tail_table()?,
         };
         s.reset();
         Ok(s)

@@ -17,6 +17,7 @@
 //! (this crate's `sin_f64`, a power series for the Bessel function I₀) rounded
 //! to f32, so every runtime builds the same bits.
 
+use crate::config::{zeroed, ConfigError};
 use crate::math::sin_f64;
 
 /// Half-width of the band-limited step, in samples.
@@ -56,8 +57,10 @@ fn bessel_i0(x: f64) -> f64 {
 
 /// The band-limited step's tail table: `T(k / BLEP_STEPS)` for k up to
 /// `BLEP_HALF_WIDTH · BLEP_STEPS`, and one more 0 for the interpolation,
-/// integrated by the trapezoid rule from the far end.
-pub(super) fn blep_tail_table() -> Vec<f32> {
+/// integrated by the trapezoid rule from the far end. Two passes of the
+/// same running sum (the first for the normalisation `T(0) = 1/2`) keep the
+/// only allocation the table itself, which fails as a status, not a trap.
+pub(super) fn blep_tail_table() -> Result<Vec<f32>, ConfigError> {
     let steps = BLEP_STEPS as f64;
     let half = BLEP_HALF_WIDTH as f64;
     let n = (BLEP_HALF_WIDTH * BLEP_STEPS) as usize;
@@ -72,18 +75,27 @@ pub(super) fn blep_tail_table() -> Vec<f32> {
         let u = x / half;
         sinc * bessel_i0(BLEP_KAISER_BETA * (1.0 - u * u).sqrt()) / i0_beta
     };
-    let mut tail = vec![0.0f64; n + 1];
-    let mut next = kernel(n);
-    for j in (0..n).rev() {
-        let h = kernel(j);
-        tail[j] = tail[j + 1] + (h + next) * (0.5 / steps);
-        next = h;
-    }
-    let scale = 0.5 / tail[0];
-    let mut table: Vec<f32> = tail.iter().map(|t| (t * scale) as f32).collect();
+    // tail[j] = tail[j + 1] + (h[j] + h[j + 1])/(2·steps), tail[n] = 0.
+    let integrate = |mut store: Option<(&mut [f32], f64)>| -> f64 {
+        let mut tail = 0.0f64;
+        let mut next = kernel(n);
+        for j in (0..n).rev() {
+            let h = kernel(j);
+            tail += (h + next) * (0.5 / steps);
+            next = h;
+            if let Some((table, scale)) = store.as_mut() {
+                if let Some(t) = table.get_mut(j) {
+                    *t = (tail * *scale) as f32;
+                }
+            }
+        }
+        tail
+    };
+    let scale = 0.5 / integrate(None);
+    let mut table = zeroed(n + 2)?;
+    integrate(Some((&mut table, scale)));
     table[0] = 0.5;
-    table.push(0.0);
-    table
+    Ok(table)
 }
 
 /// `T(x)` for `x` in `[0, BLEP_HALF_WIDTH]` (0 from there on) from `table`.

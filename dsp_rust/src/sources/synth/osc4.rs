@@ -167,7 +167,7 @@ mod tests {
             let d = F4::splat(dt);
             let (om, inv) = (F4::splat(1.0) - d, F4::splat((1.0 / dt as f64) as f32));
             let edges = Edges::new(d, d, all);
-            let table = super::super::osc::blep_tail_table();
+            let table = super::super::osc::blep_tail_table().unwrap();
             for i in 0..20_000 {
                 let t = F4::splat(i as f32 / 20_000.0);
                 let h = wrap_half(t);
