@@ -61,6 +61,18 @@ pub fn zeroed(n: usize) -> Result<Vec<f32>, ConfigError> {
     Ok(v)
 }
 
+/// `Box::new(value)` that reports an exhausted allocator as
+/// [`ConfigError::OutOfMemory`] instead of aborting: room for one `T` is
+/// reserved and released first, and the box takes the block just released
+/// (the allocator is single-threaded; nothing allocates in between).
+pub fn try_box<T>(value: T) -> Result<Box<T>, ConfigError> {
+    let mut room: Vec<T> = Vec::new();
+    room.try_reserve_exact(1)
+        .map_err(|_| ConfigError::OutOfMemory)?;
+    drop(room);
+    Ok(Box::new(value))
+}
+
 /// Engine creation parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Config {

@@ -49,7 +49,7 @@ pub use crate::config::{
 };
 pub use crate::engine::targets::{decode, target, TARGET_BUS, TARGET_MASTER, TARGET_TRACK};
 
-use crate::config::zeroed;
+use crate::config::{try_box, zeroed};
 use crate::engine::channel::{Bus, Channel, Inserts, Master, Source, Track};
 use crate::engine::packing::Packing;
 use crate::engine::schedule::Ramp;
@@ -216,7 +216,7 @@ impl Engine {
         if slot.is_none() {
             let mut ch = Channel::new(q).map_err(|_| ParamError::OutOfMemory)?;
             ch.set_silenced(silenced, 0);
-            *slot = Some(Box::new(Track::new(ch)));
+            *slot = Some(try_box(Track::new(ch)).map_err(|_| ParamError::OutOfMemory)?);
         }
         slot.as_deref_mut().ok_or(ParamError::BadTarget)
     }
@@ -227,7 +227,7 @@ impl Engine {
         let slot = self.buses.get_mut(b).ok_or(ParamError::BadTarget)?;
         if slot.is_none() {
             let ch = Channel::new(q).map_err(|_| ParamError::OutOfMemory)?;
-            *slot = Some(Box::new(Bus { ch }));
+            *slot = Some(try_box(Bus { ch }).map_err(|_| ParamError::OutOfMemory)?);
         }
         slot.as_deref_mut().ok_or(ParamError::BadTarget)
     }
@@ -296,8 +296,12 @@ impl Engine {
         let oom = |_| ParamError::OutOfMemory;
         let source = match kind {
             SourceKind::Input => Source::Input,
-            SourceKind::Synth => Source::Synth(Box::new(Synth::new(sr, q).map_err(oom)?)),
-            SourceKind::Sampler => Source::Sampler(Box::new(Sampler::new(sr, q).map_err(oom)?)),
+            SourceKind::Synth => {
+                Source::Synth(try_box(Synth::new(sr, q).map_err(oom)?).map_err(oom)?)
+            }
+            SourceKind::Sampler => {
+                Source::Sampler(try_box(Sampler::new(sr, q).map_err(oom)?).map_err(oom)?)
+            }
         };
         let t = self.ensure_track(track)?;
         t.source = source;
