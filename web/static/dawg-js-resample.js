@@ -219,15 +219,15 @@ export function interpolate(rd, pl, kernel, data, offL, offR, len, stereo) {
         r3 = Math.fround(r3 + Math.fround(data[e + 3] * c3));
       }
     } else {
-      l0 = Math.fround(l0 + Math.fround(frame(data, offL, len, i) * c0));
-      l1 = Math.fround(l1 + Math.fround(frame(data, offL, len, i + 1) * c1));
-      l2 = Math.fround(l2 + Math.fround(frame(data, offL, len, i + 2) * c2));
-      l3 = Math.fround(l3 + Math.fround(frame(data, offL, len, i + 3) * c3));
+      l0 = Math.fround(l0 + Math.fround((i >>> 0 < len ? data[offL + i] : 0.0) * c0));
+      l1 = Math.fround(l1 + Math.fround(((i + 1) >>> 0 < len ? data[offL + i + 1] : 0.0) * c1));
+      l2 = Math.fround(l2 + Math.fround(((i + 2) >>> 0 < len ? data[offL + i + 2] : 0.0) * c2));
+      l3 = Math.fround(l3 + Math.fround(((i + 3) >>> 0 < len ? data[offL + i + 3] : 0.0) * c3));
       if (stereo) {
-        r0 = Math.fround(r0 + Math.fround(frame(data, offR, len, i) * c0));
-        r1 = Math.fround(r1 + Math.fround(frame(data, offR, len, i + 1) * c1));
-        r2 = Math.fround(r2 + Math.fround(frame(data, offR, len, i + 2) * c2));
-        r3 = Math.fround(r3 + Math.fround(frame(data, offR, len, i + 3) * c3));
+        r0 = Math.fround(r0 + Math.fround((i >>> 0 < len ? data[offR + i] : 0.0) * c0));
+        r1 = Math.fround(r1 + Math.fround(((i + 1) >>> 0 < len ? data[offR + i + 1] : 0.0) * c1));
+        r2 = Math.fround(r2 + Math.fround(((i + 2) >>> 0 < len ? data[offR + i + 2] : 0.0) * c2));
+        r3 = Math.fround(r3 + Math.fround(((i + 3) >>> 0 < len ? data[offR + i + 3] : 0.0) * c3));
       }
     }
   }
@@ -236,9 +236,4 @@ export function interpolate(rd, pl, kernel, data, offL, offR, len, stereo) {
   if (stereo) {
     rd[3] = Math.fround(Math.fround(Math.fround(r0 + r1) + Math.fround(r2 + r3)) * scale);
   }
-}
-
-/** Frame i of data[off .. off + len], 0 outside it. */
-function frame(data, off, len, i) {
-  return i >= 0 && i < len ? data[off + i] : 0.0;
 }
