@@ -190,10 +190,8 @@ class WorkletDevtools:
             raise WorkletDevtoolsError(f"{method}: DevTools refused the call: {e}") from e
         deadline = time.monotonic() + self._call_timeout_s
         while call_id not in self._replies:
-            if target.detached:
-                raise WorkletDevtoolsError(
-                    f"{method}: the worklet {target.target_id} went away before it replied"
-                )
+            if target.detached:  # it went away before it replied
+                raise gone
             if time.monotonic() > deadline:
                 raise WorkletDevtoolsError(
                     f"{method}: no reply from the worklet {target.target_id} in "
