@@ -184,20 +184,29 @@ fn limit_with_changes(
     out
 }
 
+/// [`limit_with_changes`] gives the same output in calls of 1, 128 and
+/// 4096 frames.
+fn assert_block_splits_agree(
+    seeds: (u32, u32),
+    lookahead_ms: f32,
+    stretch: usize,
+    change: &dyn Fn(&mut Limiter, usize),
+) {
+    let reference = limit_with_changes(seeds, lookahead_ms, stretch, 1, change);
+    for block in [128, 4096] {
+        assert_eq!(
+            limit_with_changes(seeds, lookahead_ms, stretch, block, change),
+            reference
+        );
+    }
+}
+
 #[test]
 fn lookahead_changes_crossfade_and_stay_under_the_ceiling() {
     // Includes changes during a running crossfade (5 ms = 240 frames).
     let change =
         |lim: &mut Limiter, k: usize| lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3, 0.02, 4.9][k % 5]);
-    let reference = limit_with_changes((9, 10), 2.0, 2013, 1, &change);
-    assert_eq!(
-        limit_with_changes((9, 10), 2.0, 2013, 128, &change),
-        reference
-    );
-    assert_eq!(
-        limit_with_changes((9, 10), 2.0, 2013, 4096, &change),
-        reference
-    );
+    assert_block_splits_agree((9, 10), 2.0, 2013, &change);
 }
 
 #[test]
@@ -292,15 +301,7 @@ fn true_peak_mode_switches_crossfade_and_stay_under_the_sample_ceiling() {
             lim.set(LOOKAHEAD_MS, [0.0, 5.0, 1.3][(k / 3) % 3]);
         }
     };
-    let reference = limit_with_changes((21, 22), 0.5, 2017, 1, &change);
-    assert_eq!(
-        limit_with_changes((21, 22), 0.5, 2017, 128, &change),
-        reference
-    );
-    assert_eq!(
-        limit_with_changes((21, 22), 0.5, 2017, 4096, &change),
-        reference
-    );
+    assert_block_splits_agree((21, 22), 0.5, 2017, &change);
 }
 
 #[test]
